@@ -1,0 +1,14 @@
+import type * as vscode from 'vscode';
+import type { RunEvent, RunView } from '../protocol/webview';
+
+/** What a view needs from the host about the run it shows. */
+export type RunUpdate = { kind: 'event'; runId: string; event: RunEvent } | { kind: 'reset' };
+
+export interface RunSource {
+  /** The run to show (the latest), or null before the first run. */
+  readonly current: RunView | null;
+  /** Fires for each event of the current run, and with `reset` when a different run becomes current. */
+  readonly onDidUpdate: vscode.Event<RunUpdate>;
+  /** Asks the run to stop after its current batch. */
+  stop(runId: string): void;
+}
