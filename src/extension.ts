@@ -1,0 +1,19 @@
+import * as vscode from 'vscode';
+import { registerTrainingCommands } from './commands/training';
+import { TrainingSession } from './training/trainingSession';
+import { RunStatusBar } from './views/statusBar';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('Model Lab');
+  const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
+  const session = new TrainingSession(trainerScript, output);
+  context.subscriptions.push(
+    output,
+    session,
+    new RunStatusBar(session),
+    session.onDidChangeRunning((running) => vscode.commands.executeCommand('setContext', 'modelLab.running', running)),
+  );
+  registerTrainingCommands(context, session);
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,117 @@
+/**
+ * Turns whatever a run throws into a RunError: one line a user can act on (naming the file and line
+ * or both shapes) plus the details. Also checks a model against its data before fit, because tfjs's
+ * own message for a mismatch names internal layer ids, not the data.
+ */
+import * as path from 'node:path';
+import type { RunError } from '../protocol/trainer';
+
+/** An error that already carries the RunError to report; everything else is converted by toRunError. */
+export class RunFailure extends Error {
+  readonly runError: RunError;
+  constructor(runError: RunError) {
+    super(runError.message);
+    this.name = 'RunFailure';
+    this.runError = runError;
+  }
+}
+
+/** Maps a stack (from bundled code) back to the user's sources; see loadModelFile. */
+export type StackMapper = (stack: string) => string;
+
+export interface ErrorContext {
+  /** The model file, so a frame in it (after mapping) gives file/line/column. */
+  modelFile?: string;
+  mapStack?: StackMapper;
+  /** Prefix for the one-line message, e.g. "createModel() failed". */
+  during?: string;
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n').find((l) => l.trim() !== '') ?? s;
+  return line.trim();
+}
+
+/** The first frame that points into the user's files (not node_modules, not Node internals). */
+function userFrame(stack: string, modelFile: string | undefined): { file: string; line: number; column: number } | undefined {
+  const re = /\(?((?:[A-Za-z]:)?[^\s()]+?):(\d+):(\d+)\)?\s*$/;
+  const frames: { file: string; line: number; column: number }[] = [];
+  for (const l of stack.split('\n')) {
+    if (!/^\s+at /.test(l)) continue;
+    const m = re.exec(l);
+    if (!m) continue;
+    const file = m[1].startsWith('file://') ? m[1].slice(7) : m[1];
+    if (file.startsWith('node:') || file.includes(`${path.sep}node_modules${path.sep}`) || !path.isAbsolute(file)) continue;
+    frames.push({ file, line: Number(m[2]), column: Number(m[3]) });
+  }
+  if (modelFile) {
+    const inModel = frames.find((f) => path.resolve(f.file) === path.resolve(modelFile));
+    if (inModel) return inModel;
+  }
+  return undefined;
+}
+
+/** Converts any thrown value to a RunError. */
+export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
+  if (e instanceof RunFailure) return e.runError;
+  let message: string;
+  let stack: string | undefined;
+  if (e instanceof Error) {
+    message = e.message || e.name;
+    stack = e.stack;
+  } else if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') {
+    message = (e as { message: string }).message; // thrown plain objects, errors from another realm
+  } else {
+    message = String(e);
+  }
+  if (stack && ctx.mapStack) stack = ctx.mapStack(stack);
+  const where = stack ? userFrame(stack, ctx.modelFile) : undefined;
+  let one = firstLine(message);
+  if (ctx.during) one = `${ctx.during}: ${one}`;
+  const err: RunError = { message: one };
+  if (where) {
+    err.message = `${one} (${path.basename(where.file)}:${where.line}:${where.column})`;
+    err.file = where.file;
+    err.line = where.line;
+    err.column = where.column;
+  } else if (ctx.modelFile) {
+    err.file = ctx.modelFile;
+  }
+  const details = [message.includes('\n') ? message : undefined, stack].filter(Boolean).join('\n');
+  if (details) err.details = details;
+  return err;
+}
+
+type Shape = readonly (number | null)[];
+
+const fmt = (s: Shape, batch: 'null' | 'N') => `[${s.map((d, i) => (i === 0 ? batch : d === null ? 'null' : String(d))).join(',')}]`;
+
+/** True when a data tensor shape (batch first) fits a model shape (null = any). */
+function fits(model: Shape, data: Shape): boolean {
+  if (model.length !== data.length) return false;
+  return model.every((d, i) => i === 0 || d === null || d === data[i]);
+}
+
+/**
+ * Throws a RunFailure naming both shapes when the model's single input/output does not fit the data
+ * (`Model input expects [null,28,28,1] but the data "mnist" gives [N,784]`).
+ */
+export function checkModelFitsData(
+  model: { inputs: { shape: Shape }[]; outputs: { shape: Shape }[] },
+  data: { name: string; xsShape: Shape; ysShape: Shape },
+  modelFile?: string,
+): void {
+  const fail = (message: string) => {
+    throw new RunFailure({ message, file: modelFile });
+  };
+  if (model.inputs.length !== 1)
+    fail(`The model has ${model.inputs.length} inputs, but the data "${data.name}" gives one input of shape ${fmt(data.xsShape, 'N')}`);
+  if (model.outputs.length !== 1)
+    fail(`The model has ${model.outputs.length} outputs, but the data "${data.name}" gives one label tensor of shape ${fmt(data.ysShape, 'N')}`);
+  const inShape = model.inputs[0].shape;
+  const outShape = model.outputs[0].shape;
+  if (!fits(inShape, data.xsShape))
+    fail(`Model input expects ${fmt(inShape, 'null')} but the data "${data.name}" gives ${fmt(data.xsShape, 'N')}`);
+  if (!fits(outShape, data.ysShape))
+    fail(`Model output is ${fmt(outShape, 'null')} but the data "${data.name}" has labels ${fmt(data.ysShape, 'N')}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * Saves and loads a tfjs LayersModel as `<dir>/model.json` + `<dir>/weights.bin` (the tfjs-node
+ * layout) with plain @tensorflow/tfjs, which has no file:// handler of its own. `tf` is a parameter
+ * because it may be tfjs-node's or plain tfjs's.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+
+type TF = typeof tfTypes;
+type ModelArtifacts = tfTypes.io.ModelArtifacts;
+type WeightsManifestEntry = tfTypes.io.WeightsManifestEntry;
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+function toArrayBuffer(b: Buffer): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+/**
+ * An IOHandler that writes into a temp sibling folder and renames it over `dir`, so `dir` never
+ * holds a half-written model (a kill during the save leaves the previous model or none).
+ */
+export function fileSaveHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
+  return tf.io.withSaveHandler(async (artifacts: ModelArtifacts) => {
+    const parent = path.dirname(dir);
+    await fs.promises.mkdir(parent, { recursive: true });
+    const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+    await fs.promises.mkdir(tmp, { recursive: true });
+    try {
+      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      // tf.io.getModelJSONForModelArtifacts is not exported by tfjs 4.22, so model.json is built here.
+      const modelJSON: Record<string, unknown> = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
+      await fs.promises.writeFile(path.join(tmp, WEIGHTS_BIN), Buffer.from(weightData));
+      await fs.promises.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJSON));
+      // rename cannot replace a non-empty folder: move the old one aside first, drop it after.
+      let old: string | undefined;
+      if (fs.existsSync(dir)) {
+        old = `${tmp}-old`;
+        await fs.promises.rename(dir, old);
+      }
+      await fs.promises.rename(tmp, dir);
+      if (old) await fs.promises.rm(old, { recursive: true, force: true });
+    } catch (e) {
+      await fs.promises.rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+  });
+}
+
+/** An IOHandler reading `dir/model.json` and the weight files it lists. */
+export function fileLoadHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
+  return {
+    load: async () => {
+      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, MODEL_JSON), 'utf8')) as tfTypes.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest: WeightsManifestEntry[] | tfTypes.io.WeightsManifestConfig) => {
+        const specs: WeightsManifestEntry[] = [];
+        const bufs: ArrayBuffer[] = [];
+        for (const group of manifest as tfTypes.io.WeightsManifestConfig) {
+          specs.push(...group.weights);
+          for (const p of group.paths) bufs.push(toArrayBuffer(await fs.promises.readFile(path.join(dir, p))));
+        }
+        return [specs, tf.io.concatenateArrayBuffers(bufs)];
+      });
+    },
+  };
+}
+
+export async function saveModel(tf: TF, model: tfTypes.LayersModel, dir: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
+  await model.save(fileSaveHandler(tf, dir), { includeOptimizer: opts.includeOptimizer ?? false });
+}
+
+/** Loads a model from a folder, or from a path to its model.json. */
+export async function loadModel(tf: TF, dirOrModelJson: string): Promise<tfTypes.LayersModel> {
+  const dir = dirOrModelJson.endsWith(MODEL_JSON) ? path.dirname(dirOrModelJson) : dirOrModelJson;
+  return tf.loadLayersModel(fileLoadHandler(tf, dir));
+}
