@@ -44,11 +44,13 @@ function userFrame(stack: string, modelFile: string | undefined): { file: string
     if (file.startsWith('node:') || file.includes(`${path.sep}node_modules${path.sep}`) || !path.isAbsolute(file)) continue;
     frames.push({ file, line: Number(m[2]), column: Number(m[3]) });
   }
-  if (modelFile) {
-    const inModel = frames.find((f) => path.resolve(f.file) === path.resolve(modelFile));
-    if (inModel) return inModel;
-  }
-  return undefined;
+  if (!modelFile) return undefined;
+  const inModel = frames.find((f) => path.resolve(f.file) === path.resolve(modelFile));
+  if (inModel) return inModel;
+  // Otherwise a local file the model imports (bundled with it), never the trainer's own code.
+  const modelDir = path.dirname(path.resolve(modelFile)) + path.sep;
+  const ours = new Set([__filename, require.main?.filename].filter(Boolean));
+  return frames.find((f) => path.resolve(f.file).startsWith(modelDir) && !ours.has(f.file) && !f.file.includes(`${path.sep}dist${path.sep}`));
 }
 
 /** Converts any thrown value to a RunError. */
