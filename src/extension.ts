@@ -1,19 +1,23 @@
 import * as vscode from 'vscode';
 import { registerTrainingCommands } from './commands/training';
 import { TrainingSession } from './training/trainingSession';
+import { RunsTreeProvider } from './views/runsTree';
 import { RunStatusBar } from './views/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Model Lab');
   const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const session = new TrainingSession(trainerScript, output);
+  const runsTree = new RunsTreeProvider();
   context.subscriptions.push(
+    runsTree,
+    vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,
     session,
     new RunStatusBar(session),
     session.onDidChangeRunning((running) => vscode.commands.executeCommand('setContext', 'modelLab.running', running)),
   );
-  registerTrainingCommands(context, session);
+  registerTrainingCommands(context, session, runsTree);
 }
 
 export function deactivate(): void {}

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
 import { BACKEND_CHOICES, type BackendChoice } from '../protocol/trainer';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
+import { runViewFromStore } from '../training/runViewFromStore';
+import { RunItem, type RunsTreeProvider } from '../views/runsTree';
 import { TrainingPanel } from '../views/trainingPanel';
 
 /** Options the Train command accepts from other extensions, tests and keybindings. */
@@ -28,6 +30,7 @@ function positive(n: unknown): number | undefined {
 export function registerTrainingCommands(
   context: vscode.ExtensionContext,
   session: TrainingSession,
+  runsTree: RunsTreeProvider,
 ): void {
   const train = async (arg?: unknown, options?: TrainCommandOptions): Promise<RunResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
@@ -83,5 +86,16 @@ export function registerTrainingCommands(
     vscode.commands.registerCommand('modelLab.showPanel', () => {
       TrainingPanel.createOrShow(context.extensionUri, session);
     }),
+    vscode.commands.registerCommand('modelLab.openRun', (item: unknown) => {
+      if (!(item instanceof RunItem)) return;
+      if (!session.showRun(runViewFromStore(item.runDir))) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
+      }
+      TrainingPanel.createOrShow(context.extensionUri, session);
+    }),
+    vscode.commands.registerCommand('modelLab.revealRun', (item: unknown) => {
+      if (item instanceof RunItem) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(item.runDir));
+    }),
+    vscode.commands.registerCommand('modelLab.refreshRuns', () => runsTree.refresh()),
   );
 }

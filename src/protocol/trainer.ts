@@ -133,12 +133,13 @@ export interface RunRecord {
   error?: RunError;
   totalParams?: number;
   layers?: LayerSummary[];
+  batchesPerEpoch?: number;
 }
 
 /** One line of metrics.jsonl: metric values sit at the top level under their tfjs names. */
 export type MetricLine =
-  | ({ type: 'batch'; epoch: number; batch: number; step: number; time: number } & Metrics)
-  | ({ type: 'epoch'; epoch: number; time: number } & Metrics)
+  | { type: 'batch'; epoch: number; batch: number; step: number; time: number; [metric: string]: number | string }
+  | { type: 'epoch'; epoch: number; time: number; [metric: string]: number | string }
   | { type: 'end'; epoch: number; time: number; status: EndStatus; error?: RunError };
 
 // ---- validators (receiving side) -------------------------------------------------------------

@@ -86,6 +86,14 @@ export class TrainingSession implements RunSource, vscode.Disposable {
     });
   }
 
+  /** Shows a saved run in the views; refused while a run trains, which keeps the panel. */
+  showRun(view: RunView): boolean {
+    if (this.process) return false;
+    this.view = view;
+    this.updates.fire({ kind: 'reset' });
+    return true;
+  }
+
   stop(runId?: string): void {
     if (!this.process) return;
     if (runId !== undefined && this.view && this.view.runId && runId !== this.view.runId) return;

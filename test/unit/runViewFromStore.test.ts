@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { TrainerToHost } from '../../src/protocol/trainer';
+import { applyRunEvent, type RunView } from '../../src/protocol/webview';
+import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { markCrashed } from '../../src/training/runStore';
+import { runViewFromStore } from '../../src/training/runViewFromStore';
+
+let runsDir: string;
+beforeAll(async () => {
+  runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modellab-view-'));
+  await tf.setBackend('cpu');
+  silenceTfjsNodeBanner(tf);
+});
+afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }));
+
+/** The view the panel builds live from the trainer's messages. */
+function liveView(messages: TrainerToHost[]): RunView {
+  const run = messages.find((m) => m.type === 'run');
+  if (run?.type !== 'run') throw new Error('no run message');
+  const view: RunView = {
+    runId: run.runId, modelFile: run.modelFile, runDir: run.runDir, config: run.config, batchesPerEpoch: run.batchesPerEpoch,
+    layers: run.layers, totalParams: run.totalParams, status: 'running', startedAt: 0, batches: [], epochs: [],
+  };
+  for (const m of messages) {
+    if (m.type === 'batches') applyRunEvent(view, { type: 'batches', points: m.points });
+    if (m.type === 'epoch') applyRunEvent(view, { type: 'epoch', point: m.point });
+    if (m.type === 'end') applyRunEvent(view, { type: 'end', status: m.status, error: m.error });
+  }
+  return view;
+}
+
+test('a saved run reopens with the same points, layers and status the panel showed live', async () => {
+  const messages: TrainerToHost[] = [];
+  const modelFile = path.resolve(__dirname, '../fixtures/trainer/tiny.model.ts');
+  await runTraining(tf, { name: 'cpu', reason: 'unit test' }, { modelFile, runsDir, backend: 'cpu', overrides: { epochs: 2 } },
+    (m) => messages.push(JSON.parse(JSON.stringify(m))), { stopRequested: () => false });
+  const live = liveView(messages);
+  const saved = runViewFromStore(live.runDir);
+
+  expect(saved.status).toBe('completed');
+  expect(saved.batches).toEqual(live.batches);
+  expect(saved.epochs).toEqual(live.epochs);
+  expect(saved.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+  expect(Object.keys(saved.epochs[1].metrics).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
+  expect(saved.layers).toEqual(live.layers);
+  expect(saved.totalParams).toBe(live.totalParams);
+  expect(saved.batchesPerEpoch).toBe(live.batchesPerEpoch);
+  expect(saved.backend).toEqual({ name: 'cpu', reason: 'unit test' });
+});
+
+test('a run whose process died shows as crashed with the reason, keeping its batches', async () => {
+  const messages: TrainerToHost[] = [];
+  const modelFile = path.resolve(__dirname, '../fixtures/trainer/tiny.model.ts');
+  await runTraining(tf, { name: 'cpu', reason: 'unit test' }, { modelFile, runsDir, backend: 'cpu' },
+    (m) => messages.push(JSON.parse(JSON.stringify(m))), { stopRequested: () => false });
+  const runDir = liveView(messages).runDir;
+  // Cut the run back to its first three batch lines, as if the process had been killed there.
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const lines = fs.readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l.includes('"type":"batch"')).slice(0, 3);
+  fs.writeFileSync(metricsFile, lines.join('\n') + '\n{"type":"batch","epo');
+  const runJson = path.join(runDir, 'run.json');
+  fs.writeFileSync(runJson, JSON.stringify({ ...JSON.parse(fs.readFileSync(runJson, 'utf8')), status: 'running' }));
+
+  expect(runViewFromStore(runDir).status).toBe('crashed');
+  markCrashed(runDir, 'Trainer was killed by SIGKILL');
+  const view = runViewFromStore(runDir);
+  expect(view.status).toBe('crashed');
+  expect(view.error?.message).toBe('Trainer was killed by SIGKILL');
+  expect(view.batches.map((b) => b.step)).toEqual([0, 1, 2]);
+});
