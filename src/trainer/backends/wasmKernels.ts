@@ -61,6 +61,23 @@ function wasmKernel(tf: TF, name: string): WasmKernelFunc {
 }
 
 /**
+ * The zero padding that makes the input exactly cover every window the backprop-filter convolution
+ * reads, (OH-1)·sh + FH rows and (OW-1)·sw + FW columns. That is the forward padding, except with
+ * explicit padding and dimRoundingMode 'ceil', where the far side may need a little more.
+ */
+function windowPadding(ci: Conv2DInfo): { top: number; bottom: number; left: number; right: number } {
+  const { top, bottom, left, right } = ci.padInfo;
+  const needH = (ci.outHeight - 1) * ci.strideHeight + (ci.filterHeight - 1) * ci.dilationHeight + 1;
+  const needW = (ci.outWidth - 1) * ci.strideWidth + (ci.filterWidth - 1) * ci.dilationWidth + 1;
+  return {
+    top,
+    left,
+    bottom: bottom + Math.max(0, needH - (ci.inHeight + top + bottom)),
+    right: right + Math.max(0, needW - (ci.inWidth + left + right)),
+  };
+}
+
+/**
  * dW[kh,kw,c,k] = Σ_b,oh,ow xpad[b, oh·sh + kh, ow·sw + kw, c] · dy[b,oh,ow,k]
  * which is itself a convolution: input xpadᵀ [C,Hp,Wp,N], filter dyᵀ [OH,OW,N,K], stride 1,
  * dilation = the forward stride → [C,FH',FW',K], sliced to [C,FH,FW,K], transposed to [FH,FW,C,K].
@@ -90,14 +107,7 @@ function conv2DBackpropFilter(tf: TF): WasmKernelFunc {
       false,
       'channelsLast',
     );
-    const { top, left } = ci.padInfo;
-    // The window the conv below reads must cover (OH-1)·sh + FH rows; with explicit padding and
-    // dimRoundingMode 'ceil' the forward padding alone may not, so pad the far side a bit more.
-    const padded = (n: number, a: number, b: number) => n + a + b;
-    const needH = (ci.outHeight - 1) * ci.strideHeight + ci.filterHeight;
-    const needW = (ci.outWidth - 1) * ci.strideWidth + ci.filterWidth;
-    const bottom = ci.padInfo.bottom + Math.max(0, needH - padded(ci.inHeight, top, ci.padInfo.bottom));
-    const right = ci.padInfo.right + Math.max(0, needW - padded(ci.inWidth, left, ci.padInfo.right));
+    const { top, bottom, left, right } = windowPadding(ci);
 
     const tmp: TensorInfo[] = [];
     try {
@@ -176,12 +186,54 @@ function depthwiseGeometry(
   return { ci, m: filterShape[3] };
 }
 
+/**
+ * Depthwise dW with dilation 1, in XNNPACK: the batch becomes channels, so
+ * dW[kh,kw,c,q] = Σ_b depthwise(xpadᵀ [1,Hp,Wp,N·C], dyᵀ [OH,OW,N·C,M], stride 1, dilation = the
+ * forward stride)[0,kh,kw,(b·C+c)·M+q], the sum over b being a Sum over one axis.
+ */
+function depthwiseFilterXnn(tf: TF, backend: WasmBackend, x: TensorInfo, dy: TensorInfo, ci: Conv2DInfo, M: number): TensorInfo {
+  const { batchSize: N, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = ci;
+  const { top, bottom, left, right } = windowPadding(ci);
+  const k = (name: string) => wasmKernel(tf, name);
+  const tmp: TensorInfo[] = [];
+  const keep = <T extends TensorInfo>(t: T): T => (tmp.push(t), t);
+  try {
+    let xp = x;
+    if (top || bottom || left || right) {
+      xp = keep(k('PadV2')({ inputs: { x }, backend, attrs: { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } }));
+    }
+    const [, Hp, Wp] = xp.shape;
+    const xt = keep(k('Transpose')({ inputs: { x: xp }, backend, attrs: { perm: [1, 2, 0, 3] } }));
+    const xr = keep(k('Reshape')({ inputs: { x: xt }, backend, attrs: { shape: [1, Hp, Wp, N * C] } }));
+    const dyt = keep(k('Transpose')({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } }));
+    const dyr = keep(k('Reshape')({ inputs: { x: dyt }, backend, attrs: { shape: [OH, OW, N * C, M] } }));
+    let c = keep(
+      k('DepthwiseConv2dNative')({
+        inputs: { x: xr, filter: dyr },
+        backend,
+        attrs: { strides: [1, 1], pad: 'valid', dilations: [ci.strideHeight, ci.strideWidth], dimRoundingMode: undefined },
+      }),
+    );
+    if (c.shape[1] !== FH || c.shape[2] !== FW) {
+      c = keep(k('Slice')({ inputs: { x: c }, backend, attrs: { begin: [0, 0, 0, 0], size: [1, FH, FW, N * C * M] } }));
+    }
+    const cr = keep(k('Reshape')({ inputs: { x: c }, backend, attrs: { shape: [FH, FW, N, C * M] } }));
+    const s = keep(k('Sum')({ inputs: { x: cr }, backend, attrs: { axis: [2], keepDims: false } }));
+    return k('Reshape')({ inputs: { x: s }, backend, attrs: { shape: [FH, FW, C, M] } });
+  } finally {
+    for (const t of tmp) backend.disposeData(t.dataId);
+  }
+}
+
 /** dW[kh,kw,c,q] = Σ_b,oh,ow x[b, oh·sh + kh·dh - top, ow·sw + kw·dw - left, c] · dy[b,oh,ow,c·M+q] */
 function depthwiseConv2dNativeBackpropFilter(tf: TF): WasmKernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs;
     const filterShape = attrs.filterShape as [number, number, number, number];
     const { ci, m: M } = depthwiseGeometry(tf, 'DepthwiseConv2dNativeBackpropFilter', x.shape, filterShape, attrs);
+    if (ci.dilationHeight === 1 && ci.dilationWidth === 1) {
+      return depthwiseFilterXnn(tf, backend, x, dy, ci, M);
+    }
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
     const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = ci;
     const { dilationHeight: DH, dilationWidth: DW } = ci;
@@ -217,6 +269,71 @@ function depthwiseConv2dNativeBackpropFilter(tf: TF): WasmKernelFunc {
   };
 }
 
+/**
+ * Depthwise dx with dilation 1, in XNNPACK: a depthwise correlation of dy, with zeros inserted
+ * between rows/columns for the stride and padded (or cropped) by FH-1-top before, with the filter
+ * flipped and reshaped to one output per channel c·M+q; then the sum over q.
+ */
+function depthwiseInputXnn(tf: TF, backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, ci: Conv2DInfo, M: number): TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = ci;
+  const K = C * M;
+  const k = (name: string) => wasmKernel(tf, name);
+  const tmp: TensorInfo[] = [];
+  const keep = <T extends TensorInfo>(t: T): T => (tmp.push(t), t);
+  try {
+    let d = dy;
+    if (SH > 1 || SW > 1) {
+      const d6 = keep(k('Reshape')({ inputs: { x: dy }, backend, attrs: { shape: [N, OH, 1, OW, 1, K] } }));
+      const p6 = keep(
+        k('PadV2')({
+          inputs: { x: d6 },
+          backend,
+          attrs: { paddings: [[0, 0], [0, 0], [0, SH - 1], [0, 0], [0, SW - 1], [0, 0]], constantValue: 0 },
+        }),
+      );
+      d = keep(k('Reshape')({ inputs: { x: p6 }, backend, attrs: { shape: [N, OH * SH, OW * SW, K] } }));
+    }
+    // Rows needed: H + FH - 1, starting FH-1-top rows before dy's first row. Negative = crop.
+    const beforeH = FH - 1 - ci.padInfo.top;
+    const beforeW = FW - 1 - ci.padInfo.left;
+    const afterH = H + FH - 1 - beforeH - d.shape[1];
+    const afterW = W + FW - 1 - beforeW - d.shape[2];
+    if (beforeH < 0 || beforeW < 0 || afterH < 0 || afterW < 0) {
+      const bh = Math.max(0, -beforeH);
+      const bw = Math.max(0, -beforeW);
+      d = keep(
+        k('Slice')({
+          inputs: { x: d },
+          backend,
+          attrs: {
+            begin: [0, bh, bw, 0],
+            size: [N, d.shape[1] - bh - Math.max(0, -afterH), d.shape[2] - bw - Math.max(0, -afterW), K],
+          },
+        }),
+      );
+    }
+    if (beforeH > 0 || beforeW > 0 || afterH > 0 || afterW > 0) {
+      const pads = [[0, 0], [Math.max(0, beforeH), Math.max(0, afterH)], [Math.max(0, beforeW), Math.max(0, afterW)], [0, 0]];
+      d = keep(k('PadV2')({ inputs: { x: d }, backend, attrs: { paddings: pads, constantValue: 0 } }));
+    }
+    const wf = keep(k('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
+    const wr = keep(k('Reshape')({ inputs: { x: wf }, backend, attrs: { shape: [FH, FW, K, 1] } }));
+    const c = keep(
+      k('DepthwiseConv2dNative')({
+        inputs: { x: d, filter: wr },
+        backend,
+        attrs: { strides: [1, 1], pad: 'valid', dilations: [1, 1], dimRoundingMode: undefined },
+      }),
+    );
+    if (M === 1) return k('Reshape')({ inputs: { x: c }, backend, attrs: { shape: [N, H, W, C] } });
+    const c5 = keep(k('Reshape')({ inputs: { x: c }, backend, attrs: { shape: [N, H, W, C, M] } }));
+    return k('Sum')({ inputs: { x: c5 }, backend, attrs: { axis: [4], keepDims: false } });
+  } finally {
+    for (const t of tmp) backend.disposeData(t.dataId);
+  }
+}
+
 /** dx[b, oh·sh + kh·dh - top, ow·sw + kw·dw - left, c] += Σ_q dy[b,oh,ow,c·M+q] · w[kh,kw,c,q] */
 function depthwiseConv2dNativeBackpropInput(tf: TF): WasmKernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -229,6 +346,9 @@ function depthwiseConv2dNativeBackpropInput(tf: TF): WasmKernelFunc {
       filter.shape as [number, number, number, number],
       attrs,
     );
+    if (ci.dilationHeight === 1 && ci.dilationWidth === 1) {
+      return depthwiseInputXnn(tf, backend, dy, filter, ci, M);
+    }
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
     const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = ci;
     const { dilationHeight: DH, dilationWidth: DW } = ci;
