@@ -1,0 +1,231 @@
+/**
+ * `model-lab train FILE`: the trainer the extension uses, driven from a terminal. Parsing and
+ * formatting live in cliArgs.ts and cliProgress.ts; this file wires them to the process.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { version } from '../package.json';
+import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
+import {
+  formatBackendLine,
+  formatEndLine,
+  formatEpochSummary,
+  formatFailureLine,
+  formatProgressLine,
+  formatRunLine,
+  isProgressCheckpoint,
+  ProgressTracker,
+} from './cliProgress';
+import type { TrainerToHost } from './protocol/trainer';
+import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+/** The shell's convention for "ended by Ctrl-C". */
+const EXIT_INTERRUPTED = 130;
+/** Width for progress lines written to a file or pipe, where nothing wraps. */
+const LOG_COLUMNS = 120;
+/** A terminal redraw rate the eye cannot tell from live. */
+const REDRAW_MS = 100;
+
+function usageError(message: string): number {
+  process.stderr.write(`model-lab: ${message}\n\n${USAGE}\n`);
+  return EXIT_USAGE;
+}
+
+/** Paths inside the current directory are shown relative to it. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The human view: permanent lines, plus one progress line redrawn in place on a terminal. */
+class Screen {
+  private barShown = false;
+  private lastDraw = 0;
+  readonly tty: boolean;
+
+  constructor(private readonly out: NodeJS.WriteStream) {
+    this.tty = out.isTTY === true;
+  }
+
+  get columns(): number {
+    return this.tty ? (this.out.columns ?? 80) : LOG_COLUMNS;
+  }
+
+  line(text: string): void {
+    this.clearBar();
+    this.out.write(text + '\n');
+  }
+
+  bar(text: string, now: number): void {
+    if (now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.out.write('\r' + text + '\x1b[K');
+    this.barShown = true;
+  }
+
+  clearBar(): void {
+    if (!this.barShown) return;
+    this.out.write('\r\x1b[K');
+    this.barShown = false;
+  }
+
+  err(text: string): void {
+    this.clearBar();
+    process.stderr.write(text);
+  }
+}
+
+async function train(args: TrainArgs): Promise<number> {
+  const cwd = process.cwd();
+  const modelFile = path.resolve(cwd, args.file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(modelFile);
+  } catch {
+    return usageError(`model file not found: ${args.file}`);
+  }
+  if (!stat.isFile()) return usageError(`not a file: ${args.file}`);
+  const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
+  if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) return usageError(`--runs-dir is not a folder: ${args.runsDir}`);
+
+  // dist/cli.js and dist/trainer.js are built side by side.
+  const trainerScript = path.join(__dirname, 'trainer.js');
+  const tp = new TrainerProcess({ trainerScript, detached: true });
+  const screen = new Screen(process.stdout);
+  const tracker = new ProgressTracker();
+  let epochs = 1;
+  let batchesPerEpoch = 0;
+  let shownBatch = 0;
+  let shownEpoch = -1;
+  let interrupts = 0;
+
+  // A closed stdout (`| head`) must not crash the CLI while the trainer saves the run.
+  process.stdout.on('error', () => undefined);
+
+  tp.onOutput((text) => screen.err(text));
+  tp.onMessage((m) => {
+    if (args.json) {
+      process.stdout.write(JSON.stringify(m) + '\n');
+      return;
+    }
+    show(m);
+  });
+
+  const show = (m: TrainerToHost) => {
+    switch (m.type) {
+      case 'ready':
+        screen.line(formatBackendLine(m.backend));
+        return;
+      case 'run':
+        epochs = m.config.epochs;
+        batchesPerEpoch = m.batchesPerEpoch;
+        tracker.onRun(m, Date.now());
+        screen.line(formatRunLine(m.runId, m.totalParams, m.batchesPerEpoch, m.config.epochs, m.config.batchSize));
+        return;
+      case 'batches': {
+        tracker.onBatches(m.points);
+        const s = tracker.state();
+        if (!s) return;
+        if (screen.tty) {
+          screen.bar(formatProgressLine(s, screen.columns), Date.now());
+        } else {
+          if (s.epoch !== shownEpoch) {
+            shownEpoch = s.epoch;
+            shownBatch = 0;
+          }
+          if (isProgressCheckpoint(shownBatch, s.batch, batchesPerEpoch)) screen.line(formatProgressLine(s, screen.columns));
+          shownBatch = s.batch;
+        }
+        return;
+      }
+      case 'epoch': {
+        const took = tracker.onEpoch(m.point);
+        screen.line(formatEpochSummary(m.point.epoch + 1, epochs, m.point.metrics, took));
+        return;
+      }
+      case 'log':
+        if (m.level === 'info') screen.line(m.message);
+        else screen.err(`${m.level === 'warn' ? 'warning' : 'error'}: ${m.message}\n`);
+        return;
+      case 'end':
+        screen.clearBar();
+        return;
+    }
+  };
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      screen.err(
+        sig === 'SIGINT'
+          ? 'Stopping after the current batch; the model will be saved. Press Ctrl-C again to kill the trainer.\n'
+          : `Received ${sig}: stopping after the current batch.\n`,
+      );
+      tp.stop();
+    } else {
+      screen.err('Killing the trainer.\n');
+      tp.kill();
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  // Whatever happens to this process, the trainer (in its own process group) must not outlive it.
+  const killOnExit = () => tp.dispose();
+  process.on('exit', killOnExit);
+
+  tp.start({
+    modelFile,
+    runsDir,
+    backend: args.backend,
+    workspaceDir: cwd,
+    overrides: {
+      ...(args.epochs !== undefined && { epochs: args.epochs }),
+      ...(args.batchSize !== undefined && { batchSize: args.batchSize }),
+    },
+  });
+
+  let end: TrainerEnd;
+  try {
+    end = await tp.ended;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', killOnExit);
+    tp.dispose();
+  }
+
+  if (!args.json) screen.line(formatEndLine(end.status, end.runDir && displayPath(end.runDir)));
+  if (end.status === 'completed' || end.status === 'stopped') return EXIT_OK;
+  process.stderr.write(formatFailureLine(end.status, end.error, displayPath) + '\n');
+  return interrupts > 1 ? EXIT_INTERRUPTED : EXIT_FAILED;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cmd = parseArgs(argv);
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return EXIT_OK;
+    case 'version':
+      process.stdout.write(version + '\n');
+      return EXIT_OK;
+    case 'usageError':
+      return usageError(cmd.message);
+    case 'train':
+      return train(cmd);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`model-lab: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The `model-lab` command line, parsed without touching the file system or the process, so every
+ * accepted and rejected form is unit-tested. src/cli.ts does the checks that need the disk.
+ */
+import { BACKEND_CHOICES, type BackendChoice } from './protocol/trainer';
+
+export interface TrainArgs {
+  command: 'train';
+  /** As typed: relative to the current directory. */
+  file: string;
+  epochs?: number;
+  batchSize?: number;
+  backend: BackendChoice;
+  /** As typed; default `<cwd>/.modellab/runs`. */
+  runsDir?: string;
+  json: boolean;
+}
+
+export type CliCommand =
+  | TrainArgs
+  | { command: 'help' }
+  | { command: 'version' }
+  /** The arguments make no sense: print `message` and the usage, exit 2. */
+  | { command: 'usageError'; message: string };
+
+export const USAGE = `Usage: model-lab train FILE [options]
+       model-lab --help | --version
+
+Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
+process and saves the run under the runs folder.
+
+Options:
+  --epochs N        override config.epochs
+  --batch-size N    override config.batchSize
+  --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
+  --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
+  --json            print every trainer message as one JSON line on stdout, nothing else
+  -h, --help        show this help
+  -v, --version     print the version
+
+Ctrl-C stops after the current batch and saves the model; a second Ctrl-C kills the trainer.
+Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments.`;
+
+const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
+
+/** A whole positive number as typed: no signs, fractions, exponents or spaces. */
+function parsePositiveInt(flag: string, raw: string): number | string {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw)))
+    return `${flag} needs a whole number of at least 1, not "${raw}"`;
+  return Number(raw);
+}
+
+const VALUE_FLAGS = ['--epochs', '--batch-size', '--backend', '--runs-dir'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+/** Parses `process.argv.slice(2)`. Accepts `--flag value` and `--flag=value`; `--` ends the options. */
+export function parseArgs(argv: readonly string[]): CliCommand {
+  if (argv.some((a) => a === '-h' || a === '--help')) return { command: 'help' };
+  if (argv.some((a) => a === '-v' || a === '--version')) return { command: 'version' };
+  if (argv.length === 0) return usageError('missing command: model-lab train FILE');
+  const [command, ...rest] = argv;
+  if (command !== 'train') {
+    return command.startsWith('-')
+      ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
+      : usageError(`unknown command "${command}"; the only command is "train"`);
+  }
+
+  const out: TrainArgs = { command: 'train', file: '', backend: 'auto', json: false };
+  const seen = new Set<string>();
+  let file: string | undefined;
+  let optionsEnded = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
+      if (file !== undefined) return usageError(`unexpected argument "${arg}": train takes one FILE`);
+      file = arg;
+      continue;
+    }
+    if (arg === '--') {
+      optionsEnded = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--json') {
+      if (eq > 0) return usageError('--json takes no value');
+      out.json = true;
+      continue;
+    }
+    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) return usageError(`unknown option ${flag}`);
+    if (seen.has(flag)) return usageError(`${flag} is given twice`);
+    seen.add(flag);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else if (i + 1 < rest.length && !rest[i + 1].startsWith('--')) value = rest[++i];
+    if (value === undefined || value === '') return usageError(`${flag} needs a value`);
+
+    switch (flag as ValueFlag) {
+      case '--epochs':
+      case '--batch-size': {
+        const n = parsePositiveInt(flag, value);
+        if (typeof n === 'string') return usageError(n);
+        if (flag === '--epochs') out.epochs = n;
+        else out.batchSize = n;
+        break;
+      }
+      case '--backend':
+        if (!(BACKEND_CHOICES as readonly string[]).includes(value))
+          return usageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, not "${value}"`);
+        out.backend = value as BackendChoice;
+        break;
+      case '--runs-dir':
+        out.runsDir = value;
+        break;
+    }
+  }
+  if (file === undefined || file === '') return usageError('missing FILE: model-lab train FILE');
+  out.file = file;
+  return out;
+}

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainerToHost, type TrainerToHost } from '../../src/protocol/trainer';
+import { readRun } from '../../src/training/runStore';
+import { DIST, ensureBuilt, TINY_MODEL } from './builtTrainer';
+
+const CLI = path.join(DIST, 'cli.js');
+let dir: string;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs dist/cli.js as a real process; `onStdout` sees the output as it comes. */
+function runCli(args: string[], opts: { cwd?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      opts.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
+
+beforeAll(async () => {
+  await ensureBuilt(['cli.js', 'trainer.js']);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-cli-'));
+  fs.writeFileSync(path.join(dir, 'tiny.model.ts'), TINY_MODEL);
+});
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('model-lab train (real CLI, real trainer)', () => {
+  it('--json: trains, prints only valid trainer messages on stdout, and saves the run', async () => {
+    const runsDir = path.join(dir, 'json-runs');
+    const r = await runCli(['train', 'tiny.model.ts', '--epochs', '1', '--backend', 'wasm', '--runs-dir', runsDir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+
+    const messages = lines(r.stdout).map((l) => parseTrainerToHost(JSON.parse(l)));
+    expect(messages.every((m) => m !== undefined)).toBe(true);
+    const types = (messages as TrainerToHost[]).map((m) => m.type);
+    expect(types[0]).toBe('ready');
+    expect(types).toContain('run');
+    expect(types).toContain('batches');
+    expect(types).toContain('epoch');
+    const end = messages[messages.length - 1] as Extract<TrainerToHost, { type: 'end' }>;
+    expect(end).toMatchObject({ type: 'end', status: 'completed' });
+    expect((messages[0] as Extract<TrainerToHost, { type: 'ready' }>).backend.name).toBe('wasm');
+
+    const run = messages.find((m) => m?.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(path.dirname(run.runDir)).toBe(runsDir);
+    expect(run.config.epochs).toBe(1);
+    for (const f of ['run.json', 'metrics.jsonl', 'model/model.json', 'model/weights.bin'])
+      expect(fs.existsSync(path.join(run.runDir, f)), f).toBe(true);
+    const saved = readRun(run.runDir);
+    expect(saved.record.status).toBe('completed');
+    expect(saved.record.backend.name).toBe('wasm');
+    expect(saved.metrics.filter((m) => m.type === 'epoch')).toHaveLength(1);
+  });
+
+  it('prints the backend, epoch summaries and the run folder, saving under ./.modellab/runs by default', async () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'));
+    fs.writeFileSync(path.join(cwd, 'tiny.model.ts'), TINY_MODEL);
+    const r = await runCli(['train', 'tiny.model.ts', '--backend=cpu', '--batch-size', '32'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^backend: cpu \(.+\)$/);
+    expect(out).toContainEqual(expect.stringMatching(/^epoch 1\/1  loss \d+\.\d{4}  acc \d\.\d{4}  val_loss \d+\.\d{4}  val_acc \d\.\d{4}  \(\d+\.\d s\)$/));
+    // Not a TTY: no carriage returns, progress as whole lines.
+    expect(r.stdout).not.toContain('\r');
+    const last = out[out.length - 1];
+    expect(last).toMatch(/^Training completed\. Run saved in \.modellab\/runs\/[\w-]+$/);
+    const runDir = path.join(cwd, last.replace('Training completed. Run saved in ', ''));
+    expect(readRun(runDir).record.config.batchSize).toBe(32);
+  });
+
+  it('a model file with a syntax error: exit 1, and stderr ends with one line naming the file and line', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'broken.model.ts'),
+      "import * as tf from '@tensorflow/tfjs';\nexport const config = { dataset: 'mnist', limit: 64 };\nexport function createModel( {\n  return tf.sequential();\n}\n",
+    );
+    const runsDir = path.join(dir, 'broken-runs');
+    const r = await runCli(['train', 'broken.model.ts', '--backend', 'cpu', '--runs-dir', runsDir]);
+    expect(r.code).toBe(1);
+    const errLines = lines(r.stderr);
+    expect(errLines[errLines.length - 1]).toMatch(/^model-lab: training failed: .*broken\.model\.ts:\d+(:\d+)?: \S/);
+    expect(lines(r.stdout).pop()).toMatch(/^Training failed\./);
+    // The run folder records the failure in its end line too.
+    const runs = fs.readdirSync(runsDir);
+    expect(runs).toHaveLength(1);
+    expect(readRun(path.join(runsDir, runs[0])).metrics.filter((m) => m.type === 'end')).toMatchObject([{ status: 'failed' }]);
+  });
+
+  it('Ctrl-C stops after the current batch: exit 0, run stopped, model saved', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'long.model.ts'),
+      TINY_MODEL.replace("{ dataset: 'mnist', limit: 256, epochs: 1, batchSize: 64 }", "{ dataset: 'mnist', limit: 4000, epochs: 100, batchSize: 8 }"),
+    );
+    let interrupted = false;
+    const r = await runCli(['train', 'long.model.ts', '--backend', 'cpu', '--runs-dir', path.join(dir, 'long-runs'), '--json'], {
+      onStdout: (text, child) => {
+        if (!interrupted && text.includes('"type":"batches"')) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted).toBe(true);
+    expect(r.code, r.stderr).toBe(0);
+    const messages = lines(r.stdout).map((l) => JSON.parse(l) as TrainerToHost);
+    expect(messages[messages.length - 1]).toMatchObject({ type: 'end', status: 'stopped' });
+    const run = messages.find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(readRun(run.runDir).record.status).toBe('stopped');
+    expect(fs.existsSync(path.join(run.runDir, 'model', 'model.json'))).toBe(true);
+    expect(r.stderr).toContain('Stopping after the current batch');
+  });
+});
+
+describe('model-lab bad arguments (exit 2)', () => {
+  it('a file that does not exist', async () => {
+    const r = await runCli(['train', 'no-such.model.ts']);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toBe('model-lab: model file not found: no-such.model.ts');
+    expect(r.stderr).toContain('Usage: model-lab train FILE');
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown flag, a bad number, a missing file and a folder as FILE', async () => {
+    for (const [args, first] of [
+      [['train', 'tiny.model.ts', '--lr', '3'], 'model-lab: unknown option --lr'],
+      [['train', 'tiny.model.ts', '--epochs', 'two'], 'model-lab: --epochs needs a whole number of at least 1, not "two"'],
+      [['train'], 'model-lab: missing FILE: model-lab train FILE'],
+      [['train', '.'], 'model-lab: not a file: .'],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(lines(r.stderr)[0]).toBe(first);
+    }
+  });
+
+  it('--help and --version exit 0 on stdout', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: model-lab train FILE');
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(DIST, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+});

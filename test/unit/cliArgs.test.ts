@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, USAGE } from '../../src/cliArgs';
+
+const usageError = (argv: string[]) => {
+  const r = parseArgs(argv);
+  if (r.command !== 'usageError') throw new Error(`expected a usage error for ${JSON.stringify(argv)}, got ${JSON.stringify(r)}`);
+  return r.message;
+};
+
+describe('parseArgs', () => {
+  it('reads train FILE with defaults', () => {
+    expect(parseArgs(['train', 'examples/mnist-cnn.model.ts'])).toEqual({
+      command: 'train',
+      file: 'examples/mnist-cnn.model.ts',
+      backend: 'auto',
+      json: false,
+    });
+  });
+
+  it('reads every option, before or after FILE, as --flag value or --flag=value', () => {
+    expect(
+      parseArgs(['train', '--epochs', '2', 'm.ts', '--batch-size=32', '--backend', 'wasm', '--runs-dir', '/tmp/runs', '--json']),
+    ).toEqual({ command: 'train', file: 'm.ts', epochs: 2, batchSize: 32, backend: 'wasm', runsDir: '/tmp/runs', json: true });
+  });
+
+  it('takes a FILE that looks like an option after --', () => {
+    expect(parseArgs(['train', '--epochs', '1', '--', '--odd.ts'])).toMatchObject({ file: '--odd.ts', epochs: 1 });
+  });
+
+  it('answers --help and --version wherever they appear', () => {
+    expect(parseArgs(['--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['train', 'x.ts', '-h'])).toEqual({ command: 'help' });
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' });
+    expect(parseArgs(['-v'])).toEqual({ command: 'version' });
+  });
+
+  it('rejects a missing command, an unknown command and a missing FILE', () => {
+    expect(usageError([])).toMatch(/missing command/);
+    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the only command is "train"');
+    expect(usageError(['--epochs', '2'])).toMatch(/^unknown option --epochs; the command comes first/);
+    expect(usageError(['train'])).toBe('missing FILE: model-lab train FILE');
+    expect(usageError(['train', '--json'])).toBe('missing FILE: model-lab train FILE');
+  });
+
+  it('rejects unknown flags, a second FILE, repeated flags and a value on --json', () => {
+    expect(usageError(['train', 'x.ts', '--epoch', '2'])).toBe('unknown option --epoch');
+    expect(usageError(['train', 'x.ts', '-e', '2'])).toBe('unknown option -e');
+    expect(usageError(['train', 'x.ts', 'y.ts'])).toBe('unexpected argument "y.ts": train takes one FILE');
+    expect(usageError(['train', 'x.ts', '--epochs', '2', '--epochs', '3'])).toBe('--epochs is given twice');
+    expect(usageError(['train', 'x.ts', '--json=yes'])).toBe('--json takes no value');
+  });
+
+  it.each([['0'], ['-1'], ['2.5'], ['1e3'], ['abc'], [' 3'], ['99999999999999999999']])('rejects --epochs %j', (v) => {
+    expect(usageError(['train', 'x.ts', '--epochs', v])).toBe(`--epochs needs a whole number of at least 1, not "${v}"`);
+  });
+
+  it('rejects a bad --batch-size the same way, and flags without their value', () => {
+    expect(usageError(['train', 'x.ts', '--batch-size=0'])).toBe('--batch-size needs a whole number of at least 1, not "0"');
+    expect(usageError(['train', 'x.ts', '--epochs'])).toBe('--epochs needs a value');
+    expect(usageError(['train', 'x.ts', '--epochs', '--json'])).toBe('--epochs needs a value');
+    expect(usageError(['train', 'x.ts', '--runs-dir='])).toBe('--runs-dir needs a value');
+  });
+
+  it('accepts only the known backends', () => {
+    for (const b of ['auto', 'tensorflow', 'wasm', 'cpu']) expect(parseArgs(['train', 'x.ts', '--backend', b])).toMatchObject({ backend: b });
+    expect(usageError(['train', 'x.ts', '--backend', 'webgl'])).toBe('--backend must be one of auto, tensorflow, wasm, cpu, not "webgl"');
+  });
+
+  it('documents every flag it accepts in the usage text', () => {
+    for (const flag of ['--epochs', '--batch-size', '--backend', '--runs-dir', '--json', '--help', '--version'])
+      expect(USAGE).toContain(flag);
+  });
+});

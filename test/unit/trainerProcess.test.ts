@@ -1,0 +1,304 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricLine, RunRecord, RunSpec, TrainerToHost } from '../../src/protocol/trainer';
+import { readRun, RunWriter } from '../../src/training/runStore';
+import { describeExit, lastErrorLine, TrainerProcess, type TrainerProcessOptions } from '../../src/training/trainerProcess';
+import { DIST, ensureBuilt, TINY_MODEL } from './builtTrainer';
+
+/** A test double of the trainer at the process boundary: see the fixture's header. */
+const FAKE_TRAINER = path.resolve(__dirname, '../fixtures/trainerProcess/fakeTrainer.js');
+
+const tmpDirs: string[] = [];
+const live: TrainerProcess[] = [];
+
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-tp-'));
+  tmpDirs.push(d);
+  return d;
+}
+
+afterEach(() => {
+  for (const tp of live.splice(0)) tp.dispose();
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const record = (id: string): RunRecord => ({
+  id,
+  modelFile: '/models/fake.model.ts',
+  config: { epochs: 1, batchSize: 8, validationSplit: 0, shuffle: false, dataset: 'fake' },
+  backend: { name: 'cpu', reason: 'fake trainer' },
+  versions: { tfjs: '0.0.0', node: process.version, modelLab: '0.0.0' },
+  startedAt: new Date().toISOString(),
+  status: 'running',
+});
+
+/** Starts the fake trainer in `mode` against a run folder made by the real run store. */
+function startFake(mode: string, opts: Partial<TrainerProcessOptions> = {}) {
+  const runsDir = tmpDir();
+  const runId = 'run-1';
+  const writer = RunWriter.create(runsDir, runId, record(runId));
+  // MetricLine's index signature cannot express `type: string` next to numeric metrics.
+  writer.appendMetric({ type: 'batch', epoch: 0, batch: 0, step: 0, time: Date.now(), loss: 1 } as unknown as MetricLine);
+  const tp = new TrainerProcess({
+    trainerScript: FAKE_TRAINER,
+    env: { ...process.env, FAKE_TRAINER_MODE: mode },
+    stopGraceMs: 300,
+    ...opts,
+  });
+  live.push(tp);
+  const messages: TrainerToHost[] = [];
+  const output: { text: string; stream: 'stdout' | 'stderr' }[] = [];
+  tp.onMessage((m) => messages.push(m));
+  tp.onOutput((text, stream) => output.push({ text, stream }));
+  const spec: RunSpec = { modelFile: '/models/fake.model.ts', runsDir, runId, backend: 'cpu' };
+  tp.start(spec);
+  return { tp, messages, output, runDir: writer.dir };
+}
+
+function nextMessage(tp: TrainerProcess, type: TrainerToHost['type']): Promise<TrainerToHost> {
+  return new Promise((resolve) => {
+    const sub = tp.onMessage((m) => {
+      if (m.type === type) {
+        sub.dispose();
+        resolve(m);
+      }
+    });
+  });
+}
+
+const ends = (messages: TrainerToHost[]) => messages.filter((m) => m.type === 'end');
+
+describe('lastErrorLine', () => {
+  it('picks the error line of a Node crash, not the stack, the object dump or the version banner', () => {
+    const stderr = [
+      'node:internal/modules/cjs/loader:1228',
+      '  throw err;',
+      '  ^',
+      '',
+      "Error: Cannot find module '/nowhere/trainer.js'",
+      '    at Module._resolveFilename (node:internal/modules/cjs/loader:1225:15)',
+      '    at node:internal/main/run_main_module:28:49 {',
+      "  code: 'MODULE_NOT_FOUND',",
+      '  requireStack: []',
+      '}',
+      '',
+      'Node.js v20.20.2',
+      '',
+    ].join('\n');
+    expect(lastErrorLine(stderr)).toBe("Error: Cannot find module '/nowhere/trainer.js'");
+  });
+
+  it('falls back to the last plain line and handles empty output', () => {
+    expect(lastErrorLine('loading...\nout of memory\n\n')).toBe('out of memory');
+    expect(lastErrorLine('')).toBeUndefined();
+    expect(lastErrorLine('TypeError [ERR_X]: bad thing\n    at f (a.js:1:1)\n')).toBe('TypeError [ERR_X]: bad thing');
+  });
+
+  it('describes exits by code or signal', () => {
+    expect(describeExit(3, null)).toBe('Trainer exited with code 3');
+    expect(describeExit(null, 'SIGKILL')).toBe('Trainer was killed by SIGKILL');
+  });
+});
+
+// Each scenario settles in well under a second; a bug that loses the end must not hang for the global 120 s.
+describe('TrainerProcess with a fake trainer', { timeout: 20_000 }, () => {
+  it('passes a normal run through and resolves ended with the trainer’s own end', async () => {
+    const { tp, messages, runDir } = startFake('complete');
+    const end = await tp.ended;
+    expect(end).toEqual({ status: 'completed', error: undefined, runDir });
+    expect(messages.map((m) => m.type)).toEqual(['ready', 'run', 'batches', 'batches', 'epoch', 'end']);
+    // The trainer ended the run itself: the store is left alone.
+    expect(readRun(runDir).metrics.filter((m) => m.type === 'end')).toEqual([]);
+    expect(tp.running).toBe(false);
+  });
+
+  it('turns a child that dies mid-run into exactly one crashed end and marks the run folder', async () => {
+    const { tp, messages, runDir } = startFake('crash-mid-run');
+    const end = await tp.ended;
+    expect(end.status).toBe('crashed');
+    expect(end.runDir).toBe(runDir);
+    expect(end.error?.message).toBe('Trainer exited with code 1: Error: boom in batch 2');
+    expect(end.error?.details).toContain('boom in batch 2');
+    expect(messages.map((m) => m.type)).toEqual(['ready', 'run', 'batches', 'batches', 'end']);
+    expect(ends(messages)).toEqual([{ type: 'end', status: 'crashed', error: end.error, runDir }]);
+
+    const { record: rec, metrics } = readRun(runDir);
+    const endLines = metrics.filter((m) => m.type === 'end');
+    expect(endLines).toHaveLength(1);
+    expect(endLines[0]).toMatchObject({ status: 'crashed', error: { message: end.error?.message } });
+    expect(rec.status).toBe('crashed');
+    // What the run had reported before the crash is still there.
+    expect(metrics[0]).toMatchObject({ type: 'batch', loss: 1 });
+  });
+
+  it('drops malformed messages with a warning and delivers only the valid ones', async () => {
+    const { tp, messages, output } = startFake('malformed');
+    const end = await tp.ended;
+    expect(end.status).toBe('completed');
+    expect(messages.map((m) => m.type)).toEqual(['ready', 'log', 'end']);
+    const warnings = output.filter((o) => o.stream === 'stderr' && o.text.includes('dropped a malformed message'));
+    expect(warnings.map((w) => w.text)).toEqual([
+      '[model-lab] dropped a malformed message from the trainer: "hello"\n',
+      '[model-lab] dropped a malformed message from the trainer: {"type":"batches","points":[{"epoch":"one"}]}\n',
+      '[model-lab] dropped a malformed message from the trainer: {"type":"mystery"}\n',
+      '[model-lab] dropped a malformed message from the trainer: {"type":"end","status":"exploded"}\n',
+    ]);
+  });
+
+  it('stop() asks the trainer, which ends the run stopped', async () => {
+    const { tp, messages, runDir } = startFake('graceful-stop');
+    await nextMessage(tp, 'batches');
+    tp.stop();
+    const end = await tp.ended;
+    expect(end).toEqual({ status: 'stopped', error: undefined, runDir });
+    expect(ends(messages)).toHaveLength(1);
+    expect(readRun(runDir).metrics.some((m) => m.type === 'end')).toBe(false);
+  });
+
+  it('stop() escalates to SIGTERM when the trainer ignores the stop message', async () => {
+    const { tp, messages, runDir } = startFake('ignore-stop');
+    await nextMessage(tp, 'batches');
+    const pid = tp.pid!;
+    tp.stop();
+    const end = await tp.ended;
+    expect(end.status).toBe('crashed');
+    expect(end.error?.message).toBe('Trainer did not stop within 0.3 s (trainer was killed by SIGTERM)');
+    expect(ends(messages)).toHaveLength(1);
+    expect(isAlive(pid)).toBe(false);
+    expect(readRun(runDir).record.status).toBe('crashed');
+  });
+
+  it('escalates to SIGKILL when the trainer also ignores SIGTERM', async () => {
+    const { tp, messages, output } = startFake('ignore-sigterm');
+    await nextMessage(tp, 'batches');
+    const pid = tp.pid!;
+    tp.stop();
+    const end = await tp.ended;
+    expect(end.error?.message).toMatch(/^Trainer did not stop within 0\.3 s \(trainer was killed by SIGKILL\)/);
+    // It did receive the SIGTERM first.
+    expect(output.some((o) => o.text.includes('ignoring SIGTERM'))).toBe(true);
+    expect(ends(messages)).toHaveLength(1);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('ends the run as crashed when the trainer is not ready in time', async () => {
+    const { tp, messages } = startFake('never-ready', { readyTimeoutMs: 300 });
+    const pid = tp.pid!;
+    const end = await tp.ended;
+    expect(end.status).toBe('crashed');
+    expect(end.error?.message).toBe('Trainer was not ready within 0.3 s (trainer was killed by SIGTERM)');
+    // No run message ever came, so there is no run folder to mark.
+    expect(end.runDir).toBeUndefined();
+    expect(messages).toEqual([{ type: 'end', status: 'crashed', error: end.error, runDir: undefined }]);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('kills a trainer that closes its channel but keeps running', async () => {
+    const { tp, messages, runDir } = startFake('disconnect');
+    const pid = tp.pid!;
+    const end = await tp.ended;
+    expect(end.error?.message).toBe('Trainer closed its IPC channel without ending the run (trainer was killed by SIGTERM)');
+    expect(ends(messages)).toHaveLength(1);
+    expect(readRun(runDir).record.status).toBe('crashed');
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('keeps the trainer’s end when it exits badly afterwards, and cleans up one that lingers', async () => {
+    const a = startFake('end-then-exit-nonzero');
+    expect(await a.tp.ended).toMatchObject({ status: 'completed' });
+    expect(ends(a.messages)).toHaveLength(1);
+
+    const b = startFake('end-then-linger');
+    const pid = b.tp.pid!;
+    expect(await b.tp.ended).toMatchObject({ status: 'completed' });
+    expect(ends(b.messages)).toHaveLength(1);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('reports a trainer script that does not exist as crashed with Node’s reason', async () => {
+    const tp = new TrainerProcess({ trainerScript: path.join(tmpDir(), 'missing.js') });
+    live.push(tp);
+    tp.start({ modelFile: '/m.ts', runsDir: tmpDir(), backend: 'cpu' });
+    const end = await tp.ended;
+    expect(end.status).toBe('crashed');
+    expect(end.error?.message).toMatch(/^Trainer exited with code 1: Error: Cannot find module '.*missing\.js'$/);
+  });
+
+  it('reports a Node binary that cannot be started', async () => {
+    const tp = new TrainerProcess({ trainerScript: FAKE_TRAINER, execPath: path.join(tmpDir(), 'no-such-node') });
+    live.push(tp);
+    const messages: TrainerToHost[] = [];
+    tp.onMessage((m) => messages.push(m));
+    tp.start({ modelFile: '/m.ts', runsDir: tmpDir(), backend: 'cpu' });
+    const end = await tp.ended;
+    expect(end.error?.message).toMatch(/^Could not start the trainer: spawn .*no-such-node ENOENT/);
+    expect(ends(messages)).toHaveLength(1);
+  });
+
+  it('dispose() kills a running trainer, marks the run crashed and still delivers one end', async () => {
+    const { tp, messages, runDir } = startFake('ignore-sigterm');
+    await nextMessage(tp, 'batches');
+    const pid = tp.pid!;
+    tp.dispose();
+    // Recorded at once, without waiting for the exit: the host may be going away.
+    expect(readRun(runDir).record.status).toBe('crashed');
+    const end = await tp.ended;
+    expect(end.error?.message).toBe('Trainer was killed because its owner shut down (trainer was killed by SIGKILL)');
+    expect(ends(messages)).toHaveLength(1);
+    expect(readRun(runDir).metrics.filter((m) => m.type === 'end')).toHaveLength(1);
+    expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('TrainerProcess with the real trainer (dist/trainer.js)', () => {
+  beforeAll(() => ensureBuilt(['trainer.js']));
+
+  it('trains a tiny model on the cpu backend: ready → run → batches → epoch → end completed', async () => {
+    const dir = tmpDir();
+    const modelFile = path.join(dir, 'tiny.model.ts');
+    fs.writeFileSync(modelFile, TINY_MODEL);
+    const runsDir = path.join(dir, 'runs');
+    const tp = new TrainerProcess({ trainerScript: path.join(DIST, 'trainer.js') });
+    live.push(tp);
+    const messages: TrainerToHost[] = [];
+    let output = '';
+    tp.onMessage((m) => messages.push(m));
+    tp.onOutput((text) => (output += text));
+    tp.start({ modelFile, runsDir, backend: 'cpu', workspaceDir: dir });
+    const end = await tp.ended;
+    expect(end, output).toMatchObject({ status: 'completed' });
+
+    const types = messages.map((m) => m.type);
+    expect(types[0]).toBe('ready');
+    expect(types.filter((t) => t === 'end')).toEqual(['end']);
+    const order = ['ready', 'run', 'batches', 'epoch', 'end'].map((t) => types.indexOf(t as TrainerToHost['type']));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+    const ready = messages[0] as Extract<TrainerToHost, { type: 'ready' }>;
+    expect(ready.backend.name).toBe('cpu');
+    const run = messages.find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(run.config).toMatchObject({ epochs: 1, batchSize: 64, limit: 256 });
+    const points = messages.flatMap((m) => (m.type === 'batches' ? m.points : []));
+    expect(points.length).toBe(run.batchesPerEpoch);
+    expect(points.every((p) => Number.isFinite(p.metrics.loss))).toBe(true);
+    const epoch = messages.find((m) => m.type === 'epoch') as Extract<TrainerToHost, { type: 'epoch' }>;
+    expect(epoch.point.epoch).toBe(0);
+    expect(Number.isFinite(epoch.point.metrics.loss)).toBe(true);
+
+    const { record: rec, metrics } = readRun(run.runDir);
+    expect(rec.status).toBe('completed');
+    expect(metrics.filter((m) => m.type === 'end')).toMatchObject([{ status: 'completed' }]);
+  });
+});
