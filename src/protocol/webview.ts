@@ -37,7 +37,10 @@ export type RunEvent =
 export type WebviewToHost =
   /** Webview sends when its script has loaded; the host answers with a `snapshot`. */
   | { type: 'ready' }
-  /** Webview sends when the user presses Stop. */
+  /**
+   * Webview sends when the user presses Stop. `runId` is the run it shows; '' while the trainer has
+   * not named the run yet (loading data), which still means "the run in progress".
+   */
   | { type: 'stop'; runId: string };
 
 /** Host -> webview notifications. `seq` increases by one per message, so the webview can spot a gap. */
@@ -116,7 +119,7 @@ function isRunEvent(e: unknown): e is RunEvent {
 export function parseWebviewToHost(msg: unknown): WebviewToHost | undefined {
   if (!isObj(msg)) return undefined;
   if (msg.type === 'ready') return { type: 'ready' };
-  if (msg.type === 'stop' && typeof msg.runId === 'string' && msg.runId.length > 0 && msg.runId.length < 200)
+  if (msg.type === 'stop' && typeof msg.runId === 'string' && msg.runId.length < 200)
     return { type: 'stop', runId: msg.runId };
   return undefined;
 }

@@ -1,0 +1,161 @@
+/**
+ * The training panel: one webview beside the editor showing the current run of a RunSource. It owns
+ * the webview side of the host<->webview protocol: validates what the webview sends, answers `ready`
+ * with a snapshot, streams the source's events with increasing `seq`, and forwards Stop.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
+import type { RunSource, RunUpdate } from '../training/runSource';
+import { renderHtml } from './panelHtml';
+
+export type PanelLog = (message: string) => void;
+
+export class TrainingPanel implements vscode.Disposable {
+  static readonly viewType = 'modelLab.training';
+
+  private static instance: TrainingPanel | undefined;
+
+  /** The open panel, if any. */
+  static get current(): TrainingPanel | undefined {
+    return TrainingPanel.instance;
+  }
+
+  /**
+   * Reveals the panel (showing `source`) or opens it beside the active editor without taking focus,
+   * so the user keeps typing in the model file while the run starts.
+   */
+  static createOrShow(extensionUri: vscode.Uri, source: RunSource, log: PanelLog = console.warn): TrainingPanel {
+    const existing = TrainingPanel.instance;
+    if (existing) {
+      existing.setSource(source);
+      // Keep it in the column the user left it in; only bring it to the front.
+      existing.panel.reveal(undefined, true);
+      return existing;
+    }
+    const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    const panel = vscode.window.createWebviewPanel(
+      TrainingPanel.viewType,
+      'Model Lab',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        localResourceRoots: [webviewRoot],
+        // The webview rebuilds itself from a snapshot when shown again; no need to hold it in memory.
+        retainContextWhenHidden: false,
+      },
+    );
+    TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
+    return TrainingPanel.instance;
+  }
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private sourceListener: vscode.Disposable | undefined;
+  private seq = 0;
+  private wasVisible: boolean;
+  private disposed = false;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    webviewRoot: vscode.Uri,
+    private source: RunSource,
+    private readonly log: PanelLog,
+  ) {
+    this.wasVisible = panel.visible;
+    const webview = panel.webview;
+    const uri = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, file)).toString();
+    webview.html = renderHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: uri('main.js'),
+      styleUris: [uri('uPlot.min.css'), uri('styles.css')],
+    });
+
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      panel.onDidChangeViewState(() => {
+        // Hidden webviews are torn down (retainContextWhenHidden: false) and miss events; a fresh
+        // snapshot on coming back makes them whole again.
+        if (panel.visible && !this.wasVisible) this.postSnapshot();
+        this.wasVisible = panel.visible;
+      }),
+    );
+    this.subscribe();
+    this.updateTitle();
+  }
+
+  /** Points the panel at another run source (the command may create a new one per session). */
+  private setSource(source: RunSource): void {
+    if (source === this.source) return;
+    this.source = source;
+    this.subscribe();
+    this.updateTitle();
+    this.postSnapshot();
+  }
+
+  private subscribe(): void {
+    this.sourceListener?.dispose();
+    this.sourceListener = this.source.onDidUpdate((u) => this.onUpdate(u));
+  }
+
+  private onUpdate(update: RunUpdate): void {
+    if (update.kind === 'reset') {
+      this.updateTitle();
+      this.postSnapshot();
+      return;
+    }
+    // A hidden webview does not exist; it gets a snapshot when shown, so skip rather than queue.
+    if (!this.panel.visible) return;
+    this.post({ type: 'event', seq: ++this.seq, runId: update.runId, event: update.event });
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg: WebviewToHost | undefined = parseWebviewToHost(raw);
+    if (!msg) {
+      this.log(`Model Lab panel: dropped a malformed message from the webview: ${safeJson(raw)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        this.postSnapshot();
+        break;
+      case 'stop':
+        this.source.stop(msg.runId);
+        break;
+    }
+  }
+
+  private postSnapshot(): void {
+    this.post({ type: 'snapshot', seq: ++this.seq, run: this.source.current });
+  }
+
+  private post(msg: HostToWebview): void {
+    if (this.disposed) return;
+    // Rejects only when the webview is gone; it will ask again with `ready` if it comes back.
+    this.panel.webview.postMessage(msg).then(undefined, () => undefined);
+  }
+
+  private updateTitle(): void {
+    const run = this.source.current;
+    this.panel.title = run ? `Model Lab: ${path.basename(run.modelFile)}` : 'Model Lab';
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (TrainingPanel.instance === this) TrainingPanel.instance = undefined;
+    this.sourceListener?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return (JSON.stringify(v) ?? String(v)).slice(0, 300);
+  } catch {
+    return String(v);
+  }
+}
