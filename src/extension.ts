@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerTrainingCommands } from './commands/training';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
+import { TrainingPanel } from './views/trainingPanel';
 import { RunStatusBar } from './views/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -15,9 +16,11 @@ export function activate(context: vscode.ExtensionContext): void {
     output,
     session,
     new RunStatusBar(session),
+    // The panel is created on demand by commands; it closes with the extension.
+    { dispose: () => TrainingPanel.current?.dispose() },
     session.onDidChangeRunning((running) => vscode.commands.executeCommand('setContext', 'modelLab.running', running)),
   );
-  registerTrainingCommands(context, session, runsTree);
+  registerTrainingCommands(context, session, runsTree, output);
 }
 
 export function deactivate(): void {}

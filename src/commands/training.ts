@@ -31,7 +31,9 @@ export function registerTrainingCommands(
   context: vscode.ExtensionContext,
   session: TrainingSession,
   runsTree: RunsTreeProvider,
+  output: vscode.OutputChannel,
 ): void {
+  const log = (msg: string) => output.appendLine(`[panel] ${msg}`);
   const train = async (arg?: unknown, options?: TrainCommandOptions): Promise<RunResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(
@@ -64,7 +66,7 @@ export function registerTrainingCommands(
         ? (options.backend as BackendChoice)
         : cfg.backend;
 
-    TrainingPanel.createOrShow(context.extensionUri, session);
+    TrainingPanel.createOrShow(context.extensionUri, session, log);
     const result = await session.start({
       modelFile: uri.fsPath,
       workspaceDir,
@@ -84,14 +86,14 @@ export function registerTrainingCommands(
     vscode.commands.registerCommand('modelLab.train', train),
     vscode.commands.registerCommand('modelLab.stop', () => session.stop()),
     vscode.commands.registerCommand('modelLab.showPanel', () => {
-      TrainingPanel.createOrShow(context.extensionUri, session);
+      TrainingPanel.createOrShow(context.extensionUri, session, log);
     }),
     vscode.commands.registerCommand('modelLab.openRun', (item: unknown) => {
       if (!(item instanceof RunItem)) return;
       if (!session.showRun(runViewFromStore(item.runDir))) {
         void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
       }
-      TrainingPanel.createOrShow(context.extensionUri, session);
+      TrainingPanel.createOrShow(context.extensionUri, session, log);
     }),
     vscode.commands.registerCommand('modelLab.revealRun', (item: unknown) => {
       if (item instanceof RunItem) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(item.runDir));

@@ -135,7 +135,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       }
       case 'end': {
         if (m.runDir && !view.runDir) view.runDir = m.runDir;
-        const event = { type: 'end' as const, status: m.status, error: m.error };
+        const event = { type: 'end' as const, status: m.status, error: m.error, time: Date.now() };
         applyRunEvent(view, event);
         this.output.appendLine(`Run ended: ${m.status}${m.error ? ` — ${m.error.message}` : ''}`);
         if (m.error?.details) this.output.appendLine(m.error.details);
