@@ -8,7 +8,7 @@
 import * as esbuild from 'esbuild';
 import { createRequire, SourceMap } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 
@@ -32,6 +32,12 @@ export interface LoadedModelFile {
 
 const displayName = (file: string) => path.basename(file);
 
+/**
+ * The CommonJS bundle has no `import.meta`; ESM files that use `import.meta.url` (to find files next
+ * to them) get the real file URL through this parameter instead of esbuild's empty object.
+ */
+const IMPORT_META_URL = '__modelLabImportMetaUrl';
+
 /** Bundles the model file in memory; a syntax or resolve error becomes a RunFailure with file:line:column. */
 async function bundle(modelFile: string, bundleFile: string): Promise<string> {
   try {
@@ -47,6 +53,7 @@ async function bundle(modelFile: string, bundleFile: string): Promise<string> {
       sourcemap: 'inline',
       write: false,
       logLevel: 'silent',
+      define: { 'import.meta.url': IMPORT_META_URL },
     });
     const out = result.outputFiles.find((f) => f.path.endsWith('.cjs')) ?? result.outputFiles[0];
     return out.text;
@@ -92,32 +99,65 @@ function stackMapperFor(code: string, bundleFile: string): StackMapper {
     });
 }
 
+export interface BundledFile {
+  /** The absolute path of the bundled file. */
+  file: string;
+  /** Maps a stack from the bundle back to the user's sources. */
+  mapStack: StackMapper;
+  /**
+   * Runs the bundle's top level and returns its `module.exports`; throws whatever the file throws
+   * (unmapped). `asMain` makes `require.main === module` true, as under `node FILE`, so a script's
+   * `if (require.main === module) main()` runs.
+   */
+  evaluate(opts?: { asMain?: boolean }): unknown;
+}
+
+/**
+ * Bundles `file` (syntax and resolve errors become RunFailures with file:line) and prepares its
+ * evaluation with a `require` that hands every tfjs import `tf`. Shared by model files, scripts and
+ * summaries so all three see the same tf and map errors the same way.
+ */
+export async function bundleFile(tf: unknown, file: string): Promise<BundledFile> {
+  file = path.resolve(file);
+  // A name next to the file that exists only in stacks; frames in it are mapped back.
+  const bundlePath = `${file}.modellab.cjs`;
+  const code = await bundle(file, bundlePath);
+  const mapStack = stackMapperFor(code, bundlePath);
+  const userRequire = createRequire(file);
+  const tfIds = new Set(TF_PACKAGES);
+  return {
+    file,
+    mapStack,
+    evaluate: (opts = {}) => {
+      const mod: { exports: unknown } = { exports: {} };
+      const requireForModel = Object.assign((id: string) => (tfIds.has(id) ? tf : userRequire(id)), {
+        resolve: userRequire.resolve,
+        cache: userRequire.cache,
+        main: opts.asMain ? mod : undefined,
+      });
+      // vm.compileFunction keeps the bundle's line numbers (no wrapper offset) and gives frames our filename.
+      const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_URL], { filename: bundlePath });
+      fn.call(mod.exports, mod.exports, requireForModel, mod, file, path.dirname(file), pathToFileURL(file).href);
+      return mod.exports;
+    },
+  };
+}
+
 /**
  * Bundles and evaluates `modelFile`; `tf` is what its imports of tfjs resolve to. Throws RunFailure
  * (syntax error, throw at load time, no createModel) with the file and line where known.
  */
 export async function loadModelFile(tf: unknown, modelFile: string): Promise<LoadedModelFile> {
   modelFile = path.resolve(modelFile);
-  // A name next to the model file that exists only in stacks; frames in it are mapped back.
-  const bundleFile = `${modelFile}.modellab.cjs`;
-  const code = await bundle(modelFile, bundleFile);
-  const mapStack = stackMapperFor(code, bundleFile);
+  const bundled = await bundleFile(tf, modelFile);
+  const mapStack = bundled.mapStack;
   const fail = (e: unknown, during: string): never => {
     throw new RunFailure(toRunError(e, { modelFile, mapStack, during }));
   };
 
-  const userRequire = createRequire(modelFile);
-  const tfIds = new Set(TF_PACKAGES);
-  const requireForModel = Object.assign((id: string) => (tfIds.has(id) ? tf : userRequire(id)), {
-    resolve: userRequire.resolve,
-    cache: userRequire.cache,
-    main: undefined,
-  });
   const mod: { exports: unknown } = { exports: {} };
   try {
-    // vm.compileFunction keeps the bundle's line numbers (no wrapper offset) and gives frames our filename.
-    const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: bundleFile });
-    fn.call(mod.exports, mod.exports, requireForModel, mod, modelFile, path.dirname(modelFile));
+    mod.exports = bundled.evaluate();
   } catch (e) {
     fail(e, `Loading ${displayName(modelFile)} failed`);
   }

@@ -1,0 +1,708 @@
+/**
+ * The model file contract, resolved into one object: what a model file may export (`createModel` or
+ * a default export, `config`, `loadData`), checked with messages that name the file, the export and
+ * what was found; how an uncompiled model is compiled (from `config`, else from what the labels look
+ * like); how the data is checked against the model's inputs and outputs; and how it is fitted (tensors
+ * with `fit`, a tf.data.Dataset with `fitDataset`). Training code asks this module instead of reading
+ * exports itself, so every entry point (train, summary, evaluate) agrees on the contract.
+ */
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { RunFailure, toRunError, type StackMapper } from './errors';
+import { isTensor, type TensorArg } from './evaluate';
+import { bundleFile } from './loadModelFile';
+
+type TF = typeof tfTypes;
+type Tensor = tfTypes.Tensor;
+type LayersModel = tfTypes.LayersModel;
+type Dataset = tfTypes.data.Dataset<tfTypes.TensorContainer>;
+type LossOrMetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** Learning rates used when config.optimizer names one and config.learningRate is not set (Keras's defaults). */
+const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
+  adam: 0.001,
+  sgd: 0.01,
+  rmsprop: 0.001,
+  adagrad: 0.01,
+  adadelta: 1.0,
+  adamax: 0.002,
+};
+
+/** tfjs 4.22's loss names (losses.lossesMap). */
+export const LOSS_NAMES: readonly string[] = [
+  'meanSquaredError', 'meanAbsoluteError', 'meanAbsolutePercentageError', 'meanSquaredLogarithmicError',
+  'squaredHinge', 'hinge', 'categoricalHinge', 'logcosh', 'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'kullbackLeiblerDivergence', 'poisson', 'cosineProximity',
+];
+
+/** tfjs 4.22's metric names (metrics.metricsMap plus the names compile() resolves itself). */
+export const METRIC_NAMES: readonly string[] = [
+  'accuracy', 'acc', 'crossentropy', 'ce', 'binaryAccuracy', 'categoricalAccuracy', 'precision',
+  'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'mse', 'MSE', 'mae', 'MAE', 'mape', 'MAPE', 'cosine',
+];
+
+export type LossSpec = string | LossOrMetricFn | (string | LossOrMetricFn)[] | Record<string, string | LossOrMetricFn>;
+export type MetricsSpec =
+  | string
+  | LossOrMetricFn
+  | (string | LossOrMetricFn)[]
+  | Record<string, string | LossOrMetricFn | (string | LossOrMetricFn)[]>;
+
+/** The exported `config`, its known keys checked; other keys (callback options, …) kept as written for their owners. */
+export interface ContractConfig {
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+  shuffle?: boolean;
+  optimizer?: OptimizerName | tfTypes.Optimizer;
+  learningRate?: number;
+  loss?: LossSpec;
+  metrics?: MetricsSpec;
+  /** A built-in dataset's name or a dataset spec object (checked by the data loaders). */
+  dataset?: string | Record<string, unknown>;
+  limit?: number;
+  /** Names of the classes, by index, for evaluation reports. */
+  classNames?: string[];
+  [key: string]: unknown;
+}
+
+/** Labels and inputs as tensors (validation given or cut from the tail by validationSplit). */
+export interface TensorData {
+  kind: 'tensors';
+  xs: TensorArg;
+  ys: TensorArg;
+  validation?: { xs: TensorArg; ys: TensorArg };
+}
+
+/** A tf.data.Dataset of batched {xs, ys}; trained with fitDataset. */
+export interface DatasetData {
+  kind: 'dataset';
+  dataset: Dataset;
+  validation?: Dataset | { xs: TensorArg; ys: TensorArg };
+}
+
+export type TrainingData = TensorData | DatasetData;
+
+export interface ModelContract {
+  file: string;
+  config: ContractConfig;
+  mapStack: StackMapper;
+  /** True when the file exports loadData(); otherwise the data comes from config.dataset. */
+  hasLoadData: boolean;
+  /** Calls createModel (or the default export) and checks it gave a tf.LayersModel. */
+  createModel(): Promise<LayersModel>;
+  /** Calls loadData() and checks its result; undefined when the file has none. */
+  loadData(): Promise<TrainingData | undefined>;
+}
+
+const base = (file: string) => path.basename(file);
+
+// ---- describing what was found ---------------------------------------------------------------
+
+function isLayersModel(v: unknown): v is LayersModel {
+  const o = v as Partial<LayersModel> | null;
+  return typeof o === 'object' && o !== null && typeof o.fit === 'function' && typeof o.compile === 'function' && Array.isArray(o.layers);
+}
+
+function isClass(f: unknown): boolean {
+  return typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+}
+
+export function isDataset(v: unknown): v is Dataset {
+  const d = v as Partial<Dataset> | null;
+  return typeof d === 'object' && d !== null && typeof d.iterator === 'function' && typeof d.batch === 'function' && typeof d.take === 'function';
+}
+
+const className = (v: object) => (v as { constructor?: { name?: string } }).constructor?.name;
+
+/** A few words for a value in an error message: "a number (42)", "a tf.Sequential model", "class Net". */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  switch (typeof v) {
+    case 'number':
+    case 'boolean':
+      return `a ${typeof v} (${String(v)})`;
+    case 'string':
+      return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`;
+    case 'function':
+      return isClass(v) ? `class ${v.name || '(anonymous)'}` : `a function${v.name ? ` (${v.name})` : ''}`;
+    case 'object':
+      break;
+    default:
+      return `a ${typeof v}`;
+  }
+  if (isLayersModel(v)) return `a tf.${className(v) ?? 'LayersModel'} model instance`;
+  if (isTensor(v)) return `a tf.Tensor of shape [${v.shape.join(',')}]`;
+  if (isDataset(v)) return 'a tf.data.Dataset';
+  if (typeof (v as Promise<unknown>).then === 'function') return 'a Promise';
+  if (Array.isArray(v)) {
+    const kinds = new Set(v.map((e) => (isTensor(e) ? 'tensors' : typeof e === 'number' ? 'numbers' : Array.isArray(e) ? 'arrays' : typeof e)));
+    return v.length === 0 ? 'an empty array' : `an array of ${[...kinds].join('/')}`;
+  }
+  const name = className(v);
+  if (name && name !== 'Object') return `a ${name}`;
+  const keys = Object.keys(v);
+  return keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}` : 'an empty object';
+}
+
+/** The known name closest to `name` (case, or up to two edits away), for "did you mean". */
+function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const exactCase = known.find((k) => k.toLowerCase() === lower);
+  if (exactCase) return exactCase;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+// ---- config ----------------------------------------------------------------------------------
+
+function isOptimizer(v: unknown): v is tfTypes.Optimizer {
+  const o = v as Partial<tfTypes.Optimizer> | null;
+  return typeof o === 'object' && o !== null && typeof o.minimize === 'function' && typeof o.applyGradients === 'function';
+}
+
+/**
+ * Checks the exported `config`'s known keys; throws a RunFailure naming the file, the key and the
+ * value. Unknown keys pass through untouched (other parts of the trainer own them).
+ */
+export function validateContractConfig(raw: unknown, file: string): ContractConfig {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || isLayersModel(raw))
+    throw new RunFailure({ message: `${base(file)}: the exported config must be an object (found ${describeValue(raw)})`, file });
+  const c = raw as Record<string, unknown>;
+  const bad = (key: string, want: string, hint = ''): never => {
+    throw new RunFailure({ message: `${base(file)}: config.${key} must be ${want} (got ${describeValue(c[key])})${hint}`, file });
+  };
+  const has = (k: string) => c[k] !== undefined;
+  for (const k of ['epochs', 'batchSize', 'limit'])
+    if (has(k) && !(typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 1)) bad(k, 'a whole number ≥ 1');
+  if (has('validationSplit') && !(typeof c.validationSplit === 'number' && c.validationSplit >= 0 && c.validationSplit < 1))
+    bad('validationSplit', 'a number from 0 up to (not including) 1');
+  if (has('shuffle') && typeof c.shuffle !== 'boolean') bad('shuffle', 'true or false');
+  if (has('learningRate') && !(typeof c.learningRate === 'number' && Number.isFinite(c.learningRate) && c.learningRate > 0))
+    bad('learningRate', 'a number > 0');
+  if (has('optimizer')) {
+    const o = c.optimizer;
+    if (typeof o === 'string') {
+      if (!(OPTIMIZER_NAMES as readonly string[]).includes(o)) {
+        const near = closest(o, OPTIMIZER_NAMES);
+        bad('optimizer', `one of ${OPTIMIZER_NAMES.join(', ')} or a tf.train optimizer`, near ? ` — did you mean "${near}"?` : '');
+      }
+    } else if (!isOptimizer(o)) bad('optimizer', `one of ${OPTIMIZER_NAMES.join(', ')} or a tf.train optimizer such as tf.train.adam(0.001)`);
+    if (isOptimizer(o) && has('learningRate'))
+      throw new RunFailure({
+        message: `${base(file)}: config.learningRate cannot be applied to an optimizer instance; give it to the optimizer (tf.train.adam(${c.learningRate})) or name the optimizer ("adam")`,
+        file,
+      });
+  }
+  const checkName = (key: string, v: unknown, known: readonly string[], what: string) => {
+    if (typeof v === 'function') return;
+    if (typeof v !== 'string') bad(key, `${what} name or function, an array of them, or an object by output name`);
+    if (!known.includes(v as string)) {
+      const near = closest(v as string, known);
+      throw new RunFailure({
+        message: `${base(file)}: config.${key}: unknown ${what} "${v as string}"${near ? ` — did you mean "${near}"?` : ''} (known: ${known.join(', ')})`,
+        file,
+      });
+    }
+  };
+  const checkSpec = (key: string, known: readonly string[], what: string, nested: boolean) => {
+    const v = c[key];
+    if (!has(key)) return;
+    const list = (x: unknown) => (Array.isArray(x) ? x.forEach((e) => checkName(key, e, known, what)) : checkName(key, x, known, what));
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      for (const entry of Object.values(v)) (nested ? list : (x: unknown) => checkName(key, x, known, what))(entry);
+    } else list(v);
+  };
+  checkSpec('loss', LOSS_NAMES, 'loss', false);
+  checkSpec('metrics', [...METRIC_NAMES, ...LOSS_NAMES], 'metric', true);
+  if (has('dataset') && !(typeof c.dataset === 'string' ? c.dataset !== '' : typeof c.dataset === 'object' && c.dataset !== null && !Array.isArray(c.dataset)))
+    bad('dataset', 'the name of a built-in dataset or a dataset spec object');
+  if (has('classNames') && !(Array.isArray(c.classNames) && c.classNames.every((n) => typeof n === 'string'))) bad('classNames', 'an array of strings');
+  return c as ContractConfig;
+}
+
+// ---- loading the file ------------------------------------------------------------------------
+
+/**
+ * Bundles and evaluates the model file and resolves its exports. `importTf` is what the file's tfjs
+ * imports resolve to (default `tf`; summary passes a wrapper that notes where layers are made).
+ */
+export async function loadModelContract(tf: TF, modelFile: string, opts: { importTf?: unknown } = {}): Promise<ModelContract> {
+  const file = path.resolve(modelFile);
+  const bundled = await bundleFile(opts.importTf ?? tf, file);
+  const mapStack = bundled.mapStack;
+  const fail = (e: unknown, during: string): never => {
+    throw new RunFailure(toRunError(e, { modelFile: file, mapStack, during }));
+  };
+  let exp: unknown;
+  try {
+    exp = bundled.evaluate();
+  } catch (e) {
+    fail(e, `Loading ${base(file)} failed`);
+  }
+
+  const named = (typeof exp === 'object' && exp !== null ? exp : {}) as Record<string, unknown>;
+  // `export default { createModel, config, loadData }` is read like named exports.
+  const defaultObj = named.default;
+  const fromDefault =
+    typeof defaultObj === 'object' && defaultObj !== null && !isLayersModel(defaultObj) && 'createModel' in defaultObj
+      ? (defaultObj as Record<string, unknown>)
+      : undefined;
+  const pickExport = (key: string) => (named[key] !== undefined ? named[key] : fromDefault?.[key]);
+
+  let createName = 'createModel';
+  let create = pickExport('createModel');
+  if (create === undefined) {
+    createName = 'default export';
+    create = typeof exp === 'function' ? exp : named.default;
+  }
+  const found = Object.keys(named).filter((k) => k !== '__esModule');
+  if (create === undefined)
+    throw new RunFailure({
+      message: `${base(file)} does not export a createModel() function or a default export (found: ${found.length ? found.join(', ') : 'no exports'})`,
+      file,
+    });
+  const needs = 'a function that builds and returns a tf.LayersModel';
+  if (isLayersModel(create))
+    throw new RunFailure({
+      message: `${base(file)}: ${createName} is ${describeValue(create)}, not ${needs} — export \`function createModel() { … return model; }\` so each run gets a fresh model`,
+      file,
+    });
+  if (isClass(create) || typeof create !== 'function')
+    throw new RunFailure({ message: `${base(file)}: ${createName} is ${describeValue(create)}, not ${needs}`, file });
+  const createFn = create as () => unknown;
+
+  const loadDataExport = pickExport('loadData');
+  if (loadDataExport !== undefined && (typeof loadDataExport !== 'function' || isClass(loadDataExport)))
+    throw new RunFailure({
+      message: `${base(file)}: loadData is ${describeValue(loadDataExport)}, not a function returning {xs, ys} tensors or a tf.data.Dataset`,
+      file,
+    });
+  const config = validateContractConfig(pickExport('config'), file);
+
+  return {
+    file,
+    config,
+    mapStack,
+    hasLoadData: loadDataExport !== undefined,
+    createModel: async () => {
+      let model: unknown;
+      try {
+        model = await createFn();
+      } catch (e) {
+        fail(e, `${createName === 'createModel' ? 'createModel()' : 'The default export'} failed`);
+      }
+      if (!isLayersModel(model))
+        throw new RunFailure({
+          message: `${createName === 'createModel' ? 'createModel()' : 'The default export'} in ${base(file)} returned ${describeValue(model)}, not a tf.LayersModel (tf.sequential() or tf.model())`,
+          file,
+        });
+      if (!model.inputs || model.inputs.length === 0)
+        throw new RunFailure({ message: `The model from ${base(file)} has no input shape: give its first layer an inputShape (e.g. inputShape: [28, 28, 1])`, file });
+      return model;
+    },
+    loadData: async () => {
+      if (loadDataExport === undefined) return undefined;
+      let raw: unknown;
+      try {
+        raw = await (loadDataExport as () => unknown)();
+      } catch (e) {
+        fail(e, 'loadData() failed');
+      }
+      return checkLoadDataResult(raw, file);
+    },
+  };
+}
+
+function checkTensorArg(v: unknown, what: string, file: string): TensorArg {
+  const wrong = (found: string): never => {
+    throw new RunFailure({
+      message: `${base(file)}: loadData() ${what} must be a tf.Tensor, an array of tensors (one per model input/output) or an object of tensors by name; got ${found}`,
+      file,
+    });
+  };
+  if (isTensor(v)) return v;
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every(isTensor)) wrong(`${describeValue(v)}${v.every((e) => typeof e === 'number' || Array.isArray(e)) ? ' (wrap plain arrays with tf.tensor(...))' : ''}`);
+    return v as Tensor[];
+  }
+  if (typeof v === 'object' && v !== null && !isDataset(v) && Object.keys(v).length > 0 && Object.values(v).every(isTensor)) return v as Record<string, Tensor>;
+  return wrong(describeValue(v));
+}
+
+/** Checks loadData()'s result; throws a RunFailure saying what was returned instead. */
+export function checkLoadDataResult(raw: unknown, file: string): TrainingData {
+  if (isDataset(raw)) return { kind: 'dataset', dataset: raw };
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const o = raw as Record<string, unknown>;
+    const validation = (): DatasetData['validation'] => {
+      const v = o.validation;
+      if (v === undefined) return undefined;
+      if (isDataset(v)) return v;
+      if (typeof v === 'object' && v !== null && 'xs' in v && 'ys' in v)
+        return { xs: checkTensorArg((v as { xs: unknown }).xs, 'validation.xs', file), ys: checkTensorArg((v as { ys: unknown }).ys, 'validation.ys', file) };
+      throw new RunFailure({ message: `${base(file)}: loadData() validation must be {xs, ys} tensors or a tf.data.Dataset; got ${describeValue(v)}`, file });
+    };
+    if (isDataset(o.train)) return { kind: 'dataset', dataset: o.train, validation: validation() };
+    if ('xs' in o || 'ys' in o) {
+      const v = validation();
+      if (v !== undefined && isDataset(v))
+        throw new RunFailure({ message: `${base(file)}: loadData() gave tensors but a tf.data.Dataset for validation; give validation as {xs, ys} tensors too`, file });
+      return { kind: 'tensors', xs: checkTensorArg(o.xs, 'xs', file), ys: checkTensorArg(o.ys, 'ys', file), ...(v ? { validation: v } : {}) };
+    }
+  }
+  throw new RunFailure({
+    message: `${base(file)}: loadData() returned ${describeValue(raw)}; return { xs, ys } (tensors), { xs, ys, validation: { xs, ys } }, or a tf.data.Dataset of { xs, ys }`,
+    file,
+  });
+}
+
+// ---- data vs model ---------------------------------------------------------------------------
+
+type Shape = readonly (number | null)[];
+const fmt = (s: Shape, batch: 'null' | 'N') => `[${s.map((d, i) => (i === 0 ? batch : d === null ? 'null' : String(d))).join(',')}]`;
+
+function ioNamesOf(model: LayersModel, which: 'input' | 'output'): string[] {
+  const own = which === 'input' ? model.inputNames : model.outputNames;
+  if (own && own.length) return own;
+  return (which === 'input' ? model.inputs : model.outputs).map((t) => t.sourceLayer?.name ?? t.name);
+}
+
+/** Orders tensors like the model's inputs/outputs, naming each for messages (`xs[1]`, `ys.score`). */
+function labelled(model: LayersModel, arg: TensorArg, which: 'input' | 'output', source: string, file?: string): { t: Tensor; label: string }[] {
+  const key = which === 'input' ? 'xs' : 'ys';
+  const names = ioNamesOf(model, which);
+  const count = which === 'input' ? model.inputs.length : model.outputs.length;
+  if (isTensor(arg)) {
+    if (count !== 1)
+      throw new RunFailure({ message: `The model has ${count} ${which}s (${names.join(', ')}) but ${source} gives one ${key} tensor; give an array or an object by ${which} name`, file });
+    return [{ t: arg, label: `${source} ${key}` }];
+  }
+  if (Array.isArray(arg)) {
+    if (arg.length !== count)
+      throw new RunFailure({ message: `The model has ${count} ${which}${count === 1 ? '' : 's'} (${names.join(', ')}) but ${source} gives ${arg.length} ${key} tensors`, file });
+    return arg.map((t, i) => ({ t, label: `${source} ${key}[${i}]` }));
+  }
+  return names.map((n) => {
+    if (!arg[n])
+      throw new RunFailure({ message: `The model ${which} "${n}" has no tensor in ${source} ${key} (it has: ${Object.keys(arg).join(', ')})`, file });
+    return { t: arg[n], label: `${source} ${key}.${n}` };
+  });
+}
+
+/** The loss name used for each output, when it is known by name (for sparse label shapes). */
+function lossNamesPerOutput(model: LayersModel, loss: unknown): (string | undefined)[] {
+  const names = ioNamesOf(model, 'output');
+  return names.map((n, i) => {
+    const l = Array.isArray(loss) ? loss[i] : typeof loss === 'object' && loss !== null && typeof loss !== 'function' ? (loss as Record<string, unknown>)[n] : loss;
+    if (typeof l === 'string') return l;
+    return typeof l === 'function' && l.name ? l.name : undefined;
+  });
+}
+
+const isSparseLoss = (l: string | undefined) => l === 'sparseCategoricalCrossentropy';
+
+/**
+ * Checks tensors against the model before fit: counts, per-input and per-output shapes (naming the
+ * input/output and both shapes) and equal sample counts. `loss` (the compiled or configured loss)
+ * lets class-index labels ([N] or [N,1]) pass for a sparse loss.
+ */
+export function checkTensorsFitModel(model: LayersModel, data: { xs: TensorArg; ys: TensorArg }, opts: { source: string; file?: string; loss?: unknown }): void {
+  const { source, file } = opts;
+  const fail = (message: string): never => {
+    throw new RunFailure({ message, file });
+  };
+  const inNames = ioNamesOf(model, 'input');
+  const outNames = ioNamesOf(model, 'output');
+  const xs = labelled(model, data.xs, 'input', source, file);
+  const ys = labelled(model, data.ys, 'output', source, file);
+  const n = xs[0].t.shape[0];
+  for (const { t, label } of [...xs, ...ys]) if (t.shape[0] !== n) fail(`${label} has ${t.shape[0]} samples but ${xs[0].label} has ${n}`);
+  const fits = (m: Shape, d: Shape) => m.length === d.length && m.every((v, i) => i === 0 || v === null || v === d[i]);
+  xs.forEach(({ t, label }, i) => {
+    const want = model.inputs[i].shape;
+    if (!fits(want, t.shape)) fail(`Model input "${inNames[i]}" expects ${fmt(want, 'null')} but ${label} is ${fmt(t.shape, 'N')}`);
+  });
+  const loss = opts.loss ?? (model as { loss?: unknown }).loss;
+  const losses = lossNamesPerOutput(model, loss);
+  ys.forEach(({ t, label }, i) => {
+    const want = model.outputs[i].shape;
+    const classIndices = t.rank === 1 || (t.rank === 2 && t.shape[1] === 1);
+    // No loss chosen yet (compileIfNeeded runs after this check): class indices may still get a sparse loss.
+    if (loss === undefined && classIndices && want.length === 2 && (want[1] ?? 0) > 1) return;
+    if (isSparseLoss(losses[i])) {
+      if (classIndices) return;
+      fail(`Model output "${outNames[i]}" uses sparseCategoricalCrossentropy, so its labels must be class indices [N] or [N,1], but ${label} is ${fmt(t.shape, 'N')}`);
+    }
+    // tfjs turns [N] labels into [N,1].
+    const shape = t.rank === 1 && want.length === 2 && want[1] === 1 ? [t.shape[0], 1] : t.shape;
+    if (!fits(want, shape)) fail(`Model output "${outNames[i]}" is ${fmt(want, 'null')} but ${label} is ${fmt(t.shape, 'N')}`);
+  });
+}
+
+// ---- compiling -------------------------------------------------------------------------------
+
+function probe(tf: TF, t: Tensor, rows = 1000): ArrayLike<number> {
+  const part = tf.tidy(() => t.slice(0, Math.min(rows, t.shape[0])));
+  try {
+    return part.dataSync() as ArrayLike<number>;
+  } finally {
+    part.dispose();
+  }
+}
+
+/** The loss (and metrics) the labels of one output call for, or undefined when they say nothing clear. */
+export function inferLoss(tf: TF, model: LayersModel, outIndex: number, y: Tensor): { loss: string; metrics: string[] } | undefined {
+  const out = model.outputs[outIndex].shape;
+  const units = out.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const ySize = y.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (y.dtype === 'string' || y.dtype === 'complex64') return undefined;
+  const v = probe(tf, y);
+  const ints = Array.prototype.every.call(v, (x: number) => Number.isInteger(x)) as boolean;
+  if (out.length === 2 && units > 1 && y.rank === 2 && ySize === units) {
+    let oneHot = true;
+    for (let r = 0; r < v.length / units && oneHot; r++) {
+      let sum = 0;
+      for (let c = 0; c < units; c++) {
+        const x = v[r * units + c];
+        if (x !== 0 && x !== 1) oneHot = false;
+        sum += x;
+      }
+      if (sum !== 1) oneHot = false;
+    }
+    if (oneHot) return { loss: 'categoricalCrossentropy', metrics: ['accuracy'] };
+  }
+  if (out.length === 2 && units > 1 && ySize === 1 && ints && Array.prototype.every.call(v, (x: number) => x >= 0 && x < units))
+    return { loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] };
+  const activation = (model.outputs[outIndex].sourceLayer?.getConfig() as { activation?: string } | undefined)?.activation;
+  if (units === 1 && ySize === 1 && ints && activation === 'sigmoid' && Array.prototype.every.call(v, (x: number) => x === 0 || x === 1))
+    return { loss: 'binaryCrossentropy', metrics: ['accuracy'] };
+  if (ySize === units && !(ints && units > 1 && ySize === 1)) return { loss: 'meanSquaredError', metrics: [] };
+  return undefined;
+}
+
+function makeOptimizer(tf: TF, config: ContractConfig): tfTypes.Optimizer {
+  const o = config.optimizer ?? 'adam';
+  if (typeof o !== 'string') return o;
+  const lr = config.learningRate ?? DEFAULT_LEARNING_RATES[o];
+  switch (o) {
+    case 'adam':
+      return tf.train.adam(lr);
+    case 'sgd':
+      return tf.train.sgd(lr);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr);
+    case 'adagrad':
+      return tf.train.adagrad(lr);
+    case 'adadelta':
+      return tf.train.adadelta(lr);
+    case 'adamax':
+      return tf.train.adamax(lr);
+  }
+}
+
+/**
+ * The first element of a dataset as tensors, to look at. Elements of tf.data.array(...) before
+ * .batch() are plain numbers/arrays; those become tensors here (and are disposed with the rest).
+ */
+async function peekElement(tf: TF, ds: Dataset): Promise<{ xs?: TensorArg; ys?: TensorArg; raw: unknown; dispose(): void } | undefined> {
+  const it = await ds.iterator();
+  const r = await it.next();
+  if (r.done) return undefined;
+  const made: Tensor[] = [];
+  const asTensors = (v: unknown): TensorArg | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (isTensor(v)) return v;
+    if (typeof v === 'number' || (Array.isArray(v) && !v.some(isTensor))) {
+      const t = tf.tensor(v as number[]);
+      made.push(t);
+      return t;
+    }
+    if (Array.isArray(v)) return v as Tensor[];
+    if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asTensors(x) as Tensor]));
+    return undefined;
+  };
+  const el = r.value as { xs?: unknown; ys?: unknown };
+  const out = { xs: asTensors(el?.xs), ys: asTensors(el?.ys), raw: r.value as unknown };
+  return {
+    ...out,
+    dispose: () => {
+      tf.dispose(made);
+      tf.dispose(r.value as tfTypes.TensorContainer);
+    },
+  };
+}
+
+/**
+ * Compiles the model when createModel() did not: optimizer, learningRate, loss and metrics from the
+ * config, and a loss (with metrics) inferred from the labels where the config has none. Returns a
+ * line for the log, or undefined when the model was already compiled (config values it would have
+ * used are then named in the line instead of silently ignored).
+ */
+export async function compileIfNeeded(tf: TF, model: LayersModel, config: ContractConfig, data: TrainingData | undefined, file: string): Promise<string | undefined> {
+  if (model.optimizer != null) {
+    const ignored = ['optimizer', 'learningRate', 'loss', 'metrics'].filter((k) => config[k] !== undefined);
+    return ignored.length ? `createModel() compiled the model itself, so config.${ignored.join(', config.')} ${ignored.length > 1 ? 'are' : 'is'} not used.` : undefined;
+  }
+  const outNames = ioNamesOf(model, 'output');
+  let loss: LossSpec | undefined = config.loss;
+  let metrics: MetricsSpec | undefined = config.metrics;
+  const inferredFrom = async (): Promise<string | undefined> => {
+    if (loss !== undefined || !data) return undefined;
+    let ys: TensorArg | undefined;
+    let dispose: (() => void) | undefined;
+    if (data.kind === 'tensors') ys = data.ys;
+    else {
+      const el = await peekElement(tf, data.dataset);
+      ys = el?.ys;
+      dispose = el?.dispose;
+    }
+    try {
+      if (!ys) return undefined;
+      const list = labelled(model, ys, 'output', 'the data', file).map((l) => l.t);
+      const found = list.map((y, i) => inferLoss(tf, model, i, y));
+      if (found.some((f) => f === undefined)) {
+        const i = found.findIndex((f) => f === undefined);
+        return `labels ${fmt(list[i].shape, 'N')} ${list[i].dtype} do not match output "${outNames[i]}" ${fmt(model.outputs[i].shape, 'null')}`;
+      }
+      loss = found.length === 1 ? found[0]!.loss : Object.fromEntries(found.map((f, i) => [outNames[i], f!.loss]));
+      if (metrics === undefined) {
+        const m = found.map((f) => f!.metrics);
+        metrics = found.length === 1 ? m[0] : Object.fromEntries(m.map((x, i) => [outNames[i], x]));
+      }
+      return 'inferred';
+    } finally {
+      dispose?.();
+    }
+  };
+  const inferred = await inferredFrom();
+  if (loss === undefined)
+    throw new RunFailure({
+      message: `The model from ${base(file)} is not compiled and config.loss is not set${inferred ? `, and no loss can be inferred: ${inferred}` : ''}; call model.compile() in createModel() or set config.loss`,
+      file,
+    });
+  const optimizer = makeOptimizer(tf, config);
+  try {
+    model.compile({ optimizer, loss: loss as string, metrics: metrics as string[] | undefined });
+  } catch (e) {
+    optimizer.dispose();
+    throw new RunFailure(toRunError(e, { modelFile: file, during: `Compiling the model from ${base(file)} failed` }));
+  }
+  const optName = typeof config.optimizer === 'object' ? className(config.optimizer) ?? 'the given optimizer' : `${config.optimizer ?? 'adam'} (learning rate ${config.learningRate ?? DEFAULT_LEARNING_RATES[(config.optimizer as OptimizerName) ?? 'adam']})`;
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'function' ? x.name || 'function' : x)));
+  return `createModel() returned an uncompiled model: compiled with ${optName}, loss ${show(loss)}${config.loss === undefined ? ' (inferred from the labels)' : ''}${metrics !== undefined && (!Array.isArray(metrics) || metrics.length) ? `, metrics ${show(metrics)}` : ''}.`;
+}
+
+// ---- preparing and fitting -------------------------------------------------------------------
+
+/**
+ * Checks the data against the (compiled) model. A dataset whose elements are single samples (their
+ * xs lack the batch axis) is batched by `batchSize`, and the returned data says so in `note`.
+ */
+export async function prepareData(
+  tf: TF,
+  model: LayersModel,
+  data: TrainingData,
+  opts: { batchSize: number; source: string; file?: string },
+): Promise<{ data: TrainingData; note?: string }> {
+  if (data.kind === 'tensors') {
+    checkTensorsFitModel(model, data, { source: opts.source, file: opts.file });
+    if (data.validation) checkTensorsFitModel(model, data.validation, { source: `${opts.source} validation`, file: opts.file });
+    return { data };
+  }
+  const el = await peekElement(tf, data.dataset);
+  if (!el) throw new RunFailure({ message: `${opts.source} gave an empty tf.data.Dataset`, file: opts.file });
+  try {
+    if (el.xs === undefined || el.ys === undefined)
+      throw new RunFailure({ message: `${opts.source} gave a tf.data.Dataset whose elements are ${describeValue(el.raw)}; each must be {xs, ys}`, file: opts.file });
+    const firstX = labelled(model, el.xs, 'input', opts.source, opts.file)[0];
+    let dataset = data.dataset;
+    let note: string | undefined;
+    if (firstX.t.rank === model.inputs[0].shape.length - 1) {
+      dataset = dataset.batch(opts.batchSize);
+      note = `${opts.source} gave single samples; batched them by ${opts.batchSize} (config.batchSize).`;
+      const x1 = tf.tidy(() => firstX.t.expandDims(0));
+      const y1 = labelled(model, el.ys, 'output', opts.source, opts.file).map(({ t }) => tf.tidy(() => t.expandDims(0)));
+      try {
+        checkTensorsFitModel(model, { xs: model.inputs.length === 1 ? x1 : [x1], ys: y1 }, { source: `${opts.source} (first sample)`, file: opts.file });
+      } finally {
+        tf.dispose([x1, ...y1]);
+      }
+    } else if (model.inputs.length === 1 && model.outputs.length === 1) {
+      checkTensorsFitModel(model, { xs: el.xs, ys: el.ys }, { source: `${opts.source} (first batch)`, file: opts.file });
+    }
+    return { data: { ...data, dataset }, note };
+  } finally {
+    el.dispose();
+  }
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  shuffle: boolean;
+  callbacks?: tfTypes.ModelFitArgs['callbacks'];
+  initialEpoch?: number;
+  yieldEvery?: tfTypes.ModelFitArgs['yieldEvery'];
+}
+
+/** Batches per epoch as fit will run them; undefined for a dataset of unknown length. */
+export function batchesPerEpoch(data: TrainingData, opts: Pick<FitOptions, 'batchSize' | 'validationSplit'>): number | undefined {
+  if (data.kind === 'dataset') return Number.isFinite(data.dataset.size) && data.dataset.size > 0 ? data.dataset.size : undefined;
+  const first = isTensor(data.xs) ? data.xs : Array.isArray(data.xs) ? data.xs[0] : Object.values(data.xs)[0];
+  const n = first.shape[0];
+  const train = data.validation ? n : Math.floor(n * (1 - opts.validationSplit));
+  return Math.ceil(train / opts.batchSize);
+}
+
+/** Fits tensors with fit (validation given or split off) or a dataset with fitDataset. */
+export function fitWithData(model: LayersModel, data: TrainingData, opts: FitOptions): Promise<tfTypes.History> {
+  const common = { epochs: opts.epochs, callbacks: opts.callbacks, initialEpoch: opts.initialEpoch, yieldEvery: opts.yieldEvery, verbose: 0 as const };
+  if (data.kind === 'tensors') {
+    return model.fit(data.xs as Tensor, data.ys as Tensor, {
+      ...common,
+      batchSize: opts.batchSize,
+      shuffle: opts.shuffle,
+      ...(data.validation
+        ? { validationData: [data.validation.xs as Tensor, data.validation.ys as Tensor] as [Tensor, Tensor] }
+        : { validationSplit: opts.validationSplit }),
+    });
+  }
+  const v = data.validation;
+  return model.fitDataset(data.dataset, {
+    ...common,
+    ...(v ? { validationData: isDataset(v) ? v : ([v.xs as Tensor, v.ys as Tensor] as [Tensor, Tensor]) } : {}),
+  });
+}
+
+/** Disposes the tensors of loadData()'s result (a dataset's tensors belong to its iterator). */
+export function disposeTrainingData(tf: TF, data: TrainingData | undefined): void {
+  if (!data || data.kind !== 'tensors') return;
+  const all = (a: TensorArg) => (isTensor(a) ? [a] : Array.isArray(a) ? a : Object.values(a));
+  tf.dispose([...all(data.xs), ...all(data.ys), ...(data.validation ? [...all(data.validation.xs), ...all(data.validation.ys)] : [])]);
+}
