@@ -1,0 +1,68 @@
+/**
+ * The one error type every dataset loader throws for bad input. Callers (trainer, preview) can tell
+ * "the user's data is wrong" (show the message, point at the file) from a bug in Model Lab (any other
+ * exception), and the fuzz tests hold every parser to throwing only this.
+ */
+import * as fs from 'node:fs';
+
+export interface DataErrorLocation {
+  /** Path or URL of the input, as the user gave it. */
+  file: string;
+  /** Byte offset in the (decompressed) file where the problem is. */
+  offset?: number;
+  /** 1-based row/line of a text file. */
+  row?: number;
+  /** 0-based index of the sample (image, record, element) that is bad. */
+  item?: number;
+  cause?: unknown;
+}
+
+export class DataError extends Error {
+  readonly file: string;
+  readonly offset?: number;
+  readonly row?: number;
+  readonly item?: number;
+  /** The message without the location prefix, for UIs that show the location separately. */
+  readonly detail: string;
+
+  constructor(detail: string, where: DataErrorLocation) {
+    super(`${formatLocation(where)}: ${detail}`, where.cause === undefined ? undefined : { cause: where.cause });
+    this.name = 'DataError';
+    this.detail = detail;
+    this.file = where.file;
+    if (where.offset !== undefined) this.offset = where.offset;
+    if (where.row !== undefined) this.row = where.row;
+    if (where.item !== undefined) this.item = where.item;
+  }
+}
+
+function formatLocation(w: DataErrorLocation): string {
+  const parts = [w.file];
+  if (w.row !== undefined) parts.push(`row ${w.row}`);
+  if (w.item !== undefined) parts.push(`item ${w.item}`);
+  if (w.offset !== undefined) parts.push(`byte offset ${w.offset}`);
+  return parts.join(', ');
+}
+
+/**
+ * Reads a whole input file. fs errors (missing file, a directory, no permission) and a 0-byte file
+ * become DataErrors naming the path, so a typo in `config.dataset` reads as a data problem, not a crash.
+ */
+export function readDataFile(file: string, maxBytes = 2 ** 31 - 1): Buffer {
+  let size: number;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new DataError('not a file', { file });
+    size = st.size;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+  }
+  if (size === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (size > maxBytes) throw new DataError(`the file is ${size} bytes, more than the ${maxBytes}-byte limit for this loader`, { file });
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+  }
+}

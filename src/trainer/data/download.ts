@@ -1,0 +1,173 @@
+/**
+ * Download a dataset file once into a cache folder. The body streams to a temp file in the same
+ * folder and is renamed into place only when complete (and its sha256 matches, when given), so a
+ * file in the cache is always whole: an interrupted download leaves no cached file behind.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { DataError } from './dataError';
+
+export interface DownloadOptions {
+  /** Called as bytes arrive; `total` is undefined when the server sends no Content-Length. */
+  onProgress?: (bytes: number, total: number | undefined) => void;
+  /** Expected SHA-256 of the file, hex. A mismatch deletes the download and throws. */
+  sha256?: string;
+  /** Name in the cache; default: the last path segment of the URL. */
+  fileName?: string;
+  /** Give up when no data arrives for this long (ms). */
+  idleTimeoutMs?: number;
+  /** Refuse bodies larger than this (bytes). */
+  maxBytes?: number;
+  maxRedirects?: number;
+}
+
+const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT']);
+
+/** The cache file name for a URL: its last path segment, restricted to safe characters. */
+export function cacheFileName(url: string): string {
+  const last = new URL(url).pathname.split('/').filter(Boolean).pop() ?? '';
+  let base = last;
+  try {
+    base = decodeURIComponent(last);
+  } catch {
+    // malformed %-escape: keep it encoded; the character filter below makes it safe anyway
+  }
+  const safe = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  return safe || 'download';
+}
+
+/**
+ * Returns the path of `url`'s file in `cacheDir`, downloading it first if it is not there.
+ * Only http: and https: URLs; redirects are followed.
+ */
+export async function downloadOnce(url: string, cacheDir: string, opts: DownloadOptions = {}): Promise<string> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DataError('not a valid URL', { file: url });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DataError(`only http and https downloads are supported, not ${parsed.protocol}`, { file: url });
+  const name = opts.fileName ?? cacheFileName(url);
+  if (name !== path.basename(name) || name === '' || name === '.' || name === '..') throw new DataError(`fileName "${name}" must be a plain file name`, { file: url });
+  const dest = path.join(cacheDir, name);
+  if (fs.existsSync(dest)) return dest;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${dest}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
+  try {
+    const digest = await fetchToFile(parsed, tmp, opts, url);
+    if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
+      throw new DataError(`sha256 mismatch: expected ${opts.sha256.toLowerCase()}, downloaded ${digest}; the file was not cached`, { file: url });
+    }
+    fs.renameSync(tmp, dest);
+    return dest;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: string): Promise<string> {
+  const idle = opts.idleTimeoutMs ?? 30_000;
+  const maxBytes = opts.maxBytes ?? 4 * 1024 ** 3;
+  let redirectsLeft = opts.maxRedirects ?? 5;
+  return new Promise<string>((resolve, reject) => {
+    let settled = false;
+    let out: fs.WriteStream | undefined;
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Reject only once the temp file is closed: the caller deletes it, and a stream still opening
+      // its file would otherwise re-create it after the delete and leave a .part file in the cache.
+      if (out && !out.closed) {
+        out.once('close', () => reject(e));
+        out.destroy();
+      } else {
+        reject(e);
+      }
+    };
+    const get = (u: URL) => {
+      const mod = u.protocol === 'https:' ? https : http;
+      const req = mod.get(u, { headers: { 'user-agent': 'model-lab' } }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location) {
+          res.resume();
+          if (redirectsLeft-- <= 0) return fail(new DataError(`too many redirects`, { file: original }));
+          let next: URL;
+          try {
+            next = new URL(res.headers.location, u);
+          } catch {
+            return fail(new DataError(`bad redirect to ${res.headers.location}`, { file: original }));
+          }
+          if (next.protocol !== 'http:' && next.protocol !== 'https:') return fail(new DataError(`redirect to unsupported ${next.protocol}`, { file: original }));
+          return get(next);
+        }
+        if (status !== 200) {
+          res.resume();
+          return fail(new DataError(`download failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim(), { file: original }));
+        }
+        const lengthHeader = res.headers['content-length'];
+        const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+        if (total !== undefined && total > maxBytes) {
+          res.destroy();
+          return fail(new DataError(`the file is ${total} bytes, more than the ${maxBytes}-byte limit`, { file: original }));
+        }
+        const hash = crypto.createHash('sha256');
+        const file = fs.createWriteStream(tmp);
+        out = file;
+        let bytes = 0;
+        file.on('error', (e) => {
+          res.destroy();
+          fail(new DataError(`cannot write the download to ${tmp}: ${e.message}`, { file: original, cause: e }));
+        });
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > maxBytes) {
+            res.destroy();
+            return fail(new DataError(`the download passed the ${maxBytes}-byte limit`, { file: original }));
+          }
+          hash.update(chunk);
+          opts.onProgress?.(bytes, total);
+        });
+        res.pipe(file);
+        // 'aborted'/'error' cover a server that closes mid-body; 'close' before 'end' is the same thing.
+        let ended = false;
+        res.on('end', () => {
+          ended = true;
+        });
+        res.on('error', (e) => fail(offlineOrNetworkError(e, original, bytes, total)));
+        res.on('close', () => {
+          if (!ended || (total !== undefined && bytes !== total)) {
+            fail(new DataError(`the connection closed after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes; the partial file was discarded`, { file: original }));
+          }
+        });
+        // 'close', not 'finish': the file must be closed before it is renamed (and on Windows, removed).
+        file.on('close', () => {
+          if (settled) return;
+          if (total !== undefined && bytes !== total) return fail(new DataError(`received ${bytes} of ${total} bytes`, { file: original }));
+          settled = true;
+          resolve(hash.digest('hex'));
+        });
+      });
+      req.setTimeout(idle, () => {
+        req.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' }));
+      });
+      req.on('error', (e) => fail(offlineOrNetworkError(e, original)));
+    };
+    get(start);
+  });
+}
+
+function offlineOrNetworkError(e: unknown, url: string, bytes?: number, total?: number): DataError {
+  const err = e as NodeJS.ErrnoException;
+  const at = bytes !== undefined ? ` after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes` : '';
+  if (bytes === undefined && err.code && OFFLINE_CODES.has(err.code)) {
+    return new DataError(
+      `cannot download (${err.code}${at}): this machine looks offline or the server is unreachable. Download the file by hand and give its path instead, or try again when online`,
+      { file: url, cause: e },
+    );
+  }
+  return new DataError(`download failed${at}: ${err.message}`, { file: url, cause: e });
+}
