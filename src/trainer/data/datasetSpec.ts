@@ -1,0 +1,354 @@
+/**
+ * What a model file may put in `config.dataset`, and the validator that turns it into a checked,
+ * typed spec. Pure (no fs, no tfjs) so the extension host, the wizard and the trainer share it.
+ * Relative paths are resolved against the model file's folder, because that is where a user puts
+ * data next to their model, whatever the trainer's working directory is.
+ */
+import * as path from 'node:path';
+
+/** Names a model file can use as `config.dataset: '<name>'`. */
+export const BUILTIN_DATASET_NAMES = ['mnist', 'iris', 'spiral', 'blobs', 'xor', 'sine'] as const;
+export type DatasetName = (typeof BUILTIN_DATASET_NAMES)[number];
+
+export type ColumnRef = string | number;
+
+export interface CsvSpec {
+  type: 'csv';
+  path: string;
+  delimiter?: ',' | '\t' | ';';
+  header?: boolean;
+  label?: ColumnRef;
+  features?: ColumnRef[];
+  categorical?: ColumnRef[];
+  normalize?: 'zscore' | 'minmax' | 'none';
+  task?: 'classification' | 'regression';
+  missing?: 'impute' | 'drop';
+  missingValues?: string[];
+  maxCategories?: number;
+  /** Stream the file in two passes instead of reading it whole (files larger than memory). */
+  stream?: boolean;
+  /** Streaming only: fraction of rows held out for validation. */
+  validation?: number;
+  shuffle?: boolean;
+  seed?: number;
+}
+
+export interface TextSpec {
+  type: 'text';
+  /** A text file (generate), or a folder per class / a CSV of text and label (classify). */
+  path: string;
+  mode?: 'generate' | 'classify';
+  level?: 'char' | 'word';
+  lowercase?: boolean;
+  maxVocab?: number;
+  /** generate: tokens of context, tokens between windows, target form. */
+  window?: number;
+  step?: number;
+  targets?: 'onehot' | 'index';
+  /** classify: tokens per document (padded/cut), CSV columns. */
+  length?: number;
+  textColumn?: ColumnRef;
+  labelColumn?: ColumnRef;
+  shuffle?: boolean;
+  seed?: number;
+}
+
+export interface TimeseriesSpec {
+  type: 'timeseries';
+  path: string;
+  column?: ColumnRef;
+  window?: number;
+  horizon?: number;
+  step?: number;
+  validation?: number;
+  scale?: 'standard' | 'minmax' | 'none';
+  missing?: 'interpolate' | 'error';
+}
+
+export interface NpySpec {
+  type: 'npy';
+  /** Features, [N, …]. */
+  path: string;
+  /** Labels, [N] class ids (one-hot with `classes`) or [N, …] targets. */
+  labels: string;
+  classes?: number;
+}
+
+export interface IdxSpec {
+  type: 'idx';
+  /** Images file (raw or .gz), e.g. train-images-idx3-ubyte.gz. */
+  path: string;
+  /** Labels file (raw or .gz). */
+  labels: string;
+  classes?: number;
+}
+
+export interface Cifar10Spec {
+  type: 'cifar10';
+  /** The cifar-10-batches-bin folder or its parent. */
+  path: string;
+  split?: 'train' | 'test';
+}
+
+export interface ImagesSpec {
+  type: 'images';
+  /** Folder with one subfolder of PNG/JPEG images per class. */
+  path: string;
+  /** [height, width]; default the first image's size. */
+  size?: [number, number];
+  channels?: 1 | 3;
+}
+
+export interface SpiralSpec {
+  type: 'spiral';
+  size?: number;
+  arms?: number;
+  noise?: number;
+  turns?: number;
+  seed?: number;
+}
+
+export interface BlobsSpec {
+  type: 'blobs';
+  size?: number;
+  centers?: number | number[][];
+  std?: number;
+  seed?: number;
+}
+
+export interface XorSpec {
+  type: 'xor';
+  size?: number;
+  noise?: number;
+  seed?: number;
+}
+
+export interface SineSpec {
+  type: 'sine';
+  size?: number;
+  noise?: number;
+  xMin?: number;
+  xMax?: number;
+  amplitude?: number;
+  frequency?: number;
+  seed?: number;
+}
+
+export type DatasetObjectSpec =
+  | CsvSpec
+  | TextSpec
+  | TimeseriesSpec
+  | NpySpec
+  | IdxSpec
+  | Cifar10Spec
+  | ImagesSpec
+  | SpiralSpec
+  | BlobsSpec
+  | XorSpec
+  | SineSpec;
+
+export type DatasetType = DatasetObjectSpec['type'];
+
+/** `config.dataset`: a built-in name or an object naming a type and its options. */
+export type DatasetSpec = string | DatasetObjectSpec;
+
+/** How each option is checked. */
+type Check =
+  | 'path'
+  | 'string'
+  | 'boolean'
+  | 'int'
+  | 'posInt'
+  | 'number'
+  | 'nonNeg'
+  | 'fraction'
+  | 'column'
+  | 'columns'
+  | 'strings'
+  | 'size2'
+  | 'centers'
+  | readonly (string | number)[];
+
+interface OptionRule {
+  check: Check;
+  required?: boolean;
+}
+
+const seed: OptionRule = { check: 'int' };
+const size: OptionRule = { check: 'posInt' };
+const noise: OptionRule = { check: 'nonNeg' };
+
+const RULES: Record<DatasetType, Record<string, OptionRule>> = {
+  csv: {
+    path: { check: 'path', required: true },
+    delimiter: { check: [',', '\t', ';'] },
+    header: { check: 'boolean' },
+    label: { check: 'column' },
+    features: { check: 'columns' },
+    categorical: { check: 'columns' },
+    normalize: { check: ['zscore', 'minmax', 'none'] },
+    task: { check: ['classification', 'regression'] },
+    missing: { check: ['impute', 'drop'] },
+    missingValues: { check: 'strings' },
+    maxCategories: { check: 'posInt' },
+    stream: { check: 'boolean' },
+    validation: { check: 'fraction' },
+    shuffle: { check: 'boolean' },
+    seed,
+  },
+  text: {
+    path: { check: 'path', required: true },
+    mode: { check: ['generate', 'classify'] },
+    level: { check: ['char', 'word'] },
+    lowercase: { check: 'boolean' },
+    maxVocab: { check: 'posInt' },
+    window: { check: 'posInt' },
+    step: { check: 'posInt' },
+    targets: { check: ['onehot', 'index'] },
+    length: { check: 'posInt' },
+    textColumn: { check: 'column' },
+    labelColumn: { check: 'column' },
+    shuffle: { check: 'boolean' },
+    seed,
+  },
+  timeseries: {
+    path: { check: 'path', required: true },
+    column: { check: 'column' },
+    window: { check: 'posInt' },
+    horizon: { check: 'posInt' },
+    step: { check: 'posInt' },
+    validation: { check: 'fraction' },
+    scale: { check: ['standard', 'minmax', 'none'] },
+    missing: { check: ['interpolate', 'error'] },
+  },
+  npy: { path: { check: 'path', required: true }, labels: { check: 'path', required: true }, classes: { check: 'posInt' } },
+  idx: { path: { check: 'path', required: true }, labels: { check: 'path', required: true }, classes: { check: 'posInt' } },
+  cifar10: { path: { check: 'path', required: true }, split: { check: ['train', 'test'] } },
+  images: { path: { check: 'path', required: true }, size: { check: 'size2' }, channels: { check: [1, 3] } },
+  spiral: { size, arms: { check: 'posInt' }, noise, turns: { check: 'number' }, seed },
+  blobs: { size, centers: { check: 'centers' }, std: { check: 'nonNeg' }, seed },
+  xor: { size, noise, seed },
+  sine: { size, noise, xMin: { check: 'number' }, xMax: { check: 'number' }, amplitude: { check: 'number' }, frequency: { check: 'number' }, seed },
+};
+
+export const DATASET_TYPES: readonly DatasetType[] = Object.keys(RULES) as DatasetType[];
+
+/** A config.dataset value that cannot be used; `message` names the model file and the option. */
+export class DatasetSpecError extends Error {
+  constructor(
+    message: string,
+    readonly modelFile: string,
+  ) {
+    super(message);
+    this.name = 'DatasetSpecError';
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isColumn = (v: unknown) => (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isInteger(v));
+
+function want(check: Check): string {
+  if (Array.isArray(check)) return `one of ${check.map((c) => JSON.stringify(c)).join(', ')}`;
+  switch (check) {
+    case 'path':
+      return 'a file or folder path (a non-empty string)';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'int':
+      return 'a whole number';
+    case 'posInt':
+      return 'a whole number ≥ 1';
+    case 'number':
+      return 'a finite number';
+    case 'nonNeg':
+      return 'a number ≥ 0';
+    case 'fraction':
+      return 'a number from 0 up to (not including) 1';
+    case 'column':
+      return 'a column name or a 0-based column index';
+    case 'columns':
+      return 'a list of column names or 0-based indices';
+    case 'strings':
+      return 'a list of strings';
+    case 'size2':
+      return 'a [height, width] pair of whole numbers ≥ 1';
+    case 'centers':
+      return 'a whole number ≥ 2 or a list of points of the same length, e.g. [[0, 0], [3, 3]]';
+  }
+  return String(check);
+}
+
+function valid(v: unknown, check: Check): boolean {
+  if (Array.isArray(check)) return check.includes(v as string | number);
+  switch (check) {
+    case 'path':
+    case 'string':
+      return typeof v === 'string' && (check === 'string' || v !== '');
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'posInt':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'nonNeg':
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+    case 'fraction':
+      return typeof v === 'number' && v >= 0 && v < 1;
+    case 'column':
+      return isColumn(v);
+    case 'columns':
+      return Array.isArray(v) && v.length > 0 && v.every(isColumn);
+    case 'strings':
+      return Array.isArray(v) && v.every((s) => typeof s === 'string');
+    case 'size2':
+      return Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1);
+    case 'centers':
+      if (typeof v === 'number') return Number.isInteger(v) && v >= 2;
+      return (
+        Array.isArray(v) &&
+        v.length >= 2 &&
+        v.every((p) => Array.isArray(p) && p.length >= 1 && p.length === (v[0] as unknown[]).length && p.every((n) => typeof n === 'number' && Number.isFinite(n)))
+      );
+  }
+  return false;
+}
+
+/**
+ * Checks a `config.dataset` value and returns it typed, with every path made absolute. Throws a
+ * DatasetSpecError that says what is wrong and what would be right.
+ */
+export function parseDatasetSpec(value: unknown, modelFile: string, knownNames: readonly string[] = BUILTIN_DATASET_NAMES): DatasetSpec {
+  const where = `${path.basename(modelFile)}: config.dataset`;
+  const fail = (msg: string): never => {
+    throw new DatasetSpecError(`${where}${msg}`, modelFile);
+  };
+  if (typeof value === 'string') {
+    if (!knownNames.includes(value)) fail(` "${value}" is not a known dataset. Known names: ${knownNames.join(', ')}; or an object with a type: ${DATASET_TYPES.join(', ')}`);
+    return value;
+  }
+  if (!isObj(value)) return fail(` must be a dataset name (${knownNames.join(', ')}) or an object like { type: 'csv', path: './data.csv' } (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`);
+  const type = value.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(RULES, type))
+    return fail(`.type ${type === undefined ? 'is missing' : `${JSON.stringify(type)} is not known`}. Known types: ${DATASET_TYPES.join(', ')}`);
+  const rules = RULES[type as DatasetType];
+  const out: Record<string, unknown> = { type };
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'type' || v === undefined) continue;
+    const rule = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
+    if (!rule) fail(`.${key} is not an option of type '${type}'. Its options: ${Object.keys(rules).join(', ') || '(none)'}`);
+    else if (!valid(v, rule.check)) fail(`.${key} must be ${want(rule.check)} (got ${JSON.stringify(v)})`);
+    else out[key] = rule.check === 'path' ? path.resolve(path.dirname(modelFile), v as string) : v;
+  }
+  for (const [key, rule] of Object.entries(rules)) if (rule.required && out[key] === undefined) fail(`.${key} is missing: type '${type}' needs ${want(rule.check)}`);
+  return out as unknown as DatasetObjectSpec;
+}
+
+/** A short name for logs and shape errors: the name, or `csv data.csv`. */
+export function describeDatasetSpec(spec: DatasetSpec): string {
+  if (typeof spec === 'string') return spec;
+  return 'path' in spec && spec.path ? `${spec.type} ${path.basename(spec.path)}` : spec.type;
+}
