@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerNewModelCommand } from './commands/newModel';
 import { registerTrainingCommands } from './commands/training';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
     session.onDidChangeRunning((running) => vscode.commands.executeCommand('setContext', 'modelLab.running', running)),
   );
   registerTrainingCommands(context, session, runsTree, output);
+  registerNewModelCommand(context);
 }
 
 export function deactivate(): void {}
