@@ -15,16 +15,22 @@ CS_BIN="$TOOLS/code-server/node_modules/.bin/code-server"
 T0=$(date +%s)
 log() { echo "[setup-e2e] $* ($(( $(date +%s) - T0 ))s)"; }
 mkdir -p "$TOOLS"
+if [ "$(uname -sm)" != "Linux x86_64" ]; then
+  echo "[setup-e2e] code-server from npm is set up for Linux x86_64 (Debian/Ubuntu) only;" \
+    "elsewhere install VS Code and put \`code\` on PATH (npm start uses it)." >&2
+  exit 1
+fi
 
 # 1. Debian packages. Another apt run may hold the lock (a parallel session, unattended upgrades): wait.
 APT_PKGS=(chromium fonts-dejavu-core build-essential python3 pkg-config git
   libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev)
+installed=" $(dpkg-query -W -f='${Package}=${db:Status-Abbrev}\n' "${APT_PKGS[@]}" 2>/dev/null \
+  | sed -n 's/=ii *$//p' | tr '\n' ' ' || true)"
 missing=()
-for p in "${APT_PKGS[@]}"; do
-  dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
-done
+for p in "${APT_PKGS[@]}"; do [[ "$installed" == *" $p "* ]] || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt: installing ${missing[*]}"
+  command -v apt-get >/dev/null || { echo "[setup-e2e] no apt-get: install ${missing[*]} yourself" >&2; exit 1; }
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get -o DPkg::Lock::Timeout=900 update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -q \
@@ -53,6 +59,8 @@ if [ ! -x "$CS_BIN" ] || [ ! -f "$TOOLS/code-server/.installed-$CS_VERSION" ]; t
     || { tail -40 "$TOOLS/code-server-install.log"; echo "[setup-e2e] code-server install failed" >&2; exit 1; }
   touch "$TOOLS/code-server/.installed-$CS_VERSION"
 fi
-version=$(PATH="$NODE24_DIR/bin:$PATH" XDG_CONFIG_HOME="$TOOLS/xdg/config" XDG_DATA_HOME="$TOOLS/xdg/data" \
-  "$CS_BIN" --version 2>/dev/null | head -1)
+version=$(XDG_CONFIG_HOME="$TOOLS/xdg/config" XDG_DATA_HOME="$TOOLS/xdg/data" \
+  "$NODE24_DIR/bin/node" "$TOOLS/code-server/node_modules/code-server/out/node/entry.js" --version 2>/dev/null \
+  | grep -m1 -E '^[0-9]+\.[0-9]+' || true)
+[ -n "$version" ] || { echo "[setup-e2e] code-server in $TOOLS does not start; remove it and rerun" >&2; exit 1; }
 log "code-server $version in $TOOLS"
