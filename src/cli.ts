@@ -16,7 +16,7 @@ import {
   isProgressCheckpoint,
   ProgressTracker,
 } from './cliProgress';
-import type { TrainerToHost } from './protocol/trainer';
+import { RUN_STAT_KEYS, type Metrics, type TrainerToHost } from './protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
 
 const EXIT_OK = 0;
@@ -90,6 +90,14 @@ async function train(args: TrainArgs): Promise<number> {
   if (!stat.isFile()) return usageError(`not a file: ${args.file}`);
   const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
   if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) return usageError(`--runs-dir is not a folder: ${args.runsDir}`);
+  // A folder as typed (relative to here) or a run id, which the trainer looks up in the runs folder.
+  let resumeFrom: string | undefined;
+  if (args.resume !== undefined) {
+    const asPath = path.resolve(cwd, args.resume);
+    resumeFrom = fs.existsSync(path.join(asPath, 'run.json')) ? asPath : args.resume;
+    if (resumeFrom === args.resume && !fs.existsSync(path.join(runsDir, args.resume, 'run.json')))
+      return usageError(`--resume: no run "${args.resume}" (neither a run folder nor a run id in ${displayPath(runsDir)})`);
+  }
 
   // dist/cli.js and dist/trainer.js are built side by side.
   const trainerScript = path.join(__dirname, 'trainer.js');
@@ -143,7 +151,21 @@ async function train(args: TrainArgs): Promise<number> {
       }
       case 'epoch': {
         const took = tracker.onEpoch(m.point);
-        screen.line(formatEpochSummary(m.point.epoch + 1, epochs, m.point.metrics, took));
+        screen.line(formatEpochSummary(m.point.epoch + 1, epochs, modelMetrics(m.point.metrics), took));
+        return;
+      }
+      case 'paused':
+        screen.line(`paused after batch ${m.batch + 1} of epoch ${m.epoch + 1}`);
+        return;
+      case 'resumed':
+        screen.line(`resumed after ${(m.pausedMs / 1000).toFixed(1)} s`);
+        return;
+      case 'checkpoint': {
+        const c = m.checkpoint;
+        // `last` after every epoch is routine; say only what a user asked for or should know.
+        if (c.kind === 'last' && c.reason === 'epoch') return;
+        const value = c.monitor !== undefined && c.value !== undefined ? `, ${c.monitor} ${c.value.toFixed(4)}` : '';
+        screen.line(`checkpoint ${c.kind} saved (epoch ${c.epoch + 1}, step ${c.step + 1}${value}): ${displayPath(m.dir)}`);
         return;
       }
       case 'log':
@@ -181,6 +203,7 @@ async function train(args: TrainArgs): Promise<number> {
     runsDir,
     backend: args.backend,
     workspaceDir: cwd,
+    ...(resumeFrom !== undefined && { resumeFrom }),
     overrides: {
       ...(args.epochs !== undefined && { epochs: args.epochs }),
       ...(args.batchSize !== undefined && { batchSize: args.batchSize }),
@@ -200,6 +223,11 @@ async function train(args: TrainArgs): Promise<number> {
   if (end.status === 'completed' || end.status === 'stopped') return EXIT_OK;
   process.stderr.write(formatFailureLine(end.status, end.error, displayPath) + '\n');
   return interrupts > 1 ? EXIT_INTERRUPTED : EXIT_FAILED;
+}
+
+/** The model's own metrics: the trainer's run stats (lr, memory, speed) stay out of the epoch summary. */
+function modelMetrics(metrics: Metrics): Metrics {
+  return Object.fromEntries(Object.entries(metrics).filter(([k]) => !RUN_STAT_KEYS.includes(k)));
 }
 
 export async function main(argv: string[]): Promise<number> {

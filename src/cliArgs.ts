@@ -13,6 +13,8 @@ export interface TrainArgs {
   backend: BackendChoice;
   /** As typed; default `<cwd>/.modellab/runs`. */
   runsDir?: string;
+  /** As typed: a run folder or a run id under the runs folder, to continue from its checkpoint. */
+  resume?: string;
   json: boolean;
 }
 
@@ -34,11 +36,14 @@ Options:
   --batch-size N    override config.batchSize
   --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
   --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
+  --resume RUN      continue RUN (a run folder, or a run id in the runs folder) from its last
+                    checkpoint, optimizer state included, as a new run; --epochs is the total
   --json            print every trainer message as one JSON line on stdout, nothing else
   -h, --help        show this help
   -v, --version     print the version
 
-Ctrl-C stops after the current batch and saves the model; a second Ctrl-C kills the trainer.
+Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
+the trainer.
 Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments.`;
 
 const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
@@ -50,7 +55,7 @@ function parsePositiveInt(flag: string, raw: string): number | string {
   return Number(raw);
 }
 
-const VALUE_FLAGS = ['--epochs', '--batch-size', '--backend', '--runs-dir'] as const;
+const VALUE_FLAGS = ['--epochs', '--batch-size', '--backend', '--runs-dir', '--resume'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /** Parses `process.argv.slice(2)`. Accepts `--flag value` and `--flag=value`; `--` ends the options. */
@@ -111,6 +116,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         break;
       case '--runs-dir':
         out.runsDir = value;
+        break;
+      case '--resume':
+        out.resume = value;
         break;
     }
   }

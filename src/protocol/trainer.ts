@@ -7,6 +7,9 @@
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
+export type RunMode = 'train' | 'script';
+export const RUN_MODES: readonly RunMode[] = ['train', 'script'];
+
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'crashed';
 export const END_STATUSES = ['completed', 'stopped', 'failed', 'crashed'] as const;
 export type EndStatus = (typeof END_STATUSES)[number];
@@ -35,9 +38,93 @@ export interface RunSpec {
   /** The workspace folder: its node_modules are searched first for @tensorflow/tfjs-node. */
   workspaceDir?: string;
   /** Values that override the model file's `config`. */
-  overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
+  overrides?: { epochs?: number; batchSize?: number; validationSplit?: number; limit?: number };
   /** Optional fixed run id (tests); otherwise the trainer makes one from the time and file name. */
   runId?: string;
+  /**
+   * Continue a saved run: its folder, or its run id under `runsDir`. Training starts from that run's
+   * `checkpoints/last` (weights and optimizer state) at the next epoch, in a new run folder.
+   */
+  resumeFrom?: string;
+  /**
+   * 'train' (default): modelFile follows the model file contract. 'script': modelFile is an ordinary
+   * tfjs script run unmodified (`model-lab run`); its fit calls are recorded.
+   */
+  mode?: RunMode;
+}
+
+/** How a monitored metric counts as better: `auto` = max for accuracy-like names, else min (as Keras). */
+export type MonitorMode = 'auto' | 'min' | 'max';
+
+/** `config.checkpoint`: which metric picks `checkpoints/best`. */
+export interface CheckpointConfig {
+  monitor: string;
+  mode: MonitorMode;
+}
+
+export interface EarlyStoppingConfig {
+  monitor: string;
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement. */
+  minDelta: number;
+  mode: MonitorMode;
+  /** Copy the best epoch's weights back into the model when early stopping ends the run. */
+  restoreBestWeights: boolean;
+  /** Training stops unless the monitor beats this within `patience` epochs. */
+  baseline?: number;
+}
+
+export interface ReduceLROnPlateauConfig {
+  monitor: string;
+  /** New lr = lr * factor (0 < factor < 1). */
+  factor: number;
+  patience: number;
+  minDelta: number;
+  mode: MonitorMode;
+  /** Epochs to wait after a reduction before counting again. */
+  cooldown: number;
+  minLr: number;
+}
+
+export type LrScheduleConfig = {
+  /** Default: the optimizer's learning rate when training starts. */
+  initialLr?: number;
+  /** Epochs of linear warm-up to initialLr before the schedule starts (default 0). */
+  warmupEpochs: number;
+} & (
+  | { type: 'step'; /** Epochs between drops. */ stepSize: number; gamma: number }
+  | { type: 'exponential'; gamma: number }
+  | { type: 'cosine'; /** Epochs the cosine takes to reach minLr (default: the epochs after warm-up). */ epochs?: number; minLr: number }
+);
+
+/** `config.callbacks` after validation and defaults. */
+export interface CallbacksConfig {
+  earlyStopping?: EarlyStoppingConfig;
+  reduceLROnPlateau?: ReduceLROnPlateauConfig;
+  lrSchedule?: LrScheduleConfig;
+  /** End the run `failed` at the first batch whose loss is NaN or ±Infinity (default true). */
+  terminateOnNaN: boolean;
+}
+
+/** checkpoints/<kind>/checkpoint.json, and what the `checkpoint` message reports. */
+export interface CheckpointInfo {
+  kind: 'last' | 'best';
+  /** epoch = an epoch ended; request = "checkpoint now"; stop = the run was stopped; improved = a new best. */
+  reason: 'epoch' | 'request' | 'stop' | 'improved';
+  /** The epoch (from 0) whose training the weights include, finished or not. */
+  epoch: number;
+  /** Global step of the last batch the weights include (-1: none). */
+  step: number;
+  /** Whole epochs the weights include: a resumed run starts at this epoch. */
+  epochsCompleted: number;
+  /** The metric that chose a best checkpoint, and its value. */
+  monitor?: string;
+  value?: number;
+  /** The learning rate at the time, so a resumed run continues with it. */
+  lr?: number;
+  /** ms since the Unix epoch. */
+  time: number;
 }
 
 /** The training config after defaults and overrides, as recorded in run.json. */
@@ -49,6 +136,10 @@ export interface ResolvedConfig {
   dataset: string;
   /** Samples taken from the dataset (undefined = all). */
   limit?: number;
+  /** Present when the model file sets `config.checkpoint`. */
+  checkpoint?: CheckpointConfig;
+  /** Present when the model file sets `config.callbacks`. */
+  callbacks?: CallbacksConfig;
 }
 
 export interface BackendInfo {
@@ -89,12 +180,25 @@ export interface EpochPoint {
   metrics: Metrics;
 }
 
+/**
+ * Values the trainer adds next to the model's metrics, in batch points (samples_per_sec, eta_sec,
+ * lr) and epoch points (lr, tensors, bytes), live and in metrics.jsonl. Views that list "the model's
+ * metrics" skip these.
+ */
+export const RUN_STAT_KEYS: readonly string[] = ['samples_per_sec', 'eta_sec', 'lr', 'tensors', 'bytes'];
+
 /** Host -> trainer. */
 export type HostToTrainer =
   /** Host sends once, first: what to run. */
   | { type: 'start'; spec: RunSpec }
-  /** Host sends to end the run after the current batch; the model is saved and the run ends `stopped`. */
-  | { type: 'stop' };
+  /** Host sends to end the run after the current batch; a checkpoint and the model are saved and the run ends `stopped`. */
+  | { type: 'stop' }
+  /** Host sends to hold training after the current batch until `resume` (or `stop`); the trainer answers `paused`. */
+  | { type: 'pause' }
+  /** Host sends to continue a paused run; the trainer answers `resumed`. */
+  | { type: 'resume' }
+  /** Host sends for "checkpoint now": checkpoints/last is saved after the current batch and reported by `checkpoint`. */
+  | { type: 'checkpoint' };
 
 /** Trainer -> host. */
 export type TrainerToHost =
@@ -115,6 +219,12 @@ export type TrainerToHost =
   | { type: 'batches'; points: BatchPoint[] }
   /** Trainer sends at the end of each epoch with train and validation metrics. */
   | { type: 'epoch'; point: EpochPoint }
+  /** Trainer sends when training has halted after a batch (answer to `pause`). */
+  | { type: 'paused'; epoch: number; batch: number; step: number }
+  /** Trainer sends when a paused run continues; `pausedMs` is how long it was held. */
+  | { type: 'resumed'; epoch: number; batch: number; step: number; pausedMs: number }
+  /** Trainer sends after writing a checkpoint folder (`dir`, absolute) atomically. */
+  | { type: 'checkpoint'; dir: string; checkpoint: CheckpointInfo }
   /** Trainer sends free text for the output channel. */
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** Trainer sends last; then exits. `error` is set for `failed`. */
@@ -134,6 +244,8 @@ export interface RunRecord {
   totalParams?: number;
   layers?: LayerSummary[];
   batchesPerEpoch?: number;
+  /** Set when this run continues another run from its checkpoint. */
+  resumedFrom?: { runId: string; runDir: string; epochsCompleted: number; step: number };
 }
 
 /** One line of metrics.jsonl: metric values sit at the top level under their tfjs names. */
@@ -152,6 +264,10 @@ const isRunError = (v: unknown): v is RunError =>
   isObj(v) && isStr(v.message) && (v.file === undefined || isStr(v.file)) && (v.line === undefined || isNum(v.line));
 const isBatchPoint = (v: unknown): v is BatchPoint =>
   isObj(v) && isNum(v.epoch) && isNum(v.batch) && isNum(v.step) && isNum(v.time) && isMetrics(v.metrics);
+const isCheckpointInfo = (v: unknown): v is CheckpointInfo =>
+  isObj(v) && (v.kind === 'last' || v.kind === 'best') && ['epoch', 'request', 'stop', 'improved'].includes(v.reason as string) &&
+  isNum(v.epoch) && isNum(v.step) && isNum(v.epochsCompleted) && isNum(v.time) &&
+  (v.monitor === undefined || isStr(v.monitor)) && (v.value === undefined || isNum(v.value)) && (v.lr === undefined || isNum(v.lr));
 const isEndStatus = (v: unknown): v is EndStatus => (END_STATUSES as readonly unknown[]).includes(v);
 
 /** Validates a message received by the trainer; returns undefined for anything malformed. */
@@ -159,16 +275,21 @@ export function parseHostToTrainer(msg: unknown): HostToTrainer | undefined {
   if (!isObj(msg)) return undefined;
   switch (msg.type) {
     case 'stop':
-      return { type: 'stop' };
+    case 'pause':
+    case 'resume':
+    case 'checkpoint':
+      return { type: msg.type };
     case 'start': {
       const s = msg.spec;
       if (!isObj(s) || !isStr(s.modelFile) || !isStr(s.runsDir)) return undefined;
       if (!(BACKEND_CHOICES as readonly unknown[]).includes(s.backend)) return undefined;
       if (s.workspaceDir !== undefined && !isStr(s.workspaceDir)) return undefined;
       if (s.runId !== undefined && !isStr(s.runId)) return undefined;
+      if (s.resumeFrom !== undefined && (!isStr(s.resumeFrom) || s.resumeFrom === '')) return undefined;
+      if (s.mode !== undefined && !(RUN_MODES as readonly unknown[]).includes(s.mode)) return undefined;
       if (s.overrides !== undefined) {
         if (!isObj(s.overrides)) return undefined;
-        for (const k of ['epochs', 'batchSize', 'validationSplit'])
+        for (const k of ['epochs', 'batchSize', 'validationSplit', 'limit'])
           if (s.overrides[k] !== undefined && !isNum(s.overrides[k])) return undefined;
       }
       return { type: 'start', spec: s as unknown as RunSpec };
@@ -197,6 +318,12 @@ export function parseTrainerToHost(msg: unknown): TrainerToHost | undefined {
       return isObj(msg.point) && isNum(msg.point.epoch) && isNum(msg.point.time) && isMetrics(msg.point.metrics)
         ? (msg as unknown as TrainerToHost)
         : undefined;
+    case 'paused':
+      return isNum(msg.epoch) && isNum(msg.batch) && isNum(msg.step) ? (msg as unknown as TrainerToHost) : undefined;
+    case 'resumed':
+      return isNum(msg.epoch) && isNum(msg.batch) && isNum(msg.step) && isNum(msg.pausedMs) ? (msg as unknown as TrainerToHost) : undefined;
+    case 'checkpoint':
+      return isStr(msg.dir) && isCheckpointInfo(msg.checkpoint) ? (msg as unknown as TrainerToHost) : undefined;
     case 'log':
       return (msg.level === 'info' || msg.level === 'warn' || msg.level === 'error') && isStr(msg.message)
         ? (msg as unknown as TrainerToHost)

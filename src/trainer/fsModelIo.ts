@@ -22,7 +22,7 @@ function toArrayBuffer(b: Buffer): ArrayBuffer {
  * An IOHandler that writes into a temp sibling folder and renames it over `dir`, so `dir` never
  * holds a half-written model (a kill during the save leaves the previous model or none).
  */
-export function fileSaveHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
+export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, string> = {}): tfTypes.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts: ModelArtifacts) => {
     const parent = path.dirname(dir);
     await fs.promises.mkdir(parent, { recursive: true });
@@ -42,6 +42,7 @@ export function fileSaveHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
       if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
       await fs.promises.writeFile(path.join(tmp, WEIGHTS_BIN), Buffer.from(weightData));
       await fs.promises.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJSON));
+      for (const [name, text] of Object.entries(extraFiles)) await fs.promises.writeFile(path.join(tmp, name), text);
       // rename cannot replace a non-empty folder: move the old one aside first, drop it after.
       let old: string | undefined;
       if (fs.existsSync(dir)) {
@@ -76,12 +77,18 @@ export function fileLoadHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
   };
 }
 
-export async function saveModel(tf: TF, model: tfTypes.LayersModel, dir: string, opts: { includeOptimizer?: boolean } = {}): Promise<void> {
+/** `extraFiles` (name -> text) land in `dir` in the same atomic rename as the model (a checkpoint's checkpoint.json). */
+export async function saveModel(
+  tf: TF,
+  model: tfTypes.LayersModel,
+  dir: string,
+  opts: { includeOptimizer?: boolean; extraFiles?: Record<string, string> } = {},
+): Promise<void> {
   // tfjs 4.22 leaks one scalar per save with includeOptimizer (the optimizer's `iterations`); a scope
   // frees whatever the save leaves behind. Variables are never tracked by scopes, so weights are safe.
   tf.engine().startScope();
   try {
-    await model.save(fileSaveHandler(tf, dir), { includeOptimizer: opts.includeOptimizer ?? false });
+    await model.save(fileSaveHandler(tf, dir, opts.extraFiles), { includeOptimizer: opts.includeOptimizer ?? false });
   } finally {
     tf.engine().endScope();
   }

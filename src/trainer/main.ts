@@ -1,14 +1,17 @@
 /**
  * The trainer child process (dist/trainer.js, started with child_process.fork). Waits for `start`,
  * brings up the backend, says `ready`, runs the training and ends with `end`, then exits 0.
+ * `stop`, `pause`, `resume` and `checkpoint` reach the run through a RunControl.
  * Everything that crosses the IPC channel from the host is validated; bad messages are dropped.
  */
 import { parseHostToTrainer, type RunSpec, type TrainerToHost } from '../protocol/trainer';
 import { loadBackend } from './backends/loadBackend';
+import { RunControl } from './control';
 import { toRunError } from './errors';
+import { runScript } from './runScript';
 import { runTraining, silenceTfjsNodeBanner, trainerVersions } from './runTraining';
 
-let stopRequested = false;
+const control = new RunControl();
 let started = false;
 let endSent = false;
 const inFlight = new Set<Promise<void>>();
@@ -41,7 +44,9 @@ async function run(spec: RunSpec): Promise<void> {
   const { tf, info } = backend;
   silenceTfjsNodeBanner(tf);
   send({ type: 'ready', backend: info, versions: trainerVersions(tf) });
-  await runTraining(tf, info, spec, send, { stopRequested: () => stopRequested });
+  // A script run records the script's own fit calls; everything else about the process is the same.
+  if (spec.mode === 'script') await runScript(tf, info, spec, send, control);
+  else await runTraining(tf, info, spec, send, control);
   return finish(0);
 }
 
@@ -56,10 +61,20 @@ function main(): void {
       process.stderr.write(`model-lab trainer: dropped a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}\n`);
       return;
     }
-    if (msg.type === 'stop') {
-      stopRequested = true;
-      if (!started) void finish(0); // nothing to stop yet
-      return;
+    switch (msg.type) {
+      case 'stop':
+        control.stop();
+        if (!started) void finish(0); // nothing to stop yet
+        return;
+      case 'pause':
+        control.pause();
+        return;
+      case 'resume':
+        control.resume();
+        return;
+      case 'checkpoint':
+        control.checkpoint();
+        return;
     }
     if (started) {
       process.stderr.write('model-lab trainer: ignored a second start message.\n');
@@ -70,7 +85,7 @@ function main(): void {
   });
   // The host went away: stop after the current batch so the model and the end line are still written.
   process.on('disconnect', () => {
-    stopRequested = true;
+    control.stop();
     if (!started) process.exit(0);
   });
   // A last resort for errors outside runTraining (it never rejects): report them instead of vanishing.

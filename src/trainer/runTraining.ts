@@ -1,18 +1,20 @@
 /**
  * One training run, start to end: load the model file, resolve its config, load the data, check the
- * shapes, fit with streaming callbacks, save the model, record the end. Callable in-process (tests,
- * benchmarks) as well as from the child entry (main.ts), which only adds the IPC around it.
+ * shapes, (resume from a checkpoint,) fit with Model Lab's callbacks (trainingCallbacks.ts: metrics
+ * stream, control, checkpoints, early stopping, lr), save the model, record the end. Callable
+ * in-process (tests, benchmarks) as well as from the child entry (main.ts), which only adds the IPC
+ * around it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type {
   BackendInfo,
-  BatchPoint,
+  CallbacksConfig,
+  CheckpointConfig,
   EndStatus,
   LayerSummary,
   MetricLine,
-  Metrics,
   ResolvedConfig,
   RunError,
   RunSpec,
@@ -20,22 +22,21 @@ import type {
   Versions,
 } from '../protocol/trainer';
 import { makeRunId, RunWriter } from '../training/runStore';
+import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
+import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
+import type { TrainingControl } from './control';
 import { loadDataset } from './data/datasets';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
+import { evaluateAtRunEnd } from './evaluate';
 import { saveModel } from './fsModelIo';
 import { loadModelFile } from './loadModelFile';
+import { TrainingCallbacks, type YieldMode } from './trainingCallbacks';
 
 type TF = typeof tfTypes;
 
-export interface TrainingControl {
-  /** Polled after every batch; true ends the run after that batch as `stopped`. */
-  stopRequested(): boolean;
-}
+export type { TrainingControl } from './control';
 
 export const DEFAULT_CONFIG: ResolvedConfig = { epochs: 5, batchSize: 32, validationSplit: 0.1, shuffle: true, dataset: 'mnist' };
-
-/** Batch points are sent at most this often; the rest wait in a buffer (nothing is dropped). */
-const BATCH_FLUSH_MS = 50;
 
 let cachedVersion: string | undefined;
 
@@ -92,7 +93,25 @@ export function resolveConfig(fileConfig: Record<string, unknown>, overrides: Ru
   if (typeof merged.dataset !== 'string' || merged.dataset === '') bad('dataset', 'the name of a dataset');
   cfg.dataset = merged.dataset as string;
   if (merged.limit !== undefined) cfg.limit = posInt('limit');
+  const ctx: MonitorContext = { hasValidation: cfg.validationSplit > 0 };
+  try {
+    if (merged.checkpoint !== undefined) cfg.checkpoint = parseCheckpointConfig(merged.checkpoint, ctx);
+    if (merged.callbacks !== undefined) cfg.callbacks = parseCallbacksConfig(merged.callbacks, ctx);
+  } catch (e) {
+    if (e instanceof ConfigError) throw configFailure(modelFile, e.message);
+    throw e;
+  }
   return cfg;
+}
+
+function configFailure(modelFile: string, message: string): RunFailure {
+  return new RunFailure({ message: `${path.basename(modelFile)}: ${message}`, file: modelFile });
+}
+
+/** The callbacks and checkpoint monitor in effect: the file's, or the defaults. */
+function effectiveCallbacks(config: ResolvedConfig): { callbacks: CallbacksConfig; checkpoint: CheckpointConfig } {
+  const ctx: MonitorContext = { hasValidation: config.validationSplit > 0 };
+  return { callbacks: config.callbacks ?? parseCallbacksConfig(undefined, ctx), checkpoint: config.checkpoint ?? parseCheckpointConfig(undefined, ctx) };
 }
 
 function layerSummaries(model: tfTypes.LayersModel): LayerSummary[] {
@@ -120,8 +139,9 @@ function describe(v: unknown): string {
 }
 
 /**
- * Runs one training run. Emits `run`, `batches`, `epoch`, `log` and, last, `end` (always, also on
- * failure); writes the same to the run folder. Never rejects: any failure ends the run `failed`.
+ * Runs one training run. Emits `run`, `batches`, `epoch`, `checkpoint`, `paused`/`resumed`, `log`
+ * and, last, `end` (always, also on failure); writes the same to the run folder. Never rejects: any
+ * failure ends the run `failed`.
  */
 export async function runTraining(
   tf: TF,
@@ -129,6 +149,7 @@ export async function runTraining(
   spec: RunSpec,
   emit: (m: TrainerToHost) => void,
   control: TrainingControl,
+  opts: { yieldMode?: YieldMode } = {},
 ): Promise<EndStatus> {
   const modelFile = path.resolve(spec.modelFile);
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message });
@@ -136,18 +157,10 @@ export async function runTraining(
   let writer: RunWriter | undefined;
   let model: tfTypes.LayersModel | undefined;
   let data: { xs: tfTypes.Tensor; ys: tfTypes.Tensor } | undefined;
+  let fitCallbacks: TrainingCallbacks | undefined;
   let mapStack: StackMapper | undefined;
-  let epoch = 0;
   let status: EndStatus = 'failed';
   let error: RunError | undefined;
-
-  const pending: BatchPoint[] = [];
-  let lastFlush = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    emit({ type: 'batches', points: pending.splice(0) });
-    lastFlush = Date.now();
-  };
 
   try {
     // The folder first, so even a model file that does not compile leaves a run saying why.
@@ -173,16 +186,19 @@ export async function runTraining(
       }
     }
     const w = writer;
+    const resume = spec.resumeFrom !== undefined ? findResumeSource(spec.resumeFrom, spec.runsDir) : undefined;
 
     const loaded = await loadModelFile(tf, modelFile);
     mapStack = loaded.mapStack;
     config = resolveConfig(loaded.config, spec.overrides, modelFile);
     w.updateRecord({ config });
 
+    // ---- data ----
     const ds = loadDataset(tf, config.dataset, { limit: config.limit });
     data = ds;
     log('info', ds.description);
 
+    // ---- model ----
     const built = await loaded.createModel();
     if (!isLayersModel(built))
       throw new RunFailure({
@@ -195,6 +211,7 @@ export async function runTraining(
       model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
       log('info', 'createModel() returned an uncompiled model: compiled with adam, categoricalCrossentropy, accuracy.');
     }
+    const baseLr = getLearningRate(model.optimizer);
 
     const n = ds.xs.shape[0];
     const trainCount = Math.floor(n * (1 - config.validationSplit)); // as tfjs splits
@@ -203,68 +220,75 @@ export async function runTraining(
     const layers = layerSummaries(model);
     const totalParams = model.countParams();
     w.updateRecord({ layers, totalParams, batchesPerEpoch });
+
+    // ---- resume ----
+    let initialEpoch = 0;
+    if (resume) {
+      const { info } = resume;
+      initialEpoch = info.epochsCompleted;
+      if (initialEpoch >= config.epochs)
+        throw new RunFailure({
+          message: `Run ${resume.record.id} already trained ${initialEpoch} of ${config.epochs} epochs: ask for more epochs (--epochs ${initialEpoch + 1} or more) to continue it`,
+          file: modelFile,
+        });
+      await restoreCheckpoint(tf, model, resume.checkpointDir);
+      if (info.lr !== undefined) setLearningRate(model.optimizer, info.lr);
+      w.updateRecord({ resumedFrom: { runId: resume.record.id, runDir: resume.runDir, epochsCompleted: info.epochsCompleted, step: info.step } });
+      log('info', `Resuming run ${resume.record.id} from its checkpoint after ${initialEpoch} epoch${initialEpoch === 1 ? '' : 's'} (step ${info.step + 1}), optimizer state included.`);
+    }
     emit({ type: 'run', runId: w.current.id, runDir: w.dir, modelFile, config, batchesPerEpoch, layers, totalParams });
 
-    let step = 0;
-    let stopped = false;
-    let warnedNonFinite = false;
-    const pick = (logs: tfTypes.Logs | undefined, skip: string[]): Metrics => {
-      const out: Metrics = {};
-      for (const [k, v] of Object.entries(logs ?? {})) {
-        if (skip.includes(k) || typeof v !== 'number') continue;
-        // JSON (IPC and metrics.jsonl) has no NaN/Infinity; say it once instead of sending nulls.
-        if (!Number.isFinite(v)) {
-          if (!warnedNonFinite) log('warn', `${k} became ${v} at epoch ${epoch + 1}: the model diverged (try a lower learning rate).`);
-          warnedNonFinite = true;
-          continue;
-        }
-        out[k] = v;
-      }
-      return out;
-    };
-    const fitModel = model;
-    await fitModel.fit(ds.xs, ds.ys, {
+    // ---- fit ----
+    const { callbacks, checkpoint } = effectiveCallbacks(config);
+    fitCallbacks = new TrainingCallbacks({
+      tf,
+      model,
+      writer: w,
+      emit,
+      control,
       epochs: config.epochs,
+      initialEpoch,
+      batchesPerEpoch,
+      callbacks,
+      checkpoint,
+      baseLr,
+      configError: (_key, message) => configFailure(modelFile, message).runError,
+      yieldMode: opts.yieldMode,
+    });
+    if (resume) {
+      // The new run carries on the source's best checkpoint; only a better epoch replaces it.
+      const [bestValue, bestEpoch] = previousBest(resume.runDir, checkpoint.monitor);
+      if (bestValue !== undefined) {
+        fs.cpSync(checkpointDir(resume.runDir, 'best'), checkpointDir(w.dir, 'best'), { recursive: true });
+        fitCallbacks.seedBest(bestValue, bestEpoch);
+      }
+    }
+    const fitArgs = fitCallbacks.fitArgs();
+    await model.fit(ds.xs, ds.ys, {
+      epochs: config.epochs,
+      initialEpoch,
       batchSize: config.batchSize,
       validationSplit: config.validationSplit,
       shuffle: config.shuffle,
       verbose: 0,
-      // Yield to the event loop after each batch so a `stop` message is seen within one batch.
-      yieldEvery: 'batch',
-      callbacks: {
-        onEpochBegin: async (e: number) => {
-          epoch = e;
-        },
-        onBatchEnd: async (batch: number, logs?: tfTypes.Logs) => {
-          const point: BatchPoint = { epoch, batch, step: step++, time: Date.now(), metrics: pick(logs, ['batch', 'size']) };
-          // The line type says metrics sit beside `type`; TS cannot express that mix, hence the cast.
-          w.appendMetric({ type: 'batch', epoch, batch: point.batch, step: point.step, time: point.time, ...point.metrics } as MetricLine);
-          pending.push(point);
-          if (point.time - lastFlush >= BATCH_FLUSH_MS) flush();
-          if (!stopped && control.stopRequested()) {
-            stopped = true;
-            fitModel.stopTraining = true;
-            log('info', `Stopping after batch ${batch + 1} of epoch ${epoch + 1}.`);
-          }
-        },
-        onEpochEnd: async (e: number, logs?: tfTypes.Logs) => {
-          const time = Date.now();
-          const metrics = pick(logs, []);
-          w.appendMetric({ type: 'epoch', epoch: e, time, ...metrics } as MetricLine);
-          flush();
-          emit({ type: 'epoch', point: { epoch: e, time, metrics } });
-        },
-      },
+      yieldEvery: fitArgs.yieldEvery,
+      callbacks: fitArgs.callbacks,
     });
-    flush();
-    status = stopped ? 'stopped' : 'completed';
+    const outcome = await fitCallbacks.finish();
+    if (outcome.failure) throw new RunFailure(outcome.failure);
+    status = outcome.stopped ? 'stopped' : 'completed';
+
+    // ---- after fit ----
     await saveModel(tf, model, w.modelDir, { includeOptimizer: true });
+    // eval.json on the held-out tail; a model that cannot be judged only gets a warning.
+    await evaluateAtRunEnd(tf, model, ds, { validationSplit: config.validationSplit, runDir: w.dir, log });
   } catch (e) {
-    flush();
+    fitCallbacks?.flush();
     status = 'failed';
     error = toRunError(e, { modelFile, mapStack });
   } finally {
     try {
+      fitCallbacks?.dispose();
       data?.xs.dispose();
       data?.ys.dispose();
       if (model) {
@@ -278,6 +302,7 @@ export async function runTraining(
     }
   }
 
+  const epoch = fitCallbacks?.currentEpoch ?? 0;
   if (writer) {
     try {
       writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status });
@@ -289,6 +314,16 @@ export async function runTraining(
   }
   emit(error ? { type: 'end', status, error, runDir: writer?.dir } : { type: 'end', status, runDir: writer?.dir });
   return status;
+}
+
+/** The best checkpoint's value of `monitor` in a run being resumed, so `best` is only replaced by a better one. */
+function previousBest(runDir: string, monitor: string): [number | undefined, number] {
+  try {
+    const info = readCheckpointInfo(checkpointDir(runDir, 'best'));
+    return info.monitor === monitor && typeof info.value === 'number' ? [info.value, info.epoch] : [undefined, -1];
+  } catch {
+    return [undefined, -1];
+  }
 }
 
 /**

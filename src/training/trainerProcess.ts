@@ -226,6 +226,21 @@ export class TrainerProcess implements Disposable {
     this.escalate(this.opts.stopGraceMs, `Trainer did not stop within ${seconds(this.opts.stopGraceMs)}`);
   }
 
+  /** Asks the trainer to hold after the current batch; it answers `paused`. A paused trainer still obeys stop(). */
+  pause(): void {
+    if (this.running) this.send({ type: 'pause' });
+  }
+
+  /** Continues a paused run; the trainer answers `resumed`. */
+  resume(): void {
+    if (this.running) this.send({ type: 'resume' });
+  }
+
+  /** "Checkpoint now": checkpoints/last is written after the current batch (also while paused) and reported by a `checkpoint` message. */
+  checkpoint(): void {
+    if (this.running) this.send({ type: 'checkpoint' });
+  }
+
   /** Kills the child now (the run ends `crashed` unless it already ended). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (!this.child || this.exit) return;

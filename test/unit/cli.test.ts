@@ -130,6 +130,33 @@ describe('model-lab train (real CLI, real trainer)', () => {
   });
 });
 
+describe('model-lab train --resume (real CLI, real trainer)', () => {
+  it('continues a run from its checkpoint in a new run', async () => {
+    const runsDir = path.join(dir, 'resume-runs');
+    const first = await runCli(['train', 'tiny.model.ts', '--backend', 'cpu', '--epochs', '1', '--runs-dir', runsDir, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const firstRun = lines(first.stdout).map((l) => JSON.parse(l) as TrainerToHost).find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    const saved = lines(first.stdout).map((l) => JSON.parse(l) as TrainerToHost).filter((m) => m.type === 'checkpoint');
+    expect(saved.map((m) => m.type === 'checkpoint' && `${m.checkpoint.kind}:${m.checkpoint.reason}`)).toEqual(['last:epoch', 'best:improved']);
+    expect(fs.existsSync(path.join(firstRun.runDir, 'checkpoints', 'last', 'checkpoint.json'))).toBe(true);
+
+    const r = await runCli(['train', 'tiny.model.ts', '--backend', 'cpu', '--epochs', '2', '--runs-dir', runsDir, '--resume', firstRun.runId]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out).toContainEqual(expect.stringMatching(/^Resuming run [\w-]+ from its checkpoint after 1 epoch \(step 4\), optimizer state included\.$/));
+    // only epoch 2 runs; the epoch summary shows the model's metrics, not the run stats
+    expect(out).toContainEqual(expect.stringMatching(/^epoch 2\/2  loss \d+\.\d{4}  acc \d\.\d{4}  val_loss \d+\.\d{4}  val_acc \d\.\d{4}  \(\d+\.\d s\)$/));
+    expect(out.some((l) => l.startsWith('epoch 1/2'))).toBe(false);
+    const last = out[out.length - 1];
+    const runDir = path.join(dir, last.replace('Training completed. Run saved in ', ''));
+    expect(readRun(runDir).record.resumedFrom).toMatchObject({ runId: firstRun.runId, epochsCompleted: 1 });
+
+    const bad = await runCli(['train', 'tiny.model.ts', '--runs-dir', runsDir, '--resume', 'no-such-run']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--resume: no run "no-such-run"');
+  });
+});
+
 describe('model-lab bad arguments (exit 2)', () => {
   it('a file that does not exist', async () => {
     const r = await runCli(['train', 'no-such.model.ts']);

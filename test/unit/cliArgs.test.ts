@@ -61,13 +61,19 @@ describe('parseArgs', () => {
     expect(usageError(['train', 'x.ts', '--runs-dir='])).toBe('--runs-dir needs a value');
   });
 
+  it('reads --resume RUN as typed, a run id or a folder', () => {
+    expect(parseArgs(['train', 'x.ts', '--resume', '20261128-190501-x'])).toMatchObject({ command: 'train', file: 'x.ts', resume: '20261128-190501-x' });
+    expect(parseArgs(['train', '--resume=runs/a', 'x.ts', '--epochs', '4'])).toMatchObject({ file: 'x.ts', resume: 'runs/a', epochs: 4 });
+    expect(usageError(['train', 'x.ts', '--resume'])).toBe('--resume needs a value');
+  });
+
   it('accepts only the known backends', () => {
     for (const b of ['auto', 'tensorflow', 'wasm', 'cpu']) expect(parseArgs(['train', 'x.ts', '--backend', b])).toMatchObject({ backend: b });
     expect(usageError(['train', 'x.ts', '--backend', 'webgl'])).toBe('--backend must be one of auto, tensorflow, wasm, cpu, not "webgl"');
   });
 
   it('documents every flag it accepts in the usage text', () => {
-    for (const flag of ['--epochs', '--batch-size', '--backend', '--runs-dir', '--json', '--help', '--version'])
+    for (const flag of ['--epochs', '--batch-size', '--backend', '--runs-dir', '--resume', '--json', '--help', '--version'])
       expect(USAGE).toContain(flag);
   });
 });

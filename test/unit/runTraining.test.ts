@@ -112,7 +112,8 @@ describe('runTraining on real MNIST', () => {
     const r = await train('uncompiled.model.js');
     expect(r.status).toBe('completed');
     const [epoch] = ofType(r.lines, 'epoch');
-    expect(Object.keys(epoch).sort()).toEqual(['acc', 'epoch', 'loss', 'time', 'type', 'val_acc', 'val_loss']);
+    // Model metrics plus the trainer's run stats (learning rate, tfjs memory).
+    expect(Object.keys(epoch).sort()).toEqual(['acc', 'bytes', 'epoch', 'loss', 'lr', 'tensors', 'time', 'type', 'val_acc', 'val_loss']);
   });
 
   test('CLI-style overrides win over the model file config', async () => {

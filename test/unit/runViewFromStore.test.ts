@@ -45,7 +45,8 @@ test('a saved run reopens with the same points, layers and status the panel show
   expect(saved.batches).toEqual(live.batches);
   expect(saved.epochs).toEqual(live.epochs);
   expect(saved.epochs.map((e) => e.epoch)).toEqual([0, 1]);
-  expect(Object.keys(saved.epochs[1].metrics).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
+  // model metrics plus the trainer's run stats (lr, tfjs memory), live and saved alike
+  expect(Object.keys(saved.epochs[1].metrics).sort()).toEqual(['acc', 'bytes', 'loss', 'lr', 'tensors', 'val_acc', 'val_loss']);
   expect(saved.layers).toEqual(live.layers);
   expect(saved.totalParams).toBe(live.totalParams);
   expect(saved.batchesPerEpoch).toBe(live.batchesPerEpoch);

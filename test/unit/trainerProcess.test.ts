@@ -301,4 +301,35 @@ describe('TrainerProcess with the real trainer (dist/trainer.js)', () => {
     expect(rec.status).toBe('completed');
     expect(metrics.filter((m) => m.type === 'end')).toMatchObject([{ status: 'completed' }]);
   });
+  it('pause(), checkpoint() while paused, resume() and stop() reach the trainer over IPC', async () => {
+    const dir = tmpDir();
+    const modelFile = path.join(dir, 'long.model.ts');
+    fs.writeFileSync(modelFile, TINY_MODEL.replace("{ dataset: 'mnist', limit: 256, epochs: 1, batchSize: 64 }", "{ dataset: 'mnist', limit: 2000, epochs: 50, batchSize: 8 }"));
+    const tp = new TrainerProcess({ trainerScript: path.join(DIST, 'trainer.js') });
+    live.push(tp);
+    const messages: TrainerToHost[] = [];
+    let output = '';
+    tp.onOutput((text) => (output += text));
+    // Each step waits for the trainer's answer to the one before.
+    tp.onMessage((m) => {
+      messages.push(m);
+      if (m.type === 'batches' && !messages.some((x) => x.type === 'paused')) tp.pause();
+      if (m.type === 'paused') tp.checkpoint();
+      if (m.type === 'checkpoint' && m.checkpoint.reason === 'request') tp.resume();
+      if (m.type === 'resumed') tp.stop();
+    });
+    tp.start({ modelFile, runsDir: path.join(dir, 'runs'), backend: 'cpu', workspaceDir: dir });
+    const end = await tp.ended;
+    expect(end, output).toMatchObject({ status: 'stopped' });
+    const names = messages.map((m) => (m.type === 'checkpoint' ? `checkpoint:${m.checkpoint.reason}` : m.type)).filter((t) => t !== 'batches' && t !== 'log');
+    // (the stopped epoch still reports its partial metrics, as tfjs calls onEpochEnd after a stop)
+    expect(names).toEqual(['ready', 'run', 'paused', 'checkpoint:request', 'resumed', 'epoch', 'checkpoint:stop', 'end']);
+    const paused = messages.find((m) => m.type === 'paused') as Extract<TrainerToHost, { type: 'paused' }>;
+    const request = messages.find((m) => m.type === 'checkpoint') as Extract<TrainerToHost, { type: 'checkpoint' }>;
+    // the checkpoint taken while paused holds exactly the batches trained before the pause
+    expect(request.checkpoint.step).toBe(paused.step);
+    expect(fs.readdirSync(request.dir).sort()).toEqual(['checkpoint.json', 'model.json', 'weights.bin']);
+    const run = messages.find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(readRun(run.runDir).record.status).toBe('stopped');
+  });
 });
