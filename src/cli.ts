@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../package.json';
 import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
+import { summaryCommand } from './cliSummary';
 import {
   formatBackendLine,
   formatEndLine,
@@ -16,7 +17,7 @@ import {
   isProgressCheckpoint,
   ProgressTracker,
 } from './cliProgress';
-import { RUN_STAT_KEYS, type Metrics, type TrainerToHost } from './protocol/trainer';
+import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from './protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
 
 const EXIT_OK = 0;
@@ -78,14 +79,14 @@ class Screen {
   }
 }
 
-async function train(args: TrainArgs): Promise<number> {
+async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> {
   const cwd = process.cwd();
   const modelFile = path.resolve(cwd, args.file);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(modelFile);
   } catch {
-    return usageError(`model file not found: ${args.file}`);
+    return usageError(`${mode === 'script' ? 'script' : 'model file'} not found: ${args.file}`);
   }
   if (!stat.isFile()) return usageError(`not a file: ${args.file}`);
   const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
@@ -200,6 +201,7 @@ async function train(args: TrainArgs): Promise<number> {
 
   tp.start({
     modelFile,
+    ...(mode === 'script' && { mode }),
     runsDir,
     backend: args.backend,
     workspaceDir: cwd,
@@ -243,6 +245,10 @@ export async function main(argv: string[]): Promise<number> {
       return usageError(cmd.message);
     case 'train':
       return train(cmd);
+    case 'run':
+      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script');
+    case 'summary':
+      return summaryCommand(cmd.file, { json: cmd.json });
   }
 }
 

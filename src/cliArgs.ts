@@ -18,14 +18,34 @@ export interface TrainArgs {
   json: boolean;
 }
 
+/** `model-lab summary FILE [--json]` */
+export interface SummaryArgs {
+  command: 'summary';
+  file: string;
+  json: boolean;
+}
+
+/** `model-lab run SCRIPT`: an ordinary tfjs script, its fit calls recorded as a run. */
+export interface RunScriptArgs {
+  command: 'run';
+  file: string;
+  backend: BackendChoice;
+  runsDir?: string;
+  json: boolean;
+}
+
 export type CliCommand =
   | TrainArgs
+  | SummaryArgs
+  | RunScriptArgs
   | { command: 'help' }
   | { command: 'version' }
   /** The arguments make no sense: print `message` and the usage, exit 2. */
   | { command: 'usageError'; message: string };
 
 export const USAGE = `Usage: model-lab train FILE [options]
+       model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json]
+       model-lab summary FILE [--json]
        model-lab --help | --version
 
 Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
@@ -41,6 +61,10 @@ Options:
   --json            print every trainer message as one JSON line on stdout, nothing else
   -h, --help        show this help
   -v, --version     print the version
+
+run: runs an ordinary tfjs training script unmodified and records every model.fit /
+model.fitDataset it makes as one run, with live metrics.
+summary: the model's layers, output shapes and parameter counts, without training.
 
 Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
 the trainer.
@@ -64,10 +88,24 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (argv.some((a) => a === '-v' || a === '--version')) return { command: 'version' };
   if (argv.length === 0) return usageError('missing command: model-lab train FILE');
   const [command, ...rest] = argv;
+  if (command === 'summary') {
+    const files = rest.filter((a) => a !== '--json');
+    const bad = rest.find((a) => a.startsWith('-') && a !== '--json');
+    if (bad) return usageError(`unknown option ${bad}: summary takes FILE and --json only`);
+    if (files.length !== 1) return usageError('summary takes one FILE: model-lab summary FILE [--json]');
+    return { command: 'summary', file: files[0], json: rest.includes('--json') };
+  }
+  if (command === 'run') {
+    const t = parseArgs(['train', ...rest]);
+    if (t.command !== 'train') return t.command === 'usageError' ? usageError(t.message.replace('model-lab train FILE', 'model-lab run SCRIPT')) : t;
+    if (t.epochs !== undefined || t.batchSize !== undefined || t.resume !== undefined)
+      return usageError('run: the script sets its own epochs and batch size (--epochs, --batch-size and --resume are for train)');
+    return { command: 'run', file: t.file, backend: t.backend, runsDir: t.runsDir, json: t.json };
+  }
   if (command !== 'train') {
     return command.startsWith('-')
       ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
-      : usageError(`unknown command "${command}"; the only command is "train"`);
+      : usageError(`unknown command "${command}"; the commands are train, run and summary`);
   }
 
   const out: TrainArgs = { command: 'train', file: '', backend: 'auto', json: false };

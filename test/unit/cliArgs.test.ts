@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { parseArgs, USAGE } from '../../src/cliArgs';
 
 const usageError = (argv: string[]) => {
@@ -36,7 +36,7 @@ describe('parseArgs', () => {
 
   it('rejects a missing command, an unknown command and a missing FILE', () => {
     expect(usageError([])).toMatch(/missing command/);
-    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the only command is "train"');
+    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the commands are train, run and summary');
     expect(usageError(['--epochs', '2'])).toMatch(/^unknown option --epochs; the command comes first/);
     expect(usageError(['train'])).toBe('missing FILE: model-lab train FILE');
     expect(usageError(['train', '--json'])).toBe('missing FILE: model-lab train FILE');
@@ -75,5 +75,22 @@ describe('parseArgs', () => {
   it('documents every flag it accepts in the usage text', () => {
     for (const flag of ['--epochs', '--batch-size', '--backend', '--runs-dir', '--resume', '--json', '--help', '--version'])
       expect(USAGE).toContain(flag);
+  });
+});
+
+describe('summary and run commands', () => {
+  test('summary takes one file and --json', () => {
+    expect(parseArgs(['summary', 'm.ts', '--json'])).toEqual({ command: 'summary', file: 'm.ts', json: true });
+    expect(parseArgs(['summary', 'm.ts'])).toEqual({ command: 'summary', file: 'm.ts', json: false });
+    expect(parseArgs(['summary'])).toMatchObject({ command: 'usageError' });
+    expect(parseArgs(['summary', 'a.ts', 'b.ts'])).toMatchObject({ command: 'usageError' });
+    expect(parseArgs(['summary', 'a.ts', '--epochs', '2'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('--epochs') });
+  });
+  test('run takes a script with backend, runs folder and --json, but not train-only flags', () => {
+    expect(parseArgs(['run', 's.js', '--backend', 'cpu', '--runs-dir', 'r', '--json'])).toEqual({
+      command: 'run', file: 's.js', backend: 'cpu', runsDir: 'r', json: true,
+    });
+    expect(parseArgs(['run', 's.js', '--epochs', '3'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('the script sets its own') });
+    expect(parseArgs(['run'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('model-lab run SCRIPT') });
   });
 });
