@@ -184,6 +184,40 @@ export async function run(): Promise<void> {
     return message;
   });
 
+  await test('New Model writes a template, opens it, and it trains', async () => {
+    const ws = workspaceDir();
+    const file = path.join(ws, 'scaffolded.model.ts');
+    fs.rmSync(file, { force: true });
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('modelLab.newModel', vscode.Uri.file(ws), {
+      templateId: 'mlp-classifier',
+      language: 'ts',
+      fileName: 'scaffolded.model.ts',
+    });
+    assert.ok(uri, 'modelLab.newModel returned the new file');
+    assert.equal(uri.fsPath, file);
+    assert.ok(fs.readFileSync(file, 'utf8').includes("dataset: 'iris'"), 'the file names its dataset');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'the new file is open');
+    const result = await withTimeout(
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.train', uri, { epochs: 1 }),
+      TRAIN_TIMEOUT_MS,
+      'modelLab.train scaffolded.model.ts',
+    );
+    assert.equal(result?.status, 'completed', `run ended ${result?.status}`);
+    fs.rmSync(file, { force: true });
+  });
+
+  await test('New Model refuses impossible parameters and writes nothing', async () => {
+    const ws = workspaceDir();
+    const refused = await vscode.commands.executeCommand('modelLab.newModel', vscode.Uri.file(ws), {
+      templateId: 'cnn-classifier',
+      params: { depth: 5, kernelSize: 3 },
+      language: 'ts',
+      fileName: 'refused.model.ts',
+    });
+    assert.equal(refused, undefined);
+    assert.equal(fs.existsSync(path.join(ws, 'refused.model.ts')), false);
+  });
+
   await test('the extension host is still serving commands after the failed run', async () => {
     await withTimeout(vscode.commands.executeCommand('modelLab.showPanel'), 30_000, 'modelLab.showPanel');
     assert.equal(vscode.extensions.getExtension(EXTENSION_ID)?.isActive, true);
