@@ -127,15 +127,16 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
     void vscode.window.showErrorMessage(vscode.l10n.t('Unknown model template "{0}".', templateId));
     return undefined;
   }
-  // Given parameters (automation) are only validated; otherwise they seed the questions.
+  // A caller that names the template (automation, tests) gets no questions: its parameters, or the
+  // defaults, are only validated. Otherwise the parameters given seed the questions.
   let params: Params | undefined;
-  if (options.params && options.templateId) {
-    const errors = validateParams(templateId, options.params);
+  if (options.templateId) {
+    const errors = validateParams(templateId, options.params ?? {});
     if (errors.length) {
       void vscode.window.showErrorMessage(vscode.l10n.t('These parameters cannot make a model: {0}', errors.join(' ')));
       return undefined;
     }
-    params = resolveParams(templateId, options.params);
+    params = resolveParams(templateId, options.params ?? {});
   } else {
     params = await askParams(templateId, options.params ?? {});
   }
