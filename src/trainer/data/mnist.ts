@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { mulberry32 } from './split';
 
 type TF = typeof tfTypes;
 
@@ -50,18 +51,6 @@ function readRaw(): RawMnist {
   return cache;
 }
 
-/** mulberry32: tiny, good enough to shuffle data reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface MnistOptions {
   /** Take only the first `limit` samples after shuffling. */
   limit?: number;
@@ -81,7 +70,7 @@ export interface MnistData {
 export function loadMnist(tf: TF, opts: MnistOptions = {}): MnistData {
   const raw = readRaw();
   const order = Array.from({ length: raw.count }, (_, i) => i);
-  const rand = rng(opts.seed ?? DEFAULT_SEED);
+  const rand = mulberry32(opts.seed ?? DEFAULT_SEED);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
