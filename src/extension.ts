@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
 import { registerTrainingCommands } from './commands/training';
+import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
 import { TrainingPanel } from './views/trainingPanel';
@@ -12,6 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const session = new TrainingSession(trainerScript, output);
   const runsTree = new RunsTreeProvider();
   context.subscriptions.push(
+    new LayerHintsController({ cliScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, output }),
     runsTree,
     vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,

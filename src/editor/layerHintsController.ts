@@ -1,0 +1,274 @@
+/**
+ * The editor side of layer hints: after each saved model file's line that makes layers, its output
+ * shape and parameter count (a decoration), the layers' details on hover, and a build error as a
+ * diagnostic at its line. The model is built by `model-lab summary --json` in a child process
+ * (SummaryRunner); building runs the model file, so only in a trusted workspace, and only from saved
+ * content: on open, on save, for the visible editors at activation, and by the refresh command.
+ * Everything it creates (listeners, timers, children, decorations) is disposed with it.
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { readConfig } from '../config';
+import { errorDiagnostic, isModelFileName, layerHints, mayBeModelFile, shiftHints, type HintWords, type LayerHint } from './layerHints';
+import { SummaryRunner, type SummaryError } from './summaryRunner';
+
+export const REFRESH_LAYER_HINTS_COMMAND = 'modelLab.refreshLayerHints';
+/** `modelLab.layerHints.enabled`, default true. */
+export const LAYER_HINTS_ENABLED_SETTING = 'layerHints.enabled';
+const DEBOUNCE_MS = 500;
+/** Larger scripts are not looked into for `export function createModel` (they can still be *.model.* files). */
+const SNIFF_LIMIT_CHARS = 512 * 1024;
+
+/** What modelLab.refreshLayerHints returns: the hints now shown (1-based lines), or the error, or why nothing ran. */
+export interface LayerHintsResult {
+  file: string;
+  hints: LayerHint[];
+  error?: SummaryError;
+  skipped?: 'untrusted' | 'disabled' | 'not-a-model-file' | 'cancelled';
+}
+
+export interface LayerHintsControllerOptions {
+  /** Absolute path of dist/cli.js. */
+  cliScript: string;
+  /** Where failures that are not the model file's fault (no Node, a timeout) are logged. */
+  output?: vscode.OutputChannel;
+  /** For tests; default 30 s. */
+  timeoutMs?: number;
+}
+
+function hintWords(): HintWords {
+  // The placeholder is passed through so it survives vscode.l10n.t's own formatting.
+  return {
+    params: vscode.l10n.t('{0} params', '{0}'),
+    param: vscode.l10n.t('{0} param', '{0}'),
+    repeated: vscode.l10n.t('×{0} … last {1}', '{0}', '{1}'),
+    madeElsewhere: vscode.l10n.t('(made elsewhere)'),
+    model: vscode.l10n.t('model: {0}', '{0}'),
+    shared: vscode.l10n.t('(shared)'),
+    hoverTitle: vscode.l10n.t('built from the saved file'),
+    layerColumn: vscode.l10n.t('Layer (type)'),
+    shapeColumn: vscode.l10n.t('Output shape'),
+    paramsColumn: vscode.l10n.t('Params'),
+    nonTrainable: vscode.l10n.t('{0} non-trainable', '{0}'),
+    madeAt: vscode.l10n.t('made at {0}', '{0}'),
+    modelLine: vscode.l10n.t('Model {0} ({1}): {2}', '{0}', '{1}', '{2}'),
+    unplacedTitle: vscode.l10n.t('Layers without a line in this file:'),
+  };
+}
+
+export class LayerHintsController implements vscode.Disposable {
+  private readonly runner: SummaryRunner;
+  private readonly decoration: vscode.TextEditorDecorationType;
+  private readonly diagnostics: vscode.DiagnosticCollection;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Hints shown per document (uri string), moved with edits until the next summary replaces them. */
+  private readonly hints = new Map<string, LayerHint[]>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly words = hintWords();
+  private disposed = false;
+
+  constructor(private readonly opts: LayerHintsControllerOptions) {
+    this.runner = new SummaryRunner({
+      cliScript: opts.cliScript,
+      execPath: (file) => readConfig(vscode.Uri.file(file)).nodePath,
+      timeoutMs: opts.timeoutMs,
+    });
+    this.decoration = vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
+    this.diagnostics = vscode.languages.createDiagnosticCollection('Model Lab');
+    const selector: vscode.DocumentSelector = [
+      { scheme: 'file', language: 'typescript' },
+      { scheme: 'file', language: 'javascript' },
+    ];
+    this.disposables.push(
+      { dispose: () => this.runner.dispose() },
+      this.decoration,
+      this.diagnostics,
+      vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      vscode.commands.registerCommand(REFRESH_LAYER_HINTS_COMMAND, (arg?: unknown) => this.refresh(arg)),
+      vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc)),
+      vscode.workspace.onDidSaveTextDocument((doc) => this.schedule(doc)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.moveWithEdits(e)),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => {
+        for (const editor of editors) {
+          if (this.hints.has(editor.document.uri.toString())) this.render(editor.document);
+          else this.schedule(editor.document);
+        }
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(`modelLab.${LAYER_HINTS_ENABLED_SETTING}`)) return;
+        if (this.enabled()) this.scheduleVisible();
+        else this.clearAll();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleVisible()),
+    );
+    this.scheduleVisible();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.hints.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private enabled(scope?: vscode.Uri): boolean {
+    return vscode.workspace.getConfiguration('modelLab', scope).get<boolean>(LAYER_HINTS_ENABLED_SETTING, true) !== false;
+  }
+
+  private eligible(doc: vscode.TextDocument): boolean {
+    if (doc.uri.scheme !== 'file') return false;
+    if (isModelFileName(doc.fileName)) return true;
+    if (doc.languageId !== 'typescript' && doc.languageId !== 'javascript') return false;
+    return doc.getText().length <= SNIFF_LIMIT_CHARS && mayBeModelFile(doc.fileName, doc.getText());
+  }
+
+  private scheduleVisible(): void {
+    for (const editor of vscode.window.visibleTextEditors) this.schedule(editor.document);
+  }
+
+  /** Summarizes `doc` ~500 ms from now (a burst of events makes one run) if it is a saved model file and hints may run. */
+  private schedule(doc: vscode.TextDocument): void {
+    if (this.disposed || !vscode.workspace.isTrusted || !this.enabled(doc.uri) || !this.eligible(doc)) return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        // Building needs the saved file: a dirty document waits for its save.
+        if (!doc.isClosed && !doc.isDirty) void this.run(doc, false);
+      }, DEBOUNCE_MS),
+    );
+  }
+
+  private async refresh(arg: unknown): Promise<LayerHintsResult | undefined> {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || this.disposed) return undefined;
+    const file = uri.fsPath;
+    if (!vscode.workspace.isTrusted) return { file, hints: [], skipped: 'untrusted' };
+    if (!this.enabled(uri)) return { file, hints: [], skipped: 'disabled' };
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    if (!this.eligible(doc)) return { file, hints: [], skipped: 'not-a-model-file' };
+    clearTimeout(this.timers.get(doc.uri.toString()));
+    this.timers.delete(doc.uri.toString());
+    return this.run(doc, true);
+  }
+
+  private async run(doc: vscode.TextDocument, force: boolean): Promise<LayerHintsResult> {
+    const file = doc.uri.fsPath;
+    const key = doc.uri.toString();
+    const version = doc.version;
+    const outcome = await this.runner.summarize(file, { force });
+    if (outcome.kind === 'cancelled' || this.disposed) return { file, hints: [], skipped: 'cancelled' };
+    // Switched off while the child ran: clearAll() has already removed what was shown.
+    if (!this.enabled(doc.uri)) return { file, hints: [], skipped: 'disabled' };
+    // The lines are those of the file on disk; edits typed since then would put hints on the wrong lines.
+    const current = !doc.isClosed && (doc.version === version || !doc.isDirty);
+    const source = current && !doc.isDirty ? doc.getText() : readText(file);
+
+    if (outcome.kind === 'summary') {
+      const hints = layerHints(outcome.summary, { file, source, words: this.words });
+      if (current) {
+        this.diagnostics.delete(doc.uri);
+        this.hints.set(key, hints);
+        this.render(doc);
+      }
+      return { file, hints };
+    }
+
+    const { error } = outcome;
+    if (error.reason !== 'build') this.opts.output?.appendLine(`[layer hints] ${file}: ${error.message}${error.details ? `\n${error.details}` : ''}`);
+    if (current) {
+      this.hints.delete(key);
+      this.render(doc);
+      // A file that is a model file only by its exports gets no red squiggles from a guess.
+      const diag = isModelFileName(file) ? errorDiagnostic(error, file, source) : undefined;
+      if (diag) {
+        const line = Math.min(Math.max(diag.line - 1, 0), doc.lineCount - 1);
+        const text = doc.lineAt(line);
+        const start = diag.column !== undefined ? Math.min(diag.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
+        const range = new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
+        const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        d.source = 'Model Lab';
+        this.diagnostics.set(doc.uri, [d]);
+      } else {
+        this.diagnostics.delete(doc.uri);
+      }
+    }
+    return { file, hints: [], error };
+  }
+
+  /** Draws the document's hints in every visible editor showing it. */
+  private render(doc: vscode.TextDocument): void {
+    const hints = this.hints.get(doc.uri.toString()) ?? [];
+    const options: vscode.DecorationOptions[] = hints
+      .filter((h) => h.line >= 1 && h.line <= doc.lineCount)
+      .map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: h.text } } }));
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document === doc) editor.setDecorations(this.decoration, options);
+    }
+  }
+
+  private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const hint = this.hints.get(doc.uri.toString())?.find((h) => h.line - 1 === pos.line);
+    if (!hint || pos.character < hint.column - 1) return undefined;
+    const md = new vscode.MarkdownString(hint.hover);
+    md.supportHtml = false;
+    return new vscode.Hover(md, new vscode.Range(pos.line, hint.column - 1, pos.line, doc.lineAt(pos.line).range.end.character));
+  }
+
+  private moveWithEdits(e: vscode.TextDocumentChangeEvent): void {
+    const key = e.document.uri.toString();
+    const hints = this.hints.get(key);
+    if (!hints || e.contentChanges.length === 0) return;
+    const moved = shiftHints(
+      hints,
+      e.contentChanges.map((c) => ({
+        startLine: c.range.start.line + 1,
+        startColumn: c.range.start.character + 1,
+        endLine: c.range.end.line + 1,
+        insertedLineBreaks: (c.text.match(/\n/g) ?? []).length,
+      })),
+    );
+    if (moved.length === hints.length && moved.every((h, i) => h.line === hints[i].line)) return;
+    this.hints.set(key, moved);
+    this.render(e.document);
+  }
+
+  private forget(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.hints.delete(key);
+    this.diagnostics.delete(doc.uri);
+    if (doc.uri.scheme === 'file') this.runner.cancel(doc.uri.fsPath);
+  }
+
+  private clearAll(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const key of [...this.hints.keys()]) {
+      this.hints.delete(key);
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+      if (doc) {
+        this.render(doc);
+        this.runner.cancel(doc.uri.fsPath);
+      }
+    }
+    this.diagnostics.clear();
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
