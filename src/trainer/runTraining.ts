@@ -1,7 +1,8 @@
 /**
- * One training run, start to end: load the model file, resolve its config, load the data, check the
- * shapes, (resume from a checkpoint,) fit with Model Lab's callbacks (trainingCallbacks.ts: metrics
- * stream, control, checkpoints, early stopping, lr), save the model, record the end. Callable
+ * One training run, start to end: load the model file through its contract (modelContract.ts),
+ * resolve its config, load the data (loadData(), a streamed CSV, or config.dataset), check the shapes,
+ * compile if needed, (resume from a checkpoint,) fit with Model Lab's callbacks (trainingCallbacks.ts:
+ * metrics stream, control, checkpoints, early stopping, lr), save the model, evaluate, record the end. Callable
  * in-process (tests, benchmarks) as well as from the child entry (main.ts), which only adds the IPC
  * around it.
  */
@@ -17,6 +18,7 @@ import type {
   MetricLine,
   ResolvedConfig,
   RunError,
+  RunRecord,
   RunSpec,
   TrainerToHost,
   Versions,
@@ -25,11 +27,21 @@ import { makeRunId, RunWriter } from '../training/runStore';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
 import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
-import { loadDataset } from './data/datasets';
+import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset } from './data/datasets';
+import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
-import { evaluateAtRunEnd } from './evaluate';
+import { datasetToEvalData, disposeEvalData, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
 import { saveModel } from './fsModelIo';
-import { loadModelFile } from './loadModelFile';
+import {
+  batchesPerEpoch as countBatches,
+  compileIfNeeded,
+  disposeTrainingData,
+  fitWithData,
+  isDataset,
+  loadModelContract,
+  prepareData,
+  type TrainingData,
+} from './modelContract';
 import { TrainingCallbacks, type YieldMode } from './trainingCallbacks';
 
 type TF = typeof tfTypes;
@@ -64,7 +76,12 @@ export function trainerVersions(tf: TF): Versions {
  * Defaults, then the model file's `config`, then the spec's overrides. Throws a RunFailure naming
  * the file and key for a value that cannot be trained with.
  */
-export function resolveConfig(fileConfig: Record<string, unknown>, overrides: RunSpec['overrides'], modelFile: string): ResolvedConfig {
+export function resolveConfig(
+  fileConfig: Record<string, unknown>,
+  overrides: RunSpec['overrides'],
+  modelFile: string,
+  opts: { hasLoadData?: boolean; hasValidation?: boolean } = {},
+): ResolvedConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...fileConfig };
   for (const [k, v] of Object.entries(overrides ?? {})) if (v !== undefined) merged[k] = v;
   const bad = (key: string, want: string): never => {
@@ -90,10 +107,11 @@ export function resolveConfig(fileConfig: Record<string, unknown>, overrides: Ru
   cfg.validationSplit = vs as number;
   if (typeof merged.shuffle !== 'boolean') bad('shuffle', 'true or false');
   cfg.shuffle = merged.shuffle as boolean;
-  if (typeof merged.dataset !== 'string' || merged.dataset === '') bad('dataset', 'the name of a dataset');
-  cfg.dataset = merged.dataset as string;
+  // loadData() gives the data, so config.dataset (if any) is not loaded and not checked.
+  cfg.dataset = opts.hasLoadData ? LOAD_DATA : resolveDataset(merged.dataset, modelFile);
   if (merged.limit !== undefined) cfg.limit = posInt('limit');
-  const ctx: MonitorContext = { hasValidation: cfg.validationSplit > 0 };
+  // Validation data given apart from validationSplit (loadData's, a time series' recent part) counts too.
+  const ctx: MonitorContext = { hasValidation: opts.hasValidation ?? cfg.validationSplit > 0 };
   try {
     if (merged.checkpoint !== undefined) cfg.checkpoint = parseCheckpointConfig(merged.checkpoint, ctx);
     if (merged.callbacks !== undefined) cfg.callbacks = parseCallbacksConfig(merged.callbacks, ctx);
@@ -104,13 +122,31 @@ export function resolveConfig(fileConfig: Record<string, unknown>, overrides: Ru
   return cfg;
 }
 
+/** What run.json's config.dataset says when the model file's loadData() gave the data. */
+export const LOAD_DATA = 'loadData()';
+
+/** config.dataset checked (paths made absolute against the model file), or a RunFailure naming the file and option. */
+function resolveDataset(value: unknown, modelFile: string): DatasetSpec {
+  if (typeof value === 'string' && value !== '' && !DATASET_NAMES.includes(value))
+    throw new RunFailure({
+      message: `${path.basename(modelFile)}: Unknown dataset "${value}" in config.dataset. Known datasets: ${DATASET_NAMES.join(', ')}; or an object with a type: ${DATASET_TYPES.join(', ')}`,
+      file: modelFile,
+    });
+  try {
+    return parseDatasetSpec(value, modelFile, DATASET_NAMES);
+  } catch (e) {
+    if (e instanceof DatasetSpecError) throw new RunFailure({ message: e.message, file: modelFile });
+    throw e;
+  }
+}
+
 function configFailure(modelFile: string, message: string): RunFailure {
   return new RunFailure({ message: `${path.basename(modelFile)}: ${message}`, file: modelFile });
 }
 
 /** The callbacks and checkpoint monitor in effect: the file's, or the defaults. */
-function effectiveCallbacks(config: ResolvedConfig): { callbacks: CallbacksConfig; checkpoint: CheckpointConfig } {
-  const ctx: MonitorContext = { hasValidation: config.validationSplit > 0 };
+function effectiveCallbacks(config: ResolvedConfig, hasValidation: boolean): { callbacks: CallbacksConfig; checkpoint: CheckpointConfig } {
+  const ctx: MonitorContext = { hasValidation };
   return { callbacks: config.callbacks ?? parseCallbacksConfig(undefined, ctx), checkpoint: config.checkpoint ?? parseCheckpointConfig(undefined, ctx) };
 }
 
@@ -126,16 +162,149 @@ function layerSummaries(model: tfTypes.LayersModel): LayerSummary[] {
   });
 }
 
-function isLayersModel(m: unknown): m is tfTypes.LayersModel {
-  const o = m as Partial<tfTypes.LayersModel> | null;
-  return typeof o === 'object' && o !== null && typeof o.fit === 'function' && typeof o.compile === 'function' && Array.isArray(o.layers);
+/** The data a run trains on, with what run.json and the messages say about it. */
+interface LoadedData {
+  data: TrainingData;
+  /** Names the data in shape messages: "loadData()" or 'config.dataset "csv table.csv"'. */
+  source: string;
+  /** config.dataset's short name, for checkModelFitsData's wording; undefined for loadData(). */
+  name?: string;
+  info: NonNullable<RunRecord['dataset']>;
+  /** Known exactly for a streamed CSV (its generator has no size). */
+  batchesPerEpoch?: number;
+  /** What the validation part is, for eval.json. */
+  validationDescription?: string;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v !== 'object') return typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`;
-  const name = (v as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : 'an object';
+/** Samples read from a validation tf.data.Dataset for eval.json: enough for a confusion matrix, cheap to hold. */
+const EVAL_MAX_SAMPLES = 2000;
+
+/**
+ * loadData() when the file has it (config.dataset is then not loaded at all), else a streamed CSV
+ * through tf.data, else config.dataset in memory. Tensors returned are the caller's to dispose.
+ */
+async function loadTrainingData(
+  tf: TF,
+  loadData: (() => Promise<TrainingData | undefined>) | undefined,
+  config: ResolvedConfig,
+  modelFile: string,
+): Promise<LoadedData> {
+  if (loadData) {
+    const data = (await loadData())!;
+    const shapes = (a: unknown) => (isTensor(a) ? `[${a.shape.join(',')}]` : Array.isArray(a) ? a.map((t: tfTypes.Tensor) => `[${t.shape.join(',')}]`).join(' ') : 'by name');
+    const description =
+      data.kind === 'tensors'
+        ? `loadData() in ${path.basename(modelFile)}: xs ${shapes(data.xs)}, ys ${shapes(data.ys)}${data.validation ? ', with its own validation set' : ''}`
+        : `loadData() in ${path.basename(modelFile)}: a tf.data.Dataset${data.validation ? ', with its own validation data' : ''}`;
+    return { data, source: 'loadData()', info: { description }, validationDescription: 'the validation set from loadData()' };
+  }
+  const spec = config.dataset;
+  const name = describeDatasetSpec(spec);
+  const source = `config.dataset "${name}"`;
+  if (isStreamingSpec(spec) && typeof spec === 'object' && spec.type === 'csv') {
+    // The held-out rows: the spec's own fraction, else validationSplit.
+    const s = await openStreamingDataset(tf, { ...spec, validation: spec.validation ?? config.validationSplit }, { batchSize: config.batchSize, modelFile });
+    let dataset = s.dataset;
+    let batches = Math.ceil(s.trainRows / config.batchSize);
+    if (config.limit !== undefined && Math.ceil(config.limit / config.batchSize) < batches) {
+      batches = Math.ceil(config.limit / config.batchSize);
+      dataset = dataset.take(batches);
+    }
+    if (batches < 1) throw new RunFailure({ message: `No training samples: ${path.basename(spec.path)} has no training rows`, file: modelFile });
+    const classNames = s.schema.label.classNames;
+    return {
+      data: { kind: 'dataset', dataset, ...(s.validationDataset && s.validationRows > 0 ? { validation: s.validationDataset } : {}) },
+      source,
+      name,
+      info: { description: s.description, kind: s.schema.label.kind, ...(classNames ? { classNames } : {}), stats: { csv: s.schema } },
+      batchesPerEpoch: batches,
+      validationDescription: `the ${s.validationRows} validation rows of ${path.basename(spec.path)}${s.validationRows > EVAL_MAX_SAMPLES ? ` (the first ${EVAL_MAX_SAMPLES})` : ''}`,
+    };
+  }
+  const ds = loadDataset(tf, spec, { limit: config.limit, modelFile });
+  const info: LoadedData['info'] = { description: ds.description, ...(ds.kind ? { kind: ds.kind } : {}), ...(ds.classNames ? { classNames: ds.classNames } : {}), ...(ds.stats ? { stats: ds.stats } : {}) };
+  const n = ds.xs.shape[0];
+  const vc = ds.validationCount ?? 0;
+  if (vc > 0 && vc < n && config.validationSplit > 0) {
+    // A time series validates on its most recent windows, kept in time order, whatever validationSplit says.
+    const [xs, vxs] = tf.split(ds.xs, [n - vc, vc]);
+    const [ys, vys] = tf.split(ds.ys, [n - vc, vc]);
+    tf.dispose([ds.xs, ds.ys]);
+    return { data: { kind: 'tensors', xs, ys, validation: { xs: vxs, ys: vys } }, source, name, info, validationDescription: `the most recent ${vc} windows` };
+  }
+  return { data: { kind: 'tensors', xs: ds.xs, ys: ds.ys }, source, name, info };
+}
+
+/** Labels given as class indices ([N] or [N,1] for a wider output): checked by prepareData, not by shape equality. */
+function isClassIndices(model: tfTypes.LayersModel, ys: tfTypes.Tensor): boolean {
+  const out = model.outputs.length === 1 ? model.outputs[0].shape : undefined;
+  return out !== undefined && out.length === 2 && (out[1] ?? 0) > 1 && (ys.rank === 1 || (ys.rank === 2 && ys.shape[1] === 1));
+}
+
+/**
+ * Batches per epoch as fit will run them. TrainingCallbacks needs the exact count (a shorter epoch
+ * means a stop), so a dataset of unknown size is counted once by iterating it.
+ */
+async function countBatchesPerEpoch(tf: TF, data: TrainingData, config: ResolvedConfig, modelFile: string): Promise<number> {
+  const known = countBatches(data, config);
+  if (known !== undefined) {
+    if (known < 1) {
+      const first = data.kind === 'tensors' ? (isTensor(data.xs) ? data.xs : Array.isArray(data.xs) ? data.xs[0] : Object.values(data.xs)[0]) : undefined;
+      throw new RunFailure({ message: `No training samples: ${first?.shape[0] ?? 0} samples with validationSplit ${config.validationSplit}`, file: modelFile });
+    }
+    return known;
+  }
+  if (data.kind !== 'dataset') return 0;
+  let count = 0;
+  const it = await data.dataset.iterator();
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    tf.dispose(r.value as tfTypes.TensorContainer);
+    count++;
+  }
+  if (count < 1) throw new RunFailure({ message: 'No training samples: the tf.data.Dataset is empty', file: modelFile });
+  return count;
+}
+
+/**
+ * eval.json on the validation data: the given validation set (read up to EVAL_MAX_SAMPLES from a
+ * dataset), or the tail validationSplit held out. Never throws: a model that cannot be judged only
+ * gets a warning and the run keeps its status.
+ */
+async function evaluateAtEnd(
+  tf: TF,
+  model: tfTypes.LayersModel,
+  data: TrainingData,
+  opts: { validationSplit: number; validationDescription?: string; classNames?: string[]; runDir: string; log: (level: 'info' | 'warn', message: string) => void },
+): Promise<void> {
+  let own: EvalData | undefined;
+  try {
+    const v = data.validation;
+    let evalData: EvalData | undefined;
+    const description = opts.validationDescription ?? 'the validation set';
+    if (v && isDataset(v)) evalData = own = await datasetToEvalData(tf, v, description, EVAL_MAX_SAMPLES);
+    else if (v) evalData = { xs: v.xs, ys: v.ys, description };
+    else if (data.kind === 'tensors') evalData = own = validationTail(tf, data, opts.validationSplit);
+    if (!evalData) {
+      opts.log('info', 'No evaluation: there is no validation data (validationSplit is 0 or the data is a tf.data.Dataset without validation).');
+      return;
+    }
+    const report = await evaluateModel(tf, model, evalData, { classNames: opts.classNames });
+    writeEvalReport(opts.runDir, report);
+    const first = report.outputs[0];
+    const headline =
+      first?.kind === 'classification'
+        ? `accuracy ${(first.accuracy * 100).toFixed(1)}%`
+        : first?.kind === 'regression'
+          ? `MAE ${first.mae ?? 'n/a'}, RMSE ${first.rmse ?? 'n/a'}`
+          : first?.kind === 'autoencoder'
+            ? `mean reconstruction error ${first.meanError ?? 'n/a'}`
+            : '';
+    opts.log('info', `Evaluated on ${evalData.description}: ${headline} (eval.json).`);
+  } catch (e) {
+    opts.log('warn', `Evaluation skipped: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    disposeEvalData(own);
+  }
 }
 
 /**
@@ -156,7 +325,7 @@ export async function runTraining(
 
   let writer: RunWriter | undefined;
   let model: tfTypes.LayersModel | undefined;
-  let data: { xs: tfTypes.Tensor; ys: tfTypes.Tensor } | undefined;
+  let loaded: LoadedData | undefined;
   let fitCallbacks: TrainingCallbacks | undefined;
   let mapStack: StackMapper | undefined;
   let status: EndStatus = 'failed';
@@ -188,35 +357,43 @@ export async function runTraining(
     const w = writer;
     const resume = spec.resumeFrom !== undefined ? findResumeSource(spec.resumeFrom, spec.runsDir) : undefined;
 
-    const loaded = await loadModelFile(tf, modelFile);
-    mapStack = loaded.mapStack;
-    config = resolveConfig(loaded.config, spec.overrides, modelFile);
+    const contract = await loadModelContract(tf, modelFile);
+    mapStack = contract.mapStack;
+    config = resolveConfig(contract.config, spec.overrides, modelFile, { hasLoadData: contract.hasLoadData });
     w.updateRecord({ config });
 
     // ---- data ----
-    const ds = loadDataset(tf, config.dataset, { limit: config.limit });
-    data = ds;
-    log('info', ds.description);
+    loaded = await loadTrainingData(tf, contract.hasLoadData ? () => contract.loadData() : undefined, config, modelFile);
+    const ld = loaded;
+    log('info', ld.info.description);
+    if (contract.hasLoadData && contract.config.dataset !== undefined)
+      log('warn', `${path.basename(modelFile)} exports loadData(), so its config.dataset is not loaded.`);
+    const classNames = contract.config.classNames ?? ld.info.classNames;
+    w.updateRecord({ dataset: { ...ld.info, ...(classNames ? { classNames } : {}) } });
+    // Monitors default to val_loss only when there is validation data to log it.
+    const hasValidation = ld.data.validation !== undefined || (ld.data.kind === 'tensors' && config.validationSplit > 0);
+    if (ld.data.kind === 'dataset' && config.validationSplit > 0 && !ld.data.validation) {
+      log('info', `${ld.source} gives a tf.data.Dataset without validation data: validationSplit does not apply to it, so there is no validation.`);
+      config = resolveConfig(contract.config, { ...spec.overrides, validationSplit: 0 }, modelFile, { hasLoadData: contract.hasLoadData });
+      w.updateRecord({ config });
+    } else if (hasValidation !== config.validationSplit > 0) {
+      config = resolveConfig(contract.config, spec.overrides, modelFile, { hasLoadData: contract.hasLoadData, hasValidation });
+      w.updateRecord({ config });
+    }
 
     // ---- model ----
-    const built = await loaded.createModel();
-    if (!isLayersModel(built))
-      throw new RunFailure({
-        message: `createModel() in ${path.basename(modelFile)} returned ${describe(built)}, not a tf.LayersModel (tf.sequential() or tf.model())`,
-        file: modelFile,
-      });
-    model = built;
-    checkModelFitsData(model, { name: config.dataset, xsShape: ds.xs.shape, ysShape: ds.ys.shape }, modelFile);
-    if (model.optimizer == null) {
-      model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-      log('info', 'createModel() returned an uncompiled model: compiled with adam, categoricalCrossentropy, accuracy.');
-    }
+    model = await contract.createModel();
+    if (ld.data.kind === 'tensors' && ld.name !== undefined && isTensor(ld.data.xs) && isTensor(ld.data.ys) && !isClassIndices(model, ld.data.ys))
+      // One-hot or value labels from config.dataset: the message names the dataset and both shapes.
+      checkModelFitsData(model, { name: ld.name, xsShape: ld.data.xs.shape, ysShape: ld.data.ys.shape }, modelFile);
+    const prepared = await prepareData(tf, model, ld.data, { batchSize: config.batchSize, source: ld.source, file: modelFile });
+    const trainData = prepared.data;
+    if (prepared.note) log('info', prepared.note);
+    const compiledNote = await compileIfNeeded(tf, model, contract.config, trainData, modelFile);
+    if (compiledNote) log('info', compiledNote);
     const baseLr = getLearningRate(model.optimizer);
 
-    const n = ds.xs.shape[0];
-    const trainCount = Math.floor(n * (1 - config.validationSplit)); // as tfjs splits
-    if (trainCount < 1) throw new RunFailure({ message: `No training samples: ${n} samples with validationSplit ${config.validationSplit}`, file: modelFile });
-    const batchesPerEpoch = Math.ceil(trainCount / config.batchSize);
+    const batchesPerEpoch = ld.batchesPerEpoch ?? (await countBatchesPerEpoch(tf, trainData, config, modelFile));
     const layers = layerSummaries(model);
     const totalParams = model.countParams();
     w.updateRecord({ layers, totalParams, batchesPerEpoch });
@@ -239,7 +416,7 @@ export async function runTraining(
     emit({ type: 'run', runId: w.current.id, runDir: w.dir, modelFile, config, batchesPerEpoch, layers, totalParams });
 
     // ---- fit ----
-    const { callbacks, checkpoint } = effectiveCallbacks(config);
+    const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);
     fitCallbacks = new TrainingCallbacks({
       tf,
       model,
@@ -264,13 +441,12 @@ export async function runTraining(
       }
     }
     const fitArgs = fitCallbacks.fitArgs();
-    await model.fit(ds.xs, ds.ys, {
+    await fitWithData(model, trainData, {
       epochs: config.epochs,
       initialEpoch,
       batchSize: config.batchSize,
       validationSplit: config.validationSplit,
       shuffle: config.shuffle,
-      verbose: 0,
       yieldEvery: fitArgs.yieldEvery,
       callbacks: fitArgs.callbacks,
     });
@@ -280,8 +456,8 @@ export async function runTraining(
 
     // ---- after fit ----
     await saveModel(tf, model, w.modelDir, { includeOptimizer: true });
-    // eval.json on the held-out tail; a model that cannot be judged only gets a warning.
-    await evaluateAtRunEnd(tf, model, ds, { validationSplit: config.validationSplit, runDir: w.dir, log });
+    // eval.json on the validation data; a model that cannot be judged only gets a warning.
+    await evaluateAtEnd(tf, model, trainData, { validationSplit: config.validationSplit, validationDescription: ld.validationDescription, classNames, runDir: w.dir, log });
   } catch (e) {
     fitCallbacks?.flush();
     status = 'failed';
@@ -289,8 +465,7 @@ export async function runTraining(
   } finally {
     try {
       fitCallbacks?.dispose();
-      data?.xs.dispose();
-      data?.ys.dispose();
+      if (loaded) disposeTrainingData(tf, loaded.data);
       if (model) {
         const optimizer = model.optimizer;
         model.dispose();

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
 import type { RunRecord } from '../protocol/trainer';
+import { describeDatasetSpec } from '../trainer/data/datasetSpecTypes';
 import { listRuns } from '../training/runStore';
 
 /** One saved run in the sidebar. */
@@ -19,7 +20,7 @@ export class RunItem extends vscode.TreeItem {
         `${record.modelFile}`,
         `${vscode.l10n.t('status')}: ${record.status}${record.error ? ` — ${record.error.message}` : ''}`,
         `${vscode.l10n.t('backend')}: ${record.backend.name}`,
-        `${record.config.epochs} epochs · batch ${record.config.batchSize} · ${record.config.dataset}`,
+        `${record.config.epochs} epochs · batch ${record.config.batchSize} · ${describeDatasetSpec(record.config.dataset)}`,
       ].join('\n\n'),
     );
     this.iconPath = new vscode.ThemeIcon(STATUS_ICON[record.status] ?? 'circle-outline');

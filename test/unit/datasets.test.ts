@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TrainerToHost } from '../../src/protocol/trainer';
 import { isStreamingSpec, loadDataset, openStreamingDataset } from '../../src/trainer/data/datasets';
-import { resolveConfig, runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 
 let dir: string;
 beforeAll(async () => {
@@ -162,15 +162,7 @@ describe('training through runTraining', () => {
       expect(typeof r.epochs[7].val_loss).toBe('number');
     });
 
-  // runTraining's resolveConfig accepts only string datasets today (see the report: it needs
-  // parseDatasetSpec and ResolvedConfig.dataset: DatasetSpec). This runs as soon as it does.
-  let objectsAccepted = true;
-  try {
-    resolveConfig({ dataset: { type: 'xor' } }, undefined, path.join(os.tmpdir(), 'probe.model.ts'));
-  } catch {
-    objectsAccepted = false;
-  }
-  test.skipIf(!objectsAccepted)('object specs (csv, text, timeseries) train through runTraining', async () => {
+  test('object specs (csv, text, timeseries) train through runTraining', async () => {
     const specs: [Record<string, unknown>, string][] = [
       [{ type: 'csv', path: 'data/table.csv' }, dense(4, 2, 'softmax', 'categoricalCrossentropy')],
       [{ type: 'timeseries', path: 'data/series.csv', window: 10, validation: 0.2 }, `const m = tf.sequential(); m.add(tf.layers.flatten({ inputShape: [10, 1] })); m.add(tf.layers.dense({ units: 1 })); m.compile({ optimizer: tf.train.adam(0.03), loss: 'meanSquaredError' }); return m;`],

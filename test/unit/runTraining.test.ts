@@ -33,7 +33,7 @@ async function train(file: string, opts: { overrides?: RunSpec['overrides']; sto
   const status = await runTraining(
     tf,
     { name: 'cpu', reason: 'unit test' },
-    { modelFile: path.join(fixtures, file), runsDir, backend: 'cpu', overrides: opts.overrides },
+    { modelFile: path.resolve(fixtures, file), runsDir, backend: 'cpu', overrides: opts.overrides },
     (m) => messages.push(JSON.parse(JSON.stringify(m))), // as over IPC: plain JSON
     // stopRequested is polled once after each batch
     { stopRequested: () => opts.stopAfterBatches !== undefined && ++batchesSeen >= opts.stopAfterBatches },
@@ -164,5 +164,50 @@ describe('runTraining fails cleanly', () => {
     const r = await train('tiny.model.ts', { overrides: { batchSize: 0 } });
     expect(r.status).toBe('failed');
     expect(r.end.error?.message).toContain('config.batchSize');
+  });
+});
+
+describe('runTraining takes its data from loadData() or a dataset spec', () => {
+  const write = (name: string, source: string) => {
+    const file = path.join(runsDir, name);
+    fs.writeFileSync(file, `import * as tf from '@tensorflow/tfjs';\n${source}\n`);
+    return file;
+  };
+
+  test('an unbatched tf.data.Dataset from loadData() is batched, compiled from its sparse labels and fitted; config.dataset is not loaded', async () => {
+    const file = write(
+      'datasetLoad.model.ts',
+      `export const config = { dataset: 'mnist', epochs: 2, batchSize: 4 };
+export function loadData() {
+  const xs = tf.data.array(Array.from({ length: 12 }, (_, i) => [i % 3, 1]));
+  const ys = tf.data.array(Array.from({ length: 12 }, (_, i) => i % 3));
+  return tf.data.zip({ xs, ys });
+}
+export const createModel = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })] });`,
+    );
+    const tensorsBefore = tf.memory().numTensors;
+    const r = await train(file);
+    expect(r.status, JSON.stringify(r.end.error)).toBe('completed');
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const { record } = readRun(r.runDir);
+    // A dataset cannot be split: no validation, and run.json says so.
+    expect(record.config).toMatchObject({ dataset: 'loadData()', validationSplit: 0, epochs: 2 });
+    expect(record.dataset?.description).toBe('loadData() in datasetLoad.model.ts: a tf.data.Dataset');
+    expect(record.batchesPerEpoch).toBe(3);
+    expect(ofType(r.lines, 'batch').map((b) => [b.epoch, b.batch])).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    const epochs = ofType(r.lines, 'epoch');
+    expect(Object.keys(epochs[1]).filter((k) => k.startsWith('val_'))).toEqual([]);
+    const logs = r.messages.flatMap((m) => (m.type === 'log' ? [m.message] : []));
+    expect(logs.join('\n')).toContain('sparseCategoricalCrossentropy (inferred from the labels)');
+    expect(logs.join('\n')).toContain('exports loadData(), so its config.dataset is not loaded');
+    expect(logs.join('\n')).not.toMatch(/MNIST/);
+  });
+
+  test('a bad dataset spec fails before training, naming the model file and the option', async () => {
+    const file = write('badSpec.model.ts', `export const config = { dataset: { type: 'csv', path: 'x.csv', labels: 'y' } };\nexport const createModel = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });`);
+    const r = await train(file);
+    expect(r.status).toBe('failed');
+    expect(r.end.error?.message).toMatch(/^badSpec\.model\.ts: config\.dataset\.labels is not an option of type 'csv'/);
+    expect(r.end.error?.file).toBe(file);
   });
 });

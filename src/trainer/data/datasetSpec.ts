@@ -5,152 +5,30 @@
  * data next to their model, whatever the trainer's working directory is.
  */
 import * as path from 'node:path';
+import type { DatasetObjectSpec, DatasetSpec, DatasetType } from './datasetSpecTypes';
 
 /** Names a model file can use as `config.dataset: '<name>'`. */
 export const BUILTIN_DATASET_NAMES = ['mnist', 'iris', 'spiral', 'blobs', 'xor', 'sine'] as const;
 export type DatasetName = (typeof BUILTIN_DATASET_NAMES)[number];
 
-export type ColumnRef = string | number;
-
-export interface CsvSpec {
-  type: 'csv';
-  path: string;
-  delimiter?: ',' | '\t' | ';';
-  header?: boolean;
-  label?: ColumnRef;
-  features?: ColumnRef[];
-  categorical?: ColumnRef[];
-  normalize?: 'zscore' | 'minmax' | 'none';
-  task?: 'classification' | 'regression';
-  missing?: 'impute' | 'drop';
-  missingValues?: string[];
-  maxCategories?: number;
-  /** Stream the file in two passes instead of reading it whole (files larger than memory). */
-  stream?: boolean;
-  /** Streaming only: fraction of rows held out for validation. */
-  validation?: number;
-  shuffle?: boolean;
-  seed?: number;
-}
-
-export interface TextSpec {
-  type: 'text';
-  /** A text file (generate), or a folder per class / a CSV of text and label (classify). */
-  path: string;
-  mode?: 'generate' | 'classify';
-  level?: 'char' | 'word';
-  lowercase?: boolean;
-  maxVocab?: number;
-  /** generate: tokens of context, tokens between windows, target form. */
-  window?: number;
-  step?: number;
-  targets?: 'onehot' | 'index';
-  /** classify: tokens per document (padded/cut), CSV columns. */
-  length?: number;
-  textColumn?: ColumnRef;
-  labelColumn?: ColumnRef;
-  shuffle?: boolean;
-  seed?: number;
-}
-
-export interface TimeseriesSpec {
-  type: 'timeseries';
-  path: string;
-  column?: ColumnRef;
-  window?: number;
-  horizon?: number;
-  step?: number;
-  validation?: number;
-  scale?: 'standard' | 'minmax' | 'none';
-  missing?: 'interpolate' | 'error';
-}
-
-export interface NpySpec {
-  type: 'npy';
-  /** Features, [N, …]. */
-  path: string;
-  /** Labels, [N] class ids (one-hot with `classes`) or [N, …] targets. */
-  labels: string;
-  classes?: number;
-}
-
-export interface IdxSpec {
-  type: 'idx';
-  /** Images file (raw or .gz), e.g. train-images-idx3-ubyte.gz. */
-  path: string;
-  /** Labels file (raw or .gz). */
-  labels: string;
-  classes?: number;
-}
-
-export interface Cifar10Spec {
-  type: 'cifar10';
-  /** The cifar-10-batches-bin folder or its parent. */
-  path: string;
-  split?: 'train' | 'test';
-}
-
-export interface ImagesSpec {
-  type: 'images';
-  /** Folder with one subfolder of PNG/JPEG images per class. */
-  path: string;
-  /** [height, width]; default the first image's size. */
-  size?: [number, number];
-  channels?: 1 | 3;
-}
-
-export interface SpiralSpec {
-  type: 'spiral';
-  size?: number;
-  arms?: number;
-  noise?: number;
-  turns?: number;
-  seed?: number;
-}
-
-export interface BlobsSpec {
-  type: 'blobs';
-  size?: number;
-  centers?: number | number[][];
-  std?: number;
-  seed?: number;
-}
-
-export interface XorSpec {
-  type: 'xor';
-  size?: number;
-  noise?: number;
-  seed?: number;
-}
-
-export interface SineSpec {
-  type: 'sine';
-  size?: number;
-  noise?: number;
-  xMin?: number;
-  xMax?: number;
-  amplitude?: number;
-  frequency?: number;
-  seed?: number;
-}
-
-export type DatasetObjectSpec =
-  | CsvSpec
-  | TextSpec
-  | TimeseriesSpec
-  | NpySpec
-  | IdxSpec
-  | Cifar10Spec
-  | ImagesSpec
-  | SpiralSpec
-  | BlobsSpec
-  | XorSpec
-  | SineSpec;
-
-export type DatasetType = DatasetObjectSpec['type'];
-
-/** `config.dataset`: a built-in name or an object naming a type and its options. */
-export type DatasetSpec = string | DatasetObjectSpec;
+export type {
+  Cifar10Spec,
+  BlobsSpec,
+  ColumnRef,
+  CsvSpec,
+  DatasetObjectSpec,
+  DatasetSpec,
+  DatasetType,
+  IdxSpec,
+  ImagesSpec,
+  NpySpec,
+  SineSpec,
+  SpiralSpec,
+  TextSpec,
+  TimeseriesSpec,
+  XorSpec,
+} from './datasetSpecTypes';
+export { describeDatasetSpec } from './datasetSpecTypes';
 
 /** How each option is checked. */
 type Check =
@@ -345,10 +223,4 @@ export function parseDatasetSpec(value: unknown, modelFile: string, knownNames: 
   }
   for (const [key, rule] of Object.entries(rules)) if (rule.required && out[key] === undefined) fail(`.${key} is missing: type '${type}' needs ${want(rule.check)}`);
   return out as unknown as DatasetObjectSpec;
-}
-
-/** A short name for logs and shape errors: the name, or `csv data.csv`. */
-export function describeDatasetSpec(spec: DatasetSpec): string {
-  if (typeof spec === 'string') return spec;
-  return 'path' in spec && spec.path ? `${spec.type} ${path.basename(spec.path)}` : spec.type;
 }
