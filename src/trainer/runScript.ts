@@ -31,6 +31,7 @@ import { saveModel } from './fsModelIo';
 import { bundleFile } from './loadModelFile';
 import type { TrainingControl } from './control';
 import { trainerVersions } from './runTraining';
+import { endRun } from './endRun';
 
 type TF = typeof tfTypes;
 type LayersModel = tfTypes.LayersModel;
@@ -202,16 +203,7 @@ export async function runScript(tf: TF, backendInfo: BackendInfo, spec: ScriptSp
     error = toRunError(e, { modelFile: scriptFile, mapStack });
   }
 
-  if (writer) {
-    try {
-      writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status });
-      writer.updateRecord({ status, endedAt: new Date().toISOString(), ...(error ? { error } : {}) });
-    } catch (e) {
-      log('error', `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}`);
-    }
-  }
-  emit(error ? { type: 'end', status, error, runDir: writer?.dir } : { type: 'end', status, runDir: writer?.dir });
-  return status;
+  return endRun(writer, emit, { status, error, epoch });
 }
 
 interface ExecuteHooks {

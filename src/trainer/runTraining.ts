@@ -43,6 +43,7 @@ import {
   type TrainingData,
 } from './modelContract';
 import { TrainingCallbacks, type YieldMode } from './trainingCallbacks';
+import { endRun } from './endRun';
 
 type TF = typeof tfTypes;
 
@@ -477,18 +478,7 @@ export async function runTraining(
     }
   }
 
-  const epoch = fitCallbacks?.currentEpoch ?? 0;
-  if (writer) {
-    try {
-      writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status });
-      writer.updateRecord({ status, endedAt: new Date().toISOString(), ...(error ? { error } : {}) });
-    } catch (e) {
-      // The run folder went away (deleted, disk full): the host still gets the end message.
-      log('error', `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}`);
-    }
-  }
-  emit(error ? { type: 'end', status, error, runDir: writer?.dir } : { type: 'end', status, runDir: writer?.dir });
-  return status;
+  return endRun(writer, emit, { status, error, epoch: fitCallbacks?.currentEpoch ?? 0 });
 }
 
 /** The best checkpoint's value of `monitor` in a run being resumed, so `best` is only replaced by a better one. */

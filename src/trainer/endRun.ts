@@ -1,0 +1,25 @@
+import type { EndStatus, RunError, TrainerToHost } from '../protocol/trainer';
+import type { RunWriter } from '../training/runStore';
+import { toRunError } from './errors';
+
+/**
+ * The last thing every run does, trained or scripted: the `end` line and run.json status, then the
+ * `end` message. Recording can fail (folder deleted, disk full); the host still hears how it ended.
+ */
+export function endRun(
+  writer: RunWriter | undefined,
+  emit: (m: TrainerToHost) => void,
+  end: { status: EndStatus; error?: RunError; epoch: number },
+): EndStatus {
+  const { status, error, epoch } = end;
+  if (writer) {
+    try {
+      writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status });
+      writer.updateRecord({ status, endedAt: new Date().toISOString(), ...(error ? { error } : {}) });
+    } catch (e) {
+      emit({ type: 'log', level: 'error', message: `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}` });
+    }
+  }
+  emit(error ? { type: 'end', status, error, runDir: writer?.dir } : { type: 'end', status, runDir: writer?.dir });
+  return status;
+}
