@@ -574,43 +574,14 @@ function samplesAt(tf: TF, indices: number[], xs: Tensor[], y: Tensor, o: number
   }
 }
 
-/**
- * The end-of-run evaluation: the validation tail of `data` (as fit split it) or the given validation
- * set, written to `<runDir>/eval.json`. Never throws: a model that cannot be judged (e.g. a loss
- * without labels to compare) gets a warning, and the run keeps its status.
- */
-export async function evaluateAtRunEnd(
-  tf: TF,
-  model: tfTypes.LayersModel,
-  data: { xs: TensorArg; ys: TensorArg; validation?: { xs: TensorArg; ys: TensorArg } },
-  opts: { validationSplit: number; runDir: string; classNames?: string[]; log: (level: 'info' | 'warn', message: string) => void },
-): Promise<EvalReport | undefined> {
-  let own: EvalData | undefined;
-  try {
-    const evalData: EvalData | undefined = data.validation
-      ? { ...data.validation, description: 'the validation set from loadData()' }
-      : (own = validationTail(tf, data, opts.validationSplit));
-    if (!evalData) {
-      opts.log('info', 'No evaluation: validationSplit is 0 and there is no validation set.');
-      return undefined;
-    }
-    const report = await evaluateModel(tf, model, evalData, { classNames: opts.classNames });
-    writeEvalReport(opts.runDir, report);
-    const first = report.outputs[0];
-    const headline =
-      first?.kind === 'classification'
-        ? `accuracy ${(first.accuracy * 100).toFixed(1)}%`
-        : first?.kind === 'regression'
-          ? `MAE ${first.mae ?? 'n/a'}, RMSE ${first.rmse ?? 'n/a'}`
-          : first?.kind === 'autoencoder'
-            ? `mean reconstruction error ${first.meanError ?? 'n/a'}`
-            : '';
-    opts.log('info', `Evaluated on ${evalData.description}: ${headline} (${EVAL_FILE}).`);
-    return report;
-  } catch (e) {
-    opts.log('warn', `Evaluation skipped: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  } finally {
-    disposeEvalData(own);
-  }
+/** One line for the log: the report's headline number. */
+export function evalHeadline(report: EvalReport): string {
+  const first = report.outputs[0];
+  return first?.kind === 'classification'
+    ? `accuracy ${(first.accuracy * 100).toFixed(1)}%`
+    : first?.kind === 'regression'
+      ? `MAE ${first.mae ?? 'n/a'}, RMSE ${first.rmse ?? 'n/a'}`
+      : first?.kind === 'autoencoder'
+        ? `mean reconstruction error ${first.meanError ?? 'n/a'}`
+        : '';
 }

@@ -30,7 +30,8 @@ import type { TrainingControl } from './control';
 import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
-import { datasetToEvalData, disposeEvalData, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { EVAL_FILE } from '../protocol/evalReport';
 import { saveModel } from './fsModelIo';
 import {
   batchesPerEpoch as countBatches,
@@ -291,16 +292,7 @@ async function evaluateAtEnd(
     }
     const report = await evaluateModel(tf, model, evalData, { classNames: opts.classNames });
     writeEvalReport(opts.runDir, report);
-    const first = report.outputs[0];
-    const headline =
-      first?.kind === 'classification'
-        ? `accuracy ${(first.accuracy * 100).toFixed(1)}%`
-        : first?.kind === 'regression'
-          ? `MAE ${first.mae ?? 'n/a'}, RMSE ${first.rmse ?? 'n/a'}`
-          : first?.kind === 'autoencoder'
-            ? `mean reconstruction error ${first.meanError ?? 'n/a'}`
-            : '';
-    opts.log('info', `Evaluated on ${evalData.description}: ${headline} (eval.json).`);
+    opts.log('info', `Evaluated on ${evalData.description}: ${evalHeadline(report)} (${EVAL_FILE}).`);
   } catch (e) {
     opts.log('warn', `Evaluation skipped: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
