@@ -15,7 +15,6 @@ import type {
   CheckpointConfig,
   EndStatus,
   LayerSummary,
-  MetricLine,
   ResolvedConfig,
   RunError,
   RunRecord,
