@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../package.json';
 import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
+import { previewCommand } from './cliPreview';
 import { summaryCommand } from './cliSummary';
 import {
   formatBackendLine,
@@ -249,6 +250,8 @@ export async function main(argv: string[]): Promise<number> {
       return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script');
     case 'summary':
       return summaryCommand(cmd.file, { json: cmd.json });
+    case 'preview':
+      return previewCommand(cmd.file, { json: cmd.json, limit: cmd.limit });
   }
 }
 

@@ -25,6 +25,14 @@ export interface SummaryArgs {
   json: boolean;
 }
 
+/** `model-lab preview FILE [--json] [--limit N]`: the model file's dataset, as the trainer loads it. */
+export interface PreviewArgs {
+  command: 'preview';
+  file: string;
+  json: boolean;
+  limit?: number;
+}
+
 /** `model-lab run SCRIPT`: an ordinary tfjs script, its fit calls recorded as a run. */
 export interface RunScriptArgs {
   command: 'run';
@@ -38,6 +46,7 @@ export type CliCommand =
   | TrainArgs
   | SummaryArgs
   | RunScriptArgs
+  | PreviewArgs
   | { command: 'help' }
   | { command: 'version' }
   /** The arguments make no sense: print `message` and the usage, exit 2. */
@@ -46,6 +55,7 @@ export type CliCommand =
 export const USAGE = `Usage: model-lab train FILE [options]
        model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json]
        model-lab summary FILE [--json]
+       model-lab preview FILE [--json] [--limit N]
        model-lab --help | --version
 
 Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
@@ -65,6 +75,8 @@ Options:
 run: runs an ordinary tfjs training script unmodified and records every model.fit /
 model.fitDataset it makes as one run, with live metrics.
 summary: the model's layers, output shapes and parameter counts, without training.
+preview: the model file's dataset as the trainer loads it: shapes, class balance, sample images,
+the first rows with column statistics, decoded text or the head of a series.
 
 Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
 the trainer.
@@ -95,6 +107,25 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     if (files.length !== 1) return usageError('summary takes one FILE: model-lab summary FILE [--json]');
     return { command: 'summary', file: files[0], json: rest.includes('--json') };
   }
+  if (command === 'preview') {
+    const out: PreviewArgs = { command: 'preview', file: '', json: false };
+    const files: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      if (arg === '--json') out.json = true;
+      else if (arg === '--limit' || arg.startsWith('--limit=')) {
+        const value = arg === '--limit' ? rest[++i] : arg.slice('--limit='.length);
+        if (value === undefined || value === '') return usageError('--limit needs a value');
+        const n = parsePositiveInt('--limit', value);
+        if (typeof n === 'string') return usageError(n);
+        out.limit = n;
+      } else if (arg.startsWith('-')) return usageError(`unknown option ${arg}: preview takes FILE, --json and --limit N`);
+      else files.push(arg);
+    }
+    if (files.length !== 1) return usageError('preview takes one FILE: model-lab preview FILE [--json] [--limit N]');
+    out.file = files[0];
+    return out;
+  }
   if (command === 'run') {
     const t = parseArgs(['train', ...rest]);
     if (t.command !== 'train') return t.command === 'usageError' ? usageError(t.message.replace('model-lab train FILE', 'model-lab run SCRIPT')) : t;
@@ -105,7 +136,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (command !== 'train') {
     return command.startsWith('-')
       ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
-      : usageError(`unknown command "${command}"; the commands are train, run and summary`);
+      : usageError(`unknown command "${command}"; the commands are train, run, summary and preview`);
   }
 
   const out: TrainArgs = { command: 'train', file: '', backend: 'auto', json: false };

@@ -1,7 +1,9 @@
+import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
-import { BACKEND_CHOICES, type BackendChoice } from '../protocol/trainer';
+import { parseDatasetPreview, type DatasetPreview } from '../protocol/datasetPreview';
+import { BACKEND_CHOICES, type BackendChoice, type RunMode } from '../protocol/trainer';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
 import { runViewFromStore } from '../training/runViewFromStore';
 import { RunItem, type RunsTreeProvider } from '../views/runsTree';
@@ -15,6 +17,54 @@ export interface TrainCommandOptions {
 }
 
 const MODEL_EXT = /\.(ts|mts|cts|js|mjs|cjs)$/;
+/** Longest a dataset preview may take (MNIST from disk takes ~2 s; a big CSV or image folder more). */
+const PREVIEW_TIMEOUT_MS = 180_000;
+
+/**
+ * Runs `model-lab preview FILE --json` in a child with the editor's own Node (or modelLab.nodePath),
+ * as the trainer is run: loading data runs the model file, which must not happen in the extension host.
+ */
+function runPreviewChild(cliScript: string, modelFile: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<DatasetPreview> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    if (!nodePath && process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+    const child = fork(cliScript, ['preview', modelFile, '--json'], {
+      execPath: nodePath || process.execPath,
+      execArgv: [],
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-8192)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), PREVIEW_TIMEOUT_MS);
+    const cancel = token.onCancellationRequested(() => child.kill('SIGKILL'));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      cancel.dispose();
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      cancel.dispose();
+      if (code !== 0) {
+        const why = stderr.trim().split(/\r?\n/).filter((l) => l.startsWith('model-lab:')).pop()?.replace(/^model-lab:\s*/, '');
+        return reject(new Error(why ?? (signal ? `the preview was stopped (${signal})` : `the preview exited with code ${code}: ${stderr.trim().slice(-300)}`)));
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+      } catch {
+        return reject(new Error('the preview did not print JSON'));
+      }
+      const preview = parseDatasetPreview(parsed);
+      if (!preview) return reject(new Error('the preview printed something this version cannot show'));
+      resolve(preview);
+    });
+  });
+}
 
 /** The model file to train: the argument, else the active editor's file. */
 function pickModelFile(arg: unknown): vscode.Uri | undefined {
@@ -34,7 +84,8 @@ export function registerTrainingCommands(
   output: vscode.OutputChannel,
 ): void {
   const log = (msg: string) => output.appendLine(`[panel] ${msg}`);
-  const train = async (arg?: unknown, options?: TrainCommandOptions): Promise<RunResult | undefined> => {
+  const train = (arg?: unknown, options?: TrainCommandOptions) => startRun('train', arg, options);
+  const startRun = async (mode: RunMode, arg?: unknown, options?: TrainCommandOptions): Promise<RunResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t('Model Lab trains only in trusted workspaces: training runs code from this workspace.'),
@@ -44,7 +95,9 @@ export function registerTrainingCommands(
     const uri = pickModelFile(arg);
     if (!uri || !MODEL_EXT.test(uri.fsPath)) {
       void vscode.window.showErrorMessage(
-        vscode.l10n.t('Open a model file (.ts or .js that exports createModel) to train it.'),
+        mode === 'script'
+          ? vscode.l10n.t('Open a TensorFlow.js script (.js, .ts, .mjs or .cjs) to run it.')
+          : vscode.l10n.t('Open a model file (.ts or .js that exports createModel) to train it.'),
       );
       return undefined;
     }
@@ -73,7 +126,8 @@ export function registerTrainingCommands(
       runsDir: resolveRunsDir(cfg, workspaceDir),
       backend,
       nodePath: cfg.nodePath,
-      overrides: { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize) },
+      overrides: mode === 'script' ? undefined : { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize) },
+      mode,
     });
     if (result.status === 'failed' || result.status === 'crashed') {
       const msg = session.current?.error?.message ?? result.status;
@@ -82,9 +136,56 @@ export function registerTrainingCommands(
     return result;
   };
 
+  const previewDataset = async (arg?: unknown): Promise<DatasetPreview | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Model Lab previews data only in trusted workspaces: loading it runs the model file.'),
+      );
+      return undefined;
+    }
+    const uri = pickModelFile(arg);
+    if (!uri || !MODEL_EXT.test(uri.fsPath)) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Open a model file to preview its dataset.'));
+      return undefined;
+    }
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) await open.save();
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const cfg = readConfig(folder ?? uri);
+    const cliScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+    try {
+      const preview = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Loading the dataset of {0}…', path.basename(uri.fsPath)),
+          cancellable: true,
+        },
+        (_progress, token) => runPreviewChild(cliScript, uri.fsPath, folder?.uri.fsPath ?? path.dirname(uri.fsPath), cfg.nodePath, token),
+      );
+      TrainingPanel.createOrShow(context.extensionUri, session, log).showPreview(preview);
+      return preview;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`Dataset preview of ${uri.fsPath} failed: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not preview the dataset: {0}', message));
+      return undefined;
+    }
+  };
+
+  const setPaused = (paused: boolean) => void vscode.commands.executeCommand('setContext', 'modelLab.paused', paused);
+
   context.subscriptions.push(
+    session.onDidChangePaused(setPaused),
+    session.onDidChangeRunning((running) => {
+      if (!running) setPaused(false);
+    }),
     vscode.commands.registerCommand('modelLab.train', train),
+    vscode.commands.registerCommand('modelLab.runScript', (arg?: unknown) => startRun('script', arg)),
+    vscode.commands.registerCommand('modelLab.previewDataset', previewDataset),
     vscode.commands.registerCommand('modelLab.stop', () => session.stop()),
+    vscode.commands.registerCommand('modelLab.pause', () => session.pause()),
+    vscode.commands.registerCommand('modelLab.resume', () => session.resume()),
+    vscode.commands.registerCommand('modelLab.checkpoint', () => session.checkpoint()),
     vscode.commands.registerCommand('modelLab.showPanel', () => {
       TrainingPanel.createOrShow(context.extensionUri, session, log);
     }),

@@ -3,6 +3,7 @@
  * and the records the trainer writes to a run folder. Imports nothing from `vscode` or the DOM so the
  * extension host, the trainer child and the CLI all share it.
  */
+import type { DatasetSpec } from '../trainer/data/datasetSpecTypes';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -133,7 +134,8 @@ export interface ResolvedConfig {
   batchSize: number;
   validationSplit: number;
   shuffle: boolean;
-  dataset: string;
+  /** A built-in name or an object spec (paths made absolute); show it with describeDatasetSpec. */
+  dataset: DatasetSpec;
   /** Samples taken from the dataset (undefined = all). */
   limit?: number;
   /** Present when the model file sets `config.checkpoint`. */
@@ -200,10 +202,17 @@ export type HostToTrainer =
   /** Host sends for "checkpoint now": checkpoints/last is saved after the current batch and reported by `checkpoint`. */
   | { type: 'checkpoint' };
 
+/**
+ * Optional timing marks (bench/firstBatch.ts): ms since the trainer process started
+ * (`performance.now()`), plus `timeOrigin` (ms since the Unix epoch of that start) so the host can
+ * line them up with its own clock. Numbers only; absent marks were not taken.
+ */
+export type Timings = Record<string, number>;
+
 /** Trainer -> host. */
 export type TrainerToHost =
   /** Trainer sends once the backend is up, before anything else about the run. */
-  | { type: 'ready'; backend: BackendInfo; versions: Versions }
+  | { type: 'ready'; backend: BackendInfo; versions: Versions; timings?: Timings }
   /** Trainer sends when the run folder exists and training is about to begin. */
   | {
       type: 'run';
@@ -214,6 +223,7 @@ export type TrainerToHost =
       batchesPerEpoch: number;
       layers: LayerSummary[];
       totalParams: number;
+      timings?: Timings;
     }
   /** Trainer sends batch metrics, several coalesced in one message. */
   | { type: 'batches'; points: BatchPoint[] }
@@ -246,6 +256,11 @@ export interface RunRecord {
   batchesPerEpoch?: number;
   /** Set when this run continues another run from its checkpoint. */
   resumedFrom?: { runId: string; runDir: string; epochsCompleted: number; step: number };
+  /**
+   * What the run trained on: the loader's one-line description, its kind, class names by index and
+   * what is needed to feed new data the same way (CSV schema and scaling, series scaling, vocabulary).
+   */
+  dataset?: { description: string; kind?: string; classNames?: string[]; stats?: unknown };
 }
 
 /** One line of metrics.jsonl: metric values sit at the top level under their tfjs names. */
@@ -304,12 +319,14 @@ export function parseTrainerToHost(msg: unknown): TrainerToHost | undefined {
   if (!isObj(msg)) return undefined;
   switch (msg.type) {
     case 'ready':
-      return isObj(msg.backend) && isStr(msg.backend.name) && isStr(msg.backend.reason) && isObj(msg.versions)
+      return isObj(msg.backend) && isStr(msg.backend.name) && isStr(msg.backend.reason) && isObj(msg.versions) &&
+        (msg.timings === undefined || isMetrics(msg.timings))
         ? (msg as unknown as TrainerToHost)
         : undefined;
     case 'run':
       return isStr(msg.runId) && isStr(msg.runDir) && isStr(msg.modelFile) && isObj(msg.config) &&
-        isNum(msg.batchesPerEpoch) && Array.isArray(msg.layers) && isNum(msg.totalParams)
+        isNum(msg.batchesPerEpoch) && Array.isArray(msg.layers) && isNum(msg.totalParams) &&
+        (msg.timings === undefined || isMetrics(msg.timings))
         ? (msg as unknown as TrainerToHost)
         : undefined;
     case 'batches':

@@ -11,4 +11,10 @@ export interface RunSource {
   readonly onDidUpdate: vscode.Event<RunUpdate>;
   /** Asks the run to stop after its current batch. */
   stop(runId: string): void;
+  /** Asks the run to hold after its current batch. */
+  pause(runId: string): void;
+  /** Continues a paused run. */
+  resume(runId: string): void;
+  /** Asks for checkpoints/last after the current batch. */
+  checkpoint(runId: string): void;
 }

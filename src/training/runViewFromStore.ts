@@ -1,6 +1,49 @@
-import type { BatchPoint, EpochPoint, Metrics, MetricLine } from '../protocol/trainer';
-import type { RunView } from '../protocol/webview';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EVAL_FILE, type EvalReport } from '../protocol/evalReport';
+import type { BatchPoint, CheckpointInfo, EpochPoint, Metrics, MetricLine } from '../protocol/trainer';
+import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun } from './runStore';
+
+/**
+ * `<runDir>/eval.json` when it exists and the panel can draw it; undefined otherwise (no report yet,
+ * or a malformed one, which `onInvalid` hears about).
+ */
+export function readEvalReport(runDir: string, onInvalid?: (why: string) => void): EvalReport | undefined {
+  const file = path.join(runDir, EVAL_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isDrawableEvalReport(parsed)) return parsed;
+    onInvalid?.(`${file} is not an evaluation report this version can show`);
+  } catch (e) {
+    onInvalid?.(`${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return undefined;
+}
+
+// The trainer's layout (src/trainer/checkpoints.ts), not imported: that module pulls in model saving.
+const CHECKPOINT_KINDS = ['last', 'best'] as const;
+
+/** The run's checkpoints/last and checkpoints/best, from their checkpoint.json. */
+export function readCheckpoints(runDir: string): RunView['checkpoints'] {
+  const out: NonNullable<RunView['checkpoints']> = {};
+  for (const kind of CHECKPOINT_KINDS) {
+    const dir = path.join(runDir, 'checkpoints', kind);
+    try {
+      const info = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as CheckpointInfo;
+      if (info && typeof info.epoch === 'number' && typeof info.step === 'number') out[kind] = { ...info, kind, dir } satisfies CheckpointEntry;
+    } catch {
+      // no checkpoint of this kind
+    }
+  }
+  return out.last || out.best ? out : undefined;
+}
 
 const LINE_KEYS = new Set(['type', 'epoch', 'batch', 'step', 'time']);
 
@@ -27,6 +70,8 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
   }
   const status = end?.status ?? (record.status === 'running' && !isLive ? 'crashed' : record.status);
   const perEpoch = batches.filter((b) => b.epoch === 0).length;
+  const checkpoints = readCheckpoints(runDir);
+  const evalReport = readEvalReport(runDir);
   return {
     runId: record.id,
     modelFile: record.modelFile,
@@ -41,5 +86,8 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
     startedAt: Date.parse(record.startedAt) || 0,
     batches,
     epochs,
+    ...(record.endedAt && { endedAt: Date.parse(record.endedAt) || undefined }),
+    ...(checkpoints && { checkpoints }),
+    ...(evalReport && { evalReport }),
   };
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import type { BackendChoice, EndStatus, TrainerToHost } from '../protocol/trainer';
-import { applyRunEvent, type RunView } from '../protocol/webview';
+import type { BackendChoice, EndStatus, RunMode, TrainerToHost } from '../protocol/trainer';
+import { applyRunEvent, type RunEvent, type RunView } from '../protocol/webview';
 import type { RunSource, RunUpdate } from './runSource';
+import { readEvalReport } from './runViewFromStore';
 import { TrainerProcess } from './trainerProcess';
 
 export interface StartOptions {
@@ -11,6 +12,8 @@ export interface StartOptions {
   backend: BackendChoice;
   nodePath?: string;
   overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
+  /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
+  mode?: RunMode;
 }
 
 export interface RunResult {
@@ -28,8 +31,11 @@ export class TrainingSession implements RunSource, vscode.Disposable {
   private process: TrainerProcess | undefined;
   private readonly updates = new vscode.EventEmitter<RunUpdate>();
   private readonly runningChanged = new vscode.EventEmitter<boolean>();
+  private readonly pausedChanged = new vscode.EventEmitter<boolean>();
   readonly onDidUpdate = this.updates.event;
   readonly onDidChangeRunning = this.runningChanged.event;
+  /** Fires true when the trainer says `paused`, false on `resumed` or when a paused run ends. */
+  readonly onDidChangePaused = this.pausedChanged.event;
 
   constructor(
     private readonly trainerScript: string,
@@ -62,6 +68,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       startedAt: Date.now(),
       batches: [],
       epochs: [],
+      ...(opts.mode === 'script' && { mode: 'script' as const }),
     };
     this.updates.fire({ kind: 'reset' });
     this.output.appendLine(`[${new Date().toLocaleTimeString()}] Training ${opts.modelFile}`);
@@ -74,6 +81,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       backend: opts.backend,
       workspaceDir: opts.workspaceDir,
       overrides: opts.overrides,
+      ...(opts.mode === 'script' && { mode: opts.mode }),
     });
     return proc.ended.then((end) => {
       proc.dispose();
@@ -94,11 +102,47 @@ export class TrainingSession implements RunSource, vscode.Disposable {
     return true;
   }
 
+  get paused(): boolean {
+    return this.process !== undefined && this.view?.paused === true;
+  }
+
+  /** The running process if `runId` (when given) names the run in progress; a panel showing an older run is ignored. */
+  private target(runId?: string): TrainerProcess | undefined {
+    if (!this.process) return undefined;
+    if (runId !== undefined && this.view && this.view.runId && runId !== this.view.runId) return undefined;
+    return this.process;
+  }
+
   stop(runId?: string): void {
-    if (!this.process) return;
-    if (runId !== undefined && this.view && this.view.runId && runId !== this.view.runId) return;
+    const proc = this.target(runId);
+    if (!proc) return;
     this.output.appendLine('Stopping after the current batch…');
-    this.process.stop();
+    proc.stop();
+  }
+
+  pause(runId?: string): void {
+    const proc = this.target(runId);
+    if (!proc || this.view?.paused) return;
+    this.output.appendLine('Pausing after the current batch…');
+    proc.pause();
+  }
+
+  resume(runId?: string): void {
+    const proc = this.target(runId);
+    if (!proc) return;
+    proc.resume();
+  }
+
+  checkpoint(runId?: string): void {
+    const proc = this.target(runId);
+    if (!proc) return;
+    this.output.appendLine('Saving a checkpoint after the current batch…');
+    proc.checkpoint();
+  }
+
+  private emit(view: RunView, event: RunEvent): void {
+    applyRunEvent(view, event);
+    this.updates.fire({ kind: 'event', runId: view.runId, event });
   }
 
   private onMessage(m: TrainerToHost): void {
@@ -133,13 +177,35 @@ export class TrainingSession implements RunSource, vscode.Disposable {
         this.updates.fire({ kind: 'event', runId: view.runId, event });
         return;
       }
+      case 'paused':
+        this.output.appendLine(`Paused after batch ${m.batch + 1} of epoch ${m.epoch + 1}.`);
+        this.emit(view, { type: 'paused' });
+        this.pausedChanged.fire(true);
+        return;
+      case 'resumed':
+        this.output.appendLine(`Resumed after ${(m.pausedMs / 1000).toFixed(1)} s.`);
+        this.emit(view, { type: 'resumed' });
+        this.pausedChanged.fire(false);
+        return;
+      case 'checkpoint': {
+        const c = m.checkpoint;
+        if (!(c.kind === 'last' && c.reason === 'epoch')) {
+          const value = c.monitor !== undefined && c.value !== undefined ? `, ${c.monitor} ${c.value.toFixed(4)}` : '';
+          this.output.appendLine(`Checkpoint ${c.kind} saved (epoch ${c.epoch + 1}, step ${c.step + 1}${value}): ${m.dir}`);
+        }
+        this.emit(view, { type: 'checkpoint', checkpoint: { ...c, dir: m.dir } });
+        return;
+      }
       case 'end': {
         if (m.runDir && !view.runDir) view.runDir = m.runDir;
-        const event = { type: 'end' as const, status: m.status, error: m.error, time: Date.now() };
-        applyRunEvent(view, event);
+        const wasPaused = view.paused === true;
+        this.emit(view, { type: 'end', status: m.status, error: m.error, time: Date.now() });
+        if (wasPaused) this.pausedChanged.fire(false);
         this.output.appendLine(`Run ended: ${m.status}${m.error ? ` — ${m.error.message}` : ''}`);
         if (m.error?.details) this.output.appendLine(m.error.details);
-        this.updates.fire({ kind: 'event', runId: view.runId, event });
+        // The trainer writes eval.json before its `end`; a run that ended early has none.
+        const report = view.runDir ? readEvalReport(view.runDir, (why) => this.output.appendLine(`[warn] ${why}`)) : undefined;
+        if (report) this.emit(view, { type: 'eval', report });
         return;
       }
     }
@@ -150,6 +216,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
     this.process = undefined;
     this.updates.dispose();
     this.runningChanged.dispose();
+    this.pausedChanged.dispose();
   }
 }
 

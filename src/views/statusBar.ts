@@ -18,12 +18,15 @@ export class RunStatusBar implements vscode.Disposable {
     if (!run) return this.item.hide();
     const now = Date.now();
     // Batch events can arrive 20 times a second; the status bar need not follow every one.
-    if (run.status === 'running' && now - this.lastDraw < 250) return;
+    if (run.status === 'running' && !run.paused && now - this.lastDraw < 250) return;
     this.lastDraw = now;
     const epochs = run.config?.epochs;
     const last = run.batches[run.batches.length - 1];
     const loss = last?.metrics.loss;
-    if (run.status === 'running') {
+    if (run.status === 'running' && run.paused) {
+      const epoch = last ? last.epoch + 1 : 1;
+      this.item.text = `$(debug-pause) ${vscode.l10n.t('Paused')} · ${vscode.l10n.t('epoch {0}/{1}', epoch, epochs ?? '?')}`;
+    } else if (run.status === 'running') {
       const epoch = last ? last.epoch + 1 : 1;
       this.item.text = `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, epochs ?? '?')}${loss !== undefined ? ` · loss ${loss.toFixed(4)}` : ''}`;
     } else {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DatasetPreview } from '../protocol/datasetPreview';
 import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
 import type { RunSource, RunUpdate } from '../training/runSource';
 import { renderHtml } from './panelHtml';
@@ -53,6 +54,8 @@ export class TrainingPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private sourceListener: vscode.Disposable | undefined;
   private seq = 0;
+  /** The last dataset preview; kept here so a reloaded webview gets it again in its snapshot. */
+  private preview: DatasetPreview | undefined;
   private wasVisible: boolean;
   private disposed = false;
 
@@ -84,6 +87,12 @@ export class TrainingPanel implements vscode.Disposable {
     );
     this.subscribe();
     this.updateTitle();
+  }
+
+  /** Shows a dataset preview in the panel's Data view. */
+  showPreview(preview: DatasetPreview): void {
+    this.preview = preview;
+    this.postSnapshot();
   }
 
   /** Points the panel at another run source (the command may create a new one per session). */
@@ -124,11 +133,20 @@ export class TrainingPanel implements vscode.Disposable {
       case 'stop':
         this.source.stop(msg.runId);
         break;
+      case 'pause':
+        this.source.pause(msg.runId);
+        break;
+      case 'resume':
+        this.source.resume(msg.runId);
+        break;
+      case 'checkpoint':
+        this.source.checkpoint(msg.runId);
+        break;
     }
   }
 
   private postSnapshot(): void {
-    this.post({ type: 'snapshot', seq: ++this.seq, run: this.source.current });
+    this.post({ type: 'snapshot', seq: ++this.seq, run: this.source.current, ...(this.preview && { preview: this.preview }) });
   }
 
   private post(msg: HostToWebview): void {

@@ -112,6 +112,23 @@ async function main() {
 
     let clickedAt = 0;
     if (started) {
+      await check('Pause in the panel holds the run, Resume continues it', async () => {
+        const [frame] = await framesWith(page, 'button#pause');
+        if (!frame) throw new Error('no button#pause in the panel');
+        await frame.locator('button#pause').click();
+        const paused = await until(page, 'status paused', 60_000, async () => {
+          const s = await panelState(page);
+          return s?.status === 'paused' ? s : undefined;
+        });
+        await shot('training-paused.png');
+        await frame.locator('button#pause').click(); // now labelled Resume
+        await until(page, 'status running again', 60_000, async () => {
+          const s = await panelState(page);
+          return s?.status === 'running' ? s : undefined;
+        });
+        return `paused at ${paused.lossPoints} loss points, then running again`;
+      });
+
       await check('Stop ends the run and the panel says stopped', async () => {
         const [frame] = await framesWith(page, 'button#stop');
         if (!frame) throw new Error('no button#stop in the panel');
@@ -130,6 +147,25 @@ async function main() {
         await page.waitForTimeout(500); // let the chart settle for the picture
         await shot('training-stopped.png');
         return `stopped ${((Date.now() - clickedAt) / 1000).toFixed(1)}s after the click; ${state.lossPoints} loss points; epochs: ${state.epochs}`;
+      });
+
+      await check('the stopped run shows its evaluation: confusion matrix and sample predictions', async () => {
+        const found = await until(page, 'the evaluation view', 90_000, async () => {
+          const [frame] = await framesWith(page, '#eval');
+          if (!frame) return undefined;
+          return frame.evaluate(() => {
+            const ev = document.querySelector('#eval');
+            const matrix = document.querySelector('#confusion-matrix');
+            if (!ev || ev.hidden || !matrix) return undefined;
+            return { classes: matrix.getAttribute('data-classes'), samples: document.querySelectorAll('.sample-prediction canvas').length };
+          });
+        });
+        if (found.classes !== '10' || found.samples === 0) throw new Error(`evaluation view: ${JSON.stringify(found)}`);
+        const [frame] = await framesWith(page, '#eval');
+        await frame.locator('#eval').scrollIntoViewIfNeeded();
+        await page.waitForTimeout(300);
+        await shot('training-eval.png');
+        return `${found.classes} classes, ${found.samples} sample predictions drawn`;
       });
 
       await check('the run folder records "stopped" and the saved model', async () => {

@@ -12,10 +12,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MetricLine, RunRecord } from '../../src/protocol/trainer';
+import type { DatasetPreview } from '../../src/protocol/datasetPreview';
+import { parseEvalReport } from '../../src/protocol/evalReport';
+import type { CheckpointInfo, MetricLine, RunRecord } from '../../src/protocol/trainer';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
-const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel'];
+const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints'];
 /** A cold first run loads tfjs, picks a backend and reads MNIST; two slow cores need time. */
 const TRAIN_TIMEOUT_MS = 240_000;
 
@@ -60,6 +62,34 @@ function readMetricLines(runDir: string): MetricLine[] {
         throw new Error(`metrics.jsonl line ${i + 1} is not JSON: ${l.slice(0, 120)}`);
       }
     });
+}
+
+/** Polls `fn` every 100 ms until it returns a value other than undefined/false. */
+async function waitFor<T>(what: string, ms: number, fn: () => T | undefined | false): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function countBatchLines(runDir: string): number {
+  const file = path.join(runDir, 'metrics.jsonl');
+  if (!fs.existsSync(file)) return 0;
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"type":"batch"')).length;
+}
+
+function readCheckpoint(runDir: string, kind: 'last' | 'best'): CheckpointInfo | undefined {
+  const file = path.join(runDir, 'checkpoints', kind, 'checkpoint.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointInfo;
+  } catch {
+    return undefined;
+  }
 }
 
 function readRunRecord(runDir: string): RunRecord {
@@ -118,6 +148,101 @@ export async function run(): Promise<void> {
     assert.deepEqual(missing, [], `missing commands: ${missing.join(', ')}`);
   });
 
+  /** Writes `text` to `name` in the workspace, opens it in an editor and returns its document. */
+  const openModelFile = async (name: string, text: string): Promise<vscode.TextDocument> => {
+    const file = path.join(workspaceDir(), name);
+    fs.writeFileSync(file, text);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    return doc;
+  };
+  type HintsResult = {
+    file: string;
+    hints: { line: number; column: number; text: string; hover: string }[];
+    error?: { reason: string; message: string; line?: number };
+    skipped?: string;
+  };
+  const HINTS_CNN = [
+    "import * as tf from '@tensorflow/tfjs';",
+    "export const config = { dataset: 'mnist', epochs: 1 };",
+    'export function createModel(): tf.LayersModel {',
+    '  const model = tf.sequential();',
+    "  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }));",
+    '  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));',
+    '  model.add(tf.layers.flatten());',
+    "  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));",
+    "  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });",
+    '  return model;',
+    '}',
+    '',
+  ].join('\n');
+
+  await test('layer hints: the conv2d line shows its output shape and parameter count, with a hover', async () => {
+    const doc = await openModelFile('hints.model.ts', HINTS_CNN);
+    const result = await withTimeout(
+      vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri),
+      60_000,
+      'modelLab.refreshLayerHints hints.model.ts',
+    );
+    assert.ok(result, 'the command returned a result');
+    assert.equal(result.skipped, undefined, `the hints ran (skipped: ${result.skipped})`);
+    assert.equal(result.error, undefined, `no build error: ${result.error?.message}`);
+    const convLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.conv2d')) + 1;
+    const conv = result.hints.find((h) => h.line === convLine);
+    assert.ok(conv, `a hint on line ${convLine}; hints: ${JSON.stringify(result.hints.map((h) => [h.line, h.text]))}`);
+    assert.match(conv.text, /\[null,24,24,8\]/, `the conv2d hint names the output shape: "${conv.text}"`);
+    assert.match(conv.text, /\b208 params\b/, `the conv2d hint names its 208 parameters: "${conv.text}"`);
+    // 12*12*8 = 1152 flattened values, dense 1152*10+10 = 11530 params.
+    const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
+    assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [null,10] · 11,530 params');
+
+    // The hover provider answers on that line with the layer's details.
+    const col = doc.lineAt(convLine - 1).text.indexOf('conv2d(') + 1;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(convLine - 1, col));
+    const hoverText = hovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(hoverText, /Conv2D/, `the hover names the layer class: ${hoverText.slice(0, 300)}`);
+    assert.match(hoverText, /\[null,24,24,8\]/, 'the hover shows the output shape');
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab').length, 0, 'a model that builds has no Model Lab diagnostics');
+    return conv.text;
+  });
+
+  await test('layer hints: a model file that does not build gets a diagnostic on its line, cleared once fixed', async () => {
+    // Line 4 has the syntax error (the `;` inside the call), column 31.
+    const broken = HINTS_CNN.replace('  const model = tf.sequential();', '  const model = tf.sequential(;');
+    const doc = await openModelFile('hintsBroken.model.ts', broken);
+    const result = await withTimeout(
+      vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri),
+      60_000,
+      'modelLab.refreshLayerHints hintsBroken.model.ts',
+    );
+    assert.ok(result?.error, `the command reports the build error: ${JSON.stringify(result)}`);
+    assert.equal(result.hints.length, 0, 'no hints for a file that does not build');
+    const diags = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab');
+    assert.equal(diags.length, 1, `one Model Lab diagnostic: ${JSON.stringify(diags.map((d) => d.message))}`);
+    assert.equal(diags[0].range.start.line, 3, 'on line 4 (0-based 3), where the syntax error is');
+    assert.equal(diags[0].range.start.character, 30, 'at column 31');
+    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Error);
+
+    // Fix it in the editor and save: the diagnostic goes and the hints come back.
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), HINTS_CNN));
+    assert.ok(await doc.save(), 'saved the fixed file');
+    const fixed = await withTimeout(
+      vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri),
+      60_000,
+      'modelLab.refreshLayerHints after the fix',
+    );
+    assert.equal(fixed?.error, undefined, `the fixed file builds: ${fixed?.error?.message}`);
+    assert.ok((fixed?.hints.length ?? 0) > 0, 'the fixed file has hints');
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab').length, 0, 'the diagnostic is cleared');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const name of ['hints.model.ts', 'hintsBroken.model.ts']) fs.rmSync(path.join(workspaceDir(), name), { force: true });
+    return diags[0].message;
+  });
+
   await test('Train on tiny.model.ts completes and writes the run folder', async () => {
     const ws = workspaceDir();
     const modelFile = vscode.Uri.file(path.join(ws, 'tiny.model.ts'));
@@ -160,7 +285,96 @@ export async function run(): Promise<void> {
     assert.equal((end as { status: string }).status, 'completed');
 
     const saved = assertSavedModel(result.runDir);
-    return `${record.backend.name}; ${batches.length} batches; val_loss ${(e.val_loss as number).toFixed(3)}; ${saved}`;
+    const evalFile = path.join(result.runDir, 'eval.json');
+    assert.ok(fs.existsSync(evalFile), 'the completed run has eval.json');
+    const report = parseEvalReport(JSON.parse(fs.readFileSync(evalFile, 'utf8')));
+    assert.ok(report, 'eval.json is an evaluation report');
+    assert.equal(report.outputs[0].kind, 'classification');
+    assert.ok(report.count > 0 && report.count <= 512, `evaluated ${report.count} held-out samples`);
+    return `${record.backend.name}; ${batches.length} batches; val_loss ${(e.val_loss as number).toFixed(3)}; ${saved}; eval on ${report.count}`;
+  });
+
+  await test('Pause holds the run, Checkpoint saves while paused, Resume continues, Stop ends it with checkpoints/last', async () => {
+    const ws = workspaceDir();
+    const runsDir = path.join(ws, '.modellab', 'runs');
+    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
+    const modelFile = vscode.Uri.file(path.join(ws, 'tiny.model.ts'));
+    // Many epochs so the run is still going when the commands arrive; Stop ends it.
+    const running = vscode.commands.executeCommand<TrainResult | undefined>('modelLab.train', modelFile, { epochs: 500 });
+    const runDir = await waitFor('the run folder appears', TRAIN_TIMEOUT_MS, () => {
+      const added = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => !before.has(d)) : [];
+      return added.length === 1 ? path.join(runsDir, added[0]) : undefined;
+    });
+    await waitFor('the first batch', TRAIN_TIMEOUT_MS, () => countBatchLines(runDir) > 0);
+
+    await vscode.commands.executeCommand('modelLab.pause');
+    // The trainer holds after the batch in flight; once it holds, no more batch lines are written.
+    // Held = no new batch line for a whole second (a running trainer writes several a second).
+    let held = -1;
+    let since = Date.now();
+    await waitFor('training holds after Pause', 30_000, () => {
+      const n = countBatchLines(runDir);
+      if (n !== held) [held, since] = [n, Date.now()];
+      return Date.now() - since >= 1000;
+    });
+    await sleep(1500);
+    assert.equal(countBatchLines(runDir), held, 'no batch is trained while paused');
+
+    await vscode.commands.executeCommand('modelLab.checkpoint');
+    const requested = await waitFor('checkpoints/last from "checkpoint now"', 30_000, () => {
+      const c = readCheckpoint(runDir, 'last');
+      return c?.reason === 'request' ? c : undefined;
+    });
+    assert.equal(countBatchLines(runDir), held, 'saving a checkpoint does not resume training');
+
+    await vscode.commands.executeCommand('modelLab.resume');
+    await waitFor('training continues after Resume', 30_000, () => countBatchLines(runDir) > held);
+
+    await vscode.commands.executeCommand('modelLab.stop');
+    const result = await withTimeout(running, 60_000, 'the stopped run ends');
+    assert.ok(result, 'modelLab.train started a run');
+    assert.equal(result.status, 'stopped');
+    assert.equal(path.resolve(result.runDir), runDir);
+    const last = readCheckpoint(runDir, 'last');
+    assert.ok(last, 'checkpoints/last/checkpoint.json exists');
+    assert.equal(last.reason, 'stop', 'the stop wrote checkpoints/last');
+    assert.ok(last.step >= requested.step, `the stop checkpoint (step ${last.step}) is not older than the requested one (${requested.step})`);
+    assert.ok(fs.existsSync(path.join(runDir, 'checkpoints', 'last', 'model.json')), 'checkpoints/last has the model');
+    return `held at ${held} batches; checkpoint now at step ${requested.step + 1}; stopped at step ${last.step + 1}`;
+  });
+
+  await test('Preview Dataset returns the fixture model file\'s data, as the trainer loads it', async () => {
+    const ws = workspaceDir();
+    const preview = await withTimeout(
+      vscode.commands.executeCommand<DatasetPreview | undefined>('modelLab.previewDataset', vscode.Uri.file(path.join(ws, 'tiny.model.ts'))),
+      120_000,
+      'modelLab.previewDataset tiny.model.ts',
+    );
+    assert.ok(preview, 'modelLab.previewDataset returned a preview');
+    assert.equal(preview.dataset, 'mnist');
+    assert.equal(preview.count, 512, "config.limit is applied, as in training");
+    assert.deepEqual(preview.xShape, [512, 28, 28, 1]);
+    assert.equal(preview.images?.length, 24);
+    assert.equal(preview.classBalance?.length, 10);
+    assert.equal(preview.classBalance?.reduce((a, c) => a + c.count, 0), 512);
+    return preview.classBalance?.map((c) => `${c.name}:${c.count}`).join(' ');
+  });
+
+  await test('Run Script with Model Lab runs plain-fit.js unmodified and records its fit', async () => {
+    const ws = workspaceDir();
+    const result = await withTimeout(
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', vscode.Uri.file(path.join(ws, 'plain-fit.js'))),
+      TRAIN_TIMEOUT_MS,
+      'modelLab.runScript plain-fit.js',
+    );
+    assert.ok(result, 'modelLab.runScript started a run');
+    assert.equal(result.status, 'completed', `run ${result.runId} ended ${result.status}`);
+    const lines = readMetricLines(result.runDir);
+    const epochs = lines.filter((l) => l.type === 'epoch');
+    assert.equal(epochs.length, 20, "the script's 20 epochs are recorded");
+    const end = lines[lines.length - 1];
+    assert.equal(end.type, 'end');
+    return `${epochs.length} epochs in ${result.runId}`;
   });
 
   await test('Train on broken.model.ts fails naming the file and line', async () => {

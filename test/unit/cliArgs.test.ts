@@ -36,7 +36,7 @@ describe('parseArgs', () => {
 
   it('rejects a missing command, an unknown command and a missing FILE', () => {
     expect(usageError([])).toMatch(/missing command/);
-    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the commands are train, run and summary');
+    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the commands are train, run, summary and preview');
     expect(usageError(['--epochs', '2'])).toMatch(/^unknown option --epochs; the command comes first/);
     expect(usageError(['train'])).toBe('missing FILE: model-lab train FILE');
     expect(usageError(['train', '--json'])).toBe('missing FILE: model-lab train FILE');

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TrainerToHost } from '../../src/protocol/trainer';
-import { applyRunEvent, type RunView } from '../../src/protocol/webview';
+import { applyRunEvent, isDrawableEvalReport, type RunView } from '../../src/protocol/webview';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { markCrashed } from '../../src/training/runStore';
-import { runViewFromStore } from '../../src/training/runViewFromStore';
+import { readCheckpoints, readEvalReport, runViewFromStore } from '../../src/training/runViewFromStore';
 
 let runsDir: string;
 beforeAll(async () => {
@@ -72,4 +72,33 @@ test('a run whose process died shows as crashed with the reason, keeping its bat
   expect(view.status).toBe('crashed');
   expect(view.error?.message).toBe('Trainer was killed by SIGKILL');
   expect(view.batches.map((b) => b.step)).toEqual([0, 1, 2]);
+});
+
+test('a saved run reopens with the checkpoints and the evaluation the trainer wrote', async () => {
+  const messages: TrainerToHost[] = [];
+  const modelFile = path.resolve(__dirname, '../fixtures/trainer/tiny.model.ts');
+  await runTraining(tf, { name: 'cpu', reason: 'unit test' }, { modelFile, runsDir, backend: 'cpu', overrides: { epochs: 1 } },
+    (m) => messages.push(JSON.parse(JSON.stringify(m))), { stopRequested: () => false });
+  const live = liveView(messages);
+  const saved = runViewFromStore(live.runDir);
+  const lastCheckpoint = messages.filter((m): m is Extract<TrainerToHost, { type: 'checkpoint' }> => m.type === 'checkpoint' && m.checkpoint.kind === 'last').pop();
+  expect(lastCheckpoint).toBeDefined();
+  expect(saved.checkpoints?.last).toMatchObject({ ...lastCheckpoint!.checkpoint, dir: lastCheckpoint!.dir });
+  const onDisk = JSON.parse(fs.readFileSync(path.join(live.runDir, 'eval.json'), 'utf8'));
+  expect(saved.evalReport).toEqual(onDisk);
+  expect(isDrawableEvalReport(saved.evalReport)).toBe(true);
+});
+
+test('an eval.json that is not JSON or not a report is left out, and said so', () => {
+  const dir = fs.mkdtempSync(path.join(runsDir, 'bad-eval-'));
+  const why: string[] = [];
+  expect(readEvalReport(dir, (w) => why.push(w))).toBeUndefined();
+  expect(why).toEqual([]); // no report yet is not an error
+  fs.writeFileSync(path.join(dir, 'eval.json'), '{"schema": 1, "outp');
+  expect(readEvalReport(dir, (w) => why.push(w))).toBeUndefined();
+  fs.writeFileSync(path.join(dir, 'eval.json'), JSON.stringify({ schema: 1, count: 3, data: 'x', outputs: [{ kind: 'classification', output: 'd' }] }));
+  expect(readEvalReport(dir, (w) => why.push(w))).toBeUndefined();
+  expect(why).toHaveLength(2);
+  expect(why[0]).toMatch(/not JSON/);
+  expect(readCheckpoints(dir)).toBeUndefined();
 });

@@ -2,12 +2,16 @@
  * Entry of the training panel's webview: keeps the RunView from the host's snapshot, folds events into
  * it with the shared reducer, and redraws at most ~10 times a second however fast batches stream.
  */
+import type { DatasetPreview } from '../../src/protocol/datasetPreview';
+import type { EvalReport } from '../../src/protocol/evalReport';
 import type { HostToWebview, RunView } from '../../src/protocol/webview';
 import { applyRunEvent } from '../../src/protocol/webview';
 import { ACC_CHART, LOSS_CHART } from './chartData';
 import { MetricChart, readColors, type ChartColors } from './charts';
+import { renderEval } from './evalView';
 import { onHostMessage, postToHost } from './host';
-import { buildLayout, renderEpochs, renderHeader, renderLayers } from './view';
+import { renderPreview } from './previewView';
+import { buildLayout, renderCheckpoints, renderEpochs, renderHeader, renderLayers, type PendingControls } from './view';
 
 /** Minimum time between two redraws. */
 const FRAME_MS = 100;
@@ -18,7 +22,18 @@ let lastSeq = -1;
 let awaitingSnapshot = true;
 /** Run id for which Stop was pressed; the button stays disabled until that run ends. */
 let stoppingRunId: string | undefined;
+/** Pause/Resume pressed and not yet confirmed by `paused`/`resumed`. */
+let pausing: PendingControls['pausing'];
+/** "Checkpoint now" pressed and its checkpoint not yet reported; cleared after a while regardless. */
+let checkpointing: ReturnType<typeof setTimeout> | undefined;
 let drawnEpochs = -1;
+let drawnEval: EvalReport | undefined;
+let preview: DatasetPreview | undefined;
+let tab: 'run' | 'data' = 'run';
+
+function pending(): PendingControls {
+  return { stopping: stoppingRunId !== undefined && stoppingRunId === view?.runId, pausing, checkpointing: checkpointing !== undefined };
+}
 
 const root = document.getElementById('app') ?? document.body;
 const layout = buildLayout(root);
@@ -41,7 +56,12 @@ function scheduleDraw(): void {
 function draw(): void {
   framePending = false;
   lastFrame = performance.now();
-  renderHeader(layout, view, Date.now(), stoppingRunId !== undefined && stoppingRunId === view?.runId);
+  renderHeader(layout, view, Date.now(), pending());
+  renderCheckpoints(layout, view);
+  if (view?.evalReport !== drawnEval) {
+    drawnEval = view?.evalReport;
+    renderEval(layout.evalSection, drawnEval);
+  }
   if (!view || view.epochs.length !== drawnEpochs) {
     const from = view && drawnEpochs >= 0 && drawnEpochs <= view.epochs.length ? drawnEpochs : 0;
     renderEpochs(layout, view, from);
@@ -59,7 +79,7 @@ function draw(): void {
 let ticker: ReturnType<typeof setInterval> | undefined;
 function syncTicker(): void {
   const running = view?.status === 'running';
-  if (running && !ticker) ticker = setInterval(() => renderHeader(layout, view, Date.now(), stoppingRunId === view?.runId), 1000);
+  if (running && !ticker) ticker = setInterval(() => renderHeader(layout, view, Date.now(), pending()), 1000);
   if (!running && ticker) {
     clearInterval(ticker);
     ticker = undefined;
@@ -76,7 +96,19 @@ function requestSnapshot(): void {
 
 function onMessage(msg: HostToWebview): void {
   if (msg.type === 'snapshot') {
-    if (msg.run?.runId !== view?.runId) stoppingRunId = undefined;
+    if (msg.run?.runId !== view?.runId) {
+      stoppingRunId = undefined;
+      clearCheckpointing();
+      // A different run arriving (a new run started, a saved run opened) is what the user wants to see.
+      if (view !== null || msg.run !== null) tab = 'run';
+    }
+    pausing = undefined;
+    if (msg.preview !== undefined && msg.preview !== preview && JSON.stringify(msg.preview) !== JSON.stringify(preview)) {
+      preview = msg.preview;
+      tab = 'data';
+      renderPreview(layout.preview, preview, seriesColors());
+    }
+    showTab();
     view = msg.run;
     lastSeq = msg.seq;
     awaitingSnapshot = false;
@@ -94,8 +126,12 @@ function onMessage(msg: HostToWebview): void {
   }
   lastSeq = msg.seq;
   applyRunEvent(view, msg.event);
+  if (msg.event.type === 'paused' || msg.event.type === 'resumed') pausing = undefined;
+  if (msg.event.type === 'checkpoint' && msg.event.checkpoint.reason === 'request') clearCheckpointing();
   if (msg.event.type === 'end') {
     stoppingRunId = undefined;
+    pausing = undefined;
+    clearCheckpointing();
     // Without the host's end time, stop the elapsed clock when the news arrives rather than never.
     view.endedAt ??= Date.now();
   }
@@ -106,8 +142,57 @@ layout.stop.addEventListener('click', () => {
   if (!view || view.status !== 'running') return;
   stoppingRunId = view.runId;
   postToHost({ type: 'stop', runId: view.runId });
-  renderHeader(layout, view, Date.now(), true);
+  renderHeader(layout, view, Date.now(), pending());
 });
+
+layout.pause.addEventListener('click', () => {
+  if (!view || view.status !== 'running' || pausing) return;
+  pausing = view.paused ? 'resume' : 'pause';
+  postToHost({ type: pausing, runId: view.runId });
+  renderHeader(layout, view, Date.now(), pending());
+});
+
+function clearCheckpointing(): void {
+  if (checkpointing !== undefined) clearTimeout(checkpointing);
+  checkpointing = undefined;
+}
+
+layout.checkpointNow.addEventListener('click', () => {
+  if (!view || view.status !== 'running' || checkpointing !== undefined) return;
+  postToHost({ type: 'checkpoint', runId: view.runId });
+  // The button comes back even if the report is lost (a save that failed is logged by the trainer).
+  checkpointing = setTimeout(() => {
+    checkpointing = undefined;
+    scheduleDraw();
+  }, 15_000);
+  renderHeader(layout, view, Date.now(), pending());
+});
+
+// ---- tabs (shown once a dataset preview exists) ----------------------------------------------------
+
+function showTab(): void {
+  layout.tabs.hidden = preview === undefined;
+  const data = tab === 'data' && preview !== undefined;
+  layout.runPane.hidden = data;
+  layout.preview.hidden = !data;
+  layout.tabRun.setAttribute('aria-selected', String(!data));
+  layout.tabData.setAttribute('aria-selected', String(data));
+  layout.tabData.textContent = preview ? `Data · ${preview.dataset}` : 'Data';
+}
+
+layout.tabRun.addEventListener('click', () => {
+  tab = 'run';
+  showTab();
+  scheduleDraw();
+});
+layout.tabData.addEventListener('click', () => {
+  tab = 'data';
+  showTab();
+});
+
+function seriesColors(): { line: string; target: string; grid: string } {
+  return { line: colors.batch, target: colors.epoch, grid: colors.grid };
+}
 
 // ---- theme ---------------------------------------------------------------------------------------
 
@@ -121,6 +206,7 @@ const themeObserver = new MutationObserver(() => {
     if (JSON.stringify(next) === JSON.stringify(colors)) return;
     colors = next;
     for (const chart of charts) chart.setColors(colors);
+    if (preview?.series) renderPreview(layout.preview, preview, seriesColors());
     scheduleDraw();
   });
 });

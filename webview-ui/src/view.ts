@@ -4,12 +4,12 @@
  * Element ids marked "test hook" are relied on by the e2e suite: keep them.
  */
 import type { EpochPoint, LayerSummary, Metrics } from '../../src/protocol/trainer';
-import type { RunView } from '../../src/protocol/webview';
+import type { CheckpointEntry, RunView } from '../../src/protocol/webview';
 import { metricValue } from './metrics';
 
-type Attrs = Record<string, string>;
+export type Attrs = Record<string, string>;
 
-function el<K extends keyof HTMLElementTagNameMap>(
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},
   ...children: (Node | string)[]
@@ -31,6 +31,15 @@ export interface Layout {
   batchProgress: HTMLElement;
   elapsed: HTMLElement;
   stop: HTMLButtonElement;
+  pause: HTMLButtonElement;
+  checkpointNow: HTMLButtonElement;
+  checkpoints: HTMLElement;
+  evalSection: HTMLElement;
+  tabs: HTMLElement;
+  tabRun: HTMLButtonElement;
+  tabData: HTMLButtonElement;
+  runPane: HTMLElement;
+  preview: HTMLElement;
   error: HTMLElement;
   errorTitle: HTMLElement;
   errorMessage: HTMLElement;
@@ -72,6 +81,15 @@ export function buildLayout(root: HTMLElement): Layout {
     batchProgress: el('span', { id: 'batch-progress', class: 'num' }),
     elapsed: el('span', { id: 'elapsed', class: 'num' }),
     stop: el('button', { id: 'stop', type: 'button', title: 'Stop after the current batch; the model is saved' }, 'Stop'),
+    pause: el('button', { id: 'pause', type: 'button', class: 'secondary', title: 'Hold training after the current batch' }, 'Pause'),
+    checkpointNow: el('button', { id: 'checkpoint-now', type: 'button', class: 'secondary', title: 'Save checkpoints/last after the current batch' }, 'Checkpoint now'),
+    checkpoints: el('div', { id: 'checkpoints', class: 'checkpoints' }),
+    evalSection: el('section', { id: 'eval', class: 'eval' }),
+    tabs: el('nav', { class: 'tabs', role: 'tablist' }),
+    tabRun: el('button', { id: 'tab-run', type: 'button', role: 'tab', class: 'tab' }, 'Run'),
+    tabData: el('button', { id: 'tab-data', type: 'button', role: 'tab', class: 'tab' }, 'Data'),
+    runPane: el('div', { id: 'run-pane', role: 'tabpanel' }),
+    preview: el('section', { id: 'preview', class: 'preview', role: 'tabpanel' }),
     error: el('section', { id: 'error', class: 'error', role: 'alert' }),
     errorTitle: el('div', { class: 'error-title' }),
     errorMessage: el('div', { class: 'error-message' }),
@@ -95,13 +113,19 @@ export function buildLayout(root: HTMLElement): Layout {
   l.empty.hidden = true;
   l.run.hidden = true;
   l.error.hidden = true;
+  l.evalSection.hidden = true;
+  l.checkpoints.hidden = true;
+  // The tabs appear once there is a dataset preview to switch to.
+  l.tabs.hidden = true;
+  l.preview.hidden = true;
+  l.tabs.append(l.tabRun, l.tabData);
   l.errorDetails.append(el('summary', {}, 'Details'), l.errorDetailsText);
   l.error.append(l.errorTitle, l.errorMessage, l.errorLocation, l.errorDetails);
 
   const header = el(
     'header',
     { class: 'header' },
-    el('div', { class: 'title-row' }, l.model, l.status, el('span', { class: 'spacer' }), l.stop),
+    el('div', { class: 'title-row' }, l.model, l.status, el('span', { class: 'controls' }, l.checkpointNow, l.pause, l.stop)),
     el(
       'div',
       { class: 'meta-row' },
@@ -111,6 +135,7 @@ export function buildLayout(root: HTMLElement): Layout {
       meta('batch', l.batchProgress),
       meta('elapsed', l.elapsed),
     ),
+    l.checkpoints,
   );
 
   const chartBox = (title: string, chart: HTMLElement): HTMLElement =>
@@ -135,8 +160,9 @@ export function buildLayout(root: HTMLElement): Layout {
   l.charts.append(chartBox('Loss', l.chartLoss), chartBox('Accuracy', l.chartAcc));
   l.epochsScroll.append(epochsTable);
   l.epochs.append(el('h2', {}, 'Epochs'), l.epochsScroll, l.epochsEmpty);
-  l.run.append(header, l.error, l.charts, l.epochs, l.layers);
-  root.append(l.empty, l.run);
+  l.run.append(header, l.error, l.charts, l.evalSection, l.epochs, l.layers);
+  l.runPane.append(l.empty, l.run);
+  root.append(l.tabs, l.runPane, l.preview);
   return l;
 }
 
@@ -169,6 +195,34 @@ function formatShape(shape: LayerSummary['outputShape']): string {
   return Array.isArray(shape[0]) ? (shape as (number | null)[][]).map(one).join(' ') : one(shape as (number | null)[]);
 }
 
+/** What the user asked for that the trainer has not confirmed yet. */
+export interface PendingControls {
+  stopping: boolean;
+  /** Pause or Resume pressed, `paused`/`resumed` not yet heard. */
+  pausing?: 'pause' | 'resume';
+  /** "Checkpoint now" pressed, its checkpoint not yet reported. */
+  checkpointing: boolean;
+}
+
+function checkpointText(c: CheckpointEntry): string {
+  const value = c.monitor !== undefined && typeof c.value === 'number' ? ` · ${c.monitor} ${c.value.toFixed(4)}` : '';
+  return `${c.kind} epoch ${epochNumber(c.epoch)}${c.step >= 0 ? `, step ${c.step + 1}` : ''}${value}`;
+}
+
+/** The run's last and best checkpoints, each with its epoch and monitored value. */
+export function renderCheckpoints(l: Layout, view: RunView | null): void {
+  const c = view?.checkpoints;
+  const items = c ? ([c.last, c.best].filter(Boolean) as CheckpointEntry[]) : [];
+  l.checkpoints.hidden = items.length === 0;
+  l.checkpoints.replaceChildren(
+    el('span', { class: 'meta-label' }, 'checkpoints'),
+    ...items.map((cp) => {
+      const when = new Date(cp.time).toLocaleTimeString();
+      return el('span', { class: `checkpoint ${cp.kind}`, 'data-kind': cp.kind, title: `${cp.dir}\nsaved ${when} (${cp.reason})` }, checkpointText(cp));
+    }),
+  );
+}
+
 const STATUS_TEXT: Record<RunView['status'], string> = {
   running: 'Running',
   completed: 'Completed',
@@ -178,13 +232,16 @@ const STATUS_TEXT: Record<RunView['status'], string> = {
 };
 
 /** Header, Stop button and error box: cheap, redrawn every frame and every elapsed-time tick. */
-export function renderHeader(l: Layout, view: RunView | null, now: number, stopping: boolean): void {
+export function renderHeader(l: Layout, view: RunView | null, now: number, pending: PendingControls): void {
+  const { stopping } = pending;
   l.empty.hidden = view !== null;
   l.run.hidden = view === null;
   if (!view) {
     l.status.textContent = 'No run';
     l.status.setAttribute('data-status', 'none');
     l.stop.disabled = true;
+    l.pause.disabled = true;
+    l.checkpointNow.disabled = true;
     l.error.hidden = true;
     return;
   }
@@ -196,8 +253,10 @@ export function renderHeader(l: Layout, view: RunView | null, now: number, stopp
   l.backend.textContent = view.backend ? view.backend.name : 'starting…';
   l.backend.title = view.backend ? view.backend.reason : 'The trainer has not reported its backend yet';
 
-  l.status.textContent = stopping && view.status === 'running' ? 'Stopping…' : STATUS_TEXT[view.status];
-  l.status.setAttribute('data-status', view.status);
+  const running = view.status === 'running';
+  const paused = running && view.paused === true;
+  l.status.textContent = stopping && running ? 'Stopping…' : paused ? 'Paused' : STATUS_TEXT[view.status];
+  l.status.setAttribute('data-status', paused ? 'paused' : view.status);
 
   const last = view.batches[view.batches.length - 1];
   const current = Math.max(last ? epochNumber(last.epoch) : 0, view.epochs.length);
@@ -211,8 +270,18 @@ export function renderHeader(l: Layout, view: RunView | null, now: number, stopp
   l.charts.hidden = nothingRecorded;
   l.epochs.hidden = nothingRecorded;
 
-  l.stop.disabled = view.status !== 'running' || stopping;
-  l.stop.textContent = stopping && view.status === 'running' ? 'Stopping…' : 'Stop';
+  l.stop.disabled = !running || stopping;
+  l.stop.textContent = stopping && running ? 'Stopping…' : 'Stop';
+  // Pause and checkpoint act between batches, so they wait until the trainer has named the run.
+  const controllable = running && !stopping && view.runId !== '';
+  l.pause.hidden = !running;
+  l.checkpointNow.hidden = !running;
+  l.pause.disabled = !controllable || pending.pausing !== undefined;
+  l.pause.textContent = pending.pausing === 'pause' ? 'Pausing…' : pending.pausing === 'resume' ? 'Resuming…' : paused ? 'Resume' : 'Pause';
+  l.pause.title = paused ? 'Continue training' : 'Hold training after the current batch';
+  l.pause.setAttribute('aria-pressed', String(paused));
+  l.checkpointNow.disabled = !controllable || pending.checkpointing;
+  l.checkpointNow.textContent = pending.checkpointing ? 'Saving…' : 'Checkpoint now';
 
   const err = view.error;
   l.error.hidden = !(err && (view.status === 'failed' || view.status === 'crashed'));
