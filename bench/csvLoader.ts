@@ -3,8 +3,7 @@
 // the csv-parse path instead of the quote-free fast path). A raw read + strict UTF-8 decode of the
 // same file is the baseline in the same process, so the ratios hold on a loaded or slower machine.
 //
-//   npx esbuild bench/csvLoader.ts --bundle --platform=node --external:@tensorflow/* --outfile=/tmp/csvLoader.js
-//   node /tmp/csvLoader.js [megabytes=100]        (from the repository root)
+//   node bench/run.mjs csvLoader [megabytes=100]        (from the repository root)
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -79,7 +78,7 @@ async function main() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`);
-  console.log(`command: npx esbuild bench/csvLoader.ts --bundle --platform=node --external:@tensorflow/* --outfile=/tmp/csvLoader.js && node /tmp/csvLoader.js ${mb}\n`);
+  console.log(`command: node bench/run.mjs csvLoader ${mb}\n`);
   console.log('| loader | file | time | MB/s | rows/s | RSS growth |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

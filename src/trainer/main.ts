@@ -4,7 +4,7 @@
  * `stop`, `pause`, `resume` and `checkpoint` reach the run through a RunControl.
  * Everything that crosses the IPC channel from the host is validated; bad messages are dropped.
  */
-import { parseHostToTrainer, type RunSpec, type TrainerToHost } from '../protocol/trainer';
+import { parseHostToTrainer, type RunSpec, type Timings, type TrainerToHost } from '../protocol/trainer';
 import { loadBackend } from './backends/loadBackend';
 import { RunControl } from './control';
 import { toRunError } from './errors';
@@ -15,9 +15,14 @@ const control = new RunControl();
 let started = false;
 let endSent = false;
 const inFlight = new Set<Promise<void>>();
+/** Startup marks (ms since this process started) for bench/firstBatch.ts, carried on `ready` and `run`. */
+const timings: Timings = { timeOrigin: performance.timeOrigin, mainStart: performance.now() };
 
 function send(m: TrainerToHost): void {
   if (m.type === 'end') endSent = true;
+  // The first log of a run is the data description, sent once the model file is bundled and the data loaded.
+  if (m.type === 'log') timings.firstLog ??= performance.now();
+  if (m.type === 'run') m = { ...m, timings: { ...timings, run: performance.now() } };
   if (!process.send || !process.connected) return;
   const p = new Promise<void>((resolve) => {
     process.send!(m, undefined, {}, () => resolve());
@@ -34,6 +39,7 @@ async function finish(code: number): Promise<never> {
 }
 
 async function run(spec: RunSpec): Promise<void> {
+  timings.startReceived = performance.now();
   let backend;
   try {
     backend = await loadBackend(spec.backend, { workspaceDir: spec.workspaceDir });
@@ -43,7 +49,8 @@ async function run(spec: RunSpec): Promise<void> {
   }
   const { tf, info } = backend;
   silenceTfjsNodeBanner(tf);
-  send({ type: 'ready', backend: info, versions: trainerVersions(tf) });
+  timings.backendReady = performance.now();
+  send({ type: 'ready', backend: info, versions: trainerVersions(tf), timings: { ...timings } });
   // A script run records the script's own fit calls; everything else about the process is the same.
   if (spec.mode === 'script') await runScript(tf, info, spec, send, control);
   else await runTraining(tf, info, spec, send, control);
