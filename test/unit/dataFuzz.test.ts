@@ -277,7 +277,7 @@ describe('every binary parser gives a consistent result or a DataError', () => {
   });
 
   test('NPY: 4,000 cases (binary mutations and rewritten header text)', () => {
-    const binary = fromSeeds(NPY_SEEDS, (b) => 12, false);
+    const binary = fromSeeds(NPY_SEEDS, () => 12, false);
     totals.npy = fuzz(
       'npy',
       404,
