@@ -1,6 +1,9 @@
 // IDX files, the format MNIST and Fashion-MNIST are published in, raw or gzipped: here 600 real
 // MNIST digits in examples/data/mnist-small. Point `path` and `labels` at the full
-// train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz to train on all 60,000.
+// train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz to train on all 60,000; Fashion-MNIST's
+// files have the same names and format and load the same way. Where the machine is online,
+// `dataset: 'mnist-full'` or `'fashion-mnist'` (or `url` / `labelsUrl` instead of `path` / `labels`)
+// downloads the files once into ~/.cache/model-lab/datasets.
 import * as tf from '@tensorflow/tfjs';
 
 export const config = {

@@ -5,6 +5,10 @@
 //   digits/<0-9>/<n>.png        30 real MNIST digits per class, 28x28 grayscale PNG   (images example)
 //   mnist-small/*-idx*-ubyte.gz 600 real MNIST digits as gzipped IDX files            (idx example)
 //   digits14-x.npy, -y.npy      400 real MNIST digits averaged down to 14x14, float32 (npy example)
+//   cifar10-digits/cifar-10-batches-bin/data_batch_1.bin, batches.meta.txt
+//                               200 real MNIST digits in the CIFAR-10 binary record format:
+//                               32x32x3, each class tinted its own colour (NOT CIFAR images) (cifar10 example)
+//   digits-jpeg/<0-9>/<n>.jpg   150 real MNIST digits as RGB JPEG at mixed sizes 20/28/36 px (jpeg example)
 //   seattle-weather.csv         NOAA daily Seattle weather 2012–2015, date → month     (csv examples)
 //   names.txt                   600 English first names, one per line                 (text example)
 //
@@ -20,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { PNG } = require('pngjs');
+const jpeg = require('jpeg-js');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
@@ -94,6 +99,76 @@ function npy(descr, shape, body) {
   const y = Int32Array.from(set.map((s) => s.label));
   total += writeFresh('digits14-x.npy', npy('<f4', [set.length, 14, 14, 1], Buffer.from(x.buffer)));
   total += writeFresh('digits14-y.npy', npy('<i4', [set.length], Buffer.from(y.buffer)));
+}
+
+// cifar10: the CIFAR-10 binary record (1 label byte, then 1024 red, 1024 green, 1024 blue bytes, rows
+// top to bottom) for 200 MNIST digits padded to 32x32, the stroke in a colour per class on a dark
+// background. There is no CIFAR data offline: this is the real format with other (real) images.
+{
+  const TINT = [
+    [255, 80, 80],
+    [255, 170, 60],
+    [240, 230, 70],
+    [120, 220, 80],
+    [60, 200, 200],
+    [80, 140, 255],
+    [170, 100, 255],
+    [255, 100, 200],
+    [200, 200, 200],
+    [180, 140, 90],
+  ];
+  const BG = [20, 24, 32];
+  const set = mnistDigits(20, 130);
+  const RECORD = 1 + 3 * 1024;
+  const batch = Buffer.alloc(set.length * RECORD);
+  set.forEach((s, i) => {
+    const at = i * RECORD;
+    batch[at] = s.label;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        const inside = y >= 2 && y < 30 && x >= 2 && x < 30;
+        const v = inside ? s.pixels[(y - 2) * 28 + (x - 2)] : 0;
+        for (let c = 0; c < 3; c++) batch[at + 1 + c * 1024 + y * 32 + x] = Math.round(BG[c] * (1 - v) + TINT[s.label][c] * v);
+      }
+  });
+  fs.rmSync(path.join(here, 'cifar10-digits'), { recursive: true, force: true });
+  total += writeFresh('cifar10-digits/cifar-10-batches-bin/data_batch_1.bin', batch);
+  total += writeFresh('cifar10-digits/cifar-10-batches-bin/batches.meta.txt', Array.from({ length: 10 }, (_, d) => `digit ${d}`).join('\n') + '\n');
+}
+
+// jpeg: a folder per class of RGB JPEGs (quality 90) at three sizes, 20, 28 (as is) and 36 px square,
+// scaled bilinearly here; the example's `size: [28, 28]` brings them back to one size.
+{
+  const bilinear = (px, n) => {
+    const out = new Float64Array(n * n);
+    const s = 28 / n;
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const sy = Math.min(27, Math.max(0, (y + 0.5) * s - 0.5));
+        const sx = Math.min(27, Math.max(0, (x + 0.5) * s - 0.5));
+        const y0 = Math.floor(sy);
+        const x0 = Math.floor(sx);
+        const y1 = Math.min(27, y0 + 1);
+        const x1 = Math.min(27, x0 + 1);
+        const fy = sy - y0;
+        const fx = sx - x0;
+        const at = (yy, xx) => px[yy * 28 + xx];
+        out[y * n + x] = (at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy) + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy;
+      }
+    return out;
+  };
+  fs.rmSync(path.join(here, 'digits-jpeg'), { recursive: true, force: true });
+  mnistDigits(15, 150).forEach((s, i) => {
+    const n = [28, 20, 36][Math.floor(i / 10) % 3];
+    const px = n === 28 ? s.pixels : bilinear(s.pixels, n);
+    const rgba = Buffer.alloc(n * n * 4);
+    for (let p = 0; p < n * n; p++) {
+      const b = toByte(px[p]);
+      rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = b;
+      rgba[4 * p + 3] = 255;
+    }
+    total += writeFresh(`digits-jpeg/${s.label}/${String(Math.floor(i / 10)).padStart(3, '0')}.jpg`, jpeg.encode({ data: rgba, width: n, height: n }, 90).data);
+  });
 }
 
 // csv: the real weather table with the date turned into a month (1–12), rows kept in date order

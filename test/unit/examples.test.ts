@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EndStatus, MetricLine, RunSpec, TrainerToHost } from '../../src/protocol/trainer';
+import { previewModelFile } from '../../src/cliPreview';
 import { runScript } from '../../src/trainer/runScript';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { readRun } from '../../src/training/runStore';
@@ -50,6 +51,8 @@ const MODELS: [string, RunSpec['overrides'], RegExp, string[]][] = [
   ['weather-stream.model.ts', { epochs: 1, limit: 256 }, /streamed, \d+ validation rows/, ['loss', 'acc', 'val_loss', 'val_acc']],
   ['digits-folder.model.ts', { epochs: 1 }, /^Images digits: 300 images 28x28x1, 10 classes \(0, 1, 2/, ['loss', 'acc', 'val_loss', 'val_acc']],
   ['digits-idx.model.ts', { epochs: 1 }, /^IDX train-images-idx3-ubyte\.gz: 600 images 28x28x1, 10 classes/, ['loss', 'acc', 'val_loss', 'val_acc']],
+  ['digits-jpeg.model.ts', { epochs: 1 }, /^Images digits-jpeg: 150 images 28x28x1, 10 classes \(0, 1, 2/, ['loss', 'acc', 'val_loss', 'val_acc']],
+  ['cifar10-digits.model.ts', { epochs: 1 }, /^CIFAR-10 train: 200 images 32x32x3 in 0–1, 10 classes/, ['loss', 'acc', 'val_loss', 'val_acc']],
   ['digits-npy.model.ts', { epochs: 1 }, /^NumPy digits14-x\.npy \[400, 14, 14, 1\] with digits14-y\.npy \[400\]: 400 samples/, ['loss', 'acc', 'val_loss', 'val_acc']],
   ['name-generator.model.ts', { epochs: 1, limit: 512 }, /names\.txt/, ['loss', 'acc', 'val_loss', 'val_acc']],
   ['co2-forecast.model.ts', { epochs: 1 }, /co2-concentration\.csv/, ['loss', 'mae', 'val_loss', 'val_mae']],
@@ -107,6 +110,47 @@ describe('what the examples record', () => {
     const co2 = await train('co2-forecast.model.ts', { epochs: 1 });
     expect((co2.run!.record.dataset!.stats as { series: { scale: string } }).series.scale).toBe('standard');
     expect(co2.log.join('\n')).toContain('Evaluated on the most recent');
+  });
+});
+
+describe('the binary-format examples preview from the loader the trainer uses', () => {
+  // file, samples, shape of one image, samples per class
+  const IMAGE_EXAMPLES: [string, number, number[], number][] = [
+    ['cifar10-digits.model.ts', 200, [32, 32, 3], 20],
+    ['digits-jpeg.model.ts', 150, [28, 28, 1], 15],
+    ['digits-idx.model.ts', 600, [28, 28, 1], 60],
+    ['digits-folder.model.ts', 300, [28, 28, 1], 30],
+  ];
+  for (const [file, count, shape, perClass] of IMAGE_EXAMPLES)
+    test(file, async () => {
+      const tensorsBefore = tf.memory().numTensors;
+      const p = await previewModelFile(tf, path.join(examples, file));
+      expect(p.count).toBe(count);
+      expect(p.xShape).toEqual([count, ...shape]);
+      expect(p.images?.length).toBeGreaterThan(0);
+      expect(p.classBalance?.map((c) => c.count)).toEqual(Array(10).fill(perClass));
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
+    });
+
+  test('the CIFAR-format file is real CIFAR-10 records: 3073 bytes each, label byte first, class names from batches.meta.txt', async () => {
+    const bin = fs.readFileSync(path.join(examples, 'data/cifar10-digits/cifar-10-batches-bin/data_batch_1.bin'));
+    expect(bin.length).toBe(200 * 3073);
+    expect(Array.from({ length: 10 }, (_, i) => bin[i * 3073])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const p = await previewModelFile(tf, path.join(examples, 'cifar10-digits.model.ts'));
+    expect(p.classBalance?.map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, d) => `digit ${d}`));
+  });
+
+  test('the JPEG folder really holds JPEGs of mixed sizes', () => {
+    const dir = path.join(examples, 'data/digits-jpeg/3');
+    const sizes = new Set<string>();
+    for (const f of fs.readdirSync(dir)) {
+      const b = fs.readFileSync(path.join(dir, f));
+      expect(f.endsWith('.jpg') && b[0] === 0xff && b[1] === 0xd8).toBe(true);
+      // the first SOF0 marker holds height and width
+      const at = b.indexOf(Buffer.from([0xff, 0xc0]));
+      sizes.add(`${b.readUInt16BE(at + 5)}x${b.readUInt16BE(at + 7)}`);
+    }
+    expect([...sizes].sort()).toEqual(['20x20', '28x28', '36x36']);
   });
 });
 

@@ -45,6 +45,8 @@ type Check =
   | 'strings'
   | 'size2'
   | 'centers'
+  | 'url'
+  | 'sha256'
   | readonly (string | number)[];
 
 interface OptionRule {
@@ -100,13 +102,30 @@ const RULES: Record<DatasetType, Record<string, OptionRule>> = {
     missing: { check: ['interpolate', 'error'] },
   },
   npy: { path: { check: 'path', required: true }, labels: { check: 'path', required: true }, classes: { check: 'posInt' } },
-  idx: { path: { check: 'path', required: true }, labels: { check: 'path', required: true }, classes: { check: 'posInt' } },
-  cifar10: { path: { check: 'path', required: true }, split: { check: ['train', 'test'] } },
+  idx: {
+    path: { check: 'path' },
+    labels: { check: 'path' },
+    url: { check: 'url' },
+    labelsUrl: { check: 'url' },
+    sha256: { check: 'sha256' },
+    labelsSha256: { check: 'sha256' },
+    classes: { check: 'posInt' },
+  },
+  cifar10: { path: { check: 'path' }, url: { check: 'url' }, sha256: { check: 'sha256' }, split: { check: ['train', 'test'] } },
   images: { path: { check: 'path', required: true }, size: { check: 'size2' }, channels: { check: [1, 3] } },
   spiral: { size, arms: { check: 'posInt' }, noise, turns: { check: 'number' }, seed },
   blobs: { size, centers: { check: 'centers' }, std: { check: 'nonNeg' }, seed },
   xor: { size, noise, seed },
   sine: { size, noise, xMin: { check: 'number' }, xMax: { check: 'number' }, amplitude: { check: 'number' }, frequency: { check: 'number' }, seed },
+};
+
+/** Options of which exactly one must be given: [local path, URL]. */
+const EITHER: Partial<Record<DatasetType, [string, string][]>> = {
+  idx: [
+    ['path', 'url'],
+    ['labels', 'labelsUrl'],
+  ],
+  cifar10: [['path', 'url']],
 };
 
 export const DATASET_TYPES: readonly DatasetType[] = Object.keys(RULES) as DatasetType[];
@@ -154,6 +173,10 @@ function want(check: Check): string {
       return 'a [height, width] pair of whole numbers ≥ 1';
     case 'centers':
       return 'a whole number ≥ 2 or a list of points of the same length, e.g. [[0, 0], [3, 3]]';
+    case 'url':
+      return 'an http:// or https:// URL';
+    case 'sha256':
+      return 'a SHA-256 digest, 64 hex digits';
   }
   return String(check);
 }
@@ -184,6 +207,10 @@ function valid(v: unknown, check: Check): boolean {
       return Array.isArray(v) && v.every((s) => typeof s === 'string');
     case 'size2':
       return Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1);
+    case 'url':
+      return typeof v === 'string' && /^https?:\/\/[^\s]+$/i.test(v);
+    case 'sha256':
+      return typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v);
     case 'centers':
       if (typeof v === 'number') return Number.isInteger(v) && v >= 2;
       return (
@@ -222,5 +249,12 @@ export function parseDatasetSpec(value: unknown, modelFile: string, knownNames: 
     else out[key] = rule.check === 'path' ? path.resolve(path.dirname(modelFile), v as string) : v;
   }
   for (const [key, rule] of Object.entries(rules)) if (rule.required && out[key] === undefined) fail(`.${key} is missing: type '${type}' needs ${want(rule.check)}`);
+  // A file from disk or from the network: exactly one of each pair.
+  for (const [local, remote] of EITHER[type as DatasetType] ?? []) {
+    if (out[local] !== undefined && out[remote] !== undefined) fail(`: give .${local} or .${remote}, not both`);
+    if (out[local] === undefined && out[remote] === undefined) fail(`.${local} is missing: type '${type}' needs ${want('path')}, or .${remote} with ${want('url')} to download it once`);
+  }
+  for (const [hash, remote] of [['sha256', 'url'], ['labelsSha256', 'labelsUrl']] as const)
+    if (out[hash] !== undefined && out[remote] === undefined) fail(`.${hash} checks a download: it needs .${remote}`);
   return out as unknown as DatasetObjectSpec;
 }

@@ -69,17 +69,26 @@ export interface NpySpec {
 
 export interface IdxSpec {
   type: 'idx';
-  /** Images file (raw or .gz), e.g. train-images-idx3-ubyte.gz. */
-  path: string;
-  /** Labels file (raw or .gz). */
-  labels: string;
+  /** Images file (raw or .gz), e.g. train-images-idx3-ubyte.gz. Give `path` or `url`. */
+  path?: string;
+  /** Labels file (raw or .gz). Give `labels` or `labelsUrl`. */
+  labels?: string;
+  /** Download the images file once into the cache (~/.cache/model-lab/datasets, or $MODEL_LAB_CACHE). */
+  url?: string;
+  labelsUrl?: string;
+  /** Expected SHA-256 (hex) of the downloaded images / labels file. */
+  sha256?: string;
+  labelsSha256?: string;
   classes?: number;
 }
 
 export interface Cifar10Spec {
   type: 'cifar10';
-  /** The cifar-10-batches-bin folder or its parent. */
-  path: string;
+  /** The cifar-10-batches-bin folder, its parent, or cifar-10-binary.tar.gz. Give `path` or `url`. */
+  path?: string;
+  /** Download cifar-10-binary.tar.gz once into the cache and unpack it there. */
+  url?: string;
+  sha256?: string;
   split?: 'train' | 'test';
 }
 
@@ -148,6 +157,7 @@ export type DatasetSpec = string | DatasetObjectSpec;
 /** A short name for logs, shape errors and lists of runs: the name, or `csv data.csv`. */
 export function describeDatasetSpec(spec: DatasetSpec): string {
   if (typeof spec === 'string') return spec;
-  const file = 'path' in spec && typeof spec.path === 'string' ? spec.path.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  const where = 'path' in spec && typeof spec.path === 'string' ? spec.path : 'url' in spec && typeof spec.url === 'string' ? spec.url.split(/[?#]/)[0] : undefined;
+  const file = where?.split(/[\\/]/).filter(Boolean).pop();
   return file ? `${spec.type} ${file}` : spec.type;
 }

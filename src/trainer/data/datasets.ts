@@ -2,8 +2,11 @@
  * The datasets a model file can name in `config.dataset`: a built-in name ('mnist', 'iris',
  * 'spiral', …) or an object `{ type, path?, …options }` (see datasetSpec.ts). Each returns tensors
  * the caller owns (and disposes). Loading is synchronous so the trainer's call stays as it is; the
- * one form that cannot be in memory, a streamed CSV, opens through `openStreamingDataset`.
+ * one form that cannot be in memory, a streamed CSV, opens through `openStreamingDataset`. Data named
+ * by URL (`url`, the 'mnist-full' and 'fashion-mnist' presets) is downloaded before loading, by the
+ * async `prepareDataset`; loadDataset then reads it from the cache.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -15,6 +18,7 @@ import * as cifar from './cifar';
 import { csvDataset, loadCsv, type CsvSchema, type CsvStream } from './csv';
 import { parseDatasetSpec, type DatasetObjectSpec, type DatasetSpec } from './datasetSpec';
 import { DataError } from './dataError';
+import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter } from './download';
 import { blobs, sine, spiral, xor, type GeneratedData } from './generated';
 import * as idx from './idx';
 import * as images from './images';
@@ -45,6 +49,73 @@ export interface LoadOptions {
   limit?: number;
   /** Relative paths in an object spec are resolved against this file's folder (default: the working directory). */
   modelFile?: string;
+  /** Where downloads were cached by prepareDataset (default: defaultCacheDir()). */
+  cacheDir?: string;
+}
+
+/** A named 60,000-image IDX training set, downloaded once by prepareDataset. */
+export interface IdxPreset {
+  title: string;
+  images: string;
+  labels: string;
+  classNames: string[];
+}
+
+/**
+ * The presets' well-known URLs. MNIST: the copy TensorFlow's own loaders use (yann.lecun.com now
+ * refuses scripted downloads); Fashion-MNIST: Zalando Research's repository.
+ */
+export const DATASET_PRESETS: Readonly<Record<'fashion-mnist' | 'mnist-full', IdxPreset>> = {
+  'fashion-mnist': {
+    title: 'Fashion-MNIST',
+    images: 'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/train-images-idx3-ubyte.gz',
+    labels: 'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/train-labels-idx1-ubyte.gz',
+    classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+  },
+  'mnist-full': {
+    title: 'MNIST (full)',
+    images: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz',
+    labels: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-labels-idx1-ubyte.gz',
+    classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+  },
+};
+const isPreset = (name: unknown): name is keyof typeof DATASET_PRESETS => typeof name === 'string' && Object.prototype.hasOwnProperty.call(DATASET_PRESETS, name);
+
+/** Where a preset's files are cached: `<cache>/<preset>/<file>`. */
+function presetFiles(name: keyof typeof DATASET_PRESETS, cacheDir: string): { images: string; labels: string } {
+  const p = DATASET_PRESETS[name];
+  return { images: path.join(cacheDir, name, cacheFileName(p.images)), labels: path.join(cacheDir, name, cacheFileName(p.labels)) };
+}
+
+/** Where a URL's file is cached: `<cache>/<host>-<hash of its folder>/<file>`. */
+function cachedPath(url: string, cacheDir: string): string {
+  return path.join(cacheDir, cacheSubdirFor(url), cacheFileName(url));
+}
+
+/** A URL's cached file, or a clear error when it has not been downloaded (prepareDataset does that). */
+function cachedOrThrow(url: string, cacheDir: string): string {
+  const file = cachedPath(url, cacheDir);
+  if (!fs.existsSync(file)) throw new DataError(`not downloaded yet (expected in ${path.dirname(file)}); the trainer downloads it before loading — or give a local path instead`, { file: url });
+  return file;
+}
+
+/** cifar-10-binary.tar.gz (or .tgz/.tar) → the folder it unpacks to, next to it in the cache. */
+function cifarFolder(p: string, cacheDir: string): string {
+  if (!/\.(tar\.gz|tgz|tar)$/i.test(p) || (fs.existsSync(p) && fs.statSync(p).isDirectory())) return p;
+  // An archive in the cache unpacks beside itself; one elsewhere, into a cache folder named after it.
+  const inCache = path.resolve(p).startsWith(path.resolve(cacheDir) + path.sep);
+  const tag = `${path.basename(p).replace(/[^A-Za-z0-9._-]/g, '_')}-${crypto.createHash('sha256').update(path.resolve(p)).digest('hex').slice(0, 8)}`;
+  const dest = inCache ? path.dirname(p) : path.join(cacheDir, 'unpacked', tag);
+  return cifar.extractCifarArchive(p, dest);
+}
+
+function loadPreset(tf: TF, name: keyof typeof DATASET_PRESETS, opts: LoadOptions): Dataset {
+  const p = DATASET_PRESETS[name];
+  const files = presetFiles(name, opts.cacheDir ?? defaultCacheDir());
+  for (const f of [files.images, files.labels])
+    if (!fs.existsSync(f)) throw new DataError(`${p.title} is not downloaded yet: the trainer downloads it once before loading (online only); offline, give the files instead: { type: 'idx', path: './train-images-idx3-ubyte.gz', labels: './train-labels-idx1-ubyte.gz' }`, { file: f });
+  const s = idx.loadIdxPair(files.images, files.labels, { classes: 10 });
+  return imageSet(tf, s.images, s.shape, s.labels, 10, [...p.classNames], opts.limit, (n) => `${p.title}: ${n} images ${s.shape.slice(1).join('x')} in 0–1, 10 classes (one-hot)`);
 }
 
 type Loader = (tf: TF, opts: LoadOptions) => Dataset;
@@ -97,6 +168,9 @@ const LOADERS: Record<string, Loader> = {
   // Autoencoders: the trainer fits xs -> ys, so these give the images (clean) as their own targets.
   'mnist-autoencoder': (tf, opts) => loadMnistAutoencoder(tf, { limit: opts.limit }),
   'mnist-denoising': (tf, opts) => loadMnistAutoencoder(tf, { limit: opts.limit, noise: MNIST_NOISE_STD }),
+  // Downloaded once (prepareDataset), then read from the cache.
+  'fashion-mnist': (tf, opts) => loadPreset(tf, 'fashion-mnist', opts),
+  'mnist-full': (tf, opts) => loadPreset(tf, 'mnist-full', opts),
 };
 
 export const DATASET_NAMES: readonly string[] = Object.keys(LOADERS);
@@ -174,11 +248,15 @@ function loadObject(tf: TF, spec: DatasetObjectSpec, opts: LoadOptions): Dataset
       };
     }
     case 'idx': {
-      const s = idx.loadIdxPair(spec.path, spec.labels, { classes: spec.classes });
-      return imageSet(tf, s.images, s.shape, s.labels, s.classes, Array.from({ length: s.classes }, (_, i) => String(i)), limit, (n) => `IDX ${path.basename(spec.path)}: ${n} images ${s.shape.slice(1).join('x')}, ${s.classes} classes (one-hot)`);
+      const cache = opts.cacheDir ?? defaultCacheDir();
+      const imagesFile = spec.path ?? cachedOrThrow(spec.url!, cache);
+      const labelsFile = spec.labels ?? cachedOrThrow(spec.labelsUrl!, cache);
+      const s = idx.loadIdxPair(imagesFile, labelsFile, { classes: spec.classes });
+      return imageSet(tf, s.images, s.shape, s.labels, s.classes, Array.from({ length: s.classes }, (_, i) => String(i)), limit, (n) => `IDX ${path.basename(imagesFile)}: ${n} images ${s.shape.slice(1).join('x')}, ${s.classes} classes (one-hot)`);
     }
     case 'cifar10': {
-      const s = cifar.loadCifarFolder(spec.path, { split: spec.split });
+      const cache = opts.cacheDir ?? defaultCacheDir();
+      const s = cifar.loadCifarFolder(cifarFolder(spec.path ?? cachedOrThrow(spec.url!, cache), cache), { split: spec.split });
       return imageSet(tf, s.images, s.shape, s.labels, s.classNames.length, s.classNames, limit, (n) => `CIFAR-10 ${spec.split ?? 'train'}: ${n} images 32x32x3 in 0–1, 10 classes (one-hot)`);
     }
     case 'images': {
@@ -200,6 +278,78 @@ export function loadDataset(tf: TF, spec: DatasetSpec | unknown, opts: LoadOptio
   }
   const modelFile = opts.modelFile ?? path.join(process.cwd(), 'model');
   return loadObject(tf, parseDatasetSpec(spec, modelFile, DATASET_NAMES) as DatasetObjectSpec, opts);
+}
+
+export interface PrepareOptions {
+  /** One line per step (cached / downloading, progress every 10%, done). */
+  log?: (message: string) => void;
+  /** Download cache; default: defaultCacheDir() ($MODEL_LAB_CACHE or ~/.cache/model-lab/datasets). */
+  cacheDir?: string;
+  /** For resolving relative paths when `spec` has not been through parseDatasetSpec yet. */
+  modelFile?: string;
+}
+
+/**
+ * Downloads what a spec names by URL (once: later runs use the cache) so that loadDataset, which is
+ * synchronous, finds every file on disk. Returns the spec to load: a URL spec with its `path` (and
+ * `labels`) pointing into the cache, a CIFAR-10 archive unpacked there; any other spec unchanged.
+ * Offline, it rejects with a DataError that says so and how to give a local `path` instead.
+ */
+export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Promise<T | DatasetObjectSpec> {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const log = opts.log ?? (() => {});
+  const get = async (url: string, dir: string, sha256: string | undefined, hint: string): Promise<string> => {
+    const name = cacheFileName(url);
+    const dest = path.join(dir, name);
+    if (fs.existsSync(dest)) {
+      // A file cached before the spec named a sha256 is checked now, not trusted.
+      if (sha256 !== undefined) {
+        const digest = crypto.createHash('sha256').update(fs.readFileSync(dest)).digest('hex');
+        if (digest !== sha256.toLowerCase()) throw new DataError(`the cached file's sha256 is ${digest}, not the expected ${sha256.toLowerCase()}; delete it to download again`, { file: dest });
+      }
+      log(`Using ${name} from the cache (${dir})`);
+      return dest;
+    }
+    log(`Downloading ${name} from ${url} into ${dir}`);
+    const started = Date.now();
+    try {
+      const file = await downloadOnce(url, dir, { sha256, onProgress: progressReporter(name, log) });
+      log(`Downloaded ${name} (${(fs.statSync(file).size / 1024 / 1024).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return file;
+    } catch (e) {
+      if (e instanceof DataError && /looks offline/.test(e.detail))
+        throw new DataError(`${e.detail}. This machine looks offline: give a local path instead, e.g. ${hint}`, { file: url, cause: e });
+      throw e;
+    }
+  };
+  if (isPreset(spec)) {
+    const p = DATASET_PRESETS[spec];
+    const dir = path.join(cacheDir, spec);
+    const hint = `config.dataset = { type: 'idx', path: './train-images-idx3-ubyte.gz', labels: './train-labels-idx1-ubyte.gz' } with ${p.title}'s files`;
+    await get(p.images, dir, undefined, hint);
+    await get(p.labels, dir, undefined, hint);
+    return spec;
+  }
+  const remote = spec as { url?: unknown; labelsUrl?: unknown } | null;
+  if (typeof spec !== 'object' || remote === null || (typeof remote.url !== 'string' && typeof remote.labelsUrl !== 'string')) return spec;
+  const parsed = parseDatasetSpec(spec, opts.modelFile ?? path.join(process.cwd(), 'model'), DATASET_NAMES);
+  if (typeof parsed === 'string') return spec;
+  if (parsed.type === 'idx') {
+    const hint = `{ type: 'idx', path: './train-images-idx3-ubyte.gz', labels: './train-labels-idx1-ubyte.gz' }`;
+    const { url, labelsUrl, sha256, labelsSha256, ...rest } = parsed;
+    const imagesFile = parsed.path ?? (await get(url!, path.join(cacheDir, cacheSubdirFor(url!)), sha256, hint));
+    const labelsFile = parsed.labels ?? (await get(labelsUrl!, path.join(cacheDir, cacheSubdirFor(labelsUrl!)), labelsSha256, hint));
+    return { ...rest, path: imagesFile, labels: labelsFile };
+  }
+  if (parsed.type === 'cifar10' && parsed.url !== undefined) {
+    const { url, sha256, ...rest } = parsed;
+    const archive = await get(url, path.join(cacheDir, cacheSubdirFor(url)), sha256, `{ type: 'cifar10', path: './cifar-10-batches-bin' } (or the .tar.gz)`);
+    if (!/\.(tar\.gz|tgz|tar)$/i.test(archive)) return { ...rest, path: archive };
+    const already = fs.existsSync(path.join(path.dirname(archive), 'cifar-10-batches-bin', 'test_batch.bin'));
+    if (!already) log(`Unpacking ${path.basename(archive)}`);
+    return { ...rest, path: cifarFolder(archive, cacheDir) };
+  }
+  return parsed;
 }
 
 /** True for the specs that must be trained with `model.fitDataset` from `openStreamingDataset`. */

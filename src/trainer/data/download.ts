@@ -7,6 +7,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataError } from './dataError';
 
@@ -170,4 +171,45 @@ function offlineOrNetworkError(e: unknown, url: string, bytes?: number, total?: 
     );
   }
   return new DataError(`download failed${at}: ${err.message}`, { file: url, cause: e });
+}
+
+/** Where downloaded datasets live: $MODEL_LAB_CACHE, else ~/.cache/model-lab/datasets. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.MODEL_LAB_CACHE;
+  if (override && override.trim() !== '') return path.resolve(override);
+  return path.join(os.homedir(), '.cache', 'model-lab', 'datasets');
+}
+
+/**
+ * The cache subfolder for a URL: host plus a short hash of the URL's folder, so two servers' (or two
+ * folders') `train-images-idx3-ubyte.gz` never share a cache file, while an images/labels pair from
+ * one folder lands side by side.
+ */
+export function cacheSubdirFor(url: string): string {
+  const u = new URL(url);
+  const folder = `${u.protocol}//${u.host}${u.pathname.replace(/[^/]*$/, '')}`;
+  const host = u.hostname.replace(/[^A-Za-z0-9.-]/g, '_').replace(/^\.+/, '') || 'host';
+  return `${host}-${crypto.createHash('sha256').update(folder).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * An onProgress that reports in steps: every `stepPercent` % when the size is known, else every
+ * `stepBytes` bytes, each as one line (`Downloading x.gz: 30% (9.2 of 30.7 MB)`).
+ */
+export function progressReporter(name: string, report: (line: string) => void, stepPercent = 10, stepBytes = 10 * 1024 * 1024): (bytes: number, total: number | undefined) => void {
+  let next = stepPercent;
+  let nextBytes = stepBytes;
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return (bytes, total) => {
+    if (total !== undefined && total > 0) {
+      const pct = (bytes / total) * 100;
+      if (pct < next) return;
+      const shown = Math.min(100, Math.floor(pct / stepPercent) * stepPercent);
+      next = shown + stepPercent;
+      report(`Downloading ${name}: ${shown}% (${mb(bytes)} of ${mb(total)} MB)`);
+    } else if (bytes >= nextBytes) {
+      nextBytes = (Math.floor(bytes / stepBytes) + 1) * stepBytes;
+      report(`Downloading ${name}: ${mb(bytes)} MB`);
+    }
+  };
 }
