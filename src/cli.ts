@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../package.json';
 import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
+import { evaluateCommand } from './cliEvaluate';
 import { previewCommand } from './cliPreview';
 import { summaryCommand } from './cliSummary';
 import {
@@ -16,7 +17,10 @@ import {
   formatProgressLine,
   formatRunLine,
   isProgressCheckpoint,
+  keyActions,
+  KEYS_HINT,
   ProgressTracker,
+  type KeyAction,
 } from './cliProgress';
 import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from './protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
@@ -30,6 +34,11 @@ const EXIT_INTERRUPTED = 130;
 const LOG_COLUMNS = 120;
 /** A terminal redraw rate the eye cannot tell from live. */
 const REDRAW_MS = 100;
+/**
+ * Test hook: with this set to 1, the run control keys (p, c, s/q) are read from stdin even when it
+ * is a pipe, not a terminal, so tests can drive them through a child process. Not for users.
+ */
+export const TEST_KEYS_ENV = 'MODEL_LAB_TEST_KEYS_FROM_PIPE';
 
 function usageError(message: string): number {
   process.stderr.write(`model-lab: ${message}\n\n${USAGE}\n`);
@@ -111,6 +120,8 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   let shownBatch = 0;
   let shownEpoch = -1;
   let interrupts = 0;
+  /** The keys hint, shown once under the run line when keys are read (set below). */
+  let keysHint: string | undefined;
 
   // A closed stdout (`| head`) must not crash the CLI while the trainer saves the run.
   process.stdout.on('error', () => undefined);
@@ -134,6 +145,8 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
         batchesPerEpoch = m.batchesPerEpoch;
         tracker.onRun(m, Date.now());
         screen.line(formatRunLine(m.runId, m.totalParams, m.batchesPerEpoch, m.config.epochs, m.config.batchSize));
+        if (keysHint) screen.line(keysHint);
+        keysHint = undefined;
         return;
       case 'batches': {
         tracker.onBatches(m.points);
@@ -200,6 +213,39 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   const killOnExit = () => tp.dispose();
   process.on('exit', killOnExit);
 
+  // Run control keys: on a terminal (raw mode, restored on every way out), or from a pipe for tests.
+  let pauseRequested = false;
+  let stopRequested = false;
+  // With --json, stdout carries only trainer messages.
+  const note = (text: string) => (args.json ? screen.err(text + '\n') : screen.line(text));
+  const onKey = (action: KeyAction) => {
+    switch (action) {
+      case 'interrupt':
+        onSignal('SIGINT');
+        return;
+      case 'stop':
+        if (stopRequested || interrupts > 0) return;
+        stopRequested = true;
+        screen.err('Stopping after the current batch; the model will be saved.\n');
+        tp.stop();
+        return;
+      case 'pauseResume':
+        pauseRequested = !pauseRequested;
+        if (pauseRequested) {
+          note('pausing after the current batch… (p resumes)');
+          tp.pause();
+        } else tp.resume();
+        return;
+      case 'checkpoint':
+        note('checkpoint requested: saved after the current batch');
+        tp.checkpoint();
+        return;
+    }
+  };
+  const keys = startKeys(process.stdin, (chunk) => keyActions(chunk).forEach(onKey), !args.json || process.env[TEST_KEYS_ENV] === '1');
+  if (keys.active && !args.json) keysHint = KEYS_HINT;
+  process.on('exit', keys.restore);
+
   tp.start({
     modelFile,
     ...(mode === 'script' && { mode }),
@@ -219,6 +265,8 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   } finally {
     for (const s of signals) process.off(s, onSignal);
     process.off('exit', killOnExit);
+    keys.restore();
+    process.off('exit', keys.restore);
     tp.dispose();
   }
 
@@ -226,6 +274,44 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   if (end.status === 'completed' || end.status === 'stopped') return EXIT_OK;
   process.stderr.write(formatFailureLine(end.status, end.error, displayPath) + '\n');
   return interrupts > 1 ? EXIT_INTERRUPTED : EXIT_FAILED;
+}
+
+/**
+ * Reads keys from stdin while a run trains: in raw mode when stdin is a terminal, or line by line
+ * from a pipe when the test hook (TEST_KEYS_ENV) is set; otherwise stdin is left alone. `restore`
+ * (idempotent) puts the terminal back in its own mode and lets go of stdin so the process can exit.
+ */
+function startKeys(stdin: NodeJS.ReadStream, onChunk: (chunk: string) => void, wanted: boolean): { active: boolean; restore: () => void } {
+  const tty = stdin.isTTY === true;
+  const hook = process.env[TEST_KEYS_ENV] === '1';
+  if (!wanted || !(tty || hook)) return { active: false, restore: () => undefined };
+  const wasRaw = tty && stdin.isRaw === true;
+  try {
+    if (tty) stdin.setRawMode(true);
+  } catch {
+    return { active: false, restore: () => undefined };
+  }
+  const onData = (d: Buffer | string) => onChunk(d.toString());
+  stdin.on('data', onData);
+  stdin.on('error', () => undefined);
+  stdin.resume();
+  let restored = false;
+  return {
+    active: true,
+    restore: () => {
+      if (restored) return;
+      restored = true;
+      stdin.off('data', onData);
+      try {
+        if (tty) stdin.setRawMode(wasRaw);
+      } catch {
+        // the terminal is gone
+      }
+      stdin.pause();
+      // A pipe stays referenced after pause(); drop it so the process can exit.
+      (stdin as unknown as { unref?: () => void }).unref?.();
+    },
+  };
 }
 
 /** The model's own metrics: the trainer's run stats (lr, memory, speed) stay out of the epoch summary. */
@@ -252,6 +338,8 @@ export async function main(argv: string[]): Promise<number> {
       return summaryCommand(cmd.file, { json: cmd.json });
     case 'preview':
       return previewCommand(cmd.file, { json: cmd.json, limit: cmd.limit });
+    case 'evaluate':
+      return evaluateCommand(cmd.run, { json: cmd.json, checkpoint: cmd.checkpoint, runsDir: cmd.runsDir });
   }
 }
 

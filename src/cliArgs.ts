@@ -42,8 +42,19 @@ export interface RunScriptArgs {
   json: boolean;
 }
 
+/** `model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]` */
+export interface EvaluateArgs {
+  command: 'evaluate';
+  /** As typed: a run folder, or a run id in the runs folder. */
+  run: string;
+  checkpoint: 'final' | 'best' | 'last';
+  json: boolean;
+  runsDir?: string;
+}
+
 export type CliCommand =
   | TrainArgs
+  | EvaluateArgs
   | SummaryArgs
   | RunScriptArgs
   | PreviewArgs
@@ -56,6 +67,7 @@ export const USAGE = `Usage: model-lab train FILE [options]
        model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json]
        model-lab summary FILE [--json]
        model-lab preview FILE [--json] [--limit N]
+       model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]
        model-lab --help | --version
 
 Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
@@ -77,6 +89,10 @@ model.fitDataset it makes as one run, with live metrics.
 summary: the model's layers, output shapes and parameter counts, without training.
 preview: the model file's dataset as the trainer loads it: shapes, class balance, sample images,
 the first rows with column statistics, decoded text or the head of a series.
+evaluate: the saved model of RUN (a run folder or id; --checkpoint best|last for a checkpoint)
+judged again on the run's validation data; writes eval.json (eval-best.json, eval-last.json).
+
+Keys while training in a terminal: p pause/resume, c checkpoint now, s or q stop.
 
 Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
 the trainer.
@@ -126,6 +142,26 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     out.file = files[0];
     return out;
   }
+  if (command === 'evaluate') {
+    const out: EvaluateArgs = { command: 'evaluate', run: '', checkpoint: 'final', json: false };
+    const runs: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i];
+      if (arg === '--json') out.json = true;
+      else if (arg === '--checkpoint' || arg.startsWith('--checkpoint=') || arg === '--runs-dir' || arg.startsWith('--runs-dir=')) {
+        const flag = arg.startsWith('--checkpoint') ? '--checkpoint' : '--runs-dir';
+        const value = arg === flag ? rest[++i] : arg.slice(flag.length + 1);
+        if (value === undefined || value === '') return usageError(`${flag} needs a value`);
+        if (flag === '--runs-dir') out.runsDir = value;
+        else if (value === 'final' || value === 'best' || value === 'last') out.checkpoint = value;
+        else return usageError(`--checkpoint must be best, last or final, not "${value}"`);
+      } else if (arg.startsWith('-')) return usageError(`unknown option ${arg}: evaluate takes RUN, --checkpoint, --json and --runs-dir`);
+      else runs.push(arg);
+    }
+    if (runs.length !== 1) return usageError('evaluate takes one RUN: model-lab evaluate RUN [--checkpoint best|last|final] [--json]');
+    out.run = runs[0];
+    return out;
+  }
   if (command === 'run') {
     const t = parseArgs(['train', ...rest]);
     if (t.command !== 'train') return t.command === 'usageError' ? usageError(t.message.replace('model-lab train FILE', 'model-lab run SCRIPT')) : t;
@@ -136,7 +172,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (command !== 'train') {
     return command.startsWith('-')
       ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
-      : usageError(`unknown command "${command}"; the commands are train, run, summary and preview`);
+      : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
   }
 
   const out: TrainArgs = { command: 'train', file: '', backend: 'auto', json: false };

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { DatasetPreview } from './protocol/datasetPreview';
 import { NAME_VOCAB } from './trainer/data/builtins/names';
-import { isStreamingSpec, loadDataset, openStreamingDataset, type Dataset } from './trainer/data/datasets';
+import { isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset, type Dataset } from './trainer/data/datasets';
 import { toRunError } from './trainer/errors';
 import { isTensor } from './trainer/evaluate';
 import { loadModelContract } from './trainer/modelContract';
@@ -32,7 +32,9 @@ export async function previewModelFile(tf: TF, modelFile: string, opts: { limit?
     const spec = contract.config.dataset ?? 'mnist';
     name = typeof spec === 'string' ? spec : String((spec as { type?: unknown }).type ?? 'dataset');
     if (isStreamingSpec(spec)) return previewStreamedCsv(tf, spec, modelFile);
-    ds = loadDataset(tf, spec, { limit, modelFile });
+    // A URL or preset downloads once into the cache, as training does (progress on stderr).
+    const local = await prepareDataset(spec, { log: (m) => process.stderr.write(m + '\n'), modelFile });
+    ds = loadDataset(tf, local, { limit, modelFile });
   }
   try {
     // The built-in names sets keep their character table outside `stats`; '.' (id 0) is padding.

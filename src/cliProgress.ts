@@ -222,3 +222,42 @@ export function isProgressCheckpoint(prevBatch: number, batch: number, batchesPe
   const slot = (b: number) => Math.floor((b * perEpoch) / batchesPerEpoch);
   return slot(batch) > slot(prevBatch);
 }
+
+// ---- run control keys ------------------------------------------------------------------------
+
+/** What a key pressed while training asks for. `interrupt` is Ctrl-C, which raw mode delivers as a byte. */
+export type KeyAction = 'pauseResume' | 'checkpoint' | 'stop' | 'interrupt';
+
+/** Shown once, when the run starts, on a terminal (or with the test hook). */
+export const KEYS_HINT = 'keys: p pause/resume · c checkpoint now · s or q stop · Ctrl-C stop';
+
+/** Maps one key (as read from stdin in raw mode) to its action; anything else is ignored. */
+export function keyAction(key: string): KeyAction | undefined {
+  switch (key) {
+    case 'p':
+    case 'P':
+      return 'pauseResume';
+    case 'c':
+    case 'C':
+      return 'checkpoint';
+    case 's':
+    case 'S':
+    case 'q':
+    case 'Q':
+      return 'stop';
+    case '\x03':
+      return 'interrupt';
+    default:
+      return undefined;
+  }
+}
+
+/** The actions in a chunk of stdin: raw mode may deliver several keys at once; a pipe delivers lines. */
+export function keyActions(chunk: string): KeyAction[] {
+  const out: KeyAction[] = [];
+  for (const ch of chunk) {
+    const a = keyAction(ch);
+    if (a) out.push(a);
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
 import { parseDatasetPreview, type DatasetPreview } from '../protocol/datasetPreview';
+import { parseEvalReport, type EvalReport } from '../protocol/evalReport';
 import { BACKEND_CHOICES, type BackendChoice, type RunMode } from '../protocol/trainer';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
 import { runViewFromStore } from '../training/runViewFromStore';
@@ -25,10 +26,28 @@ const PREVIEW_TIMEOUT_MS = 180_000;
  * as the trainer is run: loading data runs the model file, which must not happen in the extension host.
  */
 function runPreviewChild(cliScript: string, modelFile: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<DatasetPreview> {
+  return runCliJson(cliScript, ['preview', modelFile, '--json'], 'preview', cwd, nodePath, token).then((parsed) => {
+    const preview = parseDatasetPreview(parsed);
+    if (!preview) throw new Error('the preview printed something this version cannot show');
+    return preview;
+  });
+}
+
+/** `model-lab evaluate RUN_DIR --json` in a child, as the preview is run: evaluating loads the run's data through its model file. */
+function runEvaluateChild(cliScript: string, runDir: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<EvalReport> {
+  return runCliJson(cliScript, ['evaluate', runDir, '--json'], 'evaluation', cwd, nodePath, token).then((parsed) => {
+    const report = parseEvalReport(parsed);
+    if (!report) throw new Error('the evaluation printed something this version cannot show');
+    return report;
+  });
+}
+
+/** Runs dist/cli.js with `args` in a child and gives the JSON of its last stdout line; rejects with the CLI's one-line cause. */
+function runCliJson(cliScript: string, args: string[], what: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     if (!nodePath && process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-    const child = fork(cliScript, ['preview', modelFile, '--json'], {
+    const child = fork(cliScript, args, {
       execPath: nodePath || process.execPath,
       execArgv: [],
       cwd,
@@ -51,17 +70,13 @@ function runPreviewChild(cliScript: string, modelFile: string, cwd: string, node
       cancel.dispose();
       if (code !== 0) {
         const why = stderr.trim().split(/\r?\n/).filter((l) => l.startsWith('model-lab:')).pop()?.replace(/^model-lab:\s*/, '');
-        return reject(new Error(why ?? (signal ? `the preview was stopped (${signal})` : `the preview exited with code ${code}: ${stderr.trim().slice(-300)}`)));
+        return reject(new Error(why ?? (signal ? `the ${what} was stopped (${signal})` : `the ${what} exited with code ${code}: ${stderr.trim().slice(-300)}`)));
       }
-      let parsed: unknown;
       try {
-        parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as unknown);
       } catch {
-        return reject(new Error('the preview did not print JSON'));
+        reject(new Error(`the ${what} did not print JSON`));
       }
-      const preview = parseDatasetPreview(parsed);
-      if (!preview) return reject(new Error('the preview printed something this version cannot show'));
-      resolve(preview);
     });
   });
 }
@@ -172,6 +187,45 @@ export function registerTrainingCommands(
     }
   };
 
+  /** Shows a saved run in the panel as it looked live (with its eval.json). */
+  const showRunDir = (runDir: string) => {
+    if (!session.showRun(runViewFromStore(runDir))) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
+    }
+    TrainingPanel.createOrShow(context.extensionUri, session, log);
+  };
+
+  /** Evaluates a saved run again (model/ on its validation data) in a child, then shows the run with the new eval.json. */
+  const evaluateRun = async (item: unknown): Promise<EvalReport | undefined> => {
+    // A Runs view item, or (from tests and other extensions) the run folder's Uri.
+    const runDir = item instanceof RunItem ? item.runDir : item instanceof vscode.Uri ? item.fsPath : undefined;
+    if (runDir === undefined) return undefined;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t("Model Lab evaluates runs only in trusted workspaces: loading the run's data runs its model file."),
+      );
+      return undefined;
+    }
+    const runUri = vscode.Uri.file(runDir);
+    const folder = vscode.workspace.getWorkspaceFolder(runUri);
+    const cfg = readConfig(folder ?? runUri);
+    const cliScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Evaluating run {0}…', path.basename(runDir)), cancellable: true },
+        (_progress, token) => runEvaluateChild(cliScript, runDir, folder?.uri.fsPath ?? path.dirname(runDir), cfg.nodePath, token),
+      );
+      if (item instanceof RunItem) await vscode.commands.executeCommand('modelLab.openRun', item);
+      else showRunDir(runDir);
+      return report;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`Evaluation of ${runDir} failed: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not evaluate the run: {0}', message));
+      return undefined;
+    }
+  };
+
   const setPaused = (paused: boolean) => void vscode.commands.executeCommand('setContext', 'modelLab.paused', paused);
 
   context.subscriptions.push(
@@ -190,12 +244,9 @@ export function registerTrainingCommands(
       TrainingPanel.createOrShow(context.extensionUri, session, log);
     }),
     vscode.commands.registerCommand('modelLab.openRun', (item: unknown) => {
-      if (!(item instanceof RunItem)) return;
-      if (!session.showRun(runViewFromStore(item.runDir))) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
-      }
-      TrainingPanel.createOrShow(context.extensionUri, session, log);
+      if (item instanceof RunItem) showRunDir(item.runDir);
     }),
+    vscode.commands.registerCommand('modelLab.evaluateRun', evaluateRun),
     vscode.commands.registerCommand('modelLab.revealRun', (item: unknown) => {
       if (item instanceof RunItem) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(item.runDir));
     }),

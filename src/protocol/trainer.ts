@@ -213,6 +213,8 @@ export type Timings = Record<string, number>;
 export type TrainerToHost =
   /** Trainer sends once the backend is up, before anything else about the run. */
   | { type: 'ready'; backend: BackendInfo; versions: Versions; timings?: Timings }
+  /** Trainer sends as soon as the run folder exists, before the model file loads, so a crash from here on is recorded in it. */
+  | { type: 'started'; runId: string; runDir: string }
   /** Trainer sends when the run folder exists and training is about to begin. */
   | {
       type: 'run';
@@ -323,6 +325,8 @@ export function parseTrainerToHost(msg: unknown): TrainerToHost | undefined {
         (msg.timings === undefined || isMetrics(msg.timings))
         ? (msg as unknown as TrainerToHost)
         : undefined;
+    case 'started':
+      return isStr(msg.runId) && isStr(msg.runDir) ? (msg as unknown as TrainerToHost) : undefined;
     case 'run':
       return isStr(msg.runId) && isStr(msg.runDir) && isStr(msg.modelFile) && isObj(msg.config) &&
         isNum(msg.batchesPerEpoch) && Array.isArray(msg.layers) && isNum(msg.totalParams) &&

@@ -69,6 +69,14 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   if (stack && ctx.mapStack) stack = ctx.mapStack(stack);
   const where = stack ? userFrame(stack, ctx.modelFile) : undefined;
   let one = firstLine(message);
+  // A typed array too large to allocate is tfjs running out of memory for a tensor: say so plainly.
+  const oom = e instanceof RangeError && /Invalid typed array length: (\d+)|Array buffer allocation failed/.exec(message);
+  if (oom) {
+    const values = oom[1] ? Number(oom[1]) : undefined;
+    one = values
+      ? `Out of memory: a tensor of ${values.toLocaleString('en-US')} values (~${((values * 4) / 2 ** 30).toFixed(1)} GB as float32) cannot be allocated; make the layer or the batch smaller`
+      : 'Out of memory: a tensor cannot be allocated; make the layer or the batch smaller';
+  }
   if (ctx.during) one = `${ctx.during}: ${one}`;
   const err: RunError = { message: one };
   if (where) {

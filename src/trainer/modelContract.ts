@@ -441,6 +441,9 @@ export function checkTensorsFitModel(model: LayersModel, data: { xs: TensorArg; 
   const xs = labelled(model, data.xs, 'input', source, file);
   const ys = labelled(model, data.ys, 'output', source, file);
   const n = xs[0].t.shape[0];
+  // tfjs would fail deep inside fit naming an internal op; name the data instead.
+  for (const { t, label } of [...xs, ...ys])
+    if (t.dtype === 'string') fail(`${label} is a string tensor; the model needs numbers: parse the values first (e.g. Number(value))`);
   for (const { t, label } of [...xs, ...ys]) if (t.shape[0] !== n) fail(`${label} has ${t.shape[0]} samples but ${xs[0].label} has ${n}`);
   const fits = (m: Shape, d: Shape) => m.length === d.length && m.every((v, i) => i === 0 || v === null || v === d[i]);
   xs.forEach(({ t, label }, i) => {

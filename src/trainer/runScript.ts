@@ -164,6 +164,7 @@ export async function runScript(tf: TF, backendInfo: BackendInfo, spec: ScriptSp
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || spec.runId !== undefined || attempt > 20) throw e;
       }
     }
+    emit({ type: 'started', runId: writer.current.id, runDir: writer.dir });
     const bundled = await bundleFile(tf, scriptFile);
     mapStack = bundled.mapStack;
     const outcome = await execute(tf, bundled.evaluate, writer, {

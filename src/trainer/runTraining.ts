@@ -26,7 +26,7 @@ import { makeRunId, RunWriter } from '../training/runStore';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
 import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
-import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset } from './data/datasets';
+import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
 import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
@@ -347,6 +347,7 @@ export async function runTraining(
       }
     }
     const w = writer;
+    emit({ type: 'started', runId: w.current.id, runDir: w.dir });
     const resume = spec.resumeFrom !== undefined ? findResumeSource(spec.resumeFrom, spec.runsDir) : undefined;
 
     const contract = await loadModelContract(tf, modelFile);
@@ -355,6 +356,8 @@ export async function runTraining(
     w.updateRecord({ config });
 
     // ---- data ----
+    // URLs and presets download once into the cache; run.json keeps the spec as written.
+    if (!contract.hasLoadData) config = { ...config, dataset: await prepareDataset(config.dataset, { log: (m) => log('info', m), modelFile }) };
     loaded = await loadTrainingData(tf, contract.hasLoadData ? () => contract.loadData() : undefined, config, modelFile);
     const ld = loaded;
     log('info', ld.info.description);

@@ -90,7 +90,18 @@ export function lastErrorLine(stderr: string): string | undefined {
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trimEnd())
-    .filter((l) => l.trim() !== '' && !/^\s+at\s/.test(l) && !/^Node\.js v\d/.test(l) && !/^\s*[{}[\]]\s*$/.test(l));
+    .filter(
+      (l) =>
+        l.trim() !== '' &&
+        !/^\s+at\s/.test(l) &&
+        !/^Node\.js v\d/.test(l) &&
+        !/^\s*[{}[\]]\s*$/.test(l) &&
+        // V8's native backtrace after a fatal error: "9: 0x195e476 [/usr/bin/node]"
+        !/^\s*\d+: 0x[0-9a-f]+/i.test(l),
+    );
+  // V8 out of heap: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
+  const fatal = [...lines].reverse().find((l) => /FATAL ERROR: /.test(l));
+  if (fatal) return fatal.trim().replace(/^.*?FATAL ERROR: /, 'V8 fatal error: ');
   const errorHeader = /^(?:Uncaught )?(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception)(?: \[[\w-]+\])?:\s/;
   const pick = [...lines].reverse().find((l) => errorHeader.test(l.trim())) ?? lines[lines.length - 1];
   if (pick === undefined) return undefined;
@@ -282,6 +293,7 @@ export class TrainerProcess implements Disposable {
         this.clearReadyTimer();
         if (this.state === 'starting') this.state = 'running';
         break;
+      case 'started':
       case 'run':
         this.runDir = m.runDir;
         break;

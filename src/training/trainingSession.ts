@@ -153,6 +153,10 @@ export class TrainingSession implements RunSource, vscode.Disposable {
         view.backend = m.backend;
         this.output.appendLine(`Backend: ${m.backend.name} (${m.backend.reason}); tfjs ${m.versions.tfjs}, Node ${m.versions.node}`);
         return;
+      case 'started':
+        // The run folder exists: a crash from here on is recorded there, and Stop can name the run.
+        Object.assign(view, { runId: m.runId, runDir: m.runDir });
+        return;
       case 'run':
         Object.assign(view, {
           runId: m.runId,

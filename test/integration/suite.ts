@@ -17,7 +17,7 @@ import { parseEvalReport } from '../../src/protocol/evalReport';
 import type { CheckpointInfo, MetricLine, RunRecord } from '../../src/protocol/trainer';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
-const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints'];
+const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun'];
 /** A cold first run loads tfjs, picks a backend and reads MNIST; two slow cores need time. */
 const TRAIN_TIMEOUT_MS = 240_000;
 
@@ -358,6 +358,29 @@ export async function run(): Promise<void> {
     assert.equal(preview.classBalance?.length, 10);
     assert.equal(preview.classBalance?.reduce((a, c) => a + c.count, 0), 512);
     return preview.classBalance?.map((c) => `${c.name}:${c.count}`).join(' ');
+  });
+
+  await test('Evaluate Run judges a trained run again on the same held-out samples as its end-of-training eval.json', async () => {
+    const runsDir = path.join(workspaceDir(), '.modellab', 'runs');
+    const runDir = fs
+      .readdirSync(runsDir)
+      .map((id) => path.join(runsDir, id))
+      .find((d) => fs.existsSync(path.join(d, 'eval.json')) && readRunRecord(d).modelFile.endsWith('tiny.model.ts'));
+    assert.ok(runDir, 'a trained tiny.model.ts run with eval.json');
+    const atEnd = parseEvalReport(JSON.parse(fs.readFileSync(path.join(runDir, 'eval.json'), 'utf8')));
+    const report = await withTimeout(
+      vscode.commands.executeCommand<ReturnType<typeof parseEvalReport>>('modelLab.evaluateRun', vscode.Uri.file(runDir)),
+      120_000,
+      'modelLab.evaluateRun',
+    );
+    assert.ok(report && atEnd, 'modelLab.evaluateRun returned a report');
+    assert.equal(report.count, atEnd.count);
+    const [a, b] = [report.outputs[0], atEnd.outputs[0]];
+    assert.ok(a.kind === 'classification' && b.kind === 'classification');
+    // Training ran on the configured backend, the evaluation on cpu: a near-tie may rarely flip one prediction.
+    assert.deepEqual(a.confusion.map((row) => row.reduce((x, y) => x + y, 0)), b.confusion.map((row) => row.reduce((x, y) => x + y, 0)), 'same labels');
+    assert.ok(Math.abs(a.accuracy - b.accuracy) <= 2 / report.count, `accuracy ${a.accuracy} vs ${b.accuracy} at the end of training`);
+    return `accuracy ${(a.accuracy * 100).toFixed(1)}% on ${report.count}`;
   });
 
   await test('Run Script with Model Lab runs plain-fit.js unmodified and records its fit', async () => {

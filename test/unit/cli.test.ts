@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvalReport } from '../../src/protocol/evalReport';
 import { parseTrainerToHost, type TrainerToHost } from '../../src/protocol/trainer';
 import { readRun } from '../../src/training/runStore';
 import { DIST, ensureBuilt, TINY_MODEL } from './builtTrainer';
@@ -17,16 +18,23 @@ interface Result {
 }
 
 /** Runs dist/cli.js as a real process; `onStdout` sees the output as it comes. */
-function runCli(args: string[], opts: { cwd?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe'; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? dir,
+      stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+      ...(opts.env && { env: { ...process.env, ...opts.env } }),
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (t: string) => {
       stdout += t;
       opts.onStdout?.(stdout, child);
     });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -127,6 +135,83 @@ describe('model-lab train (real CLI, real trainer)', () => {
     expect(readRun(run.runDir).record.status).toBe('stopped');
     expect(fs.existsSync(path.join(run.runDir, 'model', 'model.json'))).toBe(true);
     expect(r.stderr).toContain('Stopping after the current batch');
+  });
+});
+
+describe('model-lab train run control keys (real CLI, keys from a pipe through the test hook)', () => {
+  it('p pauses, c checkpoints, p resumes, s stops: each answered by the trainer, the run ends stopped', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'keys.model.ts'),
+      TINY_MODEL.replace("{ dataset: 'mnist', limit: 256, epochs: 1, batchSize: 64 }", "{ dataset: 'mnist', limit: 4000, epochs: 100, batchSize: 8 }"),
+    );
+    // Each key is sent once the trainer has answered the one before it.
+    const script: [RegExp, string][] = [
+      [/"type":"batches"/, 'p'],
+      [/"type":"paused"/, 'c'],
+      [/"type":"checkpoint".*"reason":"request"/, 'p'],
+      [/"type":"resumed"/, 's'],
+    ];
+    let step = 0;
+    const r = await runCli(['train', 'keys.model.ts', '--backend', 'cpu', '--runs-dir', path.join(dir, 'keys-runs'), '--json'], {
+      env: { MODEL_LAB_TEST_KEYS_FROM_PIPE: '1' },
+      stdin: 'pipe',
+      onStdout: (text, child) => {
+        if (step < script.length && script[step][0].test(text)) child.stdin?.write(script[step++][1]);
+      },
+    });
+    expect(step, r.stderr).toBe(script.length);
+    expect(r.code, r.stderr).toBe(0);
+    // --json: stdout stays pure JSON; the key notes go to stderr
+    const messages = lines(r.stdout).map((l) => JSON.parse(l) as TrainerToHost);
+    const types = messages.map((m) => m.type);
+    expect(types.indexOf('paused')).toBeLessThan(types.indexOf('resumed'));
+    expect(messages.some((m) => m.type === 'checkpoint' && m.checkpoint.reason === 'request')).toBe(true);
+    expect(messages[messages.length - 1]).toMatchObject({ type: 'end', status: 'stopped' });
+    expect(r.stderr).toContain('Stopping after the current batch');
+    const run = messages.find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(readRun(run.runDir).record.status).toBe('stopped');
+  });
+
+  it('without a terminal or the hook, stdin is not read and no key hint is shown', async () => {
+    const r = await runCli(['train', 'tiny.model.ts', '--backend', 'cpu', '--runs-dir', path.join(dir, 'nokeys-runs')], { stdin: 'pipe' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('keys: p pause/resume');
+  });
+});
+
+describe('model-lab evaluate (real CLI)', () => {
+  it('gives the same confusion matrix as the eval.json written at the end of training; --checkpoint best writes eval-best.json', async () => {
+    const runsDir = path.join(dir, 'eval-runs');
+    const t = await runCli(['train', 'tiny.model.ts', '--backend', 'cpu', '--runs-dir', runsDir]);
+    expect(t.code, t.stderr).toBe(0);
+    const [id] = fs.readdirSync(runsDir);
+    const runDir = path.join(runsDir, id);
+    const atEnd = JSON.parse(fs.readFileSync(path.join(runDir, 'eval.json'), 'utf8')) as EvalReport;
+
+    const r = await runCli(['evaluate', runDir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as EvalReport;
+    const first = report.outputs[0];
+    const end0 = atEnd.outputs[0];
+    if (first.kind !== 'classification' || end0.kind !== 'classification') throw new Error('not a classification report');
+    expect(report.count).toBe(atEnd.count);
+    expect(report.data).toBe(atEnd.data);
+    expect(first.confusion).toEqual(end0.confusion);
+    expect(first.accuracy).toBe(end0.accuracy);
+    // eval.json is rewritten with the same numbers
+    expect(JSON.parse(fs.readFileSync(path.join(runDir, 'eval.json'), 'utf8')).outputs[0].confusion).toEqual(end0.confusion);
+
+    // a run id in --runs-dir, a checkpoint, and the readable summary
+    const best = await runCli(['evaluate', id, '--runs-dir', runsDir, '--checkpoint', 'best']);
+    expect(best.code, best.stderr).toBe(0);
+    expect(best.stdout).toMatch(/^accuracy \d+\.\d% · macro precision/m);
+    expect(best.stdout).toMatch(/^ {2}class +precision +recall +F1 +support$/m);
+    expect(best.stdout).toContain(`written: ${path.join(runDir, 'eval-best.json')}`);
+    expect(fs.existsSync(path.join(runDir, 'eval-best.json'))).toBe(true);
+
+    const none = await runCli(['evaluate', 'no-such-run', '--runs-dir', runsDir]);
+    expect(none.code).toBe(2);
+    expect(lines(none.stderr)[0]).toMatch(/^model-lab: no run "no-such-run"/);
   });
 });
 

@@ -36,7 +36,7 @@ describe('parseArgs', () => {
 
   it('rejects a missing command, an unknown command and a missing FILE', () => {
     expect(usageError([])).toMatch(/missing command/);
-    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the commands are train, run, summary and preview');
+    expect(usageError(['fit', 'x.ts'])).toBe('unknown command "fit"; the commands are train, run, summary, preview and evaluate');
     expect(usageError(['--epochs', '2'])).toMatch(/^unknown option --epochs; the command comes first/);
     expect(usageError(['train'])).toBe('missing FILE: model-lab train FILE');
     expect(usageError(['train', '--json'])).toBe('missing FILE: model-lab train FILE');
@@ -92,5 +92,21 @@ describe('summary and run commands', () => {
     });
     expect(parseArgs(['run', 's.js', '--epochs', '3'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('the script sets its own') });
     expect(parseArgs(['run'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('model-lab run SCRIPT') });
+  });
+});
+
+describe('evaluate command', () => {
+  test('takes one RUN, --checkpoint best|last|final, --json and --runs-dir', () => {
+    expect(parseArgs(['evaluate', 'r1'])).toEqual({ command: 'evaluate', run: 'r1', checkpoint: 'final', json: false });
+    expect(parseArgs(['evaluate', 'r1', '--checkpoint', 'best', '--json', '--runs-dir=runs'])).toEqual({
+      command: 'evaluate', run: 'r1', checkpoint: 'best', json: true, runsDir: 'runs',
+    });
+    expect(parseArgs(['evaluate', '--checkpoint=last', 'r1'])).toMatchObject({ checkpoint: 'last' });
+    expect(parseArgs(['evaluate', 'r1', '--checkpoint', 'worst'])).toEqual({ command: 'usageError', message: '--checkpoint must be best, last or final, not "worst"' });
+    expect(parseArgs(['evaluate', 'r1', '--checkpoint'])).toEqual({ command: 'usageError', message: '--checkpoint needs a value' });
+    expect(parseArgs(['evaluate'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('evaluate takes one RUN') });
+    expect(parseArgs(['evaluate', 'a', 'b'])).toMatchObject({ command: 'usageError' });
+    expect(parseArgs(['evaluate', 'a', '--epochs', '2'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('unknown option --epochs') });
+    expect(USAGE).toContain('model-lab evaluate RUN');
   });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  keyAction,
+  keyActions,
+  KEYS_HINT,
   formatDuration,
   formatEndLine,
   formatEpochSummary,
@@ -160,5 +163,26 @@ describe('isProgressCheckpoint', () => {
     expect(isProgressCheckpoint(20, 40, 100)).toBe(true);
     expect(isProgressCheckpoint(26, 40, 100)).toBe(false);
     expect(isProgressCheckpoint(90, 100, 100)).toBe(false);
+  });
+});
+
+describe('run control keys', () => {
+  it('maps p to pause/resume, c to checkpoint, s and q to stop, Ctrl-C to interrupt, and ignores the rest', () => {
+    expect(keyAction('p')).toBe('pauseResume');
+    expect(keyAction('P')).toBe('pauseResume');
+    expect(keyAction('c')).toBe('checkpoint');
+    expect(keyAction('s')).toBe('stop');
+    expect(keyAction('q')).toBe('stop');
+    expect(keyAction('Q')).toBe('stop');
+    expect(keyAction('\x03')).toBe('interrupt');
+    for (const k of ['x', ' ', '\r', '\n', '\x1b', '1']) expect(keyAction(k), JSON.stringify(k)).toBeUndefined();
+  });
+  it('reads every key of a chunk (raw mode may deliver several, a pipe delivers lines)', () => {
+    expect(keyActions('pc\n')).toEqual(['pauseResume', 'checkpoint']);
+    expect(keyActions('\x1b[A')).toEqual([]);
+    expect(keyActions('')).toEqual([]);
+  });
+  it('the hint names each key', () => {
+    for (const k of ['p pause/resume', 'c checkpoint now', 's or q stop', 'Ctrl-C']) expect(KEYS_HINT).toContain(k);
   });
 });
