@@ -6,8 +6,8 @@ import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CIFAR10_CLASS_NAMES, CIFAR_RECORD_BYTES, extractCifarArchive, loadCifarFolder, parseCifarBatch, parseTar, toTensors } from '../../src/trainer/data/cifar';
-import { DataError } from '../../src/trainer/data/dataError';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { catchDataError } from './catchDataError';
 
 let dir: string;
 beforeAll(async () => {
@@ -31,15 +31,6 @@ function batch(labels: number[], seed0 = 0): Buffer {
   return out;
 }
 
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('parseCifarBatch', () => {
   test('planar records become HWC floats in 0–1 with their labels', () => {

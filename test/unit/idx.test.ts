@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DataError } from '../../src/trainer/data/dataError';
 import { loadIdxPair, parseIdx, readIdxFile, toTensors } from '../../src/trainer/data/idx';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { catchDataError } from './catchDataError';
 
 let dir: string;
 beforeAll(async () => {
@@ -36,15 +36,6 @@ function write(name: string, bytes: Buffer): string {
   return p;
 }
 
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('reading', () => {
   test('MNIST-layout images and labels load as [N,H,W,1] floats in 0–1 with their labels', () => {

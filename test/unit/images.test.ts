@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DataError } from '../../src/trainer/data/dataError';
 import { decodeImage, loadImageFolder, resizeBilinear, toTensors } from '../../src/trainer/data/images';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { catchDataError } from './catchDataError';
 
 let dir: string;
 let n = 0;
@@ -47,15 +47,6 @@ function folder(files: Record<string, Buffer | string>): string {
   }
   fs.mkdirSync(root, { recursive: true });
   return root;
-}
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 /**

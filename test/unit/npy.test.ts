@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DataError } from '../../src/trainer/data/dataError';
 import { loadNpy, parseNpy, toTensor } from '../../src/trainer/data/npy';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { catchDataError } from './catchDataError';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,15 +59,6 @@ function bytes(values: number[] | bigint[], kind: 'f4' | 'f8' | 'i1' | 'i2' | 'i
   return b;
 }
 
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('dtypes', () => {
   test('<f4 2x3 keeps values and shape', () => {
