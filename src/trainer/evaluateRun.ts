@@ -12,20 +12,16 @@ import { EVAL_FILE } from '../protocol/evalReport';
 import type { RunRecord } from '../protocol/trainer';
 import { MODEL_DIR, readRun } from '../training/runStore';
 import { checkpointDir } from './checkpoints';
-import { isStreamingSpec, loadDataset, openStreamingDataset } from './data/datasets';
 import { RunFailure } from './errors';
-import { datasetToEvalData, disposeEvalData, evaluateModel, validationTail, type EvalData } from './evaluate';
+import { disposeEvalData, evaluateModel, type EvalData } from './evaluate';
 import { loadModel } from './fsModelIo';
-import { disposeTrainingData, isDataset as isTfDataset, loadModelContract, type TrainingData } from './modelContract';
-import { LOAD_DATA } from './runTraining';
+import { disposeTrainingData, loadModelContract, type TrainingData } from './modelContract';
+import { LOAD_DATA, loadTrainingData, validationEvalData } from './runTraining';
 
 type TF = typeof tfTypes;
 
 export type EvalCheckpoint = 'final' | 'best' | 'last';
 export const EVAL_CHECKPOINTS: readonly EvalCheckpoint[] = ['final', 'best', 'last'];
-
-/** Samples read from a validation tf.data.Dataset, as at the end of training. */
-const EVAL_MAX_SAMPLES = 2000;
 
 /** eval.json for the final model, eval-best.json / eval-last.json for a checkpoint. */
 export function evalFileName(checkpoint: EvalCheckpoint): string {
@@ -65,34 +61,20 @@ export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: E
   let own: EvalData | undefined;
   try {
     const config = record.config;
-    let evalData: EvalData | undefined;
-    if (config.dataset === LOAD_DATA) {
-      const contract = await loadModelContract(tf, modelFile);
-      data = await contract.loadData();
-      if (!data) throw new RunFailure({ message: `${path.basename(modelFile)}: loadData() gave no data`, file: modelFile });
-      const v = await validationOf(tf, data, config.validationSplit, 'the validation set from loadData()');
-      evalData = v?.data;
-      if (v?.own) own = v.data;
-    } else if (isStreamingSpec(config.dataset) && typeof config.dataset === 'object' && config.dataset.type === 'csv') {
-      const spec = config.dataset;
-      const s = await openStreamingDataset(tf, { ...spec, validation: spec.validation ?? config.validationSplit }, { batchSize: config.batchSize, modelFile });
-      if (s.validationDataset && s.validationRows > 0)
-        evalData = own = await datasetToEvalData(tf, s.validationDataset, `the ${s.validationRows} validation rows of ${path.basename(spec.path)}`, EVAL_MAX_SAMPLES);
-    } else {
-      const ds = loadDataset(tf, config.dataset, { limit: config.limit, modelFile });
-      const n = ds.xs.shape[0];
-      const vc = ds.validationCount ?? 0;
-      if (vc > 0 && vc < n && config.validationSplit > 0) {
-        // A time series validates on its most recent windows, as training did.
-        const [xs, vxs] = tf.split(ds.xs, [n - vc, vc]);
-        const [ys, vys] = tf.split(ds.ys, [n - vc, vc]);
-        tf.dispose([ds.xs, ds.ys, xs, ys]);
-        evalData = own = { xs: vxs, ys: vys, description: `the most recent ${vc} windows` };
-      } else {
-        data = { kind: 'tensors', xs: ds.xs, ys: ds.ys };
-        evalData = own = validationTail(tf, data, config.validationSplit);
-      }
-    }
+    // The data exactly as training resolved it, so the held-out part is the same samples.
+    const contract = config.dataset === LOAD_DATA ? await loadModelContract(tf, modelFile) : undefined;
+    const loadData = contract
+      ? async () => {
+          const d = await contract.loadData();
+          if (!d) throw new RunFailure({ message: `${path.basename(modelFile)}: loadData() gave no data`, file: modelFile });
+          return d;
+        }
+      : undefined;
+    const loaded = await loadTrainingData(tf, loadData, config, modelFile);
+    data = loaded.data;
+    const sel = await validationEvalData(tf, data, config.validationSplit, loaded.validationDescription);
+    own = sel.own;
+    const evalData = sel.evalData;
     if (!evalData) throw new RunFailure({ message: 'No evaluation: the run has no validation data (validationSplit is 0, or a tf.data.Dataset without validation)' });
     const classNames = record.dataset?.classNames;
     const report = await evaluateModel(tf, model, evalData, { ...(classNames && { classNames }) });
@@ -108,12 +90,3 @@ export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: E
   }
 }
 
-/** loadData()'s validation: its own set (tensors or a dataset), else the validationSplit tail of its tensors. */
-async function validationOf(tf: TF, data: TrainingData, validationSplit: number, description: string): Promise<{ data: EvalData; own: boolean } | undefined> {
-  const v = data.validation;
-  let made: EvalData | undefined;
-  if (v && isTfDataset(v)) made = await datasetToEvalData(tf, v, description, EVAL_MAX_SAMPLES);
-  else if (v) return { data: { xs: v.xs, ys: v.ys, description }, own: false };
-  else if (data.kind === 'tensors') made = validationTail(tf, data, validationSplit);
-  return made && { data: made, own: true };
-}

@@ -184,7 +184,7 @@ const EVAL_MAX_SAMPLES = 2000;
  * loadData() when the file has it (config.dataset is then not loaded at all), else a streamed CSV
  * through tf.data, else config.dataset in memory. Tensors returned are the caller's to dispose.
  */
-async function loadTrainingData(
+export async function loadTrainingData(
   tf: TF,
   loadData: (() => Promise<TrainingData | undefined>) | undefined,
   config: ResolvedConfig,
@@ -267,9 +267,32 @@ async function countBatchesPerEpoch(tf: TF, data: TrainingData, config: Resolved
 }
 
 /**
- * eval.json on the validation data: the given validation set (read up to EVAL_MAX_SAMPLES from a
- * dataset), or the tail validationSplit held out. Never throws: a model that cannot be judged only
- * gets a warning and the run keeps its status.
+ * The validation part of the training data as eval.json judges it: the given validation set (read
+ * up to EVAL_MAX_SAMPLES from a dataset), or the tail validationSplit held out. `own` is what the
+ * caller must dispose (tensors made here, not the caller's).
+ */
+export async function validationEvalData(
+  tf: TF,
+  data: TrainingData,
+  validationSplit: number,
+  description = 'the validation set',
+): Promise<{ evalData?: EvalData; own?: EvalData }> {
+  const v = data.validation;
+  if (v && isDataset(v)) {
+    const d = await datasetToEvalData(tf, v, description, EVAL_MAX_SAMPLES);
+    return { evalData: d, own: d };
+  }
+  if (v) return { evalData: { xs: v.xs, ys: v.ys, description } };
+  if (data.kind === 'tensors') {
+    const d = validationTail(tf, data, validationSplit);
+    return { evalData: d, own: d };
+  }
+  return {};
+}
+
+/**
+ * eval.json at the end of a run. Never throws: a model that cannot be judged only gets a warning
+ * and the run keeps its status.
  */
 async function evaluateAtEnd(
   tf: TF,
@@ -279,12 +302,9 @@ async function evaluateAtEnd(
 ): Promise<void> {
   let own: EvalData | undefined;
   try {
-    const v = data.validation;
-    let evalData: EvalData | undefined;
-    const description = opts.validationDescription ?? 'the validation set';
-    if (v && isDataset(v)) evalData = own = await datasetToEvalData(tf, v, description, EVAL_MAX_SAMPLES);
-    else if (v) evalData = { xs: v.xs, ys: v.ys, description };
-    else if (data.kind === 'tensors') evalData = own = validationTail(tf, data, opts.validationSplit);
+    const sel = await validationEvalData(tf, data, opts.validationSplit, opts.validationDescription);
+    own = sel.own;
+    const evalData = sel.evalData;
     if (!evalData) {
       opts.log('info', 'No evaluation: there is no validation data (validationSplit is 0 or the data is a tf.data.Dataset without validation).');
       return;
