@@ -14,6 +14,7 @@ import { DataError } from '../../src/trainer/data/dataError';
 import { parseIdx } from '../../src/trainer/data/idx';
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../../src/trainer/data/images';
 import { parseNpy } from '../../src/trainer/data/npy';
+import { tarFile } from './tarFile';
 
 type Rand = () => number;
 
@@ -158,22 +159,6 @@ function cifarFile(n: number): Buffer {
 }
 const CIFAR_SEEDS = [cifarFile(1), cifarFile(3)];
 
-function tarFile(files: [string, Buffer][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, data] of files) {
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 'latin1');
-    h.write('0000644\0', 100, 'latin1');
-    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
-    h[156] = 0x30;
-    h.write('ustar\0' + '00', 257, 'latin1');
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-    parts.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
 const TAR_SEEDS = [tarFile([['a/data_batch_1.bin', randomBytes(seedR, 700)], ['a/batches.meta.txt', Buffer.from('cat\ndog\n')]]), tarFile([['test_batch.bin', randomBytes(seedR, 100)]])];
 
 function npyFile(descr: string, shape: number[], data: Buffer, fortran = false, version = 1): Buffer {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DATASET_NAMES, DATASET_PRESETS, loadDataset, prepareDataset } from '../../src/trainer/data/datasets';
 import { DataError } from '../../src/trainer/data/dataError';
 import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter } from '../../src/trainer/data/download';
+import { tarFile } from './tarFile';
 
 // Only ever a server this test starts on the loopback address: no test touches the network.
 const BODY = crypto.randomBytes(200_000);
@@ -161,22 +162,6 @@ function idxFiles(n: number): { images: Buffer; labels: Buffer } {
   return { images: zlib.gzipSync(raw), labels: zlib.gzipSync(lab) };
 }
 
-function tarFile(files: [string, Buffer][]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, data] of files) {
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 'latin1');
-    h.write('0000644\0', 100, 'latin1');
-    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
-    h[156] = 0x30;
-    h.write('ustar\0' + '00', 257, 'latin1');
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-    parts.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
 
 const modelFile = () => path.join(dir, 'm.model.ts');
 
