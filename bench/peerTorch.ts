@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBackend } from '../src/trainer/backends/loadBackend';
+import { referenceCnn } from './referenceCnn';
 
 const root = path.resolve(__dirname, '..', '..');
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -27,18 +28,7 @@ const median = (xs: number[]) => {
 /** Child mode: train the reference CNN with tfjs and print one JSON line. */
 async function tfjsChild(batches: number, backendChoice: string): Promise<void> {
   const { tf, info } = await loadBackend(backendChoice as 'auto');
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const model = referenceCnn(tf);
   const x = tf.randomUniform([BATCH, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10).toFloat();
   for (let i = 0; i < WARMUP; i++) await model.trainOnBatch(x, y);

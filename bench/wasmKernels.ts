@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { registerWasmGradKernels } from '../src/trainer/backends/wasmKernels';
+import { referenceCnn } from './referenceCnn';
 
 type TF = typeof import('@tensorflow/tfjs');
 type Wasm = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -18,21 +19,6 @@ const wasm = req('@tensorflow/tfjs-backend-wasm') as Wasm;
 
 const BATCH = 64;
 
-function referenceCnn(): import('@tensorflow/tfjs').Sequential {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: 'relu' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  return model;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +28,7 @@ function median(xs: number[]): number {
 
 /** Median ms per trainOnBatch (after warm-up batches) on the current backend. */
 async function msPerBatch(batches: number, warmup: number): Promise<number> {
-  const model = referenceCnn();
+  const model = referenceCnn(tf);
   const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
   const labels = tf.randomUniform([BATCH], 0, 10, 'int32', 2) as import('@tensorflow/tfjs').Tensor1D;
   const y = tf.oneHot(labels, 10);
