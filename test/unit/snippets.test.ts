@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundleFile } from '../../src/trainer/loadModelFile';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { tscErrors } from './tscErrors';
 
 const root = path.resolve(__dirname, '../..');
 const snippetDir = path.join(root, 'snippets');
@@ -383,13 +384,7 @@ test('TS and JS snippets expand to code that passes one strict tsc run (checkJs)
       include: ['../ts/*.ts', '../js/*.js', 'broken-ts.ts', 'broken-js.js'],
     }),
   );
-  let out = '';
-  try {
-    execFileSync(process.execPath, [path.join(nodeModules, 'typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
-  } catch (e) {
-    out = String((e as { stdout?: string }).stdout ?? e);
-  }
-  const errors = out.split('\n').filter((l) => /error TS\d+/.test(l));
+  const errors = tscErrors(project, nodeModules);
   expect(errors).toEqual([
     expect.stringMatching(/broken-js\.js\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/),
     expect.stringMatching(/broken-ts\.ts\(3,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/),

@@ -2,7 +2,6 @@
 // type-check (one tsc run over all of them), build a model with exactly the independently computed
 // number of weights and the output shapes their comments claim, and train one short epoch on their
 // built-in dataset through the real trainer. Impossible parameters are refused with the reason.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +18,7 @@ import { CO2_WINDOW } from '../../src/trainer/data/builtins/co2';
 import { NAME_VOCAB, NAMES_GENDER_LENGTH, NAMES_WINDOW } from '../../src/trainer/data/builtins/names';
 import { loadModelFile } from '../../src/trainer/loadModelFile';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { tscErrors } from './tscErrors';
 
 type TF = typeof tfTypes;
 
@@ -131,13 +131,7 @@ test('every rendered file (TS and JS with checkJs) type-checks in one strict tsc
   // (Different base names: tsc drops a .js file that has a .ts twin beside it.)
   tsconfig.include.push('broken-ts.ts', 'broken-js.js');
   fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  let out = '';
-  try {
-    execFileSync(process.execPath, [path.join(nodeModules, 'typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
-  } catch (e) {
-    out = String((e as { stdout?: string }).stdout ?? e);
-  }
-  const errors = out.split('\n').filter((l) => /error TS\d+/.test(l));
+  const errors = tscErrors(project, nodeModules);
   expect(errors).toEqual([
     expect.stringMatching(/broken-js\.js\(\d+,\d+\): error TS2551: Property 'dens' does not exist/),
     expect.stringMatching(/broken-ts\.ts\(\d+,\d+\): error TS2551: Property 'dens' does not exist/),
