@@ -2,7 +2,8 @@
 // the CLI (Node, tfjs packages external so tfjs-node and tfjs share one engine), the webview (browser
 // IIFE) and the integration suite. `--watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -26,6 +27,11 @@ const builds = [
     ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: runtimeExternals,
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The TypeScript server plugin (a package of its own so tsserver can require it by name).
+  {
+    ...common, entryPoints: ['src/tsPlugin/plugin.ts'], outfile: 'ts-plugin/index.js', platform: 'node', format: 'cjs',
+    footer: { js: 'module.exports = module.exports.init;' },
+  },
   { ...common, entryPoints: ['webview-ui/src/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
   {
     ...common, entryPoints: ['test/integration/suite.ts'], outfile: 'dist/test/suite.js', platform: 'node', format: 'cjs',
@@ -33,7 +39,24 @@ const builds = [
   },
 ];
 
+// The tfjs type declarations the plugin resolves to: only .d.ts files and package.json (its `types`).
+const SHIPPED_TYPES = ['tfjs', 'tfjs-core', 'tfjs-layers', 'tfjs-converter', 'tfjs-data', 'tfjs-backend-cpu', 'tfjs-backend-webgl', 'tfjs-backend-wasm'];
+function copyTypes() {
+  const dest = 'ts-plugin/types/node_modules/@tensorflow';
+  rmSync('ts-plugin/types', { recursive: true, force: true });
+  for (const pkg of SHIPPED_TYPES) {
+    const from = join('node_modules/@tensorflow', pkg);
+    const meta = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
+    cpSync(join(from, 'dist'), join(dest, pkg, 'dist'), {
+      recursive: true,
+      filter: (src) => !/\.[a-z0-9]+$/i.test(src) || src.endsWith('.d.ts'),
+    });
+    writeFileSync(join(dest, pkg, 'package.json'), JSON.stringify({ name: meta.name, version: meta.version, types: meta.types ?? 'dist/index.d.ts', license: meta.license }, null, 2));
+  }
+}
+
 function copyAssets() {
+  copyTypes();
   mkdirSync('dist/webview', { recursive: true });
   copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
   copyFileSync('webview-ui/src/styles.css', 'dist/webview/styles.css');

@@ -137,8 +137,18 @@ export function formatFailureLine(status: EndStatus, error: RunError | undefined
   if (error?.file && error.line !== undefined) {
     const shown = displayFile ? displayFile(error.file) : error.file;
     const base = error.file.split(/[\\/]/).pop() ?? error.file;
-    if (!message.includes(`${base}:${error.line}`))
-      message = `${shown}:${error.line}${error.column !== undefined ? `:${error.column}` : ''}: ${message}`;
+    // The location always leads (editors, terminals and the `$model-lab` problem matcher read it
+    // there); a copy of it at the end of the message goes.
+    const esc = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    let column = error.column;
+    const located = (_match: string, col: string | undefined) => {
+      if (column === undefined && col !== undefined) column = Number(col);
+      return '';
+    };
+    message = message
+      .replace(new RegExp(`\\s*\\((?:[^()]*[\\\\/])?${esc}:${error.line}(?::(\\d+))?\\)\\s*$`), located)
+      .replace(new RegExp(`^(?:[^\\s:]*[\\\\/])?${esc}:${error.line}(?::(\\d+))?:\\s*`), located);
+    message = `${shown}:${error.line}${column !== undefined ? `:${column}` : ''}: ${message}`;
   }
   return `model-lab: ${status === 'crashed' ? 'trainer crashed' : 'training failed'}: ${message}`;
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
+import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
 import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerTrainingCommands(context, session, runsTree, output);
   registerNewModelCommand(context);
+  registerModelLabTasks(context, output);
 }
 
 export function deactivate(): void {}

@@ -462,6 +462,35 @@ export async function run(): Promise<void> {
     assert.ok(all.has('modelLab.train'));
   });
 
+  await test('a model file in a folder without node_modules type-checks against the tfjs Model Lab ships', async () => {
+    const ws = workspaceDir();
+    assert.equal(fs.existsSync(path.join(ws, 'node_modules', '@tensorflow')), false, 'the fixture workspace has no tfjs of its own');
+    // One deliberate type error that only the real tfjs types can find: a Dense layer is no number.
+    const doc = await openModelFile('typed.model.ts', [
+      "import * as tf from '@tensorflow/tfjs';",
+      "export const config = { dataset: 'iris', epochs: 1 };",
+      'export function createModel(): tf.LayersModel {',
+      '  const model = tf.sequential();',
+      "  model.add(tf.layers.dense({ units: 3, inputShape: [4], activation: 'softmax' }));",
+      '  const notANumber: number = tf.layers.dense({ units: 1 });',
+      '  void notANumber;',
+      '  return model;',
+      '}',
+      '',
+    ].join('\n'));
+    const tsDiagnostics = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'ts');
+    const found = await waitFor('the TypeScript server checks typed.model.ts', 120_000, () => {
+      const ds = tsDiagnostics();
+      return ds.some((d) => d.range.start.line === 5) ? ds : undefined;
+    });
+    const codes = found.map((d) => (typeof d.code === 'object' ? d.code.value : d.code));
+    assert.ok(!codes.includes(2307), `no "Cannot find module" for @tensorflow/tfjs; got ${JSON.stringify(found.map((d) => d.message))}`);
+    assert.deepEqual(found.map((d) => d.range.start.line), [5], 'the one error is the deliberate one on line 6');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    fs.rmSync(doc.uri.fsPath, { force: true });
+    return found[0].message;
+  });
+
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   const resultFile = process.env.EXT_TEST_RESULT_FILE;

@@ -103,12 +103,26 @@ describe('end and failure lines', () => {
 
   it('keeps the trainer message on one line and adds the location when it is missing', () => {
     expect(formatFailureLine('failed', { message: 'bad.model.ts:4:10: Expected "}"', file: '/w/bad.model.ts', line: 4 })).toBe(
-      'model-lab: training failed: bad.model.ts:4:10: Expected "}"',
+      'model-lab: training failed: /w/bad.model.ts:4:10: Expected "}"',
     );
     expect(formatFailureLine('failed', { message: 'createModel is\nnot exported', file: '/w/m.ts', line: 1, column: 2 }, (f) => f.slice(3))).toBe(
       'model-lab: training failed: m.ts:1:2: createModel is not exported',
     );
     expect(formatFailureLine('crashed', undefined)).toBe('model-lab: trainer crashed: the run ended crashed');
+  });
+
+  it('puts the location first even when the trainer wrote it at the end, shown as the caller shows paths', () => {
+    const error = {
+      message: 'createModel() failed: Negative dimension size caused by adding layer conv2d with input shape [,12,12,8] (kern.model.ts:7:9)',
+      file: '/w/models/kern.model.ts',
+      line: 7,
+    };
+    expect(formatFailureLine('failed', error, (f) => f.replace('/w/', ''))).toBe(
+      'model-lab: training failed: models/kern.model.ts:7:9: createModel() failed: Negative dimension size caused by adding layer conv2d with input shape [,12,12,8]',
+    );
+    expect(formatFailureLine('failed', { message: 'kern.model.ts:7:9: boom', file: '/w/models/kern.model.ts', line: 7 }, (f) => f.replace('/w/', ''))).toBe(
+      'model-lab: training failed: models/kern.model.ts:7:9: boom',
+    );
   });
 });
 
