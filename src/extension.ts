@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
+import { registerLayerCallHover } from './editor/layerCallHover';
 import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
@@ -13,8 +14,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const session = new TrainingSession(trainerScript, output);
   const runsTree = new RunsTreeProvider();
+  const layerHints = new LayerHintsController({ cliScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, output });
   context.subscriptions.push(
-    new LayerHintsController({ cliScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, output }),
+    layerHints,
+    registerLayerCallHover(layerHints),
     runsTree,
     vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,

@@ -108,6 +108,18 @@ export class LayerHintsController implements vscode.Disposable {
     this.scheduleVisible();
   }
 
+  /**
+   * The output shape (batch axis dropped) of the last layer the saved model made on a line before
+   * `line` (1-based), as the hints show it: the input of a call on `line` in a Sequential model.
+   */
+  outputShapeBefore(uri: vscode.Uri, line: number): (number | null)[] | undefined {
+    const before = (this.hints.get(uri.toString()) ?? []).filter((h) => h.line < line && h.layers.length > 0);
+    const last = before.at(-1)?.layers.at(-1);
+    const shape = last?.outputShape;
+    if (!shape || shape.length === 0 || Array.isArray(shape[0])) return undefined;
+    return (shape as (number | null)[]).slice(1);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -4,7 +4,9 @@
  * own message for a mismatch names internal layer ids, not the data.
  */
 import * as path from 'node:path';
+import * as fs from 'node:fs';
 import type { RunError } from '../protocol/trainer';
+import { explainBuildError } from './explainBuildError';
 
 /** An error that already carries the RunError to report; everything else is converted by toRunError. */
 export class RunFailure extends Error {
@@ -53,6 +55,15 @@ function userFrame(stack: string, modelFile: string | undefined): { file: string
   return frames.find((f) => path.resolve(f.file).startsWith(modelDir) && !ours.has(f.file) && !f.file.includes(`${path.sep}dist${path.sep}`));
 }
 
+/** A stack without the frames of Model Lab's own bundles (dist/trainer.js, dist/cli.js): a user sees their code and tfjs's. */
+function withoutOwnFrames(stack: string): string {
+  const ours = [__filename, require.main?.filename].filter((f): f is string => !!f);
+  return stack
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l) || !ours.some((f) => l.includes(f)))
+    .join('\n');
+}
+
 /** Converts any thrown value to a RunError. */
 export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   if (e instanceof RunFailure) return e.runError;
@@ -78,6 +89,16 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
       : 'Out of memory: a tensor cannot be allocated; make the layer or the batch smaller';
   }
   if (ctx.during) one = `${ctx.during}: ${one}`;
+  if (where && ctx.modelFile && path.resolve(where.file) === path.resolve(ctx.modelFile)) {
+    let source: string | undefined;
+    try {
+      source = fs.readFileSync(where.file, 'utf8');
+    } catch {
+      source = undefined; // the file changed or went: keep tfjs's words
+    }
+    const plain = source === undefined ? undefined : explainBuildError(message, source, where.line);
+    if (plain) one = ctx.during ? `${ctx.during}: ${plain}` : plain;
+  }
   const err: RunError = { message: one };
   if (where) {
     err.message = `${one} (${path.basename(where.file)}:${where.line}:${where.column})`;
@@ -87,7 +108,7 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   } else if (ctx.modelFile) {
     err.file = ctx.modelFile;
   }
-  const details = [message.includes('\n') ? message : undefined, stack].filter(Boolean).join('\n');
+  const details = [message.includes('\n') ? message : undefined, stack && withoutOwnFrames(stack)].filter(Boolean).join('\n');
   if (details) err.details = details;
   return err;
 }

@@ -205,6 +205,17 @@ export async function run(): Promise<void> {
       .join('\n');
     assert.match(hoverText, /Conv2D/, `the hover names the layer class: ${hoverText.slice(0, 300)}`);
     assert.match(hoverText, /\[null,24,24,8\]/, 'the hover shows the output shape');
+    // The layer-call hover: what the layer does and this call's arithmetic (28 − 5 + 1 = 24).
+    assert.match(hoverText, /\*\*tf\.layers\.conv2d\*\* — /, 'the hover says what conv2d does');
+    assert.match(hoverText, /height: 28 − 5 \+ 1 = 24/, `the hover shows the arithmetic: ${hoverText.slice(0, 600)}`);
+    // The dense layer's input comes from the hints of the layer before it (flatten → 1152).
+    const denseCol = doc.lineAt(denseLine - 1).text.indexOf('dense(') + 1;
+    const denseHover = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(denseLine - 1, denseCol)))
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(denseHover, /input: `\[1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
+    assert.match(denseHover, /output: `\[10\]`/);
     assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab').length, 0, 'a model that builds has no Model Lab diagnostics');
     return conv.text;
   });
@@ -489,6 +500,44 @@ export async function run(): Promise<void> {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     fs.rmSync(doc.uri.fsPath, { force: true });
     return found[0].message;
+  });
+
+  await test('a modellab task from tasks.json trains through the CLI and ends with exit code 0', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'modellab' });
+    const provided = tasks.find((t) => t.name === 'train tiny.model.ts');
+    assert.ok(provided, `the provider offers "train tiny.model.ts"; got ${tasks.map((t) => t.name).join(', ')}`);
+    // As a user writes it in .vscode/tasks.json; VS Code resolves it through the provider.
+    const label = 'train tiny (1 epoch)';
+    const tasksFile = path.join(workspaceDir(), '.vscode', 'tasks.json');
+    const before = fs.existsSync(tasksFile) ? fs.readFileSync(tasksFile, 'utf8') : undefined;
+    fs.mkdirSync(path.dirname(tasksFile), { recursive: true });
+    fs.writeFileSync(tasksFile, JSON.stringify({
+      version: '2.0.0',
+      tasks: [{ label, type: 'modellab', file: 'tiny.model.ts', epochs: 1, backend: 'wasm', runsDir: '.modellab/task-runs', problemMatcher: ['$model-lab'] }],
+    }, null, 2));
+    let task: vscode.Task | undefined;
+    for (const deadline = Date.now() + 30_000; !task && Date.now() < deadline; await sleep(500))
+      task = (await vscode.tasks.fetchTasks({ type: 'modellab' })).find((t) => t.name === label && t.execution);
+    assert.ok(task, `tasks.json's "${label}" is offered with an execution`);
+    const runsDir = path.join(workspaceDir(), '.modellab', 'task-runs');
+    fs.rmSync(runsDir, { recursive: true, force: true });
+    const ended = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name !== label) return;
+        sub.dispose();
+        resolve(e.exitCode);
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    const code = await withTimeout(ended, TRAIN_TIMEOUT_MS, 'the modellab task');
+    assert.equal(code, 0, 'the task process exits 0');
+    const runs = fs.readdirSync(runsDir);
+    assert.equal(runs.length, 1, `one run folder in ${runsDir}`);
+    const record = JSON.parse(fs.readFileSync(path.join(runsDir, runs[0], 'run.json'), 'utf8'));
+    assert.equal(record.status, 'completed');
+    if (before === undefined) fs.rmSync(tasksFile);
+    else fs.writeFileSync(tasksFile, before);
+    return runs[0];
   });
 
   const passed = results.filter((r) => r.ok).length;

@@ -96,5 +96,7 @@ describe('the $model-lab problem matcher on the real CLI', () => {
     expect(line).toBe('7');
     expect(Number(column)).toBeGreaterThan(0);
     expect(message).not.toMatch(/kernel\.model\.ts:7/);
+    expect(message).toMatch(/conv2d on line 7: the kernel \(15\) is larger than the 12×12 feature map that line 6 makes/);
+    expect(r.stderr).not.toMatch(/dist[\\/](trainer|cli)\.js/);
   });
 });
