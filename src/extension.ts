@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
+import { ModelCodeLens } from './editor/codeLens';
 import { registerLayerCallHover } from './editor/layerCallHover';
 import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     layerHints,
     registerLayerCallHover(layerHints),
+    new ModelCodeLens(session, layerHints),
     runsTree,
     vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,

@@ -63,6 +63,11 @@ export class LayerHintsController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Hints shown per document (uri string), moved with edits until the next summary replaces them. */
   private readonly hints = new Map<string, LayerHint[]>();
+  /** Total parameters of each document's saved model, from its last summary. */
+  private readonly totals = new Map<string, number>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires when a document's hints (and parameter total) change. */
+  readonly onDidChange = this.changed.event;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly words = hintWords();
   private disposed = false;
@@ -108,6 +113,11 @@ export class LayerHintsController implements vscode.Disposable {
     this.scheduleVisible();
   }
 
+  /** The saved model's total parameter count, once its hints have been built. */
+  totalParams(uri: vscode.Uri): number | undefined {
+    return this.totals.get(uri.toString());
+  }
+
   /**
    * The output shape (batch axis dropped) of the last layer the saved model made on a line before
    * `line` (1-based), as the hints show it: the input of a call on `line` in a Sequential model.
@@ -126,6 +136,8 @@ export class LayerHintsController implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.hints.clear();
+    this.totals.clear();
+    this.changed.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -189,7 +201,9 @@ export class LayerHintsController implements vscode.Disposable {
       if (current) {
         this.diagnostics.delete(doc.uri);
         this.hints.set(key, hints);
+        this.totals.set(key, outcome.summary.totalParams);
         this.render(doc);
+        this.changed.fire(doc.uri);
       }
       return { file, hints };
     }

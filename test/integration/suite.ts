@@ -216,6 +216,13 @@ export async function run(): Promise<void> {
       .join('\n');
     assert.match(denseHover, /input: `\[1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
     assert.match(denseHover, /output: `\[10\]`/);
+
+    // CodeLens above createModel: ▶ Train and the parameter total (208 + 11,530).
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
+    const createLine = doc.getText().split('\n').findIndex((l) => l.includes('export function createModel'));
+    const titles = lenses.filter((l) => l.range.start.line === createLine).map((l) => l.command?.title);
+    assert.ok(titles.includes('▶ Train'), `a ▶ Train lens above createModel: ${JSON.stringify(titles)}`);
+    assert.ok(titles.includes('Σ 11,738 params'), `the parameter total lens: ${JSON.stringify(titles)}`);
     assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab').length, 0, 'a model that builds has no Model Lab diagnostics');
     return conv.text;
   });
