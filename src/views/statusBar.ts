@@ -1,10 +1,38 @@
 import * as vscode from 'vscode';
 import type { RunSource } from '../training/runSource';
+import { statusText, type StatusWords } from './statusText';
 
-/** A status bar entry that shows the current run's progress and opens the panel on click. */
+function statusWords(): StatusWords {
+  return {
+    epoch: (e, of) => vscode.l10n.t('epoch {0}/{1}', e, of),
+    loss: vscode.l10n.t('loss'),
+    eta: (d) => vscode.l10n.t('{0} left', d),
+    paused: vscode.l10n.t('Paused'),
+    status: {
+      running: vscode.l10n.t('running'),
+      completed: vscode.l10n.t('completed'),
+      stopped: vscode.l10n.t('stopped'),
+      failed: vscode.l10n.t('failed'),
+      crashed: vscode.l10n.t('crashed'),
+    },
+    file: vscode.l10n.t('File'),
+    run: vscode.l10n.t('Run'),
+    backend: vscode.l10n.t('Backend'),
+    elapsed: vscode.l10n.t('Elapsed'),
+    batch: vscode.l10n.t('Batch'),
+    epochLabel: vscode.l10n.t('Epoch'),
+  };
+}
+
+/**
+ * A status bar entry for the current run: epoch, loss and time left while training, the final
+ * headline metric when done, details in the tooltip; a click opens the panel. Text from
+ * src/views/statusText.ts.
+ */
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('modelLab.run', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly words = statusWords();
   private lastDraw = 0;
 
   constructor(private readonly source: RunSource) {
@@ -20,20 +48,9 @@ export class RunStatusBar implements vscode.Disposable {
     // Batch events can arrive 20 times a second; the status bar need not follow every one.
     if (run.status === 'running' && !run.paused && now - this.lastDraw < 250) return;
     this.lastDraw = now;
-    const epochs = run.config?.epochs;
-    const last = run.batches[run.batches.length - 1];
-    const loss = last?.metrics.loss;
-    if (run.status === 'running' && run.paused) {
-      const epoch = last ? last.epoch + 1 : 1;
-      this.item.text = `$(debug-pause) ${vscode.l10n.t('Paused')} · ${vscode.l10n.t('epoch {0}/{1}', epoch, epochs ?? '?')}`;
-    } else if (run.status === 'running') {
-      const epoch = last ? last.epoch + 1 : 1;
-      this.item.text = `$(sync~spin) ${vscode.l10n.t('epoch {0}/{1}', epoch, epochs ?? '?')}${loss !== undefined ? ` · loss ${loss.toFixed(4)}` : ''}`;
-    } else {
-      const icon = run.status === 'completed' ? '$(check)' : run.status === 'stopped' ? '$(debug-stop)' : '$(error)';
-      this.item.text = `${icon} Model Lab: ${run.status}`;
-    }
-    this.item.tooltip = run.modelFile;
+    const { text, tooltip } = statusText(run, now, this.words);
+    this.item.text = text;
+    this.item.tooltip = new vscode.MarkdownString(tooltip);
     this.item.show();
   }
 
