@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
+import { offerGitignore } from './gitignore';
 import { parseDatasetPreview, type DatasetPreview } from '../protocol/datasetPreview';
 import { parseEvalReport, type EvalReport } from '../protocol/evalReport';
 import { BACKEND_CHOICES, type BackendChoice, type RunMode } from '../protocol/trainer';
@@ -81,6 +82,28 @@ function runCliJson(cliScript: string, args: string[], what: string, cwd: string
   });
 }
 
+/** True to go on: no Model Lab build error on the file, or the user chose to train anyway. */
+async function confirmDespiteBuildError(uri: vscode.Uri): Promise<boolean> {
+  const error = vscode.languages
+    .getDiagnostics(uri)
+    .find((d) => d.source === 'Model Lab' && d.severity === vscode.DiagnosticSeverity.Error);
+  if (!error) return true;
+  const trainAnyway = vscode.l10n.t('Train Anyway');
+  const show = vscode.l10n.t('Show the Error');
+  const pick = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} does not build (line {1}): {2}', path.basename(uri.fsPath), error.range.start.line + 1, error.message),
+    { modal: true },
+    trainAnyway,
+    show,
+  );
+  if (pick === show) {
+    const editor = await vscode.window.showTextDocument(uri);
+    editor.selection = new vscode.Selection(error.range.start, error.range.start);
+    editor.revealRange(error.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+  return pick === trainAnyway;
+}
+
 /** The model file to train: the argument, else the active editor's file. */
 function pickModelFile(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
@@ -125,6 +148,9 @@ export function registerTrainingCommands(
     // Train what the user sees: unsaved edits would otherwise be silently ignored.
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open?.isDirty) await open.save();
+    // A build error the editor already shows (from the layer hints) would fail the run at once: ask
+    // first. Programmatic callers (options given: tests, keybindings, other extensions) are not asked.
+    if (options === undefined && !(await confirmDespiteBuildError(uri))) return undefined;
 
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const workspaceDir = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
@@ -147,6 +173,8 @@ export function registerTrainingCommands(
     if (result.status === 'failed' || result.status === 'crashed') {
       const msg = session.current?.error?.message ?? result.status;
       void vscode.window.showErrorMessage(vscode.l10n.t('Training {0}: {1}', result.status, msg));
+    } else {
+      void offerGitignore(context, workspaceDir, resolveRunsDir(cfg, workspaceDir));
     }
     return result;
   };
