@@ -26,3 +26,15 @@ export function readConfig(scope?: vscode.ConfigurationScope): ModelLabConfig {
 export function resolveRunsDir(cfg: ModelLabConfig, workspaceDir: string): string {
   return path.isAbsolute(cfg.runsDirectory) ? cfg.runsDirectory : path.join(workspaceDir, cfg.runsDirectory);
 }
+
+/**
+ * What a settings change means for a run in progress: the trainer reads the backend, Node binary
+ * and runs folder when it starts, so a change to them applies from the next run; layer hints
+ * follow their setting at once.
+ */
+export const NEXT_RUN_KEYS = ['modelLab.backend', 'modelLab.nodePath', 'modelLab.runsDirectory'] as const;
+
+/** The settings of `NEXT_RUN_KEYS` that `affects` says changed. */
+export function changedNextRunKeys(affects: (key: string) => boolean): string[] {
+  return NEXT_RUN_KEYS.filter((k) => affects(k));
+}

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
+import { changedNextRunKeys } from './config';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
 import { ModelCodeLens } from './editor/codeLens';
@@ -11,7 +12,8 @@ import { TrainingPanel } from './views/trainingPanel';
 import { RunStatusBar } from './views/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Model Lab');
+  // A log channel: Model Lab's own lines and the trainer's output, with levels and timestamps.
+  const output = vscode.window.createOutputChannel('Model Lab', { log: true });
   const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const session = new TrainingSession(trainerScript, output);
   const runsTree = new RunsTreeProvider();
@@ -28,6 +30,11 @@ export function activate(context: vscode.ExtensionContext): void {
     // The panel is created on demand by commands; it closes with the extension.
     { dispose: () => TrainingPanel.current?.dispose() },
     session.onDidChangeRunning((running) => vscode.commands.executeCommand('setContext', 'modelLab.running', running)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const keys = changedNextRunKeys((k) => e.affectsConfiguration(k));
+      if (keys.length === 0 || !session.running) return;
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} applies from the next run; the current run keeps its settings.', keys.join(', ')));
+    }),
   );
   registerTrainingCommands(context, session, runsTree, output);
   registerNewModelCommand(context);
