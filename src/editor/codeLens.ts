@@ -22,7 +22,7 @@ function lensWords(): LensWords {
     pause: vscode.l10n.t('⏸ Pause'),
     resume: vscode.l10n.t('▶ Resume'),
     stop: vscode.l10n.t('■ Stop'),
-    epoch: (e, of) => vscode.l10n.t('epoch {0}/{1}', e, of),
+    epoch: (e, of) => (of === undefined ? vscode.l10n.t('epoch {0}', e) : vscode.l10n.t('epoch {0}/{1}', e, of)),
     loss: (v) => vscode.l10n.t('loss {0}', v),
   };
 }
@@ -96,7 +96,7 @@ export class ModelCodeLens implements vscode.CodeLensProvider, vscode.Disposable
         totalParams: this.hints.totalParams(doc.uri),
         runCount: this.runCount(doc),
         running: mine
-          ? { paused: !!view.paused, epoch: (last?.epoch ?? 0) + 1, epochs: view.config?.epochs ?? 1, loss: last?.metrics.loss }
+          ? { paused: !!view.paused, epoch: (last?.epoch ?? 0) + 1, epochs: view.config?.epochs, loss: last?.metrics.loss }
           : undefined,
         locale: vscode.env.language,
       },

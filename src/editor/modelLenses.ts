@@ -14,7 +14,7 @@ export interface LensWords {
   pause: string;
   resume: string;
   stop: string;
-  epoch: (e: number, of: number) => string;
+  epoch: (e: number, of: number | undefined) => string;
   loss: (v: string) => string;
 }
 
@@ -26,7 +26,7 @@ export const ENGLISH_LENS_WORDS: LensWords = {
   pause: '⏸ Pause',
   resume: '▶ Resume',
   stop: '■ Stop',
-  epoch: (e, of) => `epoch ${e}/${of}`,
+  epoch: (e, of) => (of === undefined ? `epoch ${e}` : `epoch ${e}/${of}`),
   loss: (v) => `loss ${v}`,
 };
 
@@ -39,7 +39,7 @@ export interface LensState {
   /** Saved runs of this file. */
   runCount: number;
   /** Set while this file is the one training. */
-  running?: { paused: boolean; epoch: number; epochs: number; loss?: number };
+  running?: { paused: boolean; epoch: number; epochs?: number; loss?: number };
   locale?: string;
 }
 

@@ -51,3 +51,10 @@ describe('modelLenses', () => {
     ]);
   });
 });
+
+describe('modelLenses before the run has said how many epochs', () => {
+  it('shows the epoch without a made-up total', () => {
+    const lenses = modelLenses({ source: EXAMPLE, isModelFile: true, runCount: 0, running: { paused: false, epoch: 1 } });
+    expect(lenses.map((l) => l.title)).toEqual(['⏸ Pause', '■ Stop', 'epoch 1']);
+  });
+});
