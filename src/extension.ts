@@ -13,7 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const session = new TrainingSession(trainerScript, output);
   const runsTree = new RunsTreeProvider();
   context.subscriptions.push(
-    new LayerHintsController({ cliScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, output }),
+    new LayerHintsController({ trainerScript, output }),
     runsTree,
     vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,

@@ -17,12 +17,12 @@ import type {
   LayerSummary,
   ResolvedConfig,
   RunError,
-  RunRecord,
   RunSpec,
   TrainerToHost,
   Versions,
 } from '../protocol/trainer';
-import { makeRunId, RunWriter } from '../training/runStore';
+import type { RunRecord } from '../protocol/runFolder';
+import { makeRunId, RunWriter } from './runWriter';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
 import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';

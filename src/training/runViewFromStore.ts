@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVAL_FILE, type EvalReport } from '../protocol/evalReport';
-import type { BatchPoint, CheckpointInfo, EpochPoint, Metrics, MetricLine } from '../protocol/trainer';
+import type { BatchPoint, CheckpointInfo, EpochPoint, Metrics } from '../protocol/trainer';
+import type { MetricLine } from '../protocol/runFolder';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun } from './runStore';
 

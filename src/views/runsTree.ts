@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
-import type { RunRecord } from '../protocol/trainer';
-import { describeDatasetSpec } from '../trainer/data/datasetSpecTypes';
+import type { RunRecord } from '../protocol/runFolder';
+import { describeDatasetSpec } from '../protocol/datasetSpec';
 import { listRuns } from '../training/runStore';
 
 /** One saved run in the sidebar. */

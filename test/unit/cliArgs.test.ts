@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from 'vitest';
-import { parseArgs, USAGE } from '../../src/cliArgs';
+import { parseArgs, USAGE } from '../../src/cli/args';
 
 const usageError = (argv: string[]) => {
   const r = parseArgs(argv);

@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricLine, RunRecord, RunSpec, TrainerToHost } from '../../src/protocol/trainer';
-import { readRun, RunWriter } from '../../src/training/runStore';
+import type { RunSpec, TrainerToHost } from '../../src/protocol/trainer';
+import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
+import { RunWriter } from '../../src/trainer/runWriter';
+import { readRun } from '../../src/training/runStore';
 import { describeExit, lastErrorLine, TrainerProcess, type TrainerProcessOptions } from '../../src/training/trainerProcess';
 import { DIST, ensureBuilt, TINY_MODEL } from './builtTrainer';
 
@@ -148,11 +150,12 @@ describe('TrainerProcess with a fake trainer', { timeout: 20_000 }, () => {
     expect(end.status).toBe('completed');
     expect(messages.map((m) => m.type)).toEqual(['ready', 'log', 'end']);
     const warnings = output.filter((o) => o.stream === 'stderr' && o.text.includes('dropped a malformed message'));
+    // Each warning names the message and the first thing wrong with it, where it is.
     expect(warnings.map((w) => w.text)).toEqual([
-      '[model-lab] dropped a malformed message from the trainer: "hello"\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"batches","points":[{"epoch":"one"}]}\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"mystery"}\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"end","status":"exploded"}\n',
+      '[model-lab] dropped a malformed message from the trainer (Invalid type: Expected Object but received "hello"): "hello"\n',
+      '[model-lab] dropped a malformed message from the trainer (points.0.epoch: Invalid type: Expected number but received "one"): {"type":"batches","points":[{"epoch":"one"}]}\n',
+      expect.stringMatching(/^\[model-lab\] dropped a malformed message from the trainer \(type: Invalid type: Expected \("ready" \|.* but received "mystery"\): \{"type":"mystery"\}\n$/),
+      expect.stringMatching(/^\[model-lab\] dropped a malformed message from the trainer \(status: .* but received "exploded"\): \{"type":"end","status":"exploded"\}\n$/),
     ]);
   });
 

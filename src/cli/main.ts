@@ -1,14 +1,14 @@
 /**
  * `model-lab train FILE`: the trainer the extension uses, driven from a terminal. Parsing and
- * formatting live in cliArgs.ts and cliProgress.ts; this file wires them to the process.
+ * formatting live in args.ts and progress.ts; this file wires them to the process.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { version } from '../package.json';
-import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
-import { evaluateCommand } from './cliEvaluate';
-import { previewCommand } from './cliPreview';
-import { summaryCommand } from './cliSummary';
+import { version } from '../../package.json';
+import { parseArgs, USAGE, type TrainArgs } from './args';
+import { evaluateCommand } from './evaluate';
+import { previewCommand } from './preview';
+import { summaryCommand } from './summary';
 import {
   formatBackendLine,
   formatEndLine,
@@ -21,9 +21,9 @@ import {
   KEYS_HINT,
   ProgressTracker,
   type KeyAction,
-} from './cliProgress';
-import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from './protocol/trainer';
-import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
+} from './progress';
+import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
+import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

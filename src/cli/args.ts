@@ -1,8 +1,8 @@
 /**
  * The `model-lab` command line, parsed without touching the file system or the process, so every
- * accepted and rejected form is unit-tested. src/cli.ts does the checks that need the disk.
+ * accepted and rejected form is unit-tested. src/cli/main.ts does the checks that need the disk.
  */
-import { BACKEND_CHOICES, type BackendChoice } from './protocol/trainer';
+import { BACKEND_CHOICES, type BackendChoice } from '../protocol/trainer';
 
 export interface TrainArgs {
   command: 'train';
