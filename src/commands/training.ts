@@ -149,7 +149,17 @@ export function registerTrainingCommands(
 
   /** Shows a saved run in the panel as it looked live (with its eval.json). */
   const showRunDir = (runDir: string) => {
-    if (!session.showRun(runViewFromStore(runDir))) {
+    let view;
+    try {
+      view = runViewFromStore(runDir);
+    } catch (e) {
+      // A run.json that went bad since the tree was drawn: say so instead of failing the command.
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`Could not open the run ${runDir}: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not open the run: {0}', message));
+      return;
+    }
+    if (!session.showRun(view)) {
       void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
     }
     TrainingPanel.createOrShow(context.extensionUri, session, log);
