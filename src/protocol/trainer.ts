@@ -13,8 +13,8 @@
  */
 import * as v from 'valibot';
 import type { DatasetSpec } from './datasetSpec';
-import { parseDatasetPreview, type DatasetPreview } from './datasetPreview';
-import { parseEvalReport, type EvalReport } from './evalReport';
+import { DatasetPreviewSchema } from './datasetPreview';
+import { EvalReportSchema } from './evalReport';
 import { ModelSummarySchema } from './modelSummary';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -258,9 +258,6 @@ export const TrainerRequestSchema = v.variant('kind', [
 ]);
 export type TrainerRequest = v.InferOutput<typeof TrainerRequestSchema>;
 export type TrainerRequestKind = TrainerRequest['kind'];
-
-const DatasetPreviewSchema = v.custom<DatasetPreview>((x) => parseDatasetPreview(x) !== undefined, 'not a dataset preview this version can show');
-const EvalReportSchema = v.custom<EvalReport>((x) => parseEvalReport(x) !== undefined, 'not an evaluation report this version can show');
 
 /** The answer to a request, by kind. */
 export const TrainerResultSchema = v.variant('kind', [

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseMetricLines, parseRunRecord, RUN_FORMAT_VERSION, type RunRecord } from '../../src/protocol/runFolder';
 import { parseHostToTrainer, parseTrainerToHost } from '../../src/protocol/trainer';
+import { parseHostToWebview, parseWebviewToHost } from '../../src/protocol/webview';
 import { RunWriter } from '../../src/trainer/runWriter';
 import { listRunEntries, listRuns } from '../../src/training/runStore';
 import { runRow } from '../../src/views/runsTreeModel';
@@ -140,5 +141,50 @@ describe('messages are checked deep on the host side', () => {
     const spec = { modelFile: '/w/s.js', runsDir: '/w/runs', backend: 'cpu', mode: 'script', scriptArgs: ['--epochs', '3'] };
     expect(parseHostToTrainer({ type: 'start', spec })).toEqual({ type: 'start', spec });
     expect(parseHostToTrainer({ type: 'start', spec: { ...spec, scriptArgs: ['--epochs', 3] } })).toBeUndefined();
+  });
+});
+
+describe('the panel checks every field it draws', () => {
+  const view = {
+    runId: 'r', modelFile: '/w/m.model.ts', runDir: '/runs/r', batchesPerEpoch: 2, totalParams: 4, status: 'completed', startedAt: 1,
+    layers: [{ name: 'd', className: 'Dense', outputShape: [null, 2], params: 4 }],
+    batches: [{ epoch: 0, batch: 0, step: 0, time: 1, metrics: { loss: null } }],
+    epochs: [],
+  };
+  const report = {
+    schema: 1, createdAt: '2026-11-01T00:00:00.000Z', data: 'held out', count: 2,
+    outputs: [{
+      kind: 'classification', output: 'dense', labels: 'sparse', classNames: ['a', 'b'], accuracy: 0.5,
+      confusion: [[1, 0], [1, 0]], perClass: [{ precision: 0.5, recall: 1, f1: 0.67, support: 1 }, { precision: null, recall: 0, f1: null, support: 1 }],
+      macro: { precision: 0.5, recall: 0.5, f1: 0.67 }, samples: [],
+    }],
+  };
+
+  test('a snapshot with a NaN loss (null over JSON) and a drawable eval report passes', () => {
+    expect(parseHostToWebview({ type: 'snapshot', seq: 1, run: { ...view, evalReport: report } })).toMatchObject({ type: 'snapshot', run: { runId: 'r' } });
+  });
+
+  test('one bad layer, a confusion matrix narrower than the class list or an image without its pixels drops the message, saying where', () => {
+    const badImage = { kind: 'image', width: 2, height: 2, channels: 1, pixels: [0, 0, 0] };
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'snapshot', seq: 1, run: { ...view, layers: [{ name: 'd', className: 'Dense', outputShape: 'wide', params: 4 }] } }, /^run\.layers\.0\.outputShape/],
+      [{ type: 'snapshot', seq: 1, run: { ...view, evalReport: { ...report, outputs: [{ ...report.outputs[0], confusion: [[1, 0]] }] } } }, /^run\.evalReport\.outputs\.0: the confusion matrix/],
+      [{ type: 'event', seq: 2, runId: 'r', event: { type: 'eval', report: { ...report, outputs: [{ ...report.outputs[0], samples: [{ index: 0, input: badImage, label: 0, predicted: 0, top: [] }] }] } } },
+        /^event\.report\.outputs\.0\.samples\.0\.input: pixels do not fill/],
+      [{ type: 'event', seq: 1.5, runId: 'r', event: { type: 'paused' } }, /^seq/],
+    ];
+    for (const [msg, where] of cases) {
+      let why = '';
+      expect(parseHostToWebview(msg, (w) => (why = w))).toBeUndefined();
+      expect(why).toMatch(where);
+    }
+  });
+
+  test('the host takes only the panel commands it knows, each naming a run', () => {
+    expect(parseWebviewToHost({ type: 'pause', runId: 'r' })).toEqual({ type: 'pause', runId: 'r' });
+    expect(parseWebviewToHost({ type: 'ready', extra: 1 })).toEqual({ type: 'ready' });
+    expect(parseWebviewToHost({ type: 'pause' })).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'pause', runId: 'x'.repeat(200) })).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'train', runId: 'r' })).toBeUndefined();
   });
 });
