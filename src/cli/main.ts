@@ -89,7 +89,7 @@ class Screen {
   }
 }
 
-async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> {
+async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: string[]): Promise<number> {
   const cwd = process.cwd();
   const modelFile = path.resolve(cwd, args.file);
   let stat: fs.Stats;
@@ -249,6 +249,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   tp.start({
     modelFile,
     ...(mode === 'script' && { mode }),
+    ...(mode === 'script' && scriptArgs && scriptArgs.length > 0 && { scriptArgs }),
     runsDir,
     backend: args.backend,
     workspaceDir: cwd,
@@ -333,7 +334,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'train':
       return train(cmd);
     case 'run':
-      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script');
+      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script', cmd.scriptArgs);
     case 'summary':
       return summaryCommand(cmd.file, { json: cmd.json });
     case 'preview':
