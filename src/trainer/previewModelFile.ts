@@ -8,7 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { NAME_VOCAB } from './data/builtins/names';
 import { isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset, type Dataset } from './data/datasets';
-import { isTensor } from './evaluate';
+import { isTensor } from './tensors';
 import { loadModelContract } from './modelContract';
 import { buildPreview } from './preview';
 

@@ -29,7 +29,8 @@ import type { TrainingControl } from './control';
 import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
-import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { isTensor } from './tensors';
 import { EVAL_FILE } from '../protocol/evalReport';
 import { saveModel } from './fsModelIo';
 import {
