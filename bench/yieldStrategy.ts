@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MetricLine, TrainerToHost } from '../src/protocol/trainer';
+import type { TrainerToHost } from '../src/protocol/trainer';
+import type { MetricLine } from '../src/protocol/runFolder';
 import { loadBackend } from '../src/trainer/backends/loadBackend';
 import { runTraining, silenceTfjsNodeBanner } from '../src/trainer/runTraining';
 import { readRun } from '../src/training/runStore';

@@ -17,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const session = new TrainingSession(trainerScript, output);
   const runsTree = new RunsTreeProvider();
-  const layerHints = new LayerHintsController({ cliScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, output });
+  const layerHints = new LayerHintsController({ trainerScript, output });
   context.subscriptions.push(
     layerHints,
     registerLayerCallHover(layerHints),

@@ -1,11 +1,11 @@
-import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
 import { offerGitignore } from './gitignore';
-import { parseDatasetPreview, type DatasetPreview } from '../protocol/datasetPreview';
-import { parseEvalReport, type EvalReport } from '../protocol/evalReport';
-import { BACKEND_CHOICES, type BackendChoice, type RunMode } from '../protocol/trainer';
+import type { DatasetPreview } from '../protocol/datasetPreview';
+import type { EvalReport } from '../protocol/evalReport';
+import { BACKEND_CHOICES, type BackendChoice, type RunMode, type TrainerRequest, type TrainerResultOf } from '../protocol/trainer';
+import { askTrainer } from '../training/trainerProcess';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
 import { runViewFromStore } from '../training/runViewFromStore';
 import { RunItem, type RunsTreeProvider } from '../views/runsTree';
@@ -19,67 +19,27 @@ export interface TrainCommandOptions {
 }
 
 const MODEL_EXT = /\.(ts|mts|cts|js|mjs|cjs)$/;
-/** Longest a dataset preview may take (MNIST from disk takes ~2 s; a big CSV or image folder more). */
-const PREVIEW_TIMEOUT_MS = 180_000;
+/** Longest a dataset preview or an evaluation may take (MNIST from disk takes ~2 s; a big CSV or image folder more). */
+const REQUEST_TIMEOUT_MS = 180_000;
 
 /**
- * Runs `model-lab preview FILE --json` in a child with the editor's own Node (or modelLab.nodePath),
- * as the trainer is run: loading data runs the model file, which must not happen in the extension host.
+ * One request to a trainer child run with the editor's own Node (or modelLab.nodePath), as training
+ * is: loading data or a saved model runs the model file, which must not happen in the extension host.
  */
-function runPreviewChild(cliScript: string, modelFile: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<DatasetPreview> {
-  return runCliJson(cliScript, ['preview', modelFile, '--json'], 'preview', cwd, nodePath, token).then((parsed) => {
-    const preview = parseDatasetPreview(parsed);
-    if (!preview) throw new Error('the preview printed something this version cannot show');
-    return preview;
-  });
-}
-
-/** `model-lab evaluate RUN_DIR --json` in a child, as the preview is run: evaluating loads the run's data through its model file. */
-function runEvaluateChild(cliScript: string, runDir: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<EvalReport> {
-  return runCliJson(cliScript, ['evaluate', runDir, '--json'], 'evaluation', cwd, nodePath, token).then((parsed) => {
-    const report = parseEvalReport(parsed);
-    if (!report) throw new Error('the evaluation printed something this version cannot show');
-    return report;
-  });
-}
-
-/** Runs dist/cli.js with `args` in a child and gives the JSON of its last stdout line; rejects with the CLI's one-line cause. */
-function runCliJson(cliScript: string, args: string[], what: string, cwd: string, nodePath: string | undefined, token: vscode.CancellationToken): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    if (!nodePath && process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-    const child = fork(cliScript, args, {
-      execPath: nodePath || process.execPath,
-      execArgv: [],
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-8192)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), PREVIEW_TIMEOUT_MS);
-    const cancel = token.onCancellationRequested(() => child.kill('SIGKILL'));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      cancel.dispose();
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      cancel.dispose();
-      if (code !== 0) {
-        const why = stderr.trim().split(/\r?\n/).filter((l) => l.startsWith('model-lab:')).pop()?.replace(/^model-lab:\s*/, '');
-        return reject(new Error(why ?? (signal ? `the ${what} was stopped (${signal})` : `the ${what} exited with code ${code}: ${stderr.trim().slice(-300)}`)));
-      }
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as unknown);
-      } catch {
-        reject(new Error(`the ${what} did not print JSON`));
-      }
-    });
-  });
+async function askTrainerFor<K extends 'preview' | 'evaluate'>(
+  trainerScript: string,
+  request: Extract<TrainerRequest, { kind: K }>,
+  cwd: string,
+  nodePath: string | undefined,
+  token: vscode.CancellationToken,
+): Promise<TrainerResultOf<K>> {
+  const abort = new AbortController();
+  const cancel = token.onCancellationRequested(() => abort.abort());
+  try {
+    return await askTrainer({ trainerScript, cwd, ...(nodePath && { execPath: nodePath }) }, request, { timeoutMs: REQUEST_TIMEOUT_MS, signal: abort.signal });
+  } finally {
+    cancel.dispose();
+  }
 }
 
 /** True to go on: no Model Lab build error on the file, or the user chose to train anyway. */
@@ -122,6 +82,7 @@ export function registerTrainingCommands(
   output: vscode.OutputChannel,
 ): void {
   const log = (msg: string) => output.appendLine(`[panel] ${msg}`);
+  const trainerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const train = (arg?: unknown, options?: TrainCommandOptions) => startRun('train', arg, options);
   const startRun = async (mode: RunMode, arg?: unknown, options?: TrainCommandOptions): Promise<RunResult | undefined> => {
     if (!vscode.workspace.isTrusted) {
@@ -195,15 +156,14 @@ export function registerTrainingCommands(
     if (open?.isDirty) await open.save();
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const cfg = readConfig(folder ?? uri);
-    const cliScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
     try {
-      const preview = await vscode.window.withProgress(
+      const { preview } = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
           title: vscode.l10n.t('Loading the dataset of {0}…', path.basename(uri.fsPath)),
           cancellable: true,
         },
-        (_progress, token) => runPreviewChild(cliScript, uri.fsPath, folder?.uri.fsPath ?? path.dirname(uri.fsPath), cfg.nodePath, token),
+        (_progress, token) => askTrainerFor(trainerScript, { kind: 'preview', file: uri.fsPath }, folder?.uri.fsPath ?? path.dirname(uri.fsPath), cfg.nodePath, token),
       );
       TrainingPanel.createOrShow(context.extensionUri, session, log).showPreview(preview);
       return preview;
@@ -217,13 +177,23 @@ export function registerTrainingCommands(
 
   /** Shows a saved run in the panel as it looked live (with its eval.json). */
   const showRunDir = (runDir: string) => {
-    if (!session.showRun(runViewFromStore(runDir))) {
+    let view;
+    try {
+      view = runViewFromStore(runDir);
+    } catch (e) {
+      // A run.json that went bad since the tree was drawn: say so instead of failing the command.
+      const message = e instanceof Error ? e.message : String(e);
+      output.appendLine(`Could not open the run ${runDir}: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not open the run: {0}', message));
+      return;
+    }
+    if (!session.showRun(view)) {
       void vscode.window.showInformationMessage(vscode.l10n.t('A run is training; its panel shows it until it ends.'));
     }
     TrainingPanel.createOrShow(context.extensionUri, session, log);
   };
 
-  /** Evaluates a saved run again (model/ on its validation data) in a child, then shows the run with the new eval.json. */
+  /** Evaluates a saved run again (model/ on its validation data) in a trainer child, then shows the run with the new eval.json. */
   const evaluateRun = async (item: unknown): Promise<EvalReport | undefined> => {
     // A Runs view item, or (from tests and other extensions) the run folder's Uri.
     const runDir = item instanceof RunItem ? item.runDir : item instanceof vscode.Uri ? item.fsPath : undefined;
@@ -237,11 +207,10 @@ export function registerTrainingCommands(
     const runUri = vscode.Uri.file(runDir);
     const folder = vscode.workspace.getWorkspaceFolder(runUri);
     const cfg = readConfig(folder ?? runUri);
-    const cliScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
     try {
-      const report = await vscode.window.withProgress(
+      const { report } = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Evaluating run {0}…', path.basename(runDir)), cancellable: true },
-        (_progress, token) => runEvaluateChild(cliScript, runDir, folder?.uri.fsPath ?? path.dirname(runDir), cfg.nodePath, token),
+        (_progress, token) => askTrainerFor(trainerScript, { kind: 'evaluate', runDir }, folder?.uri.fsPath ?? path.dirname(runDir), cfg.nodePath, token),
       );
       if (item instanceof RunItem) await vscode.commands.executeCommand('modelLab.openRun', item);
       else showRunDir(runDir);

@@ -7,7 +7,7 @@
  * Lines and columns here are 1-based, as the CLI prints them; the adapter converts.
  */
 import * as path from 'node:path';
-import type { LayerRow, ModelSummary } from '../trainer/summary';
+import type { LayerRow, ModelSummary } from '../protocol/modelSummary';
 import type { SummaryError } from './summaryRunner';
 
 export interface LayerHint {

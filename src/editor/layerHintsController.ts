@@ -28,8 +28,8 @@ export interface LayerHintsResult {
 }
 
 export interface LayerHintsControllerOptions {
-  /** Absolute path of dist/cli.js. */
-  cliScript: string;
+  /** Absolute path of dist/trainer.js (it answers the summary requests). */
+  trainerScript: string;
   /** Where failures that are not the model file's fault (no Node, a timeout) are logged. */
   output?: vscode.OutputChannel;
   /** For tests; default 30 s. */
@@ -74,7 +74,7 @@ export class LayerHintsController implements vscode.Disposable {
 
   constructor(private readonly opts: LayerHintsControllerOptions) {
     this.runner = new SummaryRunner({
-      cliScript: opts.cliScript,
+      trainerScript: opts.trainerScript,
       execPath: (file) => readConfig(vscode.Uri.file(file)).nodePath,
       timeoutMs: opts.timeoutMs,
     });

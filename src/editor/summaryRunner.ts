@@ -1,7 +1,8 @@
 /**
- * Runs `model-lab summary FILE --json` (dist/cli.js) in a child process for the editor's layer hints.
- * Pure Node (no `vscode`). A model file is executed to build its model, so this never runs in the
- * extension host itself: a hanging or crashing createModel() costs a child, not the editor.
+ * Asks a trainer child (TrainerProcess, serving the `summary` request) for a model file's summary,
+ * for the editor's layer hints. Pure Node (no `vscode`). A model file is executed to build its
+ * model, so this never runs in the extension host itself: a hanging or crashing createModel() costs
+ * a child, not the editor.
  *
  * Per file: at most one summary in flight. A request for content already being summarized joins
  * it; a request for new content supersedes the older one (its child is killed, its promise
@@ -9,27 +10,26 @@
  * re-opening or re-saving unchanged content spawns nothing. Only a file's own bytes are hashed: a
  * change in a helper it imports is seen on the next save of the model file or with `force`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelSummary } from '../trainer/summary';
-import { lastErrorLine } from '../training/trainerProcess';
+import type { ModelSummary } from '../protocol/modelSummary';
+import { TrainerProcess, TrainerRequestError } from '../training/trainerProcess';
 
 /** Why a summary could not be made. `build` is the model file's fault; the others are ours or the machine's. */
 export type SummaryErrorReason = 'build' | 'timeout' | 'crashed' | 'spawn' | 'output' | 'read';
 
 export interface SummaryError {
   reason: SummaryErrorReason;
-  /** One line for the user, without the `file:line:col:` the CLI puts in front (those are below). */
+  /** One line for the user, without the `file:line:col:` the trainer puts in front (those are below). */
   message: string;
-  /** Absolute path of the file the error is in, when the CLI named one. */
+  /** Absolute path of the file the error is in, when the trainer named one. */
   file?: string;
   /** 1-based. */
   line?: number;
   /** 1-based. */
   column?: number;
-  /** The CLI's stderr (tail) or other detail, for a log. */
+  /** The trainer's stderr (tail) or other detail, for a log. */
   details?: string;
 }
 
@@ -40,8 +40,8 @@ export type SummaryOutcome =
   | { kind: 'cancelled'; file: string; reason: 'superseded' | 'cancelled' | 'disposed'; pid?: number };
 
 export interface SummaryRunnerOptions {
-  /** Absolute path of the CLI bundle (dist/cli.js). */
-  cliScript: string;
+  /** Absolute path of the trainer bundle (dist/trainer.js). */
+  trainerScript: string;
   /**
    * The Node binary, or a function read at each spawn (a setting may change). Undefined = the
    * current process's, with ELECTRON_RUN_AS_NODE=1 when that is Electron (inside VS Code).
@@ -64,11 +64,6 @@ export interface SummarizeOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CACHE_SIZE = 64;
-const STDERR_TAIL_CHARS = 8192;
-/** Most summaries are a few kB; a runaway stdout must not grow without bound. */
-const STDOUT_LIMIT_CHARS = 16 * 1024 * 1024;
-/** After `exit`, how long we wait for the pipes to close (a grandchild may hold them) before settling. */
-const CLOSE_AFTER_EXIT_MS = 2000;
 
 interface InFlight {
   hash: string;
@@ -165,139 +160,69 @@ export class SummaryRunner {
 
   private start(file: string, hash: string): InFlight {
     const configured = typeof this.opts.execPath === 'function' ? this.opts.execPath(file) : this.opts.execPath;
-    const env = { ...(this.opts.env ?? process.env) };
-    // Inside VS Code process.execPath is Electron; this makes it behave as plain Node (as TrainerProcess does).
-    if (!configured && process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-
-    let settle!: (o: SummaryOutcome) => void;
-    const promise = new Promise<SummaryOutcome>((resolve) => (settle = resolve));
-    let settled = false;
-    let child: ChildProcess | undefined;
-    let exited = false;
+    // A fresh serving child per summary: layer names (tfjs counts them per process) and the model
+    // file's own module state start clean each time, as in a training run.
+    const proc = new TrainerProcess({
+      trainerScript: this.opts.trainerScript,
+      ...(configured && { execPath: configured }),
+      ...(this.opts.env && { env: this.opts.env }),
+      cwd: path.dirname(file),
+    });
     let cancelledWith: 'superseded' | 'cancelled' | 'disposed' | undefined;
-    let timedOut = false;
-    let stdout = '';
-    let stderr = '';
-    const timers = new Set<NodeJS.Timeout>();
-    const later = (ms: number, fn: () => void) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        fn();
-      }, ms);
-      timers.add(t);
-    };
-    const finish = (outcome: SummaryOutcome) => {
-      if (settled) return;
-      settled = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      settle(outcome);
-    };
-    const kill = () => {
-      if (!child || exited) return;
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-
-    try {
-      child = spawn(configured || process.execPath, [this.opts.cliScript, 'summary', file, '--json'], {
-        cwd: path.dirname(file),
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
-    } catch (e) {
-      finish({ kind: 'error', file, hash, cached: false, error: { reason: 'spawn', message: `Could not start the model summary: ${e instanceof Error ? e.message : String(e)}` } });
-      return { hash, promise, cancel: () => undefined };
-    }
-    const pid = child.pid;
-    this.opts.onDidSpawn?.(file, pid);
-
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => {
-      stdout += text;
-      if (stdout.length > STDOUT_LIMIT_CHARS) {
-        stdout = stdout.slice(0, STDOUT_LIMIT_CHARS);
-        kill();
-      }
+    const answer = proc.request({ kind: 'summary', file }, { timeoutMs: this.opts.timeoutMs });
+    const pid = proc.pid;
+    if (pid !== undefined) this.opts.onDidSpawn?.(file, pid);
+    const promise = answer.then(
+      (r): SummaryOutcome => ({ kind: 'summary', file, hash, summary: r.summary, cached: false, pid }),
+      (e: unknown): SummaryOutcome => {
+        if (cancelledWith) return { kind: 'cancelled', file, reason: cancelledWith, pid };
+        return { kind: 'error', file, hash, cached: false, pid, error: this.summaryError(e, file, pid !== undefined) };
+      },
+    ).then(async (outcome) => {
+      // Settles once the child is gone, so a finished or cancelled request leaves no process behind.
+      proc.stop();
+      await proc.ended;
+      proc.dispose();
+      return outcome;
     });
-    child.stderr?.on('data', (text: string) => {
-      stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
-    });
-
-    const done = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      if (cancelledWith) return finish({ kind: 'cancelled', file, reason: cancelledWith, pid });
-      if (timedOut) {
-        const message = `Building the model took longer than ${Math.round(this.opts.timeoutMs / 100) / 10} s; the summary was stopped`;
-        return finish({ kind: 'error', file, hash, cached: false, pid, error: { reason: 'timeout', message, details: stderr.trim() || undefined } });
-      }
-      const parsed = parseSummaryOutput({ file, code, signal, stdout, stderr });
-      finish(parsed.kind === 'summary' ? { kind: 'summary', file, hash, summary: parsed.summary, cached: false, pid } : { kind: 'error', file, hash, error: parsed.error, cached: false, pid });
-    };
-
-    child.on('error', (err) => {
-      if (pid === undefined) {
-        exited = true;
-        if (cancelledWith) return finish({ kind: 'cancelled', file, reason: cancelledWith });
-        finish({ kind: 'error', file, hash, cached: false, error: { reason: 'spawn', message: `Could not start the model summary: ${err.message}` } });
-      }
-    });
-    child.on('exit', (code, signal) => {
-      exited = true;
-      later(CLOSE_AFTER_EXIT_MS, () => done(code, signal));
-    });
-    child.on('close', (code, signal) => {
-      exited = true;
-      done(code, signal);
-    });
-    later(this.opts.timeoutMs, () => {
-      timedOut = true;
-      kill();
-    });
-
     return {
       hash,
       promise,
       cancel: (reason) => {
-        if (settled || cancelledWith) return;
+        if (cancelledWith) return;
         cancelledWith = reason;
-        // Settles on `close`, so a cancelled request means the child is gone.
-        if (exited) done(null, null);
-        else kill();
+        proc.dispose();
       },
     };
   }
+
+  /** What a failed request means for the hints: the model file's fault (`build`) or the child's. */
+  private summaryError(e: unknown, file: string, started: boolean): SummaryError {
+    if (!(e instanceof TrainerRequestError)) return { reason: 'crashed', message: `The model summary failed: ${e instanceof Error ? e.message : String(e)}`, file };
+    const err = e.runError;
+    switch (e.reason) {
+      case 'failed': {
+        const parsed = parseErrorLocation(err.message, file);
+        return { ...parsed, file: err.file ?? parsed.file, line: err.line ?? parsed.line, column: err.column ?? parsed.column, details: err.details };
+      }
+      case 'invalid':
+        return { reason: 'output', message: 'The model summary gave no usable result', details: err.message };
+      case 'timeout':
+        return {
+          reason: 'timeout',
+          message: `Building the model took longer than ${Math.round(this.opts.timeoutMs / 100) / 10} s; the summary was stopped`,
+          details: err.details,
+        };
+      default:
+        if (!started) return { reason: 'spawn', message: `Could not start the model summary: ${err.message}` };
+        return { reason: 'crashed', message: `The model summary crashed: ${err.message}`, file, details: err.details };
+    }
+  }
 }
 
-/** A build error the CLI reports is a fact about this content; a timeout or a crash may not happen again. */
+/** A build error is a fact about this content; a timeout or a crash may not happen again. */
 function isCacheable(outcome: SummaryOutcome): boolean {
   return outcome.kind === 'summary' || (outcome.kind === 'error' && outcome.error.reason === 'build');
-}
-
-const isShape = (v: unknown): boolean => Array.isArray(v) && v.every((d) => d === null || typeof d === 'number' || isShape(d));
-
-/** A structural check of the CLI's JSON: enough that the hints code cannot trip on it. */
-export function isModelSummary(v: unknown): v is ModelSummary {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Record<string, unknown>;
-  if (!Array.isArray(s.layers) || typeof s.totalParams !== 'number' || typeof s.file !== 'string') return false;
-  return s.layers.every((l: unknown) => {
-    if (typeof l !== 'object' || l === null) return false;
-    const r = l as Record<string, unknown>;
-    const loc = r.location as Record<string, unknown> | undefined;
-    return (
-      typeof r.name === 'string' &&
-      typeof r.className === 'string' &&
-      isShape(r.outputShape) &&
-      typeof r.params === 'number' &&
-      (loc === undefined || (typeof loc === 'object' && loc !== null && typeof loc.file === 'string' && typeof loc.line === 'number' && typeof loc.column === 'number'))
-    );
-  });
 }
 
 /** Resolves the basename the CLI prints against the model file: the model file itself, else a file beside it. */
@@ -309,11 +234,11 @@ function resolveNamedFile(name: string, modelFile: string): string | undefined {
 }
 
 /**
- * The error in the CLI's `model-lab: …` line. It comes in three shapes (src/trainer/errors.ts,
+ * Where a trainer's error message points. It comes in three shapes (src/trainer/errors.ts,
  * loadModelFile.ts): `file:line:col: message` (esbuild), `message (file:line:col)` (a throw mapped
- * to the user's frame) and `file: message` (no location).
+ * to the user's frame) and `file: message` (no location); the message is returned without it.
  */
-export function parseCliErrorLine(text: string, modelFile: string): SummaryError {
+export function parseErrorLocation(text: string, modelFile: string): SummaryError {
   const one = text.trim();
   let m = /^([^\s:][^:]*?):(\d+):(\d+):\s+([\s\S]*)$/.exec(one);
   if (m) return { reason: 'build', message: m[4], file: resolveNamedFile(m[1], modelFile), line: Number(m[2]), column: Number(m[3]) };
@@ -322,44 +247,4 @@ export function parseCliErrorLine(text: string, modelFile: string): SummaryError
   m = /^([^\s:]+\.[cm]?[jt]sx?):\s+([\s\S]*)$/.exec(one);
   if (m) return { reason: 'build', message: m[2], file: resolveNamedFile(m[1], modelFile) };
   return { reason: 'build', message: one, file: modelFile };
-}
-
-/** What a finished `summary --json` child said: its JSON on stdout, or its error on stderr. */
-export function parseSummaryOutput(r: { file: string; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }): { kind: 'summary'; summary: ModelSummary } | { kind: 'error'; error: SummaryError } {
-  const details = r.stderr.trim() || undefined;
-  const out = r.stdout.trim();
-  if (out) {
-    // The JSON is the last line; a model file's own console.log may come before it.
-    const last = out.slice(out.lastIndexOf('\n') + 1);
-    try {
-      const json: unknown = JSON.parse(last);
-      if (r.code === 0 && isModelSummary(json)) return { kind: 'summary', summary: json };
-      const e = (json as { error?: { message?: unknown; file?: unknown; line?: unknown; column?: unknown } } | null)?.error;
-      if (e && typeof e.message === 'string') {
-        const parsed = parseCliErrorLine(e.message, r.file);
-        return {
-          kind: 'error',
-          error: {
-            ...parsed,
-            file: typeof e.file === 'string' ? e.file : parsed.file,
-            line: typeof e.line === 'number' ? e.line : parsed.line,
-            column: typeof e.column === 'number' ? e.column : parsed.column,
-            details,
-          },
-        };
-      }
-    } catch {
-      // not JSON: fall through to stderr
-    }
-  }
-  const cliLines = r.stderr.split(/\r?\n/).filter((l) => l.startsWith('model-lab: '));
-  if (r.code !== 0 && cliLines.length > 0) {
-    return { kind: 'error', error: { ...parseCliErrorLine(cliLines[cliLines.length - 1].slice('model-lab: '.length), r.file), details } };
-  }
-  if (r.code === 0) {
-    return { kind: 'error', error: { reason: 'output', message: 'The model summary printed no usable result', details: [details, out.slice(0, 2000)].filter(Boolean).join('\n') || undefined } };
-  }
-  const exit = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
-  const last = lastErrorLine(r.stderr);
-  return { kind: 'error', error: { reason: 'crashed', message: `The model summary ${exit}${last ? `: ${last}` : ''}`, file: r.file, details } };
 }

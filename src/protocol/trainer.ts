@@ -1,186 +1,231 @@
 /**
- * The host <-> trainer boundary: messages over the Node IPC channel of the forked trainer process,
- * and the records the trainer writes to a run folder. Imports nothing from `vscode` or the DOM so the
- * extension host, the trainer child and the CLI all share it.
+ * The host <-> trainer boundary: messages over the Node IPC channel of the forked trainer process.
+ * Each message has one valibot schema that gives both its type and the receiving side's check.
+ * Imports only src/protocol/ and valibot, so the extension host, the trainer child, the CLI and the
+ * webview (types, shared records) all share it. The run folder's files are in runFolder.ts.
+ *
+ * Three kinds of message, kept apart as ../shared/STYLE.md says:
+ * - commands, host -> trainer, fire and forget: start, stop, pause, resume, checkpoint;
+ * - requests, host -> trainer, answered by exactly one `response` with the same `id`: summary,
+ *   preview, evaluate;
+ * - notifications, trainer -> host: ready, started, run, batches, epoch, paused, resumed,
+ *   checkpoint, log, end.
  */
-import type { DatasetSpec } from '../trainer/data/datasetSpecTypes';
+import * as v from 'valibot';
+import type { DatasetSpec } from './datasetSpec';
+import { DatasetPreviewSchema } from './datasetPreview';
+import { EvalReportSchema } from './evalReport';
+import { ModelSummarySchema } from './modelSummary';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
-export type RunMode = 'train' | 'script';
-export const RUN_MODES: readonly RunMode[] = ['train', 'script'];
+export const RUN_MODES = ['train', 'script'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
 
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'crashed';
+export const RUN_STATUSES = ['running', 'completed', 'stopped', 'failed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export const END_STATUSES = ['completed', 'stopped', 'failed', 'crashed'] as const;
 export type EndStatus = (typeof END_STATUSES)[number];
 
 /** Metric values under their tfjs names: loss, acc, val_loss, val_acc, … */
-export type Metrics = Record<string, number>;
+export const MetricsSchema = v.record(v.string(), v.number());
+export type Metrics = v.InferOutput<typeof MetricsSchema>;
 
 /** Where a failure points in the user's code, when it can be told. */
-export interface RunError {
+export const RunErrorSchema = v.object({
   /** One line a user can act on; names the file and line or both shapes where known. */
-  message: string;
-  file?: string;
-  line?: number;
-  column?: number;
+  message: v.string(),
+  file: v.optional(v.string()),
+  line: v.optional(v.number()),
+  column: v.optional(v.number()),
   /** Longer detail (stack mapped to the user's sources). */
-  details?: string;
-}
+  details: v.optional(v.string()),
+});
+export type RunError = v.InferOutput<typeof RunErrorSchema>;
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
 /** What the host (or CLI) asks the trainer to run. */
-export interface RunSpec {
+export const RunSpecSchema = v.object({
   /** Absolute path of the model file (.ts, .js, .mjs, .cjs). */
-  modelFile: string;
+  modelFile: v.string(),
   /** Absolute path of the runs folder (`<workspace>/.modellab/runs`). */
-  runsDir: string;
-  backend: BackendChoice;
+  runsDir: v.string(),
+  backend: v.picklist(BACKEND_CHOICES),
   /** The workspace folder: its node_modules are searched first for @tensorflow/tfjs-node. */
-  workspaceDir?: string;
+  workspaceDir: v.optional(v.string()),
   /** Values that override the model file's `config`. */
-  overrides?: { epochs?: number; batchSize?: number; validationSplit?: number; limit?: number };
+  overrides: v.optional(
+    v.object({
+      epochs: v.optional(v.number()),
+      batchSize: v.optional(v.number()),
+      validationSplit: v.optional(v.number()),
+      limit: v.optional(v.number()),
+    }),
+  ),
   /** Optional fixed run id (tests); otherwise the trainer makes one from the time and file name. */
-  runId?: string;
+  runId: v.optional(v.string()),
   /**
    * Continue a saved run: its folder, or its run id under `runsDir`. Training starts from that run's
    * `checkpoints/last` (weights and optimizer state) at the next epoch, in a new run folder.
    */
-  resumeFrom?: string;
+  resumeFrom: v.optional(nonEmpty),
   /**
    * 'train' (default): modelFile follows the model file contract. 'script': modelFile is an ordinary
    * tfjs script run unmodified (`model-lab run`); its fit calls are recorded.
    */
-  mode?: RunMode;
-}
+  mode: v.optional(v.picklist(RUN_MODES)),
+  /** 'script' only: the script's own arguments (`model-lab run SCRIPT -- ARG…`), its process.argv after the file. */
+  scriptArgs: v.optional(v.array(v.string())),
+});
+export type RunSpec = v.InferOutput<typeof RunSpecSchema>;
 
 /** How a monitored metric counts as better: `auto` = max for accuracy-like names, else min (as Keras). */
-export type MonitorMode = 'auto' | 'min' | 'max';
+const MonitorModeSchema = v.picklist(['auto', 'min', 'max']);
+export type MonitorMode = v.InferOutput<typeof MonitorModeSchema>;
 
 /** `config.checkpoint`: which metric picks `checkpoints/best`. */
-export interface CheckpointConfig {
-  monitor: string;
-  mode: MonitorMode;
-}
+export const CheckpointConfigSchema = v.object({ monitor: v.string(), mode: MonitorModeSchema });
+export type CheckpointConfig = v.InferOutput<typeof CheckpointConfigSchema>;
 
-export interface EarlyStoppingConfig {
-  monitor: string;
+export const EarlyStoppingConfigSchema = v.object({
+  monitor: v.string(),
   /** Epochs without improvement before stopping. */
-  patience: number;
+  patience: v.number(),
   /** Smallest change that counts as an improvement. */
-  minDelta: number;
-  mode: MonitorMode;
+  minDelta: v.number(),
+  mode: MonitorModeSchema,
   /** Copy the best epoch's weights back into the model when early stopping ends the run. */
-  restoreBestWeights: boolean;
+  restoreBestWeights: v.boolean(),
   /** Training stops unless the monitor beats this within `patience` epochs. */
-  baseline?: number;
-}
+  baseline: v.optional(v.number()),
+});
+export type EarlyStoppingConfig = v.InferOutput<typeof EarlyStoppingConfigSchema>;
 
-export interface ReduceLROnPlateauConfig {
-  monitor: string;
+export const ReduceLROnPlateauConfigSchema = v.object({
+  monitor: v.string(),
   /** New lr = lr * factor (0 < factor < 1). */
-  factor: number;
-  patience: number;
-  minDelta: number;
-  mode: MonitorMode;
+  factor: v.number(),
+  patience: v.number(),
+  minDelta: v.number(),
+  mode: MonitorModeSchema,
   /** Epochs to wait after a reduction before counting again. */
-  cooldown: number;
-  minLr: number;
-}
+  cooldown: v.number(),
+  minLr: v.number(),
+});
+export type ReduceLROnPlateauConfig = v.InferOutput<typeof ReduceLROnPlateauConfigSchema>;
 
-export type LrScheduleConfig = {
+const scheduleBase = {
   /** Default: the optimizer's learning rate when training starts. */
-  initialLr?: number;
+  initialLr: v.optional(v.number()),
   /** Epochs of linear warm-up to initialLr before the schedule starts (default 0). */
-  warmupEpochs: number;
-} & (
-  | { type: 'step'; /** Epochs between drops. */ stepSize: number; gamma: number }
-  | { type: 'exponential'; gamma: number }
-  | { type: 'cosine'; /** Epochs the cosine takes to reach minLr (default: the epochs after warm-up). */ epochs?: number; minLr: number }
-);
+  warmupEpochs: v.number(),
+};
+export const LrScheduleConfigSchema = v.variant('type', [
+  /** stepSize: epochs between drops. */
+  v.object({ ...scheduleBase, type: v.literal('step'), stepSize: v.number(), gamma: v.number() }),
+  v.object({ ...scheduleBase, type: v.literal('exponential'), gamma: v.number() }),
+  /** epochs: how long the cosine takes to reach minLr (default: the epochs after warm-up). */
+  v.object({ ...scheduleBase, type: v.literal('cosine'), epochs: v.optional(v.number()), minLr: v.number() }),
+]);
+export type LrScheduleConfig = v.InferOutput<typeof LrScheduleConfigSchema>;
 
 /** `config.callbacks` after validation and defaults. */
-export interface CallbacksConfig {
-  earlyStopping?: EarlyStoppingConfig;
-  reduceLROnPlateau?: ReduceLROnPlateauConfig;
-  lrSchedule?: LrScheduleConfig;
+export const CallbacksConfigSchema = v.object({
+  earlyStopping: v.optional(EarlyStoppingConfigSchema),
+  reduceLROnPlateau: v.optional(ReduceLROnPlateauConfigSchema),
+  lrSchedule: v.optional(LrScheduleConfigSchema),
   /** End the run `failed` at the first batch whose loss is NaN or ±Infinity (default true). */
-  terminateOnNaN: boolean;
-}
+  terminateOnNaN: v.boolean(),
+});
+export type CallbacksConfig = v.InferOutput<typeof CallbacksConfigSchema>;
 
 /** checkpoints/<kind>/checkpoint.json, and what the `checkpoint` message reports. */
-export interface CheckpointInfo {
-  kind: 'last' | 'best';
+export const CheckpointInfoSchema = v.object({
+  kind: v.picklist(['last', 'best']),
   /** epoch = an epoch ended; request = "checkpoint now"; stop = the run was stopped; improved = a new best. */
-  reason: 'epoch' | 'request' | 'stop' | 'improved';
+  reason: v.picklist(['epoch', 'request', 'stop', 'improved']),
   /** The epoch (from 0) whose training the weights include, finished or not. */
-  epoch: number;
+  epoch: v.number(),
   /** Global step of the last batch the weights include (-1: none). */
-  step: number;
+  step: v.number(),
   /** Whole epochs the weights include: a resumed run starts at this epoch. */
-  epochsCompleted: number;
+  epochsCompleted: v.number(),
   /** The metric that chose a best checkpoint, and its value. */
-  monitor?: string;
-  value?: number;
+  monitor: v.optional(v.string()),
+  value: v.optional(v.number()),
   /** The learning rate at the time, so a resumed run continues with it. */
-  lr?: number;
+  lr: v.optional(v.number()),
   /** ms since the Unix epoch. */
-  time: number;
-}
+  time: v.number(),
+});
+export type CheckpointInfo = v.InferOutput<typeof CheckpointInfoSchema>;
+
+/**
+ * `config.dataset` as recorded: the trainer checks it in full (src/trainer/data/datasetSpec.ts) before
+ * a run starts; readers check what they show (a name, or an object with a string `type` and, where
+ * present, a string `path`/`url`).
+ */
+export const DatasetSpecSchema = v.custom<DatasetSpec>((x) => {
+  if (typeof x === 'string') return true;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const o = x as Record<string, unknown>;
+  return typeof o.type === 'string' && (o.path === undefined || typeof o.path === 'string') && (o.url === undefined || typeof o.url === 'string');
+}, 'not a dataset spec (a name, or an object with a string "type")');
 
 /** The training config after defaults and overrides, as recorded in run.json. */
-export interface ResolvedConfig {
-  epochs: number;
-  batchSize: number;
-  validationSplit: number;
-  shuffle: boolean;
+export const ResolvedConfigSchema = v.object({
+  epochs: v.number(),
+  batchSize: v.number(),
+  validationSplit: v.number(),
+  shuffle: v.boolean(),
   /** A built-in name or an object spec (paths made absolute); show it with describeDatasetSpec. */
-  dataset: DatasetSpec;
+  dataset: DatasetSpecSchema,
   /** Samples taken from the dataset (undefined = all). */
-  limit?: number;
+  limit: v.optional(v.number()),
   /** Present when the model file sets `config.checkpoint`. */
-  checkpoint?: CheckpointConfig;
+  checkpoint: v.optional(CheckpointConfigSchema),
   /** Present when the model file sets `config.callbacks`. */
-  callbacks?: CallbacksConfig;
-}
+  callbacks: v.optional(CallbacksConfigSchema),
+});
+export type ResolvedConfig = v.InferOutput<typeof ResolvedConfigSchema>;
 
-export interface BackendInfo {
-  /** The tfjs backend actually in use: 'tensorflow' | 'wasm' | 'cpu'. */
-  name: 'tensorflow' | 'wasm' | 'cpu';
+export const BackendInfoSchema = v.object({
+  /** The tfjs backend actually in use. */
+  name: v.picklist(['tensorflow', 'wasm', 'cpu']),
   /** Why this backend was chosen, in a sentence. */
-  reason: string;
-}
+  reason: v.string(),
+});
+export type BackendInfo = v.InferOutput<typeof BackendInfoSchema>;
 
-export interface Versions {
-  tfjs: string;
-  node: string;
-  modelLab: string;
-}
+export const VersionsSchema = v.object({ tfjs: v.string(), node: v.string(), modelLab: v.string() });
+export type Versions = v.InferOutput<typeof VersionsSchema>;
 
-export interface LayerSummary {
-  name: string;
-  className: string;
-  outputShape: (number | null)[] | (number | null)[][];
-  params: number;
-}
+const ShapeSchema = v.array(v.nullable(v.number()));
+export const LayerSummarySchema = v.object({
+  name: v.string(),
+  className: v.string(),
+  outputShape: v.union([ShapeSchema, v.array(ShapeSchema)]),
+  params: v.number(),
+});
+export type LayerSummary = v.InferOutput<typeof LayerSummarySchema>;
 
 /** One batch's metrics, as streamed and as stored in metrics.jsonl. */
-export interface BatchPoint {
-  epoch: number;
+export const BatchPointSchema = v.object({
+  epoch: v.number(),
   /** Batch index within the epoch, from 0. */
-  batch: number;
+  batch: v.number(),
   /** Global batch index across the run, from 0. */
-  step: number;
+  step: v.number(),
   /** ms since the Unix epoch. */
-  time: number;
-  metrics: Metrics;
-}
+  time: v.number(),
+  metrics: MetricsSchema,
+});
+export type BatchPoint = v.InferOutput<typeof BatchPointSchema>;
 
-export interface EpochPoint {
-  epoch: number;
-  time: number;
-  metrics: Metrics;
-}
+export const EpochPointSchema = v.object({ epoch: v.number(), time: v.number(), metrics: MetricsSchema });
+export type EpochPoint = v.InferOutput<typeof EpochPointSchema>;
 
 /**
  * Values the trainer adds next to the model's metrics, in batch points (samples_per_sec, eta_sec,
@@ -189,172 +234,122 @@ export interface EpochPoint {
  */
 export const RUN_STAT_KEYS: readonly string[] = ['samples_per_sec', 'eta_sec', 'lr', 'tensors', 'bytes'];
 
-/** Host -> trainer. */
-export type HostToTrainer =
-  /** Host sends once, first: what to run. */
-  | { type: 'start'; spec: RunSpec }
-  /** Host sends to end the run after the current batch; a checkpoint and the model are saved and the run ends `stopped`. */
-  | { type: 'stop' }
-  /** Host sends to hold training after the current batch until `resume` (or `stop`); the trainer answers `paused`. */
-  | { type: 'pause' }
-  /** Host sends to continue a paused run; the trainer answers `resumed`. */
-  | { type: 'resume' }
-  /** Host sends for "checkpoint now": checkpoints/last is saved after the current batch and reported by `checkpoint`. */
-  | { type: 'checkpoint' };
-
 /**
  * Optional timing marks (bench/firstBatch.ts): ms since the trainer process started
  * (`performance.now()`), plus `timeOrigin` (ms since the Unix epoch of that start) so the host can
  * line them up with its own clock. Numbers only; absent marks were not taken.
  */
-export type Timings = Record<string, number>;
+export const TimingsSchema = v.record(v.string(), v.number());
+export type Timings = v.InferOutput<typeof TimingsSchema>;
+
+// ---- requests (host -> trainer, answered by id) ------------------------------------------------
+
+export const EVAL_CHECKPOINTS = ['final', 'best', 'last'] as const;
+export type EvalCheckpoint = (typeof EVAL_CHECKPOINTS)[number];
+
+/** What a request asks; the answer's `result.kind` is the same. */
+export const TrainerRequestSchema = v.variant('kind', [
+  /** The model file's layers, shapes and parameter counts, from createModel() only (layer hints). */
+  v.object({ kind: v.literal('summary'), file: v.string() }),
+  /** What the model file's data looks like, loaded as training loads it (Preview Dataset). */
+  v.object({ kind: v.literal('preview'), file: v.string(), limit: v.optional(v.number()) }),
+  /** A saved run's model judged again on its validation data; writes eval.json (Evaluate Run). */
+  v.object({ kind: v.literal('evaluate'), runDir: v.string(), checkpoint: v.optional(v.picklist(EVAL_CHECKPOINTS)) }),
+]);
+export type TrainerRequest = v.InferOutput<typeof TrainerRequestSchema>;
+export type TrainerRequestKind = TrainerRequest['kind'];
+
+/** The answer to a request, by kind. */
+export const TrainerResultSchema = v.variant('kind', [
+  v.object({ kind: v.literal('summary'), summary: ModelSummarySchema }),
+  v.object({ kind: v.literal('preview'), preview: DatasetPreviewSchema }),
+  /** `file`: the eval file written (absolute). */
+  v.object({ kind: v.literal('evaluate'), report: EvalReportSchema, file: v.string() }),
+]);
+export type TrainerResult = v.InferOutput<typeof TrainerResultSchema>;
+export type TrainerResultOf<K extends TrainerRequestKind> = Extract<TrainerResult, { kind: K }>;
+
+// ---- messages -----------------------------------------------------------------------------------
+
+const requestId = v.pipe(v.number(), v.safeInteger());
+
+/** Host -> trainer. */
+export const HostToTrainerSchema = v.variant('type', [
+  /** Command, host sends once, first, for a run: what to run. */
+  v.object({ type: v.literal('start'), spec: RunSpecSchema }),
+  /** Command: end the run after the current batch; a checkpoint and the model are saved and the run ends `stopped`. A serving trainer exits once its answers are sent. */
+  v.object({ type: v.literal('stop') }),
+  /** Command: hold training after the current batch until `resume` (or `stop`); the trainer answers `paused`. */
+  v.object({ type: v.literal('pause') }),
+  /** Command: continue a paused run; the trainer answers `resumed`. */
+  v.object({ type: v.literal('resume') }),
+  /** Command for "checkpoint now": checkpoints/last is saved after the current batch and reported by `checkpoint`. */
+  v.object({ type: v.literal('checkpoint') }),
+  /** Request, host sends instead of `start` to a serving trainer; answered by one `response` with this `id`. */
+  v.object({ type: v.literal('request'), id: requestId, request: TrainerRequestSchema }),
+]);
+export type HostToTrainer = v.InferOutput<typeof HostToTrainerSchema>;
 
 /** Trainer -> host. */
-export type TrainerToHost =
-  /** Trainer sends once the backend is up, before anything else about the run. */
-  | { type: 'ready'; backend: BackendInfo; versions: Versions; timings?: Timings }
+export const TrainerToHostSchema = v.variant('type', [
+  /** Trainer sends once the backend is up, before anything else about the run (or before its first answer). */
+  v.object({ type: v.literal('ready'), backend: BackendInfoSchema, versions: VersionsSchema, timings: v.optional(TimingsSchema) }),
   /** Trainer sends as soon as the run folder exists, before the model file loads, so a crash from here on is recorded in it. */
-  | { type: 'started'; runId: string; runDir: string }
+  v.object({ type: v.literal('started'), runId: v.string(), runDir: v.string() }),
   /** Trainer sends when the run folder exists and training is about to begin. */
-  | {
-      type: 'run';
-      runId: string;
-      runDir: string;
-      modelFile: string;
-      config: ResolvedConfig;
-      batchesPerEpoch: number;
-      layers: LayerSummary[];
-      totalParams: number;
-      timings?: Timings;
-    }
+  v.object({
+    type: v.literal('run'),
+    runId: v.string(),
+    runDir: v.string(),
+    modelFile: v.string(),
+    config: ResolvedConfigSchema,
+    batchesPerEpoch: v.number(),
+    layers: v.array(LayerSummarySchema),
+    totalParams: v.number(),
+    timings: v.optional(TimingsSchema),
+  }),
   /** Trainer sends batch metrics, several coalesced in one message. */
-  | { type: 'batches'; points: BatchPoint[] }
+  v.object({ type: v.literal('batches'), points: v.array(BatchPointSchema) }),
   /** Trainer sends at the end of each epoch with train and validation metrics. */
-  | { type: 'epoch'; point: EpochPoint }
+  v.object({ type: v.literal('epoch'), point: EpochPointSchema }),
   /** Trainer sends when training has halted after a batch (answer to `pause`). */
-  | { type: 'paused'; epoch: number; batch: number; step: number }
+  v.object({ type: v.literal('paused'), epoch: v.number(), batch: v.number(), step: v.number() }),
   /** Trainer sends when a paused run continues; `pausedMs` is how long it was held. */
-  | { type: 'resumed'; epoch: number; batch: number; step: number; pausedMs: number }
+  v.object({ type: v.literal('resumed'), epoch: v.number(), batch: v.number(), step: v.number(), pausedMs: v.number() }),
   /** Trainer sends after writing a checkpoint folder (`dir`, absolute) atomically. */
-  | { type: 'checkpoint'; dir: string; checkpoint: CheckpointInfo }
+  v.object({ type: v.literal('checkpoint'), dir: v.string(), checkpoint: CheckpointInfoSchema }),
   /** Trainer sends free text for the output channel. */
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn', 'error']), message: v.string() }),
   /** Trainer sends last; then exits. `error` is set for `failed`. */
-  | { type: 'end'; status: EndStatus; error?: RunError; runDir?: string };
+  v.object({ type: v.literal('end'), status: v.picklist(END_STATUSES), error: v.optional(RunErrorSchema), runDir: v.optional(v.string()) }),
+  /** Trainer sends once per `request`, with its `id`: the result, or why there is none. */
+  v.variant('ok', [
+    v.object({ type: v.literal('response'), id: requestId, ok: v.literal(true), result: TrainerResultSchema }),
+    v.object({ type: v.literal('response'), id: requestId, ok: v.literal(false), error: RunErrorSchema }),
+  ]),
+]);
+export type TrainerToHost = v.InferOutput<typeof TrainerToHostSchema>;
 
-/** run.json */
-export interface RunRecord {
-  id: string;
-  modelFile: string;
-  config: ResolvedConfig;
-  backend: BackendInfo;
-  versions: Versions;
-  startedAt: string;
-  endedAt?: string;
-  status: RunStatus;
-  error?: RunError;
-  totalParams?: number;
-  layers?: LayerSummary[];
-  batchesPerEpoch?: number;
-  /** Set when this run continues another run from its checkpoint. */
-  resumedFrom?: { runId: string; runDir: string; epochsCompleted: number; step: number };
-  /**
-   * What the run trained on: the loader's one-line description, its kind, class names by index and
-   * what is needed to feed new data the same way (CSV schema and scaling, series scaling, vocabulary).
-   */
-  dataset?: { description: string; kind?: string; classNames?: string[]; stats?: unknown };
+/** What a schema check found wrong, in one line: the first issue and where. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  const first = issues[0];
+  if (!first) return 'invalid';
+  const where = v.getDotPath(first);
+  return `${where ? `${where}: ` : ''}${first.message}`;
 }
 
-/** One line of metrics.jsonl: metric values sit at the top level under their tfjs names. */
-export type MetricLine =
-  | { type: 'batch'; epoch: number; batch: number; step: number; time: number; [metric: string]: number | string }
-  | { type: 'epoch'; epoch: number; time: number; [metric: string]: number | string }
-  | { type: 'end'; epoch: number; time: number; status: EndStatus; error?: RunError };
-
-// ---- validators (receiving side) -------------------------------------------------------------
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number';
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isMetrics = (v: unknown): v is Metrics => isObj(v) && Object.values(v).every(isNum);
-const isRunError = (v: unknown): v is RunError =>
-  isObj(v) && isStr(v.message) && (v.file === undefined || isStr(v.file)) && (v.line === undefined || isNum(v.line));
-const isBatchPoint = (v: unknown): v is BatchPoint =>
-  isObj(v) && isNum(v.epoch) && isNum(v.batch) && isNum(v.step) && isNum(v.time) && isMetrics(v.metrics);
-const isCheckpointInfo = (v: unknown): v is CheckpointInfo =>
-  isObj(v) && (v.kind === 'last' || v.kind === 'best') && ['epoch', 'request', 'stop', 'improved'].includes(v.reason as string) &&
-  isNum(v.epoch) && isNum(v.step) && isNum(v.epochsCompleted) && isNum(v.time) &&
-  (v.monitor === undefined || isStr(v.monitor)) && (v.value === undefined || isNum(v.value)) && (v.lr === undefined || isNum(v.lr));
-const isEndStatus = (v: unknown): v is EndStatus => (END_STATUSES as readonly unknown[]).includes(v);
-
-/** Validates a message received by the trainer; returns undefined for anything malformed. */
-export function parseHostToTrainer(msg: unknown): HostToTrainer | undefined {
-  if (!isObj(msg)) return undefined;
-  switch (msg.type) {
-    case 'stop':
-    case 'pause':
-    case 'resume':
-    case 'checkpoint':
-      return { type: msg.type };
-    case 'start': {
-      const s = msg.spec;
-      if (!isObj(s) || !isStr(s.modelFile) || !isStr(s.runsDir)) return undefined;
-      if (!(BACKEND_CHOICES as readonly unknown[]).includes(s.backend)) return undefined;
-      if (s.workspaceDir !== undefined && !isStr(s.workspaceDir)) return undefined;
-      if (s.runId !== undefined && !isStr(s.runId)) return undefined;
-      if (s.resumeFrom !== undefined && (!isStr(s.resumeFrom) || s.resumeFrom === '')) return undefined;
-      if (s.mode !== undefined && !(RUN_MODES as readonly unknown[]).includes(s.mode)) return undefined;
-      if (s.overrides !== undefined) {
-        if (!isObj(s.overrides)) return undefined;
-        for (const k of ['epochs', 'batchSize', 'validationSplit', 'limit'])
-          if (s.overrides[k] !== undefined && !isNum(s.overrides[k])) return undefined;
-      }
-      return { type: 'start', spec: s as unknown as RunSpec };
-    }
-    default:
-      return undefined;
-  }
+/** Validates a message received by the trainer; undefined for anything malformed (`onInvalid` hears why). */
+export function parseHostToTrainer(msg: unknown, onInvalid?: (why: string) => void): HostToTrainer | undefined {
+  const r = v.safeParse(HostToTrainerSchema, msg);
+  if (r.success) return r.output;
+  onInvalid?.(describeIssues(r.issues));
+  return undefined;
 }
 
-/** Validates a message received by the host from the trainer; returns undefined for anything malformed. */
-export function parseTrainerToHost(msg: unknown): TrainerToHost | undefined {
-  if (!isObj(msg)) return undefined;
-  switch (msg.type) {
-    case 'ready':
-      return isObj(msg.backend) && isStr(msg.backend.name) && isStr(msg.backend.reason) && isObj(msg.versions) &&
-        (msg.timings === undefined || isMetrics(msg.timings))
-        ? (msg as unknown as TrainerToHost)
-        : undefined;
-    case 'started':
-      return isStr(msg.runId) && isStr(msg.runDir) ? (msg as unknown as TrainerToHost) : undefined;
-    case 'run':
-      return isStr(msg.runId) && isStr(msg.runDir) && isStr(msg.modelFile) && isObj(msg.config) &&
-        isNum(msg.batchesPerEpoch) && Array.isArray(msg.layers) && isNum(msg.totalParams) &&
-        (msg.timings === undefined || isMetrics(msg.timings))
-        ? (msg as unknown as TrainerToHost)
-        : undefined;
-    case 'batches':
-      return Array.isArray(msg.points) && msg.points.every(isBatchPoint) ? (msg as unknown as TrainerToHost) : undefined;
-    case 'epoch':
-      return isObj(msg.point) && isNum(msg.point.epoch) && isNum(msg.point.time) && isMetrics(msg.point.metrics)
-        ? (msg as unknown as TrainerToHost)
-        : undefined;
-    case 'paused':
-      return isNum(msg.epoch) && isNum(msg.batch) && isNum(msg.step) ? (msg as unknown as TrainerToHost) : undefined;
-    case 'resumed':
-      return isNum(msg.epoch) && isNum(msg.batch) && isNum(msg.step) && isNum(msg.pausedMs) ? (msg as unknown as TrainerToHost) : undefined;
-    case 'checkpoint':
-      return isStr(msg.dir) && isCheckpointInfo(msg.checkpoint) ? (msg as unknown as TrainerToHost) : undefined;
-    case 'log':
-      return (msg.level === 'info' || msg.level === 'warn' || msg.level === 'error') && isStr(msg.message)
-        ? (msg as unknown as TrainerToHost)
-        : undefined;
-    case 'end':
-      return isEndStatus(msg.status) && (msg.error === undefined || isRunError(msg.error)) &&
-        (msg.runDir === undefined || isStr(msg.runDir))
-        ? (msg as unknown as TrainerToHost)
-        : undefined;
-    default:
-      return undefined;
-  }
+/** Validates a message received by the host from the trainer; undefined for anything malformed (`onInvalid` hears why). */
+export function parseTrainerToHost(msg: unknown, onInvalid?: (why: string) => void): TrainerToHost | undefined {
+  const r = v.safeParse(TrainerToHostSchema, msg);
+  if (r.success) return r.output;
+  onInvalid?.(describeIssues(r.issues));
+  return undefined;
 }

@@ -1,14 +1,34 @@
 /**
- * The host <-> webview boundary (training panel). Imports only types from the trainer protocol and
- * holds the one pure reducer both sides use to fold run events into a view of the run.
+ * The host <-> webview boundary (training panel): the messages, their valibot schemas (checked on
+ * the receiving side: the host checks the panel's commands, the panel checks every snapshot and
+ * event field it draws) and the one pure reducer both sides use to fold run events into a view of
+ * the run. The record schemas come from the trainer protocol; valibot tree-shakes into the webview.
  */
-import { parseDatasetPreview, type DatasetPreview } from './datasetPreview';
-import { parseEvalReport, type EvalReport } from './evalReport';
-import type { BackendInfo, BatchPoint, CheckpointInfo, EpochPoint, LayerSummary, ResolvedConfig, RunError, RunMode, RunStatus } from './trainer';
-
-// Duplicated from trainer.ts rather than imported as a value: the webview bundle should pull in only
-// this module, and the list is part of the protocol's contract anyway.
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'failed', 'crashed'];
+import * as v from 'valibot';
+import { DatasetPreviewSchema, type DatasetPreview } from './datasetPreview';
+import { EvalReportSchema, parseEvalReport, type EvalReport } from './evalReport';
+import {
+  BackendInfoSchema,
+  BatchPointSchema,
+  CheckpointInfoSchema,
+  describeIssues,
+  END_STATUSES,
+  EpochPointSchema,
+  LayerSummarySchema,
+  ResolvedConfigSchema,
+  RUN_MODES,
+  RUN_STATUSES,
+  RunErrorSchema,
+  type BackendInfo,
+  type BatchPoint,
+  type CheckpointInfo,
+  type EpochPoint,
+  type LayerSummary,
+  type ResolvedConfig,
+  type RunError,
+  type RunMode,
+  type RunStatus,
+} from './trainer';
 
 /** Everything the panel shows about one run. */
 export interface RunView {
@@ -111,127 +131,93 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
   return view;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNum = (v: unknown): v is number => typeof v === 'number';
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isOptStr = (v: unknown): boolean => v === undefined || isStr(v);
-const isOptNum = (v: unknown): boolean => v === undefined || isNum(v);
-// A diverging loss is NaN, and VS Code's postMessage serializes as JSON, so NaN arrives as null: accept
-// it (the charts draw a gap) rather than drop the whole batch and freeze the panel.
-const isMetrics = (v: unknown): boolean => isObj(v) && Object.values(v).every((x) => x === null || isNum(x));
-const isRunStatus = (v: unknown): v is RunStatus => (RUN_STATUSES as readonly unknown[]).includes(v);
-const isEndStatus = (v: unknown): boolean => isRunStatus(v) && v !== 'running';
-const isRunError = (v: unknown): boolean =>
-  isObj(v) && isStr(v.message) && isOptStr(v.file) && isOptNum(v.line) && isOptNum(v.column) && isOptStr(v.details);
-const isBatchPoint = (v: unknown): boolean =>
-  isObj(v) && isNum(v.epoch) && isNum(v.batch) && isNum(v.step) && isNum(v.time) && isMetrics(v.metrics);
-const isEpochPoint = (v: unknown): boolean => isObj(v) && isNum(v.epoch) && isNum(v.time) && isMetrics(v.metrics);
-const isCheckpoint = (v: unknown): boolean =>
-  isObj(v) && (v.kind === 'last' || v.kind === 'best') && isStr(v.dir) && isStr(v.reason) && isNum(v.epoch) && isNum(v.step) &&
-  isNum(v.epochsCompleted) && isNum(v.time) && isOptStr(v.monitor) && (v.value === undefined || v.value === null || isNum(v.value));
-const isNumArr = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
-const isSampleInput = (v: unknown): boolean =>
-  isObj(v) &&
-  ((v.kind === 'image' && Number.isInteger(v.width) && Number.isInteger(v.height) && (v.channels === 1 || v.channels === 3) &&
-    isNumArr(v.pixels) && v.pixels.length === (v.width as number) * (v.height as number) * v.channels) ||
-    (v.kind === 'vector' && isNumArr(v.values) && isNum(v.length)));
-const isHistogram = (v: unknown): boolean =>
-  isObj(v) && isNumArr(v.edges) && isNumArr(v.counts) && (v.counts.length === 0 || v.edges.length === v.counts.length + 1);
+// ---- schemas (receiving side) ------------------------------------------------------------------
+
+// A diverging loss is NaN, and VS Code's postMessage serializes as JSON, so NaN arrives as null:
+// accept it (the charts draw a gap for null) rather than drop the whole batch and freeze the panel.
+// Typed as a number like the trainer's metrics: the charts are the only readers and handle null.
+const WireMetricSchema = v.pipe(v.nullable(v.number()), v.transform((x) => x as number));
+const WireMetricsSchema = v.record(v.string(), WireMetricSchema);
+const WireBatchPointSchema = v.object({ ...BatchPointSchema.entries, metrics: WireMetricsSchema });
+const WireEpochPointSchema = v.object({ ...EpochPointSchema.entries, metrics: WireMetricsSchema });
+
+const CheckpointEntrySchema = v.object({
+  ...CheckpointInfoSchema.entries,
+  // A best checkpoint's monitored value may be NaN, which JSON turns into null.
+  value: v.optional(WireMetricSchema),
+  dir: v.string(),
+});
+
+const EndStatusSchema = v.picklist(END_STATUSES);
+
+const RunViewSchema = v.object({
+  runId: v.string(),
+  modelFile: v.string(),
+  runDir: v.string(),
+  backend: v.optional(BackendInfoSchema),
+  config: v.optional(ResolvedConfigSchema),
+  batchesPerEpoch: v.number(),
+  layers: v.array(LayerSummarySchema),
+  totalParams: v.number(),
+  status: v.picklist(RUN_STATUSES),
+  error: v.optional(RunErrorSchema),
+  startedAt: v.number(),
+  endedAt: v.optional(v.number()),
+  batches: v.array(WireBatchPointSchema),
+  epochs: v.array(WireEpochPointSchema),
+  mode: v.optional(v.picklist(RUN_MODES)),
+  paused: v.optional(v.boolean()),
+  checkpoints: v.optional(v.object({ last: v.optional(CheckpointEntrySchema), best: v.optional(CheckpointEntrySchema) })),
+  evalReport: v.optional(EvalReportSchema),
+});
+
+const RunEventSchema = v.variant('type', [
+  v.object({ type: v.literal('batches'), points: v.array(WireBatchPointSchema) }),
+  v.object({ type: v.literal('epoch'), point: WireEpochPointSchema }),
+  v.object({ type: v.literal('paused') }),
+  v.object({ type: v.literal('resumed') }),
+  v.object({ type: v.literal('checkpoint'), checkpoint: CheckpointEntrySchema }),
+  v.object({ type: v.literal('eval'), report: EvalReportSchema }),
+  v.object({ type: v.literal('end'), status: EndStatusSchema, error: v.optional(RunErrorSchema), time: v.optional(v.number()) }),
+]);
+
+const seq = v.pipe(v.number(), v.safeInteger());
+const runIdOfPanel = v.pipe(v.string(), v.maxLength(199));
+
+const WebviewToHostSchema = v.variant('type', [
+  v.object({ type: v.literal('ready') }),
+  ...RUN_CONTROL_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: runIdOfPanel })),
+]);
+
+const HostToWebviewSchema = v.variant('type', [
+  v.object({ type: v.literal('snapshot'), seq, run: v.nullable(RunViewSchema), preview: v.optional(DatasetPreviewSchema) }),
+  v.object({ type: v.literal('event'), seq, runId: v.string(), event: RunEventSchema }),
+]);
 
 /**
- * An eval.json the panel can draw: parseEvalReport checks the frame, this checks every field the
- * panel reads (a square confusion matrix as wide as the class list, samples with drawable inputs).
+ * An eval.json the panel can draw: every field the panel reads is checked (a square confusion
+ * matrix as wide as the class list, samples with drawable inputs).
  */
-export function isDrawableEvalReport(v: unknown): v is EvalReport {
-  const r = parseEvalReport(v);
-  if (!r) return false;
-  return r.outputs.every((o: unknown) => {
-    if (!isObj(o)) return false;
-    switch (o.kind) {
-      case 'classification': {
-        const names = o.classNames;
-        if (!Array.isArray(names) || !names.every(isStr) || !isNum(o.accuracy)) return false;
-        const k = names.length;
-        if (!Array.isArray(o.confusion) || o.confusion.length !== k || !o.confusion.every((row) => isNumArr(row) && row.length === k)) return false;
-        if (!Array.isArray(o.perClass) || o.perClass.length !== k) return false;
-        if (!o.perClass.every((c) => isObj(c) && isNumOrNull(c.precision) && isNumOrNull(c.recall) && isNumOrNull(c.f1) && isNum(c.support))) return false;
-        return Array.isArray(o.samples) && o.samples.every((s) => isObj(s) && isNum(s.label) && isNum(s.predicted) && isSampleInput(s.input) &&
-          Array.isArray(s.top) && s.top.every((t) => isObj(t) && isNum(t.class) && isNum(t.probability)));
-      }
-      case 'regression':
-        return isNumOrNull(o.mae) && isNumOrNull(o.rmse) && isNumOrNull(o.r2) && isHistogram(o.errorHistogram) && Array.isArray(o.samples) &&
-          o.samples.every((s) => isObj(s) && isSampleInput(s.input) && isNumArr(s.target) && isNumArr(s.predicted));
-      case 'autoencoder':
-        return isNumOrNull(o.meanError) && isHistogram(o.errorHistogram) && Array.isArray(o.samples) &&
-          o.samples.every((s) => isObj(s) && isSampleInput(s.input) && isSampleInput(s.reconstruction) && isNumOrNull(s.error));
-      default:
-        return false;
-    }
-  });
+export function isDrawableEvalReport(value: unknown): value is EvalReport {
+  return parseEvalReport(value) !== undefined;
 }
 
-const isLayer = (v: unknown): boolean =>
-  isObj(v) && isStr(v.name) && isStr(v.className) && Array.isArray(v.outputShape) && isNum(v.params);
-
-// The webview renders every field it reads, so a snapshot is checked field by field: a bad one is
-// dropped whole instead of half-drawing a run.
-function isRunView(r: unknown): r is RunView {
-  return (
-    isObj(r) && isStr(r.runId) && isStr(r.modelFile) && isStr(r.runDir) && isNum(r.batchesPerEpoch) &&
-    isNum(r.totalParams) && isRunStatus(r.status) && isNum(r.startedAt) && isOptNum(r.endedAt) &&
-    (r.error === undefined || isRunError(r.error)) &&
-    (r.backend === undefined || (isObj(r.backend) && isStr(r.backend.name) && isStr(r.backend.reason))) &&
-    (r.config === undefined || (isObj(r.config) && isNum(r.config.epochs) && isNum(r.config.batchSize))) &&
-    Array.isArray(r.layers) && r.layers.every(isLayer) &&
-    Array.isArray(r.batches) && r.batches.every(isBatchPoint) &&
-    Array.isArray(r.epochs) && r.epochs.every(isEpochPoint) &&
-    (r.mode === undefined || r.mode === 'train' || r.mode === 'script') &&
-    (r.paused === undefined || typeof r.paused === 'boolean') &&
-    (r.checkpoints === undefined ||
-      (isObj(r.checkpoints) && (r.checkpoints.last === undefined || isCheckpoint(r.checkpoints.last)) &&
-        (r.checkpoints.best === undefined || isCheckpoint(r.checkpoints.best)))) &&
-    (r.evalReport === undefined || isDrawableEvalReport(r.evalReport))
-  );
-}
-
-function isRunEvent(e: unknown): e is RunEvent {
-  if (!isObj(e)) return false;
-  switch (e.type) {
-    case 'batches':
-      return Array.isArray(e.points) && e.points.every(isBatchPoint);
-    case 'epoch':
-      return isEpochPoint(e.point);
-    case 'paused':
-    case 'resumed':
-      return true;
-    case 'checkpoint':
-      return isCheckpoint(e.checkpoint);
-    case 'eval':
-      return isDrawableEvalReport(e.report);
-    case 'end':
-      return isEndStatus(e.status) && (e.error === undefined || isRunError(e.error)) && isOptNum(e.time);
-    default:
-      return false;
-  }
-}
-
-/** Validates a message received by the host from the webview. */
-export function parseWebviewToHost(msg: unknown): WebviewToHost | undefined {
-  if (!isObj(msg)) return undefined;
-  if (msg.type === 'ready') return { type: 'ready' };
-  if ((RUN_CONTROL_COMMANDS as readonly unknown[]).includes(msg.type) && typeof msg.runId === 'string' && msg.runId.length < 200)
-    return { type: msg.type as RunControlCommand, runId: msg.runId };
+/** Validates a message received by the host from the webview; undefined (`onInvalid` hears why) for anything else. */
+export function parseWebviewToHost(msg: unknown, onInvalid?: (why: string) => void): WebviewToHost | undefined {
+  const r = v.safeParse(WebviewToHostSchema, msg);
+  if (r.success) return r.output satisfies WebviewToHost;
+  onInvalid?.(describeIssues(r.issues));
   return undefined;
 }
 
-/** Validates a message received by the webview from the host. */
-export function parseHostToWebview(msg: unknown): HostToWebview | undefined {
-  if (!isObj(msg) || !Number.isSafeInteger(msg.seq)) return undefined;
-  if (msg.type === 'snapshot') {
-    if (msg.preview !== undefined && !parseDatasetPreview(msg.preview)) return undefined;
-    return msg.run === null || isRunView(msg.run) ? (msg as unknown as HostToWebview) : undefined;
-  }
-  if (msg.type === 'event' && isStr(msg.runId) && isRunEvent(msg.event)) return msg as unknown as HostToWebview;
+/**
+ * Validates a message received by the webview from the host; undefined (`onInvalid` hears why) for
+ * anything else. The webview renders every field it reads, so a snapshot is checked field by field:
+ * a bad one is dropped whole instead of half-drawing a run.
+ */
+export function parseHostToWebview(msg: unknown, onInvalid?: (why: string) => void): HostToWebview | undefined {
+  const r = v.safeParse(HostToWebviewSchema, msg);
+  if (r.success) return r.output satisfies HostToWebview;
+  onInvalid?.(describeIssues(r.issues));
   return undefined;
 }

@@ -7,15 +7,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { CheckpointInfo, RunRecord } from '../protocol/trainer';
-import { readRun, RUN_FILE } from '../training/runStore';
+import { CHECKPOINT_FILE, CHECKPOINTS_DIR, parseCheckpointInfo, RUN_FILE, type RunRecord } from '../protocol/runFolder';
+import type { CheckpointInfo } from '../protocol/trainer';
 import { RunFailure } from './errors';
 import { fileLoadHandler, saveModel } from './fsModelIo';
+import { readRunFolder } from './runWriter';
 
 type TF = typeof tfTypes;
 
-export const CHECKPOINTS_DIR = 'checkpoints';
-export const CHECKPOINT_FILE = 'checkpoint.json';
 
 export const checkpointDir = (runDir: string, kind: CheckpointInfo['kind']) => path.join(runDir, CHECKPOINTS_DIR, kind);
 
@@ -28,10 +27,9 @@ export async function saveCheckpoint(tf: TF, model: tfTypes.LayersModel, runDir:
 
 export function readCheckpointInfo(dir: string): CheckpointInfo {
   const file = path.join(dir, CHECKPOINT_FILE);
-  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointInfo;
-  if (typeof info !== 'object' || info === null || typeof info.epochsCompleted !== 'number' || typeof info.step !== 'number')
-    throw new Error(`${file} is not a checkpoint record`);
-  return info;
+  const parsed = parseCheckpointInfo(fs.readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+  return parsed.value;
 }
 
 /** Anything with a learning rate: every tfjs optimizer has a plain `learningRate` field. */
@@ -75,7 +73,7 @@ export function findResumeSource(resumeFrom: string, runsDir: string): ResumeSou
       details: e instanceof Error ? e.message : String(e),
     });
   }
-  return { runDir, record: readRun(runDir).record, checkpointDir: dir, info };
+  return { runDir, record: readRunFolder(runDir).record, checkpointDir: dir, info };
 }
 
 /**

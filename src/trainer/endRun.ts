@@ -1,5 +1,5 @@
 import type { EndStatus, RunError, TrainerToHost } from '../protocol/trainer';
-import type { RunWriter } from '../training/runStore';
+import type { RunWriter } from './runWriter';
 import { toRunError } from './errors';
 
 /**

@@ -20,12 +20,10 @@ import {
   type SampleInput,
 } from '../protocol/evalReport';
 import { RunFailure } from './errors';
+import { inferLabelKind, PROBE_ROWS, type LabelEncoding } from './labelKind';
+import { headValues, isTensor, perSample, tensorsOf, type Tensor, type TensorArg } from './tensors';
 
 type TF = typeof tfTypes;
-type Tensor = tfTypes.Tensor;
-
-/** Tensors as a model takes them: one, one per input in order, or by input name. */
-export type TensorArg = Tensor | Tensor[] | Record<string, Tensor>;
 
 export interface EvalData {
   xs: TensorArg;
@@ -48,8 +46,6 @@ const DEFAULT_SAMPLES = 12;
 const HISTOGRAM_BINS = 20;
 /** Errors kept for a regression histogram; more are subsampled evenly. */
 const MAX_HISTOGRAM_VALUES = 200_000;
-/** Rows read to decide what kind of labels an output has. */
-const PROBE_ROWS = 1000;
 /** Largest side of an image sample; bigger inputs are downscaled so eval.json stays small. */
 const MAX_IMAGE_SIDE = 64;
 /** Values shown of a non-image input. */
@@ -75,18 +71,12 @@ export function toTensorList(model: tfTypes.LayersModel, arg: TensorArg, which: 
   });
 }
 
-export function isTensor(v: unknown): v is Tensor {
-  const t = v as Partial<Tensor> | null;
-  return typeof t === 'object' && t !== null && Array.isArray(t.shape) && typeof t.dataSync === 'function' && typeof t.dtype === 'string';
-}
-
 /**
  * The tail `validationSplit` fraction of the data, cut where tfjs's fit cuts it, as new tensors the
  * caller disposes (disposeEvalData). Undefined when the split holds no sample.
  */
 export function validationTail(tf: TF, data: { xs: TensorArg; ys: TensorArg }, validationSplit: number): EvalData | undefined {
-  const all = (a: TensorArg) => (isTensor(a) ? [a] : Array.isArray(a) ? a : Object.values(a));
-  const first = all(data.xs)[0];
+  const first = tensorsOf(data.xs)[0];
   if (!first || !(validationSplit > 0)) return undefined;
   const n = first.shape[0];
   const splitAt = Math.floor(n * (1 - validationSplit)); // tfjs: splitAt = floor(N * (1 - validationSplit))
@@ -107,7 +97,7 @@ export function validationTail(tf: TF, data: { xs: TensorArg; ys: TensorArg }, v
 /** Disposes tensors made by validationTail or datasetToEvalData. */
 export function disposeEvalData(data: { xs: TensorArg; ys: TensorArg } | undefined): void {
   if (!data) return;
-  for (const a of [data.xs, data.ys]) for (const t of isTensor(a) ? [a] : Array.isArray(a) ? a : Object.values(a)) t.dispose();
+  for (const a of [data.xs, data.ys]) for (const t of tensorsOf(a)) t.dispose();
 }
 
 /**
@@ -171,62 +161,22 @@ export function writeEvalReport(runDir: string, report: EvalReport): string {
 
 // ---- reading small parts of tensors ----------------------------------------------------------
 
-const perSample = (shape: readonly number[]) => shape.slice(1).reduce((a, b) => a * b, 1);
-
-/** The first `rows` samples of `t`, flat. */
-function head(tf: TF, t: Tensor, rows: number): Float32Array | Int32Array | Uint8Array {
-  const part = tf.tidy(() => t.slice(0, Math.min(rows, t.shape[0])));
-  try {
-    return part.dataSync() as Float32Array | Int32Array | Uint8Array;
-  } finally {
-    part.dispose();
-  }
-}
-
-type Labels = 'onehot' | 'sparse' | 'binary';
-type Kind = { kind: 'classification'; labels: Labels; classes: number } | { kind: 'regression' } | { kind: 'autoencoder' };
-
-function isOneHot(v: ArrayLike<number>, width: number): boolean {
-  for (let r = 0; r < v.length / width; r++) {
-    let sum = 0;
-    for (let c = 0; c < width; c++) {
-      const x = v[r * width + c];
-      if (x !== 0 && x !== 1) return false;
-      sum += x;
-    }
-    if (sum !== 1) return false;
-  }
-  return true;
-}
-
-const allIntsIn = (v: ArrayLike<number>, lo: number, hi: number) => {
-  for (let i = 0; i < v.length; i++) if (!Number.isInteger(v[i]) || v[i] < lo || v[i] > hi) return false;
-  return true;
-};
+type Kind = { kind: 'classification'; labels: LabelEncoding; classes: number } | { kind: 'regression' } | { kind: 'autoencoder' };
 
 /** Decides how to judge one output from its shape, its activation and the labels' values. */
 function kindOf(tf: TF, model: tfTypes.LayersModel, outIndex: number, y: Tensor, xs: Tensor[]): Kind {
-  const outShape = model.outputs[outIndex].shape;
-  const units = outShape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
-  const ySize = perSample(y.shape);
-  const probe = head(tf, y, PROBE_ROWS);
-
   // Output shape == input shape and the targets are the inputs: an autoencoder.
   if (xs.length === 1 && model.outputs.length === 1 && arraysEqual(xs[0].shape, y.shape)) {
-    const x = head(tf, xs[0], Math.min(PROBE_ROWS, 64));
+    const rows = Math.min(PROBE_ROWS, 64);
+    const x = headValues(tf, xs[0], rows);
+    const probe = headValues(tf, y, rows);
     if (x.length > 0 && x.every((v, i) => v === probe[i])) return { kind: 'autoencoder' };
   }
-  if (outShape.length === 2 && units > 1 && y.rank === 2 && ySize === units && isOneHot(probe, units))
-    return { kind: 'classification', labels: 'onehot', classes: units };
-  if (outShape.length === 2 && units > 1 && ySize === 1 && allIntsIn(probe, 0, units - 1))
-    return { kind: 'classification', labels: 'sparse', classes: units };
-  const activation = (model.outputs[outIndex].sourceLayer?.getConfig() as { activation?: string } | undefined)?.activation;
-  if (units === 1 && ySize === 1 && activation === 'sigmoid' && allIntsIn(probe, 0, 1)) return { kind: 'classification', labels: 'binary', classes: 2 };
-  if (ySize !== units)
-    throw new RunFailure({
-      message: `Cannot evaluate output "${ioNames(model, 'output')[outIndex]}": it gives ${units} values per sample but the labels have ${ySize} (shape [N,${y.shape.slice(1).join(',')}])`,
-    });
-  return { kind: 'regression' };
+  const labels = inferLabelKind(tf, model, outIndex, y);
+  if (labels.kind !== 'unclear') return labels;
+  throw new RunFailure({
+    message: `Cannot evaluate output "${ioNames(model, 'output')[outIndex]}": it gives ${labels.units} values per sample but the labels have ${labels.ySize} (shape [N,${y.shape.slice(1).join(',')}])`,
+  });
 }
 
 function arraysEqual(a: readonly number[], b: readonly number[]): boolean {
@@ -279,7 +229,7 @@ class ClassificationAccumulator implements Accumulator {
   private correct = 0;
   private seen = 0;
 
-  constructor(private readonly output: string, private readonly labels: Labels, private readonly classes: number, private readonly classNames: string[] | undefined) {
+  constructor(private readonly output: string, private readonly labels: LabelEncoding, private readonly classes: number, private readonly classNames: string[] | undefined) {
     this.confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   }
 

@@ -9,19 +9,18 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { EvalReport } from '../protocol/evalReport';
 import { EVAL_FILE } from '../protocol/evalReport';
-import type { RunRecord } from '../protocol/trainer';
-import { MODEL_DIR, readRun } from '../training/runStore';
+import { MODEL_DIR, type RunRecord } from '../protocol/runFolder';
+import type { EvalCheckpoint } from '../protocol/trainer';
 import { checkpointDir } from './checkpoints';
 import { RunFailure } from './errors';
 import { disposeEvalData, evaluateModel, type EvalData } from './evaluate';
 import { loadModel } from './fsModelIo';
 import { disposeTrainingData, loadModelContract, type TrainingData } from './modelContract';
 import { LOAD_DATA, loadTrainingData, validationEvalData } from './runTraining';
+import { readRunFolder } from './runWriter';
 
 type TF = typeof tfTypes;
 
-export type EvalCheckpoint = 'final' | 'best' | 'last';
-export const EVAL_CHECKPOINTS: readonly EvalCheckpoint[] = ['final', 'best', 'last'];
 
 /** eval.json for the final model, eval-best.json / eval-last.json for a checkpoint. */
 export function evalFileName(checkpoint: EvalCheckpoint): string {
@@ -51,7 +50,7 @@ export interface EvaluateRunResult {
 export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: EvalCheckpoint } = {}): Promise<EvaluateRunResult> {
   const checkpoint = opts.checkpoint ?? 'final';
   if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new RunFailure({ message: `${runDir} is not a run folder (no run.json)` });
-  const { record } = readRun(runDir);
+  const { record } = readRunFolder(runDir);
   const modelDir = modelDirFor(runDir, checkpoint);
   const modelFile = record.modelFile;
   if (!fs.existsSync(modelFile)) throw new RunFailure({ message: `The run's model file is gone: ${modelFile} (its data cannot be loaded again)` });

@@ -1,13 +1,18 @@
 /**
- * The trainer child process (dist/trainer.js, started with child_process.fork). Waits for `start`,
- * brings up the backend, says `ready`, runs the training and ends with `end`, then exits 0.
- * `stop`, `pause`, `resume` and `checkpoint` reach the run through a RunControl.
+ * The trainer child process (dist/trainer.js, started with child_process.fork). Its first message
+ * decides what it is:
+ * - `start`: a run. Brings up the backend, says `ready`, runs the training and ends with `end`, then
+ *   exits 0. `stop`, `pause`, `resume` and `checkpoint` reach the run through a RunControl.
+ * - `request`: a serving trainer. Brings up tfjs on the cpu backend, says `ready`, then answers each
+ *   request with one `response` carrying its `id`, until `stop` or the host goes away.
  * Everything that crosses the IPC channel from the host is validated; bad messages are dropped.
  */
-import { parseHostToTrainer, type RunSpec, type Timings, type TrainerToHost } from '../protocol/trainer';
+import { parseHostToTrainer, type RunSpec, type Timings, type TrainerRequest, type TrainerToHost } from '../protocol/trainer';
+import type * as tfTypes from '@tensorflow/tfjs';
 import { loadBackend } from './backends/loadBackend';
 import { RunControl } from './control';
 import { toRunError } from './errors';
+import { answerRequest, loadCpuTfjs } from './requests';
 import { runScript } from './runScript';
 import { runTraining, silenceTfjsNodeBanner, trainerVersions } from './runTraining';
 
@@ -57,21 +62,49 @@ async function run(spec: RunSpec): Promise<void> {
   return finish(0);
 }
 
+let serving: Promise<typeof tfTypes> | undefined;
+let stopServing = false;
+const answering = new Set<Promise<void>>();
+
+/** A serving trainer: tfjs comes up once (then `ready`), each request gets exactly one `response`. */
+function serve(id: number, request: TrainerRequest): void {
+  serving ??= loadCpuTfjs().then((tf) => {
+    send({ type: 'ready', backend: { name: 'cpu', reason: 'Requests are answered on the cpu backend' }, versions: trainerVersions(tf) });
+    return tf;
+  });
+  const p = serving
+    .then((tf) => answerRequest(tf, request))
+    .then(
+      (result) => send({ type: 'response', id, ok: true, result }),
+      (e: unknown) => send({ type: 'response', id, ok: false, error: toRunError(e, { modelFile: request.kind === 'evaluate' ? undefined : request.file }) }),
+    )
+    .finally(() => {
+      answering.delete(p);
+      if (stopServing && answering.size === 0) void finish(0);
+    });
+  answering.add(p);
+}
+
 function main(): void {
   if (!process.send) {
     process.stderr.write('model-lab trainer: start me with child_process.fork (an IPC channel is needed).\n');
     process.exit(2);
   }
   process.on('message', (raw: unknown) => {
-    const msg = parseHostToTrainer(raw);
+    let why = '';
+    const msg = parseHostToTrainer(raw, (w) => (why = w));
     if (!msg) {
-      process.stderr.write(`model-lab trainer: dropped a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}\n`);
+      process.stderr.write(`model-lab trainer: dropped a malformed message (${why}): ${JSON.stringify(raw)?.slice(0, 200)}\n`);
       return;
     }
     switch (msg.type) {
       case 'stop':
         control.stop();
-        if (!started) void finish(0); // nothing to stop yet
+        if (serving) {
+          // Answers already asked for are still sent; then the serving trainer leaves.
+          stopServing = true;
+          if (answering.size === 0) void finish(0);
+        } else if (!started) void finish(0); // nothing to stop yet
         return;
       case 'pause':
         control.pause();
@@ -82,6 +115,18 @@ function main(): void {
       case 'checkpoint':
         control.checkpoint();
         return;
+      case 'request':
+        if (started) {
+          send({ type: 'response', id: msg.id, ok: false, error: { message: 'This trainer is running a training run; it answers no requests' } });
+          return;
+        }
+        if (stopServing) return;
+        serve(msg.id, msg.request);
+        return;
+    }
+    if (serving) {
+      process.stderr.write('model-lab trainer: ignored a start message sent to a serving trainer.\n');
+      return;
     }
     if (started) {
       process.stderr.write('model-lab trainer: ignored a second start message.\n');

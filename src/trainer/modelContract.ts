@@ -9,7 +9,8 @@
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RunFailure, toRunError, type StackMapper } from './errors';
-import { isTensor, type TensorArg } from './evaluate';
+import { inferLabelKind } from './labelKind';
+import { isTensor, tensorsOf, type TensorArg } from './tensors';
 import { bundleFile } from './loadModelFile';
 
 type TF = typeof tfTypes;
@@ -469,43 +470,23 @@ export function checkTensorsFitModel(model: LayersModel, data: { xs: TensorArg; 
 
 // ---- compiling -------------------------------------------------------------------------------
 
-function probe(tf: TF, t: Tensor, rows = 1000): ArrayLike<number> {
-  const part = tf.tidy(() => t.slice(0, Math.min(rows, t.shape[0])));
-  try {
-    return part.dataSync() as ArrayLike<number>;
-  } finally {
-    part.dispose();
-  }
-}
+const LOSS_FOR_LABELS = {
+  onehot: 'categoricalCrossentropy',
+  sparse: 'sparseCategoricalCrossentropy',
+  binary: 'binaryCrossentropy',
+} as const;
 
 /** The loss (and metrics) the labels of one output call for, or undefined when they say nothing clear. */
 export function inferLoss(tf: TF, model: LayersModel, outIndex: number, y: Tensor): { loss: string; metrics: string[] } | undefined {
-  const out = model.outputs[outIndex].shape;
-  const units = out.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
-  const ySize = y.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (y.dtype === 'string' || y.dtype === 'complex64') return undefined;
-  const v = probe(tf, y);
-  const ints = Array.prototype.every.call(v, (x: number) => Number.isInteger(x)) as boolean;
-  if (out.length === 2 && units > 1 && y.rank === 2 && ySize === units) {
-    let oneHot = true;
-    for (let r = 0; r < v.length / units && oneHot; r++) {
-      let sum = 0;
-      for (let c = 0; c < units; c++) {
-        const x = v[r * units + c];
-        if (x !== 0 && x !== 1) oneHot = false;
-        sum += x;
-      }
-      if (sum !== 1) oneHot = false;
-    }
-    if (oneHot) return { loss: 'categoricalCrossentropy', metrics: ['accuracy'] };
+  const kind = inferLabelKind(tf, model, outIndex, y);
+  switch (kind.kind) {
+    case 'classification':
+      return { loss: LOSS_FOR_LABELS[kind.labels], metrics: ['accuracy'] };
+    case 'regression':
+      return { loss: 'meanSquaredError', metrics: [] };
+    case 'unclear':
+      return undefined;
   }
-  if (out.length === 2 && units > 1 && ySize === 1 && ints && Array.prototype.every.call(v, (x: number) => x >= 0 && x < units))
-    return { loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] };
-  const activation = (model.outputs[outIndex].sourceLayer?.getConfig() as { activation?: string } | undefined)?.activation;
-  if (units === 1 && ySize === 1 && ints && activation === 'sigmoid' && Array.prototype.every.call(v, (x: number) => x === 0 || x === 1))
-    return { loss: 'binaryCrossentropy', metrics: ['accuracy'] };
-  if (ySize === units && !(ints && units > 1 && ySize === 1)) return { loss: 'meanSquaredError', metrics: [] };
-  return undefined;
 }
 
 function makeOptimizer(tf: TF, config: ContractConfig): tfTypes.Optimizer {
@@ -706,6 +687,6 @@ export function fitWithData(model: LayersModel, data: TrainingData, opts: FitOpt
 /** Disposes the tensors of loadData()'s result (a dataset's tensors belong to its iterator). */
 export function disposeTrainingData(tf: TF, data: TrainingData | undefined): void {
   if (!data || data.kind !== 'tensors') return;
-  const all = (a: TensorArg) => (isTensor(a) ? [a] : Array.isArray(a) ? a : Object.values(a));
+  const all = tensorsOf;
   tf.dispose([...all(data.xs), ...all(data.ys), ...(data.validation ? [...all(data.validation.xs), ...all(data.validation.ys)] : [])]);
 }

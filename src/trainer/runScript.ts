@@ -18,14 +18,14 @@ import type {
   BatchPoint,
   EndStatus,
   LayerSummary,
-  MetricLine,
   Metrics,
   ResolvedConfig,
   RunError,
   RunSpec,
   TrainerToHost,
 } from '../protocol/trainer';
-import { makeRunId, RunWriter } from '../training/runStore';
+import type { MetricLine } from '../protocol/runFolder';
+import { makeRunId, RunWriter } from './runWriter';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 import { saveModel } from './fsModelIo';
 import { bundleFile } from './loadModelFile';

@@ -17,19 +17,20 @@ import type {
   LayerSummary,
   ResolvedConfig,
   RunError,
-  RunRecord,
   RunSpec,
   TrainerToHost,
   Versions,
 } from '../protocol/trainer';
-import { makeRunId, RunWriter } from '../training/runStore';
+import type { RunRecord } from '../protocol/runFolder';
+import { makeRunId, RunWriter } from './runWriter';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
 import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
 import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
-import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, isTensor, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, validationTail, writeEvalReport, type EvalData } from './evaluate';
+import { isTensor } from './tensors';
 import { EVAL_FILE } from '../protocol/evalReport';
 import { saveModel } from './fsModelIo';
 import {

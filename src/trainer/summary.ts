@@ -8,42 +8,10 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { StackMapper } from './errors';
 import { loadModelContract } from './modelContract';
+import type { LayerRow, ModelSummary, SourceLocation } from '../protocol/modelSummary';
 
 type TF = typeof tfTypes;
 type Shape = (number | null)[];
-
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
-
-export interface LayerRow {
-  name: string;
-  className: string;
-  /** One shape, or one per output for a layer with several; [] when the layer is used at several nodes. */
-  outputShape: Shape | Shape[];
-  params: number;
-  trainableParams: number;
-  nonTrainableParams: number;
-  /** Where the model file made the layer; undefined when it was not made through tf.layers.* there. */
-  location?: SourceLocation;
-}
-
-export interface ModelSummary {
-  file: string;
-  modelName: string;
-  /** 'Sequential' or 'LayersModel' (functional). */
-  modelClass: string;
-  inputs: { name: string; shape: Shape }[];
-  outputs: { name: string; shape: Shape }[];
-  layers: LayerRow[];
-  totalParams: number;
-  trainableParams: number;
-  nonTrainableParams: number;
-  /** Whether createModel() compiled the model. */
-  compiled: boolean;
-}
 
 const isClass = (f: unknown) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 

@@ -10,12 +10,12 @@ import type {
   CallbacksConfig,
   CheckpointConfig,
   CheckpointInfo,
-  MetricLine,
   Metrics,
   RunError,
   TrainerToHost,
 } from '../protocol/trainer';
-import type { RunWriter } from '../training/runStore';
+import type { MetricLine } from '../protocol/runFolder';
+import type { RunWriter } from './runWriter';
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVAL_FILE, type EvalReport } from '../protocol/evalReport';
-import type { BatchPoint, CheckpointInfo, EpochPoint, Metrics, MetricLine } from '../protocol/trainer';
+import { CHECKPOINT_FILE, CHECKPOINT_KINDS, CHECKPOINTS_DIR, lineMetrics, parseCheckpointInfo, type MetricLine } from '../protocol/runFolder';
+import type { BatchPoint, EpochPoint } from '../protocol/trainer';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun } from './runStore';
 
@@ -27,30 +28,21 @@ export function readEvalReport(runDir: string, onInvalid?: (why: string) => void
   return undefined;
 }
 
-// The trainer's layout (src/trainer/checkpoints.ts), not imported: that module pulls in model saving.
-const CHECKPOINT_KINDS = ['last', 'best'] as const;
-
 /** The run's checkpoints/last and checkpoints/best, from their checkpoint.json. */
 export function readCheckpoints(runDir: string): RunView['checkpoints'] {
   const out: NonNullable<RunView['checkpoints']> = {};
   for (const kind of CHECKPOINT_KINDS) {
-    const dir = path.join(runDir, 'checkpoints', kind);
+    const dir = path.join(runDir, CHECKPOINTS_DIR, kind);
+    let text: string;
     try {
-      const info = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as CheckpointInfo;
-      if (info && typeof info.epoch === 'number' && typeof info.step === 'number') out[kind] = { ...info, kind, dir } satisfies CheckpointEntry;
+      text = fs.readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8');
     } catch {
-      // no checkpoint of this kind
+      continue; // no checkpoint of this kind
     }
+    const parsed = parseCheckpointInfo(text);
+    if (parsed.ok) out[kind] = { ...parsed.value, kind, dir } satisfies CheckpointEntry;
   }
   return out.last || out.best ? out : undefined;
-}
-
-const LINE_KEYS = new Set(['type', 'epoch', 'batch', 'step', 'time']);
-
-function metricsOf(line: Record<string, unknown>): Metrics {
-  const out: Metrics = {};
-  for (const [k, v] of Object.entries(line)) if (!LINE_KEYS.has(k) && typeof v === 'number') out[k] = v;
-  return out;
 }
 
 /**
@@ -64,8 +56,8 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
   let end: Extract<MetricLine, { type: 'end' }> | undefined;
   for (const line of metrics) {
     if (line.type === 'batch')
-      batches.push({ epoch: line.epoch, batch: line.batch, step: line.step, time: line.time, metrics: metricsOf(line) });
-    else if (line.type === 'epoch') epochs.push({ epoch: line.epoch, time: line.time, metrics: metricsOf(line) });
+      batches.push({ epoch: line.epoch, batch: line.batch, step: line.step, time: line.time, metrics: lineMetrics(line) });
+    else if (line.type === 'epoch') epochs.push({ epoch: line.epoch, time: line.time, metrics: lineMetrics(line) });
     else if (line.type === 'end') end = line;
   }
   const status = end?.status ?? (record.status === 'running' && !isLive ? 'crashed' : record.status);

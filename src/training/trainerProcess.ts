@@ -1,7 +1,10 @@
 /**
- * The one owner of a forked trainer process: starts it, validates what it says, stops it (message,
- * then SIGTERM, then SIGKILL) and makes sure every run ends exactly once, even when the child dies
- * without saying so. Pure Node (no `vscode`): the extension and the CLI share it.
+ * The one owner of every forked trainer process: training runs, script runs, and the serving
+ * children that answer the editor's requests (layer-hint summaries, dataset previews, evaluations).
+ * It starts the child, validates what it says, stops it (message, then SIGTERM, then SIGKILL), makes
+ * sure every run ends exactly once even when the child dies without saying so, and matches each
+ * request's `response` by id. Pure Node (no `vscode`): the extension and the CLI share it. Nothing
+ * else in the host forks a trainer or spawns the CLI.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
@@ -10,6 +13,9 @@ import {
   type HostToTrainer,
   type RunError,
   type RunSpec,
+  type TrainerRequest,
+  type TrainerRequestKind,
+  type TrainerResultOf,
   type TrainerToHost,
 } from '../protocol/trainer';
 import { markCrashed } from './runStore';
@@ -63,6 +69,34 @@ export interface TrainerProcessOptions {
    * CLI, which turns it into a graceful `stop` instead of the child dying mid-batch.
    */
   detached?: boolean;
+  /** The child's working folder; default this process's. */
+  cwd?: string;
+}
+
+/** Why a request got no result: the trainer's own error (`failed`), an answer we cannot read (`invalid`), or what happened to its child. */
+export type TrainerRequestFailure = 'failed' | 'invalid' | 'timeout' | 'crashed' | 'refused';
+
+/** A request that got no result; `runError` is the trainer's error (file and line where known) or ours. */
+export class TrainerRequestError extends Error {
+  constructor(
+    readonly reason: TrainerRequestFailure,
+    readonly runError: RunError,
+  ) {
+    super(runError.message);
+    this.name = 'TrainerRequestError';
+  }
+}
+
+export interface RequestOptions {
+  /** After this long without an answer the child is killed and the request fails with `timeout`. Default: no limit. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  kind: TrainerRequestKind;
+  resolve(result: unknown): void;
+  reject(e: TrainerRequestError): void;
+  timer?: NodeJS.Timeout;
 }
 
 export interface TrainerEnd {
@@ -72,6 +106,8 @@ export interface TrainerEnd {
 }
 
 type State = 'idle' | 'starting' | 'running' | 'ended';
+/** A child forked for one run (`start`), or to answer requests (`request`). */
+type Mode = 'run' | 'serve';
 
 const DEFAULT_STOP_GRACE_MS = 5000;
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -117,21 +153,28 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 }
 
 /**
- * One trainer child process for one run. Create, subscribe, `start(spec)`; `ended` settles once the
- * run is over and the process is gone. Exactly one `end` reaches `onMessage` listeners: the
- * trainer's own, or one made up here (status `crashed`) when the child dies, hangs before `ready`,
- * or closes its channel without one; then the run folder is marked crashed too.
+ * One trainer child process, for one run or for requests. For a run: create, subscribe,
+ * `start(spec)`; `ended` settles once the run is over and the process is gone. Exactly one `end`
+ * reaches `onMessage` listeners: the trainer's own, or one made up here (status `crashed`) when the
+ * child dies, hangs before `ready`, or closes its channel without one; then the run folder is marked
+ * crashed too. For requests: `request(...)` forks a serving child on first use; each request is
+ * answered by the `response` with its id, or fails with a TrainerRequestError when it times out (the
+ * child is killed: make a new TrainerProcess for the next request) or the child dies; `stop()` lets
+ * a serving child finish its answers and exit.
  */
 export class TrainerProcess implements Disposable {
   readonly ended: Promise<TrainerEnd>;
 
-  private readonly opts: Required<Omit<TrainerProcessOptions, 'execPath' | 'env' | 'detached'>> &
-    Pick<TrainerProcessOptions, 'execPath' | 'env' | 'detached'>;
+  private readonly opts: Required<Omit<TrainerProcessOptions, 'execPath' | 'env' | 'detached' | 'cwd'>> &
+    Pick<TrainerProcessOptions, 'execPath' | 'env' | 'detached' | 'cwd'>;
   private readonly messages = new Emitter<[TrainerToHost]>();
   private readonly output = new Emitter<[string, 'stdout' | 'stderr']>();
   private resolveEnded!: (end: TrainerEnd) => void;
   private child: ChildProcess | undefined;
   private state: State = 'idle';
+  private mode: Mode | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
   private runDir: string | undefined;
   private endMessage: Extract<TrainerToHost, { type: 'end' }> | undefined;
   private stderrTail = '';
@@ -173,6 +216,42 @@ export class TrainerProcess implements Disposable {
 
   start(spec: RunSpec): void {
     if (this.state !== 'idle' || this.disposed) throw new Error('TrainerProcess.start() can be called only once, before dispose()');
+    this.mode = 'run';
+    if (!this.fork()) return;
+    this.send({ type: 'start', spec });
+  }
+
+  /**
+   * Asks a serving trainer child (forked on the first call) for a summary, a preview or an
+   * evaluation; resolves with the answer of the same kind. Never on a process that runs training.
+   */
+  request<K extends TrainerRequestKind>(request: Extract<TrainerRequest, { kind: K }>, opts: RequestOptions = {}): Promise<TrainerResultOf<K>> {
+    if (this.disposed || this.state === 'ended' || this.mode === 'run')
+      return Promise.reject(new TrainerRequestError('refused', { message: 'This trainer process takes no more requests' }));
+    if (this.state === 'idle') {
+      this.mode = 'serve';
+      if (!this.fork()) return Promise.reject(new TrainerRequestError('crashed', this.endError()));
+    }
+    const id = this.nextId++;
+    return new Promise<TrainerResultOf<K>>((resolve, reject) => {
+      const pending: Pending = { kind: request.kind, resolve: resolve as (r: unknown) => void, reject };
+      if (opts.timeoutMs !== undefined) {
+        pending.timer = setTimeout(() => {
+          this.pending.delete(id);
+          const s = seconds(opts.timeoutMs!);
+          reject(new TrainerRequestError('timeout', { message: `The trainer did not answer the ${request.kind} request within ${s}` }));
+          // A child stuck in user code cannot be interrupted: it goes, and with it anything else it was doing.
+          this.crashReason ??= `Trainer did not answer within ${s}`;
+          this.signal('SIGKILL');
+        }, opts.timeoutMs);
+      }
+      this.pending.set(id, pending);
+      this.send({ type: 'request', id, request } as HostToTrainer);
+    });
+  }
+
+  /** Forks the child and wires it up; false (the process has ended) when it could not be started. */
+  private fork(): boolean {
     this.state = 'starting';
     const env = { ...(this.opts.env ?? process.env) };
     // Inside VS Code process.execPath is Electron; this makes it behave as plain Node.
@@ -187,10 +266,11 @@ export class TrainerProcess implements Disposable {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         detached: this.opts.detached === true && process.platform !== 'win32',
         serialization: 'json',
+        ...(this.opts.cwd !== undefined && { cwd: this.opts.cwd }),
       });
     } catch (e) {
       this.finish(`Could not start the trainer: ${e instanceof Error ? e.message : String(e)}`);
-      return;
+      return false;
     }
     this.child = child;
 
@@ -227,7 +307,7 @@ export class TrainerProcess implements Disposable {
     this.readyTimer = this.later(this.opts.readyTimeoutMs, () => {
       this.escalate(0, `Trainer was not ready within ${seconds(this.opts.readyTimeoutMs)}`);
     });
-    this.send({ type: 'start', spec });
+    return true;
   }
 
   /** Asks the trainer to end after the current batch; escalates to SIGTERM, then SIGKILL if it does not. */
@@ -260,6 +340,13 @@ export class TrainerProcess implements Disposable {
     if (signal !== 'SIGKILL') this.escalate(this.opts.stopGraceMs);
   }
 
+  /** Kills the child now, `reason` saying why to whatever was waiting on it (open requests, the run). */
+  cancelWith(reason: string): void {
+    if (!this.child || this.exit) return;
+    this.crashReason ??= reason;
+    this.signal('SIGKILL');
+  }
+
   /** Kills the child if it is still running; the synthesized `end` is still delivered, then listeners go. */
   dispose(): void {
     this.disposed = true;
@@ -277,7 +364,8 @@ export class TrainerProcess implements Disposable {
 
   private receive(raw: unknown): void {
     if (this.state === 'ended' || this.endMessage) return;
-    const m = parseTrainerToHost(raw);
+    let why = '';
+    const m = parseTrainerToHost(raw, (w) => (why = w));
     if (!m) {
       let text: string;
       try {
@@ -285,10 +373,30 @@ export class TrainerProcess implements Disposable {
       } catch {
         text = String(raw);
       }
-      this.warn(`dropped a malformed message from the trainer: ${text.length > 200 ? text.slice(0, 200) + '...' : text}`);
+      this.warn(`dropped a malformed message from the trainer (${why}): ${text.length > 200 ? text.slice(0, 200) + '...' : text}`);
+      // A request whose answer is malformed fails now instead of waiting for a timeout.
+      const id = (raw as { type?: unknown; id?: unknown } | null)?.type === 'response' ? (raw as { id: unknown }).id : undefined;
+      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      if (p) {
+        this.settle(id as number);
+        p.reject(new TrainerRequestError('invalid', { message: `The trainer's answer to the ${p.kind} request is not one this version can read (${why})` }));
+      }
       return;
     }
     switch (m.type) {
+      case 'response': {
+        const p = this.pending.get(m.id);
+        if (!p) {
+          this.warn(`dropped an answer to no open request (id ${m.id})`);
+          return;
+        }
+        this.settle(m.id);
+        if (!m.ok) p.reject(new TrainerRequestError('failed', m.error));
+        else if (m.result.kind !== p.kind)
+          p.reject(new TrainerRequestError('invalid', { message: `The trainer answered a ${p.kind} request with a ${m.result.kind} result` }));
+        else p.resolve(m.result);
+        return;
+      }
       case 'ready':
         this.clearReadyTimer();
         if (this.state === 'starting') this.state = 'running';
@@ -308,7 +416,25 @@ export class TrainerProcess implements Disposable {
     this.messages.fire(m);
   }
 
-  /** Ends the run once: delivers the synthesized `end` if the trainer sent none, resolves `ended`. */
+  private settle(id: number): void {
+    const p = this.pending.get(id);
+    if (p?.timer) clearTimeout(p.timer);
+    this.pending.delete(id);
+  }
+
+  /** Why the child is gone, from what we know: our reason, its exit, the last line of its stderr. */
+  private endError(reason?: string): RunError {
+    const why = reason ?? this.crashReason;
+    const exit = this.exit ? describeExit(this.exit.code, this.exit.signal) : undefined;
+    const lastLine = lastErrorLine(this.stderrTail);
+    let message = why && exit ? `${why} (${exit[0].toLowerCase()}${exit.slice(1)})` : (why ?? exit ?? 'Trainer ended without a result');
+    if (lastLine) message += `: ${lastLine}`;
+    const error: RunError = { message };
+    if (this.stderrTail.trim()) error.details = this.stderrTail.trim();
+    return error;
+  }
+
+  /** Ends the process once: delivers the synthesized `end` if the trainer sent none, fails open requests, resolves `ended`. */
   private finish(reason?: string): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
@@ -317,17 +443,19 @@ export class TrainerProcess implements Disposable {
     if (this.endMessage) {
       const { status, error, runDir } = this.endMessage;
       end = { status, error, runDir: runDir ?? this.runDir };
-    } else {
-      const why = reason ?? this.crashReason;
-      const exit = this.exit ? describeExit(this.exit.code, this.exit.signal) : undefined;
-      const lastLine = lastErrorLine(this.stderrTail);
-      let message = why && exit ? `${why} (${exit[0].toLowerCase()}${exit.slice(1)})` : (why ?? exit ?? 'Trainer ended without a result');
-      if (lastLine) message += `: ${lastLine}`;
-      const error: RunError = { message };
-      if (this.stderrTail.trim()) error.details = this.stderrTail.trim();
-      end = { status: 'crashed', error, runDir: this.runDir };
-      if (this.runDir) this.markRunCrashed(this.runDir, message);
+    } else if (this.mode === 'serve' && !reason && !this.crashReason && this.exit?.code === 0) {
+      // A serving child that was asked to stop and did.
+      end = { status: 'completed' };
       this.messages.fire({ type: 'end', ...end });
+    } else {
+      const error = this.endError(reason);
+      end = { status: 'crashed', error, runDir: this.runDir };
+      if (this.runDir) this.markRunCrashed(this.runDir, error.message);
+      this.messages.fire({ type: 'end', ...end });
+    }
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id);
+      p.reject(new TrainerRequestError('crashed', end.error ?? { message: `The trainer exited before answering the ${p.kind} request` }));
     }
     this.resolveEnded(end);
     if (this.disposed) {
@@ -409,5 +537,28 @@ export class TrainerProcess implements Disposable {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.readyTimer = undefined;
+  }
+}
+
+/**
+ * One request to a fresh serving trainer child, which is gone when this settles: the answer, or a
+ * TrainerRequestError. `signal` aborts it (the child is killed; the error's reason is `crashed`,
+ * its message says it was cancelled).
+ */
+export async function askTrainer<K extends TrainerRequestKind>(
+  opts: TrainerProcessOptions,
+  request: Extract<TrainerRequest, { kind: K }>,
+  requestOpts: RequestOptions & { signal?: AbortSignal } = {},
+): Promise<TrainerResultOf<K>> {
+  const proc = new TrainerProcess(opts);
+  const onAbort = () => proc.cancelWith(`The ${request.kind} was cancelled`);
+  requestOpts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await proc.request(request, requestOpts);
+  } finally {
+    requestOpts.signal?.removeEventListener('abort', onAbort);
+    proc.stop();
+    await proc.ended;
+    proc.dispose();
   }
 }

@@ -14,6 +14,8 @@ export interface StartOptions {
   overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
   /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
   mode?: RunMode;
+  /** 'script' only: the script's own arguments (its process.argv after the file). */
+  scriptArgs?: string[];
 }
 
 export interface RunResult {
@@ -82,6 +84,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       workspaceDir: opts.workspaceDir,
       overrides: opts.overrides,
       ...(opts.mode === 'script' && { mode: opts.mode }),
+      ...(opts.mode === 'script' && opts.scriptArgs && { scriptArgs: opts.scriptArgs }),
     });
     return proc.ended.then((end) => {
       proc.dispose();

@@ -1,46 +1,24 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
-import type { RunRecord } from '../protocol/trainer';
-import { describeDatasetSpec } from '../trainer/data/datasetSpecTypes';
-import { listRuns } from '../training/runStore';
+import { listRunEntries } from '../training/runStore';
+import { runRow, type RunRow, type RunRowWords } from './runsTreeModel';
 
-/** One saved run in the sidebar. */
+/** One folder of the runs folder in the sidebar: a saved run, or a damaged one that says so. */
 export class RunItem extends vscode.TreeItem {
-  constructor(
-    readonly record: RunRecord,
-    readonly runDir: string,
-  ) {
-    super(path.basename(record.modelFile), vscode.TreeItemCollapsibleState.None);
-    this.id = runDir;
-    this.description = describeRun(record);
-    this.tooltip = new vscode.MarkdownString(
-      [
-        `**${record.id}**`,
-        `${record.modelFile}`,
-        `${vscode.l10n.t('status')}: ${record.status}${record.error ? ` — ${record.error.message}` : ''}`,
-        `${vscode.l10n.t('backend')}: ${record.backend.name}`,
-        `${record.config.epochs} epochs · batch ${record.config.batchSize} · ${describeDatasetSpec(record.config.dataset)}`,
-      ].join('\n\n'),
-    );
-    this.iconPath = new vscode.ThemeIcon(STATUS_ICON[record.status] ?? 'circle-outline');
-    this.contextValue = 'modelLab.run';
-    this.command = { command: 'modelLab.openRun', title: vscode.l10n.t('Open Run'), arguments: [this] };
+  readonly runDir: string;
+  readonly damaged: boolean;
+
+  constructor(readonly row: RunRow) {
+    super(row.label, vscode.TreeItemCollapsibleState.None);
+    this.runDir = row.runDir;
+    this.damaged = row.contextValue === 'modelLab.damagedRun';
+    this.id = row.id;
+    this.description = row.description;
+    this.tooltip = new vscode.MarkdownString(row.tooltip.join('\n\n'));
+    this.iconPath = new vscode.ThemeIcon(row.icon);
+    this.contextValue = row.contextValue;
+    if (!this.damaged) this.command = { command: 'modelLab.openRun', title: vscode.l10n.t('Open Run'), arguments: [this] };
   }
-}
-
-const STATUS_ICON: Record<string, string> = {
-  running: 'sync~spin',
-  completed: 'pass',
-  stopped: 'debug-stop',
-  failed: 'error',
-  crashed: 'warning',
-};
-
-function describeRun(r: RunRecord): string {
-  const started = new Date(r.startedAt);
-  const when = Number.isNaN(started.getTime()) ? '' : started.toLocaleString();
-  return `${r.status} · ${when}`;
 }
 
 /**
@@ -85,11 +63,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
   getChildren(parent?: RunItem): RunItem[] {
     if (parent) return [];
     const items: RunItem[] = [];
+    const words: RunRowWords = {
+      status: vscode.l10n.t('status'),
+      backend: vscode.l10n.t('backend'),
+      damaged: vscode.l10n.t('damaged run'),
+      unreadable: (reason) => vscode.l10n.t('This run folder cannot be read: {0}', reason),
+    };
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const runsDir = resolveRunsDir(readConfig(folder), folder.uri.fsPath);
-      for (const record of listRuns(runsDir)) items.push(new RunItem(record, path.join(runsDir, record.id)));
+      for (const entry of listRunEntries(runsDir)) items.push(new RunItem(runRow(entry, words)));
     }
-    return items.sort((a, b) => (Date.parse(b.record.startedAt) || 0) - (Date.parse(a.record.startedAt) || 0));
+    return items.sort((a, b) => b.row.sortTime - a.row.sortTime);
   }
 
   dispose(): void {

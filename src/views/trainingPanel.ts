@@ -121,9 +121,10 @@ export class TrainingPanel implements vscode.Disposable {
   }
 
   private onMessage(raw: unknown): void {
-    const msg: WebviewToHost | undefined = parseWebviewToHost(raw);
+    let why = '';
+    const msg: WebviewToHost | undefined = parseWebviewToHost(raw, (w) => (why = w));
     if (!msg) {
-      this.log(`Model Lab panel: dropped a malformed message from the webview: ${safeJson(raw)}`);
+      this.log(`Model Lab panel: dropped a malformed message from the webview (${why}): ${safeJson(raw)}`);
       return;
     }
     switch (msg.type) {

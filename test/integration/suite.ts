@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { parseEvalReport } from '../../src/protocol/evalReport';
-import type { CheckpointInfo, MetricLine, RunRecord } from '../../src/protocol/trainer';
+import type { CheckpointInfo } from '../../src/protocol/trainer';
+import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
 const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun'];

@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from 'vitest';
-import { parseArgs, USAGE } from '../../src/cliArgs';
+import { parseArgs, USAGE } from '../../src/cli/args';
 
 const usageError = (argv: string[]) => {
   const r = parseArgs(argv);
@@ -88,10 +88,20 @@ describe('summary and run commands', () => {
   });
   test('run takes a script with backend, runs folder and --json, but not train-only flags', () => {
     expect(parseArgs(['run', 's.js', '--backend', 'cpu', '--runs-dir', 'r', '--json'])).toEqual({
-      command: 'run', file: 's.js', backend: 'cpu', runsDir: 'r', json: true,
+      command: 'run', file: 's.js', backend: 'cpu', runsDir: 'r', json: true, scriptArgs: [],
     });
     expect(parseArgs(['run', 's.js', '--epochs', '3'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('the script sets its own') });
     expect(parseArgs(['run'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('model-lab run SCRIPT') });
+  });
+  test("run passes the words after -- to the script as they are, --help and flags included", () => {
+    expect(parseArgs(['run', 's.js', '--backend', 'cpu', '--', '--epochs', '3', '--help', 'data.csv'])).toEqual({
+      command: 'run', file: 's.js', backend: 'cpu', json: false, scriptArgs: ['--epochs', '3', '--help', 'data.csv'],
+    });
+    expect(parseArgs(['run', '--json', '--', '--odd.js', 'a'])).toEqual({ command: 'run', file: '--odd.js', backend: 'auto', json: true, scriptArgs: ['a'] });
+    expect(parseArgs(['run', 's.js', 'extra'])).toEqual({
+      command: 'usageError', message: 'unexpected argument "extra": run takes one SCRIPT; put the script\'s own arguments after --',
+    });
+    expect(USAGE).toContain('model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json] [-- ARG...]');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvalReport } from '../../src/cliEvaluate';
+import { formatEvalReport } from '../../src/cli/evaluate';
 import type { EvalReport } from '../../src/protocol/evalReport';
 import { evalFileName } from '../../src/trainer/evaluateRun';
 

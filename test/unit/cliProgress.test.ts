@@ -13,7 +13,7 @@ import {
   orderMetricNames,
   ProgressTracker,
   type ProgressState,
-} from '../../src/cliProgress';
+} from '../../src/cli/progress';
 import type { BatchPoint } from '../../src/protocol/trainer';
 
 const full: ProgressState = {

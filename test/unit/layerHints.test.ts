@@ -1,7 +1,7 @@
 /**
- * Layer hints: the pure mapping (summary → per-line hints, error → diagnostic) on summaries the real
- * CLI (dist/cli.js) prints for the fixture model files, and SummaryRunner's cache, coalescing,
- * supersede, timeout and dispose on real child processes.
+ * Layer hints: the pure mapping (summary → per-line hints, error → diagnostic) on summaries a real
+ * trainer child (dist/trainer.js) answers for the fixture model files, and SummaryRunner's cache,
+ * coalescing, supersede, timeout and dispose on real child processes.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,13 +15,13 @@ import {
   shiftHints,
   type LayerHint,
 } from '../../src/editor/layerHints';
-import { parseCliErrorLine, SummaryRunner, type SummaryOutcome } from '../../src/editor/summaryRunner';
-import type { ModelSummary } from '../../src/trainer/summary';
+import { parseErrorLocation, SummaryRunner, type SummaryOutcome } from '../../src/editor/summaryRunner';
+import type { ModelSummary } from '../../src/protocol/modelSummary';
 import { DIST, ensureBuilt } from './builtTrainer';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/editor');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const CLI = path.join(DIST, 'cli.js');
+const TRAINER = path.join(DIST, 'trainer.js');
 
 /** 1-based line of the n-th line of `file` containing `needle`. */
 function lineOf(file: string, needle: string, nth = 0): number {
@@ -56,7 +56,7 @@ const hintAt = (hints: LayerHint[], line: number) => {
 
 let tmp: string;
 beforeAll(async () => {
-  await ensureBuilt(['cli.js']);
+  await ensureBuilt(['trainer.js']);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-hints-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -65,7 +65,7 @@ describe('layer hints from real summaries', () => {
   test('sequential CNN: one hint per layer line with its shape and parameters, the total on createModel', async () => {
     const file = fixture('sequentialCnn.model.ts');
     // An explicit undefined (as the controller passes when no timeout is configured) means the default, not setTimeout(NaN).
-    const runner = new SummaryRunner({ cliScript: CLI, timeoutMs: undefined });
+    const runner = new SummaryRunner({ trainerScript: TRAINER, timeoutMs: undefined });
     const summary = summaryOf(await runner.summarize(file));
     runner.dispose();
     const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
@@ -96,7 +96,7 @@ describe('layer hints from real summaries', () => {
 
   test('functional model: layers made in a loop share one hint; a layer made in another file goes to createModel', async () => {
     const file = fixture('loopFunctional.model.ts');
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     const outcome = await runner.summarize(file);
     runner.dispose();
     const summary = summaryOf(outcome); // the model's console.log before the JSON did not spoil it
@@ -134,7 +134,7 @@ describe('layer hints from real summaries', () => {
 describe('build errors become diagnostics', () => {
   test('a syntax error: its line and column, the message without the file name', async () => {
     const file = fixture('syntaxError.model.ts');
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     const o = await runner.summarize(file);
     runner.dispose();
     expect(o.kind).toBe('error');
@@ -145,7 +145,7 @@ describe('build errors become diagnostics', () => {
 
   test('createModel() throwing: the line of the throw', async () => {
     const file = fixture('throws.model.ts');
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     const o = await runner.summarize(file);
     runner.dispose();
     if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}`);
@@ -156,20 +156,20 @@ describe('build errors become diagnostics', () => {
 
   test('an unresolvable import: the import line', async () => {
     const file = fixture('missingImport.model.ts');
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     const o = await runner.summarize(file);
     runner.dispose();
     if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}`);
     expect(o.error).toMatchObject({ reason: 'build', file, line: lineOf(file, './doesNotExist'), message: 'Could not resolve "./doesNotExist"' });
   });
 
-  test('the CLI line shapes: located first, located last, file only; errors elsewhere go to createModel', () => {
+  test('the error message shapes: located first, located last, file only; errors elsewhere go to createModel', () => {
     const model = fixture('loopFunctional.model.ts');
-    expect(parseCliErrorLine('loopHelpers.ts:5:10: Expected ")"', model)).toEqual({ reason: 'build', message: 'Expected ")"', file: fixture('loopHelpers.ts'), line: 5, column: 10 });
-    expect(parseCliErrorLine('createModel() failed: bad (loopFunctional.model.ts:12:3)', model)).toEqual({ reason: 'build', message: 'createModel() failed: bad', file: model, line: 12, column: 3 });
-    expect(parseCliErrorLine('loopFunctional.model.ts: does not export createModel', model)).toEqual({ reason: 'build', message: 'does not export createModel', file: model });
+    expect(parseErrorLocation('loopHelpers.ts:5:10: Expected ")"', model)).toEqual({ reason: 'build', message: 'Expected ")"', file: fixture('loopHelpers.ts'), line: 5, column: 10 });
+    expect(parseErrorLocation('createModel() failed: bad (loopFunctional.model.ts:12:3)', model)).toEqual({ reason: 'build', message: 'createModel() failed: bad', file: model, line: 12, column: 3 });
+    expect(parseErrorLocation('loopFunctional.model.ts: does not export createModel', model)).toEqual({ reason: 'build', message: 'does not export createModel', file: model });
     // A file the error names that is not beside the model: unknown, not a guess.
-    expect(parseCliErrorLine('elsewhere.ts:1:1: x', model).file).toBeUndefined();
+    expect(parseErrorLocation('elsewhere.ts:1:1: x', model).file).toBeUndefined();
 
     const source = fs.readFileSync(model, 'utf8');
     const cmLine = lineOf(model, 'export function createModel');
@@ -189,7 +189,7 @@ describe('SummaryRunner on real child processes', () => {
     const original = fs.readFileSync(fixture('sequentialCnn.model.ts'), 'utf8');
     fs.writeFileSync(file, original);
     const spawned: string[] = [];
-    const runner = new SummaryRunner({ cliScript: CLI, onDidSpawn: (f) => spawned.push(f) });
+    const runner = new SummaryRunner({ trainerScript: TRAINER, onDidSpawn: (f) => spawned.push(f) });
     try {
       const first = await runner.summarize(file);
       expect(first).toMatchObject({ kind: 'summary', cached: false });
@@ -219,7 +219,7 @@ describe('SummaryRunner on real child processes', () => {
 
   test('build errors are cached too; two requests for the same content share one child', async () => {
     const spawned: string[] = [];
-    const runner = new SummaryRunner({ cliScript: CLI, onDidSpawn: (f) => spawned.push(f) });
+    const runner = new SummaryRunner({ trainerScript: TRAINER, onDidSpawn: (f) => spawned.push(f) });
     try {
       const file = fixture('throws.model.ts');
       const [a, b] = await Promise.all([runner.summarize(file), runner.summarize(file)]);
@@ -236,7 +236,7 @@ describe('SummaryRunner on real child processes', () => {
   test('a request for new content supersedes the one in flight: its child is killed, its request says so', async () => {
     const file = path.join(tmp, 'supersede.model.ts');
     fs.writeFileSync(file, fs.readFileSync(fixture('hangs.model.ts'), 'utf8'));
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     try {
       const older = runner.summarize(file);
       expect(runner.isRunning(file)).toBe(true);
@@ -258,7 +258,7 @@ describe('SummaryRunner on real child processes', () => {
   test('a createModel() that never returns is killed at the timeout, and the timeout is not cached', async () => {
     const file = fixture('hangs.model.ts');
     const spawned: number[] = [];
-    const runner = new SummaryRunner({ cliScript: CLI, timeoutMs: 3000, onDidSpawn: (_, pid) => spawned.push(pid ?? -1) });
+    const runner = new SummaryRunner({ trainerScript: TRAINER, timeoutMs: 3000, onDidSpawn: (_, pid) => spawned.push(pid ?? -1) });
     try {
       const o = await runner.summarize(file);
       if (o.kind !== 'error') throw new Error(`expected a timeout, got ${JSON.stringify(o)}`);
@@ -277,7 +277,7 @@ describe('SummaryRunner on real child processes', () => {
   });
 
   test('dispose kills the children and refuses new requests', async () => {
-    const runner = new SummaryRunner({ cliScript: CLI });
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
     const pending = runner.summarize(fixture('hangs.model.ts'));
     runner.dispose();
     const o = await pending;
@@ -287,7 +287,7 @@ describe('SummaryRunner on real child processes', () => {
   });
 
   test('a Node that cannot start is a spawn error, not a diagnostic', async () => {
-    const runner = new SummaryRunner({ cliScript: CLI, execPath: path.join(tmp, 'no-such-node') });
+    const runner = new SummaryRunner({ trainerScript: TRAINER, execPath: path.join(tmp, 'no-such-node') });
     const o = await runner.summarize(fixture('sequentialCnn.model.ts'));
     runner.dispose();
     if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}`);

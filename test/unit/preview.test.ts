@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { previewModelFile } from '../../src/cliPreview';
-import { parseArgs } from '../../src/cliArgs';
+import { previewModelFile } from '../../src/trainer/previewModelFile';
+import { parseArgs } from '../../src/cli/args';
 import { parseDatasetPreview } from '../../src/protocol/datasetPreview';
 import { NAME_VOCAB } from '../../src/trainer/data/builtins/names';
 import { loadDataset, type Dataset } from '../../src/trainer/data/datasets';

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { MetricLine, RunRecord } from '../../src/protocol/trainer';
-import { listRuns, makeRunId, markCrashed, readRun, RunWriter } from '../../src/training/runStore';
+import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
+import { makeRunId, RunWriter } from '../../src/trainer/runWriter';
+import { listRuns, markCrashed, readRun } from '../../src/training/runStore';
 
 let runsDir: string;
 beforeEach(() => {

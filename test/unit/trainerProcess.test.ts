@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricLine, RunRecord, RunSpec, TrainerToHost } from '../../src/protocol/trainer';
-import { readRun, RunWriter } from '../../src/training/runStore';
-import { describeExit, lastErrorLine, TrainerProcess, type TrainerProcessOptions } from '../../src/training/trainerProcess';
+import type { RunSpec, TrainerToHost } from '../../src/protocol/trainer';
+import type { RunRecord } from '../../src/protocol/runFolder';
+import { RunWriter } from '../../src/trainer/runWriter';
+import { readRun } from '../../src/training/runStore';
+import { askTrainer, describeExit, lastErrorLine, TrainerProcess, TrainerRequestError, type TrainerProcessOptions } from '../../src/training/trainerProcess';
 import { DIST, ensureBuilt, TINY_MODEL } from './builtTrainer';
 
 /** A test double of the trainer at the process boundary: see the fixture's header. */
@@ -48,8 +50,7 @@ function startFake(mode: string, opts: Partial<TrainerProcessOptions> = {}) {
   const runsDir = tmpDir();
   const runId = 'run-1';
   const writer = RunWriter.create(runsDir, runId, record(runId));
-  // MetricLine's index signature cannot express `type: string` next to numeric metrics.
-  writer.appendMetric({ type: 'batch', epoch: 0, batch: 0, step: 0, time: Date.now(), loss: 1 } as unknown as MetricLine);
+  writer.appendMetric({ type: 'batch', epoch: 0, batch: 0, step: 0, time: Date.now(), loss: 1 });
   const tp = new TrainerProcess({
     trainerScript: FAKE_TRAINER,
     env: { ...process.env, FAKE_TRAINER_MODE: mode },
@@ -148,11 +149,12 @@ describe('TrainerProcess with a fake trainer', { timeout: 20_000 }, () => {
     expect(end.status).toBe('completed');
     expect(messages.map((m) => m.type)).toEqual(['ready', 'log', 'end']);
     const warnings = output.filter((o) => o.stream === 'stderr' && o.text.includes('dropped a malformed message'));
+    // Each warning names the message and the first thing wrong with it, where it is.
     expect(warnings.map((w) => w.text)).toEqual([
-      '[model-lab] dropped a malformed message from the trainer: "hello"\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"batches","points":[{"epoch":"one"}]}\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"mystery"}\n',
-      '[model-lab] dropped a malformed message from the trainer: {"type":"end","status":"exploded"}\n',
+      '[model-lab] dropped a malformed message from the trainer (Invalid type: Expected Object but received "hello"): "hello"\n',
+      '[model-lab] dropped a malformed message from the trainer (points.0.epoch: Invalid type: Expected number but received "one"): {"type":"batches","points":[{"epoch":"one"}]}\n',
+      expect.stringMatching(/^\[model-lab\] dropped a malformed message from the trainer \(type: Invalid type: Expected \("ready" \|.* but received "mystery"\): \{"type":"mystery"\}\n$/),
+      expect.stringMatching(/^\[model-lab\] dropped a malformed message from the trainer \(status: .* but received "exploded"\): \{"type":"end","status":"exploded"\}\n$/),
     ]);
   });
 
@@ -331,5 +333,84 @@ describe('TrainerProcess with the real trainer (dist/trainer.js)', () => {
     expect(fs.readdirSync(request.dir).sort()).toEqual(['checkpoint.json', 'model.json', 'weights.bin']);
     const run = messages.find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
     expect(readRun(run.runDir).record.status).toBe('stopped');
+  });
+});
+
+/** A serving fake trainer, for requests. */
+function serveFake(mode: string) {
+  const tp = new TrainerProcess({ trainerScript: FAKE_TRAINER, env: { ...process.env, FAKE_TRAINER_MODE: mode }, stopGraceMs: 300 });
+  live.push(tp);
+  return tp;
+}
+
+async function failure(p: Promise<unknown>): Promise<TrainerRequestError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TrainerRequestError) return e;
+    throw e;
+  }
+  throw new Error('the request did not fail');
+}
+
+describe('requests to a serving trainer', { timeout: 20_000 }, () => {
+  it('matches each answer to its request by id, whatever order they come back in', async () => {
+    const tp = serveFake('serve-reversed');
+    const a = tp.request({ kind: 'summary', file: '/w/a.model.ts' });
+    const b = tp.request({ kind: 'summary', file: '/w/b.model.ts' });
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.summary.file).toBe('/w/a.model.ts');
+    expect(rb.summary.file).toBe('/w/b.model.ts');
+  });
+
+  it("gives the trainer's own error, with its place in the model file, as a failed request", async () => {
+    const tp = serveFake('serve-error');
+    const e = await failure(tp.request({ kind: 'summary', file: '/w/m.model.ts' }));
+    expect(e.reason).toBe('failed');
+    expect(e.runError).toEqual({ message: 'createModel() failed: bad units (m.model.ts:3:9)', file: '/w/m.model.ts', line: 3, column: 9 });
+  });
+
+  it('refuses an answer it cannot read, or of another kind, without waiting for a timeout', async () => {
+    const malformed = await failure(serveFake('serve-malformed').request({ kind: 'summary', file: '/w/m.model.ts' }));
+    expect(malformed.reason).toBe('invalid');
+    expect(malformed.message).toMatch(/^The trainer's answer to the summary request is not one this version can read \(result\.summary\./);
+    const wrongKind = await failure(serveFake('serve-wrong-kind').request({ kind: 'preview', file: '/w/m.model.ts' }));
+    expect(wrongKind.reason).toBe('invalid');
+    expect(wrongKind.message).toBe('The trainer answered a preview request with a summary result');
+  });
+
+  it('a request that times out kills its child; the other open request fails as crashed, and the process takes no more', async () => {
+    const tp = serveFake('serve-hang');
+    const slow = tp.request({ kind: 'summary', file: '/w/a.model.ts' }, { timeoutMs: 500 });
+    const other = tp.request({ kind: 'preview', file: '/w/a.model.ts' });
+    const pid = tp.pid!;
+    const timedOut = await failure(slow);
+    expect(timedOut.reason).toBe('timeout');
+    expect(timedOut.message).toBe('The trainer did not answer the summary request within 0.5 s');
+    const crashed = await failure(other);
+    expect(crashed.reason).toBe('crashed');
+    expect(crashed.message).toBe('Trainer did not answer within 0.5 s (trainer was killed by SIGKILL)');
+    expect(isAlive(pid)).toBe(false);
+    expect((await failure(tp.request({ kind: 'summary', file: '/w/a.model.ts' }))).reason).toBe('refused');
+  });
+
+  it('a child that dies while answering fails the request as crashed, with the last line of its stderr', async () => {
+    const e = await failure(askTrainer({ trainerScript: FAKE_TRAINER, env: { ...process.env, FAKE_TRAINER_MODE: 'serve-crash' } }, { kind: 'evaluate', runDir: '/w/runs/r' }));
+    expect(e.reason).toBe('crashed');
+    expect(e.message).toBe('Trainer exited with code 3: Error: fake trainer fell over while answering');
+  });
+
+  it('askTrainer: an abort kills the child and says the request was cancelled', async () => {
+    const abort = new AbortController();
+    const p = askTrainer({ trainerScript: FAKE_TRAINER, env: { ...process.env, FAKE_TRAINER_MODE: 'serve-hang' } }, { kind: 'preview', file: '/w/m.model.ts' }, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 200);
+    const e = await failure(p);
+    expect(e.reason).toBe('crashed');
+    expect(e.message).toBe('The preview was cancelled (trainer was killed by SIGKILL)');
+  });
+
+  it('a process that runs training answers no request', async () => {
+    const { tp } = startFake('ignore-stop');
+    expect((await failure(tp.request({ kind: 'summary', file: '/w/m.model.ts' }))).reason).toBe('refused');
   });
 });

@@ -5,7 +5,7 @@
  * data next to their model, whatever the trainer's working directory is.
  */
 import * as path from 'node:path';
-import type { DatasetObjectSpec, DatasetSpec, DatasetType } from './datasetSpecTypes';
+import type { DatasetObjectSpec, DatasetSpec, DatasetType } from '../../protocol/datasetSpec';
 
 /** Names a model file can use as `config.dataset: '<name>'`. */
 export const BUILTIN_DATASET_NAMES = ['mnist', 'iris', 'spiral', 'blobs', 'xor', 'sine'] as const;
@@ -27,8 +27,8 @@ export type {
   TextSpec,
   TimeseriesSpec,
   XorSpec,
-} from './datasetSpecTypes';
-export { describeDatasetSpec } from './datasetSpecTypes';
+} from '../../protocol/datasetSpec';
+export { describeDatasetSpec } from '../../protocol/datasetSpec';
 
 /** How each option is checked. */
 type Check =

@@ -2,17 +2,15 @@
  * `model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]`: a saved run's
  * model judged again on the run's validation data (evaluateRun.ts), written as eval.json (or
  * eval-best.json / eval-last.json) and printed: accuracy and a per-class table, or MAE/RMSE/R².
- * Loads tfjs on demand, on the cpu backend, like `summary` and `preview`.
+ * Answered in this process on tfjs's cpu backend (src/trainer/requests.ts), as the editor's `evaluate` request is.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as tfTypes from '@tensorflow/tfjs';
-import type { EvalReport } from './protocol/evalReport';
-import { toRunError } from './trainer/errors';
-import { evaluateRun, type EvalCheckpoint } from './trainer/evaluateRun';
-import { silenceTfjsNodeBanner } from './trainer/runTraining';
-
-type TF = typeof tfTypes;
+import type { EvalReport } from '../protocol/evalReport';
+import { RUN_FILE } from '../protocol/runFolder';
+import type { EvalCheckpoint } from '../protocol/trainer';
+import { toRunError } from '../trainer/errors';
+import { answerRequest, loadCpuTfjs } from '../trainer/requests';
 
 const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '  n/a' : `${(v * 100).toFixed(1)}%`);
@@ -41,9 +39,9 @@ export function formatEvalReport(report: EvalReport): string {
 /** A run folder as typed, or a run id in the runs folder; undefined when neither exists. */
 export function resolveRunDir(run: string, runsDir: string, cwd: string): string | undefined {
   const asPath = path.resolve(cwd, run);
-  if (fs.existsSync(path.join(asPath, 'run.json'))) return asPath;
+  if (fs.existsSync(path.join(asPath, RUN_FILE))) return asPath;
   const byId = path.join(runsDir, run);
-  return fs.existsSync(path.join(byId, 'run.json')) ? byId : undefined;
+  return fs.existsSync(path.join(byId, RUN_FILE)) ? byId : undefined;
 }
 
 /** Evaluates and prints; returns the exit status (0 written, 1 could not evaluate, 2 no such run). */
@@ -55,12 +53,9 @@ export async function evaluateCommand(run: string, opts: { json: boolean; checkp
     process.stderr.write(`model-lab: no run "${run}" (neither a run folder nor a run id in ${runsDir})\n`);
     return 2;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: tfjs takes a second to import
-  const tf = require('@tensorflow/tfjs') as TF;
-  await tf.setBackend('cpu');
-  silenceTfjsNodeBanner(tf);
+  const tf = await loadCpuTfjs();
   try {
-    const { report, file } = await evaluateRun(tf, runDir, { checkpoint: opts.checkpoint });
+    const { report, file } = await answerRequest(tf, { kind: 'evaluate', runDir, ...(opts.checkpoint && { checkpoint: opts.checkpoint }) });
     process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : `${formatEvalReport(report)}\nwritten: ${file}\n`);
     return 0;
   } catch (e) {

@@ -1,18 +1,16 @@
 /**
- * `model-lab preview FILE [--json] [--limit N]`: what the model file's data looks like before
- * training, from the trainer's own loader (loadDataset on `config.dataset`, or the file's
- * `loadData()` when it returns tensors). Loads tfjs on demand, on the cpu backend, like `summary`.
+ * What a model file's data looks like before training, from the trainer's own loader (loadDataset on
+ * `config.dataset`, or the file's `loadData()` when it returns tensors). Answers the `preview` request
+ * (src/trainer/requests.ts) and `model-lab preview`.
  */
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { DatasetPreview } from './protocol/datasetPreview';
-import { NAME_VOCAB } from './trainer/data/builtins/names';
-import { isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset, type Dataset } from './trainer/data/datasets';
-import { toRunError } from './trainer/errors';
-import { isTensor } from './trainer/evaluate';
-import { loadModelContract } from './trainer/modelContract';
-import { buildPreview } from './trainer/preview';
-import { silenceTfjsNodeBanner } from './trainer/runTraining';
+import type { DatasetPreview } from '../protocol/datasetPreview';
+import { NAME_VOCAB } from './data/builtins/names';
+import { isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset, type Dataset } from './data/datasets';
+import { isTensor } from './tensors';
+import { loadModelContract } from './modelContract';
+import { buildPreview } from './preview';
 
 type TF = typeof tfTypes;
 
@@ -70,42 +68,5 @@ async function previewStreamedCsv(tf: TF, spec: unknown, modelFile: string): Pro
     return { ...p, count, xShape: [count, ...p.xShape.slice(1)], yShape: [count, ...p.yShape.slice(1)] };
   } finally {
     tf.dispose([first.xs, first.ys]);
-  }
-}
-
-function formatPreview(p: DatasetPreview): string {
-  const lines = [p.description, `${p.count} samples · xs [${p.xShape.join(', ')}] · ys [${p.yShape.join(', ')}] · ${p.kind}`];
-  if (p.classBalance) {
-    const total = p.classBalance.reduce((a, c) => a + c.count, 0) || 1;
-    lines.push('', 'class balance:');
-    for (const c of p.classBalance) lines.push(`  ${c.name.padEnd(12)} ${String(c.count).padStart(7)}  ${((100 * c.count) / total).toFixed(1)}%`);
-  }
-  if (p.table) {
-    lines.push('', p.table.columns.join('\t'), ...p.table.rows.map((r) => r.join('\t')), '', p.table.note);
-    for (const s of p.table.stats)
-      lines.push(`  ${s.name}: ${s.type}${s.mean !== null ? ` mean ${s.mean.toFixed(3)} std ${(s.std ?? 0).toFixed(3)} min ${s.min} max ${s.max}` : ''}${s.missing ? `, ${s.missing} missing` : ''}`);
-  }
-  if (p.texts) lines.push('', ...p.texts.map((t) => `  ${JSON.stringify(t.text)} ${t.label}`));
-  if (p.series) lines.push('', `  ${p.series.values.join(', ')} → ${p.series.target.join(', ')}`, p.series.note);
-  if (p.images) lines.push('', `${p.images.length} images: ${p.images.map((i) => i.label).join(' ')}`);
-  return lines.join('\n');
-}
-
-/** Prints the preview (text, or one JSON object with --json); returns the exit status. */
-export async function previewCommand(file: string, opts: { json: boolean; limit?: number; cwd?: string }): Promise<number> {
-  const cwd = opts.cwd ?? process.cwd();
-  const modelFile = path.resolve(cwd, file);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: tfjs takes a second to import
-  const tf = require('@tensorflow/tfjs') as TF;
-  await tf.setBackend('cpu');
-  silenceTfjsNodeBanner(tf);
-  try {
-    const preview = await previewModelFile(tf, modelFile, { limit: opts.limit });
-    process.stdout.write(opts.json ? JSON.stringify(preview) + '\n' : formatPreview(preview) + '\n');
-    return 0;
-  } catch (e) {
-    const err = toRunError(e, { modelFile });
-    process.stderr.write(`model-lab: ${err.message}\n`);
-    return 1;
   }
 }

@@ -1,14 +1,14 @@
 /**
  * `model-lab train FILE`: the trainer the extension uses, driven from a terminal. Parsing and
- * formatting live in cliArgs.ts and cliProgress.ts; this file wires them to the process.
+ * formatting live in args.ts and progress.ts; this file wires them to the process.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { version } from '../package.json';
-import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
-import { evaluateCommand } from './cliEvaluate';
-import { previewCommand } from './cliPreview';
-import { summaryCommand } from './cliSummary';
+import { version } from '../../package.json';
+import { parseArgs, USAGE, type TrainArgs } from './args';
+import { evaluateCommand } from './evaluate';
+import { previewCommand } from './preview';
+import { summaryCommand } from './summary';
 import {
   formatBackendLine,
   formatEndLine,
@@ -21,9 +21,9 @@ import {
   KEYS_HINT,
   ProgressTracker,
   type KeyAction,
-} from './cliProgress';
-import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from './protocol/trainer';
-import { TrainerProcess, type TrainerEnd } from './training/trainerProcess';
+} from './progress';
+import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
+import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -89,7 +89,7 @@ class Screen {
   }
 }
 
-async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> {
+async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: string[]): Promise<number> {
   const cwd = process.cwd();
   const modelFile = path.resolve(cwd, args.file);
   let stat: fs.Stats;
@@ -249,6 +249,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
   tp.start({
     modelFile,
     ...(mode === 'script' && { mode }),
+    ...(mode === 'script' && scriptArgs && scriptArgs.length > 0 && { scriptArgs }),
     runsDir,
     backend: args.backend,
     workspaceDir: cwd,
@@ -333,7 +334,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'train':
       return train(cmd);
     case 'run':
-      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script');
+      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script', cmd.scriptArgs);
     case 'summary':
       return summaryCommand(cmd.file, { json: cmd.json });
     case 'preview':

@@ -3,7 +3,7 @@
  * ETA) fitted to the terminal's width, the per-epoch summaries and the final line. Pure: the state
  * comes from the trainer's messages and their own timestamps, so it is unit-tested without a clock.
  */
-import type { BackendInfo, BatchPoint, EndStatus, EpochPoint, Metrics, RunError } from './protocol/trainer';
+import type { BackendInfo, BatchPoint, EndStatus, EpochPoint, Metrics, RunError } from '../protocol/trainer';
 
 /** `m:ss`, or `h:mm:ss` past an hour; `--:--` when unknown. */
 export function formatDuration(ms: number | undefined): string {

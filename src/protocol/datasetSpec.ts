@@ -1,6 +1,6 @@
 /**
  * The shape of `config.dataset`, with no imports at all, so the trainer protocol (and through it the
- * webview, which has no Node types) can name it. The validator lives in datasetSpec.ts.
+ * webview, which has no Node types) can name it. The validator lives in src/trainer/data/datasetSpec.ts.
  */
 
 export type ColumnRef = string | number;

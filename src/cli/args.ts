@@ -1,0 +1,272 @@
+/**
+ * The `model-lab` command line, parsed without touching the file system or the process, so every
+ * accepted and rejected form is unit-tested. src/cli/main.ts does the checks that need the disk.
+ * Node's own `util.parseArgs` splits the words (`--flag value`, `--flag=value`, `--`); this file
+ * says what each command accepts and words the errors.
+ */
+import { parseArgs as splitArgs } from 'node:util';
+import { BACKEND_CHOICES, EVAL_CHECKPOINTS, type BackendChoice, type EvalCheckpoint } from '../protocol/trainer';
+
+export interface TrainArgs {
+  command: 'train';
+  /** As typed: relative to the current directory. */
+  file: string;
+  epochs?: number;
+  batchSize?: number;
+  backend: BackendChoice;
+  /** As typed; default `<cwd>/.modellab/runs`. */
+  runsDir?: string;
+  /** As typed: a run folder or a run id under the runs folder, to continue from its checkpoint. */
+  resume?: string;
+  json: boolean;
+}
+
+/** `model-lab summary FILE [--json]` */
+export interface SummaryArgs {
+  command: 'summary';
+  file: string;
+  json: boolean;
+}
+
+/** `model-lab preview FILE [--json] [--limit N]`: the model file's dataset, as the trainer loads it. */
+export interface PreviewArgs {
+  command: 'preview';
+  file: string;
+  json: boolean;
+  limit?: number;
+}
+
+/** `model-lab run SCRIPT [options] [-- ARG…]`: an ordinary tfjs script, its fit calls recorded as a run. */
+export interface RunScriptArgs {
+  command: 'run';
+  file: string;
+  backend: BackendChoice;
+  runsDir?: string;
+  json: boolean;
+  /** The words after `--`: the script's own arguments (its process.argv after the file). */
+  scriptArgs: string[];
+}
+
+/** `model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]` */
+export interface EvaluateArgs {
+  command: 'evaluate';
+  /** As typed: a run folder, or a run id in the runs folder. */
+  run: string;
+  checkpoint: EvalCheckpoint;
+  json: boolean;
+  runsDir?: string;
+}
+
+export type CliCommand =
+  | TrainArgs
+  | EvaluateArgs
+  | SummaryArgs
+  | RunScriptArgs
+  | PreviewArgs
+  | { command: 'help' }
+  | { command: 'version' }
+  /** The arguments make no sense: print `message` and the usage, exit 2. */
+  | { command: 'usageError'; message: string };
+
+export const USAGE = `Usage: model-lab train FILE [options]
+       model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json] [-- ARG...]
+       model-lab summary FILE [--json]
+       model-lab preview FILE [--json] [--limit N]
+       model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]
+       model-lab --help | --version
+
+Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
+process and saves the run under the runs folder.
+
+Options:
+  --epochs N        override config.epochs
+  --batch-size N    override config.batchSize
+  --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
+  --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
+  --resume RUN      continue RUN (a run folder, or a run id in the runs folder) from its last
+                    checkpoint, optimizer state included, as a new run; --epochs is the total
+  --json            print every trainer message as one JSON line on stdout, nothing else
+  -h, --help        show this help
+  -v, --version     print the version
+
+run: runs an ordinary tfjs training script unmodified and records every model.fit /
+model.fitDataset it makes as one run, with live metrics; the words after -- are the script's own
+arguments.
+summary: the model's layers, output shapes and parameter counts, without training.
+preview: the model file's dataset as the trainer loads it: shapes, class balance, sample images,
+the first rows with column statistics, decoded text or the head of a series.
+evaluate: the saved model of RUN (a run folder or id; --checkpoint best|last for a checkpoint)
+judged again on the run's validation data; writes eval.json (eval-best.json, eval-last.json).
+
+Keys while training in a terminal: p pause/resume, c checkpoint now, s or q stop.
+
+Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
+the trainer.
+Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments.`;
+
+const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
+
+/** A whole positive number as typed: no signs, fractions, exponents or spaces. */
+function parsePositiveInt(flag: string, raw: string): number | string {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw)))
+    return `${flag} needs a whole number of at least 1, not "${raw}"`;
+  return Number(raw);
+}
+
+type Flag = 'epochs' | 'batch-size' | 'backend' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
+
+/** What util.parseArgs is told about each flag; which command takes which is below. */
+const FLAG_TYPES: Record<Flag, { type: 'string' | 'boolean' }> = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  backend: { type: 'string' },
+  'runs-dir': { type: 'string' },
+  resume: { type: 'string' },
+  limit: { type: 'string' },
+  checkpoint: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+interface Split {
+  /** Flag values as typed, each given once. */
+  values: Partial<Record<Flag, string | true>>;
+  /** Words before `--`. */
+  positionals: string[];
+  /** Words after `--`. */
+  afterTerminator: string[];
+}
+
+/**
+ * Splits one command's words with util.parseArgs (tokens, not its own errors, so the messages stay
+ * ours): a flag the command does not take, a flag twice, a value missing or given to --json.
+ */
+function split(words: readonly string[], accepted: readonly Flag[], unknown: (raw: string) => string): Split | { error: string } {
+  const options = Object.fromEntries(accepted.map((f) => [f, FLAG_TYPES[f]]));
+  const { tokens } = splitArgs({ args: [...words], options, allowPositionals: true, strict: false, tokens: true });
+  const out: Split = { values: {}, positionals: [], afterTerminator: [] };
+  let terminated = false;
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') terminated = true;
+    else if (t.kind === 'positional') (terminated ? out.afterTerminator : out.positionals).push(t.value);
+    else {
+      const flag = t.name as Flag;
+      if (!(accepted as readonly string[]).includes(t.name)) return { error: unknown(t.rawName) };
+      if (out.values[flag] !== undefined) return { error: `${t.rawName} is given twice` };
+      if (FLAG_TYPES[flag].type === 'boolean') {
+        if (t.value !== undefined) return { error: `${t.rawName} takes no value` };
+        out.values[flag] = true;
+        continue;
+      }
+      // util.parseArgs takes the next word as the value even when it is another flag; a user who
+      // typed `--epochs --json` forgot the number.
+      const value = t.value;
+      if (value === undefined || value === '' || (!t.inlineValue && value.startsWith('--'))) return { error: `${t.rawName} needs a value` };
+      out.values[flag] = value;
+    }
+  }
+  return out;
+}
+
+const str = (v: string | true | undefined) => (typeof v === 'string' ? v : undefined);
+
+/** --epochs and --batch-size, when given. */
+function counts(values: Split['values'], flags: ('epochs' | 'batch-size' | 'limit')[]): Partial<Record<'epochs' | 'batch-size' | 'limit', number>> | string {
+  const out: Partial<Record<'epochs' | 'batch-size' | 'limit', number>> = {};
+  for (const f of flags) {
+    const raw = str(values[f]);
+    if (raw === undefined) continue;
+    const n = parsePositiveInt(`--${f}`, raw);
+    if (typeof n === 'string') return n;
+    out[f] = n;
+  }
+  return out;
+}
+
+function backendOf(values: Split['values']): BackendChoice | string {
+  const b = str(values.backend) ?? 'auto';
+  return (BACKEND_CHOICES as readonly string[]).includes(b) ? (b as BackendChoice) : `--backend must be one of ${BACKEND_CHOICES.join(', ')}, not "${b}"`;
+}
+
+/** Parses `process.argv.slice(2)`. Accepts `--flag value` and `--flag=value`; `--` ends the options. */
+export function parseArgs(argv: readonly string[]): CliCommand {
+  const terminator = argv.indexOf('--');
+  const before = terminator < 0 ? argv : argv.slice(0, terminator);
+  if (before.some((a) => a === '-h' || a === '--help')) return { command: 'help' };
+  if (before.some((a) => a === '-v' || a === '--version')) return { command: 'version' };
+  if (argv.length === 0) return usageError('missing command: model-lab train FILE');
+  const [command, ...rest] = argv;
+
+  if (command === 'summary') {
+    const s = split(rest, ['json'], (raw) => `unknown option ${raw}: summary takes FILE and --json only`);
+    if ('error' in s) return usageError(s.error);
+    const files = [...s.positionals, ...s.afterTerminator];
+    if (files.length !== 1) return usageError('summary takes one FILE: model-lab summary FILE [--json]');
+    return { command: 'summary', file: files[0], json: s.values.json === true };
+  }
+
+  if (command === 'preview') {
+    const s = split(rest, ['json', 'limit'], (raw) => `unknown option ${raw}: preview takes FILE, --json and --limit N`);
+    if ('error' in s) return usageError(s.error);
+    const n = counts(s.values, ['limit']);
+    if (typeof n === 'string') return usageError(n);
+    const files = [...s.positionals, ...s.afterTerminator];
+    if (files.length !== 1) return usageError('preview takes one FILE: model-lab preview FILE [--json] [--limit N]');
+    return { command: 'preview', file: files[0], json: s.values.json === true, ...(n.limit !== undefined && { limit: n.limit }) };
+  }
+
+  if (command === 'evaluate') {
+    const s = split(rest, ['json', 'checkpoint', 'runs-dir'], (raw) => `unknown option ${raw}: evaluate takes RUN, --checkpoint, --json and --runs-dir`);
+    if ('error' in s) return usageError(s.error);
+    const checkpoint = str(s.values.checkpoint) ?? 'final';
+    if (!(EVAL_CHECKPOINTS as readonly string[]).includes(checkpoint)) return usageError(`--checkpoint must be best, last or final, not "${checkpoint}"`);
+    const runs = [...s.positionals, ...s.afterTerminator];
+    if (runs.length !== 1) return usageError('evaluate takes one RUN: model-lab evaluate RUN [--checkpoint best|last|final] [--json]');
+    const runsDir = str(s.values['runs-dir']);
+    return { command: 'evaluate', run: runs[0], checkpoint: checkpoint as EvalCheckpoint, json: s.values.json === true, ...(runsDir !== undefined && { runsDir }) };
+  }
+
+  if (command === 'run') {
+    const trainOnly = ['epochs', 'batch-size', 'resume'];
+    const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+    if ('error' in s) return usageError(s.error);
+    if (trainOnly.some((f) => s.values[f as Flag] !== undefined))
+      return usageError('run: the script sets its own epochs and batch size (--epochs, --batch-size and --resume are for train)');
+    // `run -- --odd.js ARG…`: with no SCRIPT before `--`, the first word after it is the script.
+    const words = s.positionals.length > 0 ? s.positionals : s.afterTerminator.slice(0, 1);
+    const scriptArgs = s.positionals.length > 0 ? s.afterTerminator : s.afterTerminator.slice(1);
+    if (words.length === 0 || words[0] === '') return usageError('missing SCRIPT: model-lab run SCRIPT');
+    if (words.length > 1) return usageError(`unexpected argument "${words[1]}": run takes one SCRIPT; put the script's own arguments after --`);
+    const backend = backendOf(s.values);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) return usageError(backend);
+    const runsDir = str(s.values['runs-dir']);
+    return { command: 'run', file: words[0], backend: backend as BackendChoice, ...(runsDir !== undefined && { runsDir }), json: s.values.json === true, scriptArgs };
+  }
+
+  if (command !== 'train') {
+    return command.startsWith('-')
+      ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
+      : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
+  }
+
+  const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+  if ('error' in s) return usageError(s.error);
+  const files = [...s.positionals, ...s.afterTerminator];
+  if (files.length > 1) return usageError(`unexpected argument "${files[1]}": train takes one FILE`);
+  const n = counts(s.values, ['epochs', 'batch-size']);
+  if (typeof n === 'string') return usageError(n);
+  const backend = backendOf(s.values);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) return usageError(backend);
+  if (files.length === 0 || files[0] === '') return usageError('missing FILE: model-lab train FILE');
+  const runsDir = str(s.values['runs-dir']);
+  const resume = str(s.values.resume);
+  return {
+    command: 'train',
+    file: files[0],
+    ...(n.epochs !== undefined && { epochs: n.epochs }),
+    ...(n['batch-size'] !== undefined && { batchSize: n['batch-size'] }),
+    backend: backend as BackendChoice,
+    ...(runsDir !== undefined && { runsDir }),
+    ...(resume !== undefined && { resume }),
+    json: s.values.json === true,
+  };
+}

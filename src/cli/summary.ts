@@ -1,0 +1,24 @@
+/**
+ * `model-lab summary FILE [--json]`: the model's layers, shapes and parameter counts without
+ * training. Answered in the CLI process on tfjs's cpu backend (src/trainer/requests.ts, as a trainer
+ * child answers the editor's `summary` request); tfjs loads only when this command is used.
+ */
+import * as path from 'node:path';
+import { toRunError } from '../trainer/errors';
+import { answerRequest, loadCpuTfjs } from '../trainer/requests';
+import { formatSummaryTable } from '../trainer/summary';
+
+/** Prints the summary (a table, or one JSON object with --json); returns the exit status. */
+export async function summaryCommand(file: string, opts: { json: boolean; cwd?: string }): Promise<number> {
+  const cwd = opts.cwd ?? process.cwd();
+  const tf = await loadCpuTfjs();
+  try {
+    const { summary } = await answerRequest(tf, { kind: 'summary', file: path.resolve(cwd, file) });
+    process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatSummaryTable(summary, cwd) + '\n');
+    return 0;
+  } catch (e) {
+    const err = toRunError(e, { modelFile: path.resolve(cwd, file) });
+    process.stderr.write(`model-lab: ${err.message}\n`);
+    return 1;
+  }
+}
