@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerNewModelCommand } from './commands/newModel';
 import { changedNextRunKeys } from './config';
+import { registerRunActions } from './commands/runActions';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
 import { ModelCodeLens } from './editor/codeLens';
@@ -23,7 +24,6 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLayerCallHover(layerHints),
     new ModelCodeLens(session, layerHints),
     runsTree,
-    vscode.window.registerTreeDataProvider('modelLab.runs', runsTree),
     output,
     session,
     new RunStatusBar(session),
@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerTrainingCommands(context, session, runsTree, output);
   registerNewModelCommand(context);
   registerModelLabTasks(context, output);
+  registerRunActions(context, session, runsTree);
 }
 
 export function deactivate(): void {}

@@ -27,6 +27,18 @@ export const MODEL_DIR = 'model';
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const CHECKPOINT_KINDS = ['last', 'best'] as const;
+/**
+ * The name a user gave the run in the Runs view (one line of text). The only file of a run folder
+ * the host writes (Rename Run); the trainer never reads it.
+ */
+export const RUN_LABEL_FILE = 'label.txt';
+/** Longest run name kept (characters). */
+export const RUN_LABEL_MAX = 120;
+
+/** A name as typed, made safe to store and show: one line, trimmed, at most RUN_LABEL_MAX. */
+export function cleanRunLabel(raw: string): string {
+  return raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, RUN_LABEL_MAX);
+}
 
 /**
  * The layout version the writer puts in run.json. Folders written before the field existed have the

@@ -11,6 +11,8 @@ import {
   parseMetricLines,
   parseRunRecord,
   RUN_FILE,
+  RUN_LABEL_FILE,
+  cleanRunLabel,
   type MetricLine,
   type RunRecord,
 } from '../protocol/runFolder';
@@ -115,4 +117,57 @@ export function markCrashed(runDir: string, reason: string): void {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   fs.writeFileSync(tmp, formatRunRecord({ ...record, status: 'crashed', endedAt: new Date(now).toISOString(), error }));
   fs.renameSync(tmp, file);
+}
+
+/**
+ * The metric lines in the last `bytes` of metrics.jsonl (the epoch lines and the end of a run of
+ * any length, read in bounded time); the first, cut line is skipped by the parser.
+ */
+export function readMetricsTail(runDir: string, bytes = 64 * 1024): MetricLine[] {
+  const file = path.join(runDir, METRICS_FILE);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    fs.readSync(fd, buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    return parseMetricLines(start > 0 ? text.slice(text.indexOf('\n') + 1) : text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The name the user gave the run (Rename Run), if any. */
+export function readRunLabel(runDir: string): string | undefined {
+  try {
+    return cleanRunLabel(fs.readFileSync(path.join(runDir, RUN_LABEL_FILE), 'utf8')) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renames a run (an empty name removes it). */
+export function writeRunLabel(runDir: string, name: string): void {
+  const clean = cleanRunLabel(name);
+  const file = path.join(runDir, RUN_LABEL_FILE);
+  if (!clean) fs.rmSync(file, { force: true });
+  else fs.writeFileSync(file, clean + '\n');
+}
+
+/**
+ * Deletes a run folder, only when it is a direct child of `runsDir` holding a run.json: a path from
+ * a message or a tree item can never remove anything else.
+ */
+export function deleteRunFolder(runsDir: string, runDir: string): void {
+  const parent = path.resolve(runsDir);
+  const target = path.resolve(runDir);
+  if (path.dirname(target) !== parent) throw new Error(`${runDir} is not a run folder of ${runsDir}`);
+  if (!fs.existsSync(path.join(target, RUN_FILE))) throw new Error(`${runDir} has no ${RUN_FILE}: not a run folder`);
+  fs.rmSync(target, { recursive: true, force: true });
 }

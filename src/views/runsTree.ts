@@ -1,38 +1,80 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
-import { listRunEntries } from '../training/runStore';
-import { runRow, type RunRow, type RunRowWords } from './runsTreeModel';
+import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runStore';
+import { groupRuns, richRunRow, type ModelGroup, type RichRow, type RunRowWords } from './runsTreeModel';
 
 /** One folder of the runs folder in the sidebar: a saved run, or a damaged one that says so. */
 export class RunItem extends vscode.TreeItem {
   readonly runDir: string;
   readonly damaged: boolean;
 
-  constructor(readonly row: RunRow) {
+  constructor(readonly row: RichRow, readonly parent: GroupItem | FailedItem | undefined) {
     super(row.label, vscode.TreeItemCollapsibleState.None);
     this.runDir = row.runDir;
     this.damaged = row.contextValue === 'modelLab.damagedRun';
     this.id = row.id;
     this.description = row.description;
     this.tooltip = new vscode.MarkdownString(row.tooltip.join('\n\n'));
-    this.iconPath = new vscode.ThemeIcon(row.icon);
+    const color = row.icon === 'error' ? new vscode.ThemeColor('errorForeground') : row.icon === 'pass' ? new vscode.ThemeColor('testing.iconPassed') : undefined;
+    this.iconPath = new vscode.ThemeIcon(row.icon, color);
     this.contextValue = row.contextValue;
+    this.resourceUri = vscode.Uri.file(row.runDir);
     if (!this.damaged) this.command = { command: 'modelLab.openRun', title: vscode.l10n.t('Open Run'), arguments: [this] };
   }
 }
 
+/** A model file and its runs. */
+export class GroupItem extends vscode.TreeItem {
+  readonly children: (RunItem | FailedItem)[] = [];
+
+  constructor(readonly group: ModelGroup) {
+    super(group.label, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `group:${group.modelFile}`;
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(group.modelFile));
+    const rel = folder ? path.relative(folder.uri.fsPath, path.dirname(group.modelFile)) : path.dirname(group.modelFile);
+    const n = group.runs.length + group.failedEarly.length;
+    this.description = [rel && rel !== '.' ? rel : undefined, vscode.l10n.t('{0} runs', n)].filter(Boolean).join(' · ');
+    this.tooltip = group.modelFile;
+    this.iconPath = vscode.ThemeIcon.File;
+    this.resourceUri = vscode.Uri.file(group.modelFile);
+    this.contextValue = 'modelLab.modelGroup';
+    this.children.push(...group.runs.map((r) => new RunItem(r, this)));
+    if (group.failedEarly.length > 0) this.children.push(new FailedItem(group.failedEarly, this));
+  }
+}
+
+/** Runs of a model file that failed before their first batch, folded apart. */
+export class FailedItem extends vscode.TreeItem {
+  readonly children: RunItem[];
+
+  constructor(rows: RichRow[], readonly parent: GroupItem) {
+    super(vscode.l10n.t('{0} failed before training', rows.length), vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `failed:${parent.group.modelFile}`;
+    this.iconPath = new vscode.ThemeIcon('circle-slash');
+    this.contextValue = 'modelLab.failedGroup';
+    this.children = rows.map((r) => new RunItem(r, this));
+  }
+}
+
+type Node = GroupItem | FailedItem | RunItem;
+
 /**
- * The sidebar's list of saved runs across the workspace folders, newest first. Refreshes when a
- * run.json appears or changes.
+ * The sidebar's saved runs across the workspace folders, grouped by model file (the group of the
+ * newest run first); each row with its name, relative time, status, best metric and duration; runs
+ * that failed before training folded apart; damaged folders at the end. Refreshes when a run.json
+ * appears or changes, and every minute (relative times).
  */
-export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly clock: NodeJS.Timeout;
+  private roots: Node[] | undefined;
 
   constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/run.json');
+    const watcher = vscode.workspace.createFileSystemWatcher('**/{run.json,label.txt}');
     this.disposables.push(
       watcher,
       watcher.onDidCreate(() => this.refreshSoon()),
@@ -41,9 +83,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('modelLab.runsDirectory') && this.refresh()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
     );
+    this.clock = setInterval(() => this.refresh(), 60_000);
   }
 
   refresh(): void {
+    this.roots = undefined;
     this.changed.fire();
   }
 
@@ -56,28 +100,63 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscod
     }, 300);
   }
 
-  getTreeItem(item: RunItem): vscode.TreeItem {
+  getTreeItem(item: Node): vscode.TreeItem {
     return item;
   }
 
-  getChildren(parent?: RunItem): RunItem[] {
-    if (parent) return [];
-    const items: RunItem[] = [];
+  getParent(item: Node): Node | undefined {
+    return item instanceof GroupItem ? undefined : item.parent;
+  }
+
+  getChildren(parent?: Node): Node[] {
+    if (parent) return parent instanceof RunItem ? [] : parent.children;
+    return (this.roots ??= this.build());
+  }
+
+  /** The runs folders of the workspace folders, for the commands that act on a run. */
+  runsDirs(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).map((f) => resolveRunsDir(readConfig(f), f.uri.fsPath));
+  }
+
+  /** The tree item of a run folder, for revealing the run the panel shows. */
+  findRun(runDir: string): RunItem | undefined {
+    const want = path.resolve(runDir);
+    const visit = (nodes: Node[]): RunItem | undefined => {
+      for (const n of nodes) {
+        if (n instanceof RunItem && path.resolve(n.runDir) === want) return n;
+        if (!(n instanceof RunItem)) {
+          const hit = visit(n.children);
+          if (hit) return hit;
+        }
+      }
+      return undefined;
+    };
+    return visit(this.getChildren());
+  }
+
+  private build(): Node[] {
     const words: RunRowWords = {
       status: vscode.l10n.t('status'),
       backend: vscode.l10n.t('backend'),
       damaged: vscode.l10n.t('damaged run'),
       unreadable: (reason) => vscode.l10n.t('This run folder cannot be read: {0}', reason),
     };
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const runsDir = resolveRunsDir(readConfig(folder), folder.uri.fsPath);
-      for (const entry of listRunEntries(runsDir)) items.push(new RunItem(runRow(entry, words)));
+    const now = Date.now();
+    const locale = vscode.env.language;
+    const rows: RichRow[] = [];
+    for (const runsDir of this.runsDirs()) {
+      for (const entry of listRunEntries(runsDir)) {
+        const tail = entry.kind === 'run' ? readMetricsTail(entry.runDir) : [];
+        rows.push(richRunRow({ entry, tail, label: readRunLabel(entry.runDir), now, locale }, words));
+      }
     }
-    return items.sort((a, b) => b.row.sortTime - a.row.sortTime);
+    const { groups, damaged } = groupRuns(rows);
+    return [...groups.map((g) => new GroupItem(g)), ...damaged.map((r) => new RunItem(r, undefined))];
   }
 
   dispose(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    clearInterval(this.clock);
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
+import type { MetricLine, RunRecord } from '../protocol/runFolder';
 import type { RunEntry } from '../training/runStore';
 
 /** The words a row uses, translated by the caller (English here, for tests and the CLI). */
@@ -78,4 +79,143 @@ export function runRow(entry: RunEntry, w: RunRowWords = ENGLISH_RUN_ROW_WORDS, 
     contextValue: 'modelLab.run',
     sortTime: Date.parse(r.startedAt) || 0,
   };
+}
+
+/** Which way a metric improves: accuracy-like names up, the rest (losses, errors) down. */
+const HIGHER_IS_BETTER = /acc|auc|precision|recall|f1|iou/i;
+const BEST_ORDER = ['val_acc', 'val_accuracy', 'val_loss', 'acc', 'accuracy', 'loss'];
+
+export interface RunStats {
+  /** The best value over the epochs of the metric a run is judged by (validation first). */
+  best?: { name: string; value: number; epoch: number };
+  /** The run had batches: it got past setting up. */
+  trained: boolean;
+  /** ms from start to end (or to the last line while it runs). */
+  durationMs?: number;
+}
+
+/** Best metric, whether it trained at all, and how long it took, from the tail of metrics.jsonl. */
+export function runStats(record: { startedAt: string; endedAt?: string; status: string }, tail: readonly MetricLine[]): RunStats {
+  const epochs = tail.filter((l) => l.type === 'epoch');
+  let best: RunStats['best'];
+  for (const name of BEST_ORDER) {
+    for (const e of epochs) {
+      const v = (e as Record<string, unknown>)[name];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const better = !best || (HIGHER_IS_BETTER.test(name) ? v > best.value : v < best.value);
+      if (better) best = { name, value: v, epoch: e.epoch };
+    }
+    if (best) break;
+  }
+  const trained = tail.some((l) => l.type === 'batch' || l.type === 'epoch');
+  const start = Date.parse(record.startedAt);
+  const endAt = record.endedAt ? Date.parse(record.endedAt) : tail.at(-1)?.time;
+  const durationMs = Number.isFinite(start) && endAt !== undefined && Number.isFinite(endAt) ? Math.max(0, endAt - start) : undefined;
+  return { best, trained, durationMs };
+}
+
+/** "5 minutes ago" / "5 分钟前" from Intl, in the user's language. */
+export function relativeTime(thenMs: number, nowMs: number, locale = 'en'): string {
+  const s = Math.round((thenMs - nowMs) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const abs = Math.abs(s);
+  if (abs < 60) return rtf.format(s, 'second');
+  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 86400) return rtf.format(Math.round(s / 3600), 'hour');
+  if (abs < 86400 * 30) return rtf.format(Math.round(s / 86400), 'day');
+  return new Date(thenMs).toLocaleDateString(locale);
+}
+
+/** `1h 02m`, `4m 05s`, `12s`. */
+export function shortDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export interface RichRowInput {
+  entry: RunEntry;
+  /** The last lines of metrics.jsonl (readMetricsTail). */
+  tail: readonly MetricLine[];
+  /** The name the user gave it (label.txt). */
+  label?: string;
+  now: number;
+  locale?: string;
+}
+
+export interface RichRow extends RunRow {
+  modelFile?: string;
+  /** Failed or crashed before its first batch: folded apart. */
+  failedEarly: boolean;
+  stats?: RunStats;
+}
+
+/** A row as the grouped Runs view shows it: name, relative time, best metric, duration. */
+export function richRunRow(input: RichRowInput, w: RunRowWords = ENGLISH_RUN_ROW_WORDS): RichRow {
+  const base = runRow(input.entry, w, input.locale);
+  if (input.entry.kind === 'damaged') return { ...base, failedEarly: false };
+  const r = input.entry.record;
+  const stats = runStats(r, input.tail);
+  const when = relativeTime(Date.parse(r.startedAt), input.now, input.locale);
+  const parts = [when];
+  if (stats.best) parts.push(`${stats.best.name} ${stats.best.value.toPrecision(4)}`);
+  if (stats.durationMs !== undefined && r.status !== 'running') parts.push(shortDuration(stats.durationMs));
+  if (r.status !== 'completed') parts.push(r.status);
+  return {
+    ...base,
+    label: input.label ?? r.id,
+    description: parts.join(' · '),
+    tooltip: [...base.tooltip, ...(stats.best ? [`best ${stats.best.name}: ${stats.best.value} (epoch ${stats.best.epoch + 1})`] : [])],
+    modelFile: r.modelFile,
+    failedEarly: (r.status === 'failed' || r.status === 'crashed') && !stats.trained,
+    stats,
+  };
+}
+
+export interface ModelGroup {
+  modelFile: string;
+  label: string;
+  /** Runs that trained (or are training), newest first. */
+  runs: RichRow[];
+  /** Runs that failed before their first batch, newest first. */
+  failedEarly: RichRow[];
+  sortTime: number;
+}
+
+/** Runs grouped by model file, the group of the newest run first; damaged runs come back apart. */
+export function groupRuns(rows: readonly RichRow[]): { groups: ModelGroup[]; damaged: RichRow[] } {
+  const byFile = new Map<string, ModelGroup>();
+  const damaged: RichRow[] = [];
+  for (const row of [...rows].sort((a, b) => b.sortTime - a.sortTime)) {
+    if (!row.modelFile) {
+      damaged.push(row);
+      continue;
+    }
+    let g = byFile.get(row.modelFile);
+    if (!g) {
+      g = { modelFile: row.modelFile, label: path.basename(row.modelFile), runs: [], failedEarly: [], sortTime: row.sortTime };
+      byFile.set(row.modelFile, g);
+    }
+    (row.failedEarly ? g.failedEarly : g.runs).push(row);
+  }
+  return { groups: [...byFile.values()].sort((a, b) => b.sortTime - a.sortTime), damaged };
+}
+
+/**
+ * The terminal command that trains the same model the same way (paths relative to the workspace
+ * folder where they are inside it): `npx model-lab train models/cnn.model.ts --epochs 5 …`.
+ */
+export function reproduceCommand(record: RunRecord, workspaceDir: string | undefined): string {
+  const rel = (p: string) => {
+    if (!workspaceDir) return p;
+    const r = path.relative(workspaceDir, p);
+    return r.startsWith('..') || path.isAbsolute(r) ? p : r.split(path.sep).join('/');
+  };
+  const q = (s: string) => (/^[\w./@:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const c = record.config;
+  const args = ['npx', 'model-lab', 'train', q(rel(record.modelFile)), '--epochs', String(c.epochs), '--batch-size', String(c.batchSize)];
+  if (record.backend?.name) args.push('--backend', record.backend.name);
+  return args.join(' ');
 }
