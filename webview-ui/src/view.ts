@@ -193,7 +193,7 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
 
   l.epochsScroll.append(l.epochsTable);
   l.epochs.append(el('h2', {}, L.t('epochs.title')), l.epochsScroll, l.epochsEmpty);
-  l.run.append(header, l.notice, l.error, l.controls, l.charts, l.evalSection, l.epochs, l.layers);
+  l.run.append(header, l.notice, l.error, l.controls, el('p', { id: 'chart-hint', class: 'chart-hint' }, L.t('chart.hint')), l.charts, l.evalSection, l.epochs, l.layers);
   l.runPane.append(l.empty, l.run);
   root.append(l.tabs, l.runPane, l.preview);
   return l;
@@ -272,6 +272,8 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: num
   l.controls.hidden = h.nothingRecorded;
   l.epochs.hidden = h.nothingRecorded;
 
+  // Stop, Pause and Checkpoint act on a running run; an ended run has nothing to stop.
+  l.stop.hidden = h.status !== 'running' && h.status !== 'paused' && h.status !== 'stopping';
   l.stop.disabled = h.stop.disabled;
   setText(l.stop, h.stop.busy ? L.t('status.stopping') : L.t('button.stop'));
   l.pause.hidden = h.pause.hidden;
@@ -344,7 +346,7 @@ export function renderLayers(l: Layout, view: RunView | undefined, L: Locale): v
   setText(l.layersSummary, L.t('layers.summary', L.int(layers.length), L.int(view?.totalParams ?? 0)));
   l.layersBody.replaceChildren(
     ...layers.map((x) =>
-      el('tr', {}, el('td', {}, x.name), el('td', {}, x.className), el('td', { class: 'num' }, formatShape(x.outputShape)), el('td', { class: 'num' }, L.int(x.params))),
+      el('tr', {}, el('td', {}, x.name), el('td', {}, x.className), el('td', { class: 'shape' }, formatShape(x.outputShape)), el('td', { class: 'num' }, L.int(x.params))),
     ),
   );
   setText(l.layersTotal, L.int(view?.totalParams ?? 0));
