@@ -399,28 +399,36 @@ export class MetricChart {
     this.tooltip.style.top = `${ob.top - box.top + 4}px`;
   }
 
-  /** A dashed line and a label where an epoch was cut short by Stop. */
+  /** A shaded span, dashed edges and a label over an epoch cut short by Stop. */
   private drawPartial(u: uPlot): void {
     const m = this.model;
     if (!m || m.partial.length === 0) return;
     const ctx = u.ctx;
     const dpr = window.devicePixelRatio || 1;
+    const { left, top, width, height } = u.bbox;
     ctx.save();
-    ctx.strokeStyle = this.colors.epoch;
-    ctx.fillStyle = this.colors.muted;
-    ctx.setLineDash([3 * dpr, 3 * dpr]);
-    ctx.lineWidth = dpr;
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
     ctx.font = `${10 * dpr}px ${this.colors.fontFamily}`;
     for (const p of m.partial) {
-      const x = u.valToPos(p.x1, 'x', true);
-      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
-      ctx.beginPath();
-      ctx.moveTo(x, u.bbox.top);
-      ctx.lineTo(x, u.bbox.top + u.bbox.height);
-      ctx.stroke();
+      const x0 = u.valToPos(p.x0, 'x', true);
+      const x1 = u.valToPos(p.x1, 'x', true);
+      if (x1 < left || x0 > left + width) continue;
+      ctx.fillStyle = withAlpha(this.colors.epoch, 0.1);
+      ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
+      ctx.strokeStyle = this.colors.epoch;
+      ctx.setLineDash([3 * dpr, 3 * dpr]);
+      ctx.lineWidth = dpr;
+      for (const x of [x0, x1]) {
+        ctx.beginPath();
+        ctx.moveTo(x, top);
+        ctx.lineTo(x, top + height);
+        ctx.stroke();
+      }
+      ctx.fillStyle = this.colors.muted;
       const text = this.L.t('chart.partial');
-      const tw = ctx.measureText(text).width;
-      ctx.fillText(text, Math.max(u.bbox.left, x - tw - 4 * dpr), u.bbox.top + 12 * dpr);
+      ctx.fillText(text, Math.min(x0 + 4 * dpr, left + width - ctx.measureText(text).width - 2 * dpr), top + height - 6 * dpr);
     }
     ctx.restore();
   }
