@@ -153,6 +153,16 @@ describe('a recorded classifier run', () => {
     await settle(panel.page);
   });
 
+  it('adds the learning rate and samples/s charts on request', async () => {
+    await panel.page.locator('#extra-charts').click();
+    await settle(panel.page);
+    assert.deepEqual(await panel.page.$$eval('.chart-box', (b) => b.map((x) => x.id)), ['chart-loss', 'chart-acc', 'chart-lr', 'chart-samples_per_sec']);
+    assert.equal((await chartState(panel.page, 'chart-lr')).points, batchesOf(msgs).length);
+    await panel.page.locator('#extra-charts').click();
+    await settle(panel.page);
+    assert.deepEqual(await panel.page.$$eval('.chart-box', (b) => b.map((x) => x.id)), ['chart-loss', 'chart-acc']);
+  });
+
   it('draws a log y axis with the same points', async () => {
     await panel.page.locator('#log-y').click();
     await settle(panel.page);

@@ -411,6 +411,9 @@ export class MetricChart {
     ctx.rect(left, top, width, height);
     ctx.clip();
     ctx.font = `${10 * dpr}px ${this.colors.fontFamily}`;
+    // uPlot leaves its axis text settings on the context.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     for (const p of m.partial) {
       const x0 = u.valToPos(p.x0, 'x', true);
       const x1 = u.valToPos(p.x1, 'x', true);
@@ -446,6 +449,8 @@ export class MetricChart {
     ctx.fillStyle = this.colors.background;
     ctx.fillRect(0, 0, out.width, out.height);
     ctx.fillStyle = this.colors.foreground;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     ctx.font = `600 ${12 * dpr}px ${this.colors.fontFamily}`;
     ctx.fillText(this.spec.base, 8 * dpr, 16 * dpr);
     let x = 8 * dpr + ctx.measureText(this.spec.base).width + 16 * dpr;

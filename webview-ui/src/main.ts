@@ -57,6 +57,8 @@ const drawn = {
   previewVersion: -1,
 };
 
+const dropped = (): { messages: number; batches: number } => ({ messages: state.dropped, batches: shownRun(state)?.droppedBatches ?? 0 });
+
 function syncCharts(track: RunTrack | undefined): void {
   const specs = track ? metricSpecs(track, state.options.extraCharts) : [];
   const wanted = new Set(specs.map((s) => s.id));
@@ -84,7 +86,7 @@ function draw(): void {
   lastFrame = performance.now();
   const now = Date.now();
   const track = shownRun(state);
-  renderHeader(layout, headerModel(state, now), state.dropped, L);
+  renderHeader(layout, headerModel(state, now), dropped(), L);
   renderControls(layout, state.options, L);
   showTab();
   if (state.previewVersion !== drawn.previewVersion) {
@@ -129,7 +131,7 @@ function syncTicker(): void {
   if (running && !ticker)
     ticker = setInterval(() => {
       update(state, { type: 'tick' }, Date.now());
-      renderHeader(layout, headerModel(state, Date.now()), state.dropped, L);
+      renderHeader(layout, headerModel(state, Date.now()), dropped(), L);
     }, 1000);
   if (!running && ticker) {
     clearInterval(ticker);

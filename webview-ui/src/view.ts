@@ -235,11 +235,12 @@ export function renderCheckpoints(l: Layout, view: RunView | undefined, L: Local
 const PAUSE_LABEL = { pause: 'button.pause', resume: 'button.resume', pausing: 'button.pausing', resuming: 'button.resuming' } as const;
 
 /** Header, run controls and error box: cheap, redrawn every frame and every elapsed-time tick. */
-export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: number, L: Locale): void {
+export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { messages: number; batches: number }, L: Locale): void {
   l.empty.hidden = h !== undefined;
   l.run.hidden = h === undefined;
-  l.notice.hidden = dropped === 0;
-  setText(l.notice, dropped ? L.t('dropped', L.int(dropped)) : '');
+  const notes = [dropped.messages ? L.t('dropped', L.int(dropped.messages)) : '', dropped.batches ? L.t('droppedBatches', L.int(dropped.batches)) : ''].filter(Boolean);
+  l.notice.hidden = notes.length === 0;
+  setText(l.notice, notes.join(' '));
   if (!h) {
     setText(l.status, L.t('status.none'));
     l.status.setAttribute('data-status', 'none');
