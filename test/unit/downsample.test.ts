@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lowerBound, pixelColumnIndices } from '../../webview-ui/src/downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../../webview-ui/src/downsample';
 
 /** A noisy falling loss curve, like a real run's batch losses, with deterministic noise. */
 function lossCurve(n: number): Float64Array {
@@ -81,5 +81,27 @@ describe('pixelColumnIndices', () => {
     expect(idx).toContain(5000);
     // One gap marker per column at most: the NaN is not spread around.
     expect(idx.filter((i) => Number.isNaN(ys[i]))).toEqual([5000]);
+  });
+
+  it('picks the same points from block summaries as from a full scan, at any range and width', () => {
+    const n = 200_003;
+    const xs = steps(n);
+    const ys = lossCurve(n);
+    for (const i of [5, 777, 64 * 100, 150_001]) ys[i] = Number.NaN;
+    ys[99_999] = 30;
+    const blocks = new MinMaxBlocks().extend(ys, n);
+    for (const [lo, hi, cols] of [[0, n - 1, 700], [0, n - 1, 33], [1000.5, 90_000, 400], [120_000, 120_500, 300], [50, 60, 10]]) {
+      expect(pixelColumnIndices(xs, [ys], n, lo, hi, cols, [blocks])).toEqual(pixelColumnIndices(xs, [ys], n, lo, hi, cols));
+    }
+  });
+
+  it('extends block summaries as a series grows, matching a summary built at once', () => {
+    const ys = lossCurve(10_000);
+    const grown = new MinMaxBlocks();
+    for (const n of [10, 64, 65, 1000, 10_000]) grown.extend(ys, n);
+    const once = new MinMaxBlocks().extend(ys, 10_000);
+    expect(grown.blocks).toBe(once.blocks);
+    expect(Array.from(grown.min.subarray(0, grown.blocks))).toEqual(Array.from(once.min.subarray(0, once.blocks)));
+    expect(Array.from(grown.max.subarray(0, grown.blocks))).toEqual(Array.from(once.max.subarray(0, once.blocks)));
   });
 });

@@ -6,7 +6,7 @@
  * training metric drawn across the epoch's span (a step over the epoch, not a dot at its end), and
  * the validation value across the same span.
  */
-import { lowerBound, pixelColumnIndices } from './downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from './downsample';
 import { Smoother } from './smoothing';
 import type { ChartOptions, MetricSpec, RunTrack, XAxis } from './state';
 
@@ -56,6 +56,11 @@ export class ChartModelBuilder {
   private xsCount = 0;
   private xsKey = '';
   private xsTrack: RunTrack | undefined;
+  /** Block summaries of the raw and smoothed series, for fast full-range downsampling. */
+  private rawBlocks = new MinMaxBlocks();
+  private smoothBlocks = new MinMaxBlocks();
+  private blocksTrack: RunTrack | undefined;
+  private smoothGeneration = -1;
 
   constructor(readonly spec: MetricSpec) {}
 
@@ -94,8 +99,7 @@ export class ChartModelBuilder {
     const n = raw ? c.count : 0;
     const logOk = (v: number | null): number | null => (v === null || (options.logY && v <= 0) ? null : v);
 
-    let total = 0;
-    if (raw) for (let i = 0; i < n; i++) if (Number.isFinite(raw[i])) total++;
+    const total = this.spec.train ? (c.finite.get(this.spec.train) ?? 0) : 0;
 
     // Epoch rows: the mean and the validation value held across the epoch's batches.
     const epochRows: { x: number; mean: number | null; val: number | null }[] = [];
@@ -124,7 +128,18 @@ export class ChartModelBuilder {
     if (Number.isFinite(lo) && Number.isFinite(hi)) xExtent = [lo, hi];
 
     const [vMin, vMax] = view ?? xExtent ?? [0, 1];
-    const keep = raw ? pixelColumnIndices(xs, smooth ? [raw, smooth] : [raw], n, vMin, vMax, pixels) : [];
+    if (this.blocksTrack !== track || (raw && raw.length < this.rawBlocks.blocks * 64)) {
+      this.blocksTrack = track;
+      this.rawBlocks = new MinMaxBlocks();
+      this.smoothBlocks = new MinMaxBlocks();
+    }
+    if (this.smoother.generation !== this.smoothGeneration) {
+      this.smoothGeneration = this.smoother.generation;
+      this.smoothBlocks = new MinMaxBlocks();
+    }
+    const keep = raw
+      ? pixelColumnIndices(xs, smooth ? [raw, smooth] : [raw], n, vMin, vMax, pixels, [this.rawBlocks.extend(raw, n), smooth ? this.smoothBlocks.extend(smooth, n) : undefined])
+      : [];
 
     // Merge the two ascending x lists: uPlot wants every series on the same x values.
     const X: number[] = [];

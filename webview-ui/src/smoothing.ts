@@ -14,6 +14,8 @@ export class Smoother {
   private firstFinite = Number.NaN;
   private constant = true;
   out = new Float64Array(0);
+  /** Bumped whenever earlier smoothed values change (a new weight or series, or a restart). */
+  generation = 0;
 
   /**
    * The smoothed values of `values[0..count)` for `weight` in [0, 1). `owner` names the series (its
@@ -33,6 +35,7 @@ export class Smoother {
       if (Number.isNaN(this.firstFinite)) this.firstFinite = v;
       else if (v !== this.firstFinite) {
         this.constant = false;
+        this.generation++;
         this.n = 0;
         this.last = 0;
         this.numAccum = 0;
@@ -53,6 +56,7 @@ export class Smoother {
   }
 
   private reset(owner: object, weight: number): void {
+    this.generation++;
     this.weight = weight;
     this.owner = owner;
     this.n = 0;

@@ -9,14 +9,8 @@
  * and the charts read them without a copy.
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
-import type { EpochPoint, Metrics } from '../../src/protocol/trainer';
+import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
-
-/**
- * Values the trainer adds next to the model's metrics (src/protocol/trainer.ts RUN_STAT_KEYS, copied
- * rather than imported so the webview bundle pulls in only the webview protocol).
- */
-export const RUN_STAT_KEYS: readonly string[] = ['samples_per_sec', 'eta_sec', 'lr', 'tensors', 'bytes'];
 
 /** How long "Checkpoint now" stays busy when its checkpoint report never comes. */
 export const CHECKPOINT_TIMEOUT_MS = 15_000;
@@ -49,6 +43,8 @@ export class RunColumns {
   readonly values = new Map<string, Float64Array>();
   /** Metric name → how many batches reported it as NaN/±Infinity/null (shown, never hidden). */
   readonly nonFinite = new Map<string, number>();
+  /** Metric name → how many batches have a finite value for it. */
+  readonly finite = new Map<string, number>();
 
   private grow(min: number): void {
     if (min <= this.capacity) return;
@@ -84,8 +80,10 @@ export class RunColumns {
         fresh.push(k);
       }
       const v = raw as number | null;
-      if (typeof v === 'number' && Number.isFinite(v)) col[i] = v;
-      else this.nonFinite.set(k, (this.nonFinite.get(k) ?? 0) + 1);
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        col[i] = v;
+        this.finite.set(k, (this.finite.get(k) ?? 0) + 1);
+      } else this.nonFinite.set(k, (this.nonFinite.get(k) ?? 0) + 1);
     }
     this.count = i + 1;
     return fresh;

@@ -227,7 +227,7 @@ export function renderCheckpoints(l: Layout, view: RunView | undefined, L: Local
   l.checkpoints.replaceChildren(
     el('span', { class: 'meta-label' }, L.t('meta.checkpoints')),
     ...items.map((cp) =>
-      el('span', { class: `checkpoint ${cp.kind}`, 'data-kind': cp.kind, title: `${cp.dir}\n${L.t('checkpoint.saved', L.time(cp.time), cp.reason)}` }, checkpointText(cp, L)),
+      el('span', { class: `checkpoint ${cp.kind}`, 'data-kind': cp.kind, title: `${cp.dir}\n${L.t('checkpoint.saved', L.time(cp.time), L.t(`checkpoint.reason.${cp.reason}`))}` }, checkpointText(cp, L)),
     ),
   );
 }
