@@ -197,6 +197,56 @@ describe('a recorded classifier run', () => {
   });
 });
 
+/** The stream moved to happen now: every time in it shifted by the same amount. */
+function asIfNow(msgs) {
+  const delta = Date.now() - msgs[0].run.startedAt - 2000;
+  return JSON.parse(JSON.stringify(msgs), (k, v) => ((k === 'time' || k === 'startedAt') && typeof v === 'number' ? v + delta : v));
+}
+
+describe('a run in progress', () => {
+  it('shows progress, speed and ETA, and stops the clock while paused', async () => {
+    const panel = await h.openPanel({ theme: 'dark' });
+    // The first 40 messages, without checkpoints (renumbered: the panel treats a gap as lost events).
+    const msgs = asIfNow(msgsOf('stopped'))
+      .filter((m) => m.type === 'snapshot' || m.event.type === 'batches' || m.event.type === 'epoch')
+      .slice(0, 40)
+      .map((m, seq) => ({ ...m, seq }));
+    await replay(panel.page, msgs);
+    const batches = batchesOf(msgs);
+    const last = batches.at(-1);
+    const run = msgs[0].run;
+    const header = await panel.page.evaluate(() => ({
+      status: document.querySelector('#status').textContent,
+      speed: document.querySelector('#speed').textContent,
+      eta: document.querySelector('#eta').textContent,
+      epoch: document.querySelector('#epoch-progress').textContent,
+      batch: document.querySelector('#batch-progress').textContent,
+      progress: document.querySelector('#progress').value,
+      stopVisible: !document.querySelector('#stop').hidden,
+    }));
+    assert.equal(header.status, 'Running');
+    assert.equal(header.speed, Math.round(last.metrics.samples_per_sec).toLocaleString('en'));
+    assert.match(header.eta, /^\d+:\d\d$/);
+    assert.equal(header.epoch, `${last.epoch + 1}/${run.config.epochs}`);
+    assert.equal(header.batch, `${last.batch + 1}/${run.batchesPerEpoch}`);
+    assert.ok(Math.abs(header.progress - (last.epoch * run.batchesPerEpoch + last.batch + 1) / (run.config.epochs * run.batchesPerEpoch)) < 1e-9);
+    assert.equal(header.stopVisible, true);
+    await panel.page.screenshot({ path: join(artifacts, 'running-dark-en.png') });
+    // Pause: the header says so and the elapsed clock holds still.
+    await panel.page.locator('button#pause').click();
+    assert.deepEqual(await panel.page.evaluate(() => window.__sent.at(-1)), { type: 'pause', runId: run.runId });
+    await replay(panel.page, [{ type: 'event', seq: msgs.at(-1).seq + 1, runId: run.runId, event: { type: 'paused' } }]);
+    const before = await panel.page.$eval('#elapsed', (e) => e.textContent);
+    assert.equal(await panel.page.$eval('#status', (e) => e.textContent), 'Paused');
+    assert.equal(await panel.page.$eval('button#pause', (e) => e.textContent), 'Resume');
+    await panel.page.waitForTimeout(2100);
+    assert.equal(await panel.page.$eval('#elapsed', (e) => e.textContent), before);
+    assert.equal(await panel.page.$eval('#eta', (e) => e.textContent), '–');
+    assert.deepEqual(panel.problems, []);
+    await panel.close();
+  });
+});
+
 describe('a recorded regressor run', () => {
   it('charts loss and mae, and no accuracy chart', async () => {
     const panel = await h.openPanel({ theme: 'light' });

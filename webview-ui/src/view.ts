@@ -35,6 +35,7 @@ export interface Layout {
   checkpoints: HTMLElement;
   notice: HTMLElement;
   controls: HTMLElement;
+  hint: HTMLElement;
   smoothing: HTMLInputElement;
   smoothingValue: HTMLOutputElement;
   logY: VscodeCheckbox;
@@ -106,6 +107,7 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
     checkpointNow: el('button', { id: 'checkpoint-now', type: 'button', class: 'secondary', title: L.t('button.checkpoint.title') }, L.t('button.checkpoint')),
     checkpoints: el('div', { id: 'checkpoints', class: 'checkpoints' }),
     notice: el('p', { id: 'notice', class: 'notice', role: 'status' }),
+    hint: el('p', { id: 'chart-hint', class: 'chart-hint' }, L.t('chart.hint')),
     controls: el('div', { id: 'chart-controls', class: 'chart-controls', role: 'toolbar', 'aria-label': L.t('controls.xAxis') }),
     smoothing: el('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': L.t('controls.smoothing'), title: L.t('controls.smoothing.title') }),
     smoothingValue: el('output', { id: 'smoothing-value', class: 'num', for: 'smoothing' }),
@@ -193,7 +195,7 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
 
   l.epochsScroll.append(l.epochsTable);
   l.epochs.append(el('h2', {}, L.t('epochs.title')), l.epochsScroll, l.epochsEmpty);
-  l.run.append(header, l.notice, l.error, l.controls, el('p', { id: 'chart-hint', class: 'chart-hint' }, L.t('chart.hint')), l.charts, l.evalSection, l.epochs, l.layers);
+  l.run.append(header, l.notice, l.error, l.controls, l.hint, l.charts, l.evalSection, l.epochs, l.layers);
   l.runPane.append(l.empty, l.run);
   root.append(l.tabs, l.runPane, l.preview);
   return l;
@@ -271,6 +273,7 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { m
 
   l.charts.hidden = h.nothingRecorded;
   l.controls.hidden = h.nothingRecorded;
+  l.hint.hidden = h.nothingRecorded;
   l.epochs.hidden = h.nothingRecorded;
 
   // Stop, Pause and Checkpoint act on a running run; an ended run has nothing to stop.
