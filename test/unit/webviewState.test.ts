@@ -7,6 +7,7 @@ import {
   headerModel,
   initialState,
   metricSpecs,
+  savedState,
   shownRun,
   update,
   type PanelState,
@@ -221,6 +222,25 @@ describe('webview state: bad and unusual input', () => {
     // A snapshot after a reload keeps the pauses this webview saw for the same run.
     feed(state, [{ ...snapshot, seq: 4 }], t0 + 80_000);
     expect(headerModel(state, t0 + 80_000)!.elapsedMs).toBe(20_000);
+  });
+
+  it('keeps the pauses across a page rebuilt from its saved state (panel hidden and shown)', () => {
+    const t0 = snapshot.run!.startedAt;
+    const first = initialState();
+    feed(first, [snapshot], t0);
+    feed(first, [{ type: 'event', seq: 2, runId, event: { type: 'paused' } }], t0 + 10_000);
+    feed(first, [{ type: 'event', seq: 3, runId, event: { type: 'resumed' } }], t0 + 40_000);
+    const saved = JSON.parse(JSON.stringify(savedState(first)));
+    const second = initialState(saved.options, saved);
+    feed(second, [{ ...snapshot, seq: 9 }], t0 + 50_000);
+    expect(headerModel(second, t0 + 50_000)!.elapsedMs).toBe(20_000);
+    // Saved state from elsewhere, or for another run, is ignored.
+    const junk = initialState({}, { pauses: { runId, pauses: [{ start: 'x' }] } });
+    feed(junk, [snapshot], t0);
+    expect(headerModel(junk, t0 + 50_000)!.elapsedMs).toBe(50_000);
+    const other = initialState({}, { pauses: { runId: 'another', pauses: [{ start: t0, end: t0 + 30_000 }] } });
+    feed(other, [snapshot], t0);
+    expect(headerModel(other, t0 + 50_000)!.elapsedMs).toBe(50_000);
   });
 
   it('starts the clock again from a snapshot taken while paused at the last batch', () => {

@@ -9,7 +9,7 @@ import { renderEval } from './evalView';
 import { onHostMessage, loadState, postToHost, saveState } from './host';
 import { makeLocale } from './i18n';
 import { renderPreview } from './previewView';
-import { epochTable, headerModel, initialState, metricSpecs, shownRun, update, type Action, type ChartOptions, type RunTrack } from './state';
+import { epochTable, headerModel, initialState, metricSpecs, savedState, shownRun, update, type Action, type ChartOptions, type RunTrack } from './state';
 import { buildLayout, renderCheckpoints, renderControls, renderEpochs, renderHeader, renderLayers } from './view';
 
 /** Minimum time between two redraws. */
@@ -20,15 +20,21 @@ const L = makeLocale(html.dataset.locale || html.lang || navigator.language || '
 html.lang = L.tag;
 
 const saved = loadState() as { options?: Partial<ChartOptions> } | undefined;
-const state = initialState(saved?.options ?? {});
+const state = initialState(saved?.options ?? {}, saved);
 const root = document.getElementById('app') ?? document.body;
 const layout = buildLayout(root, L);
 let colors: ChartColors = readColors();
 const charts = new Map<string, MetricChart>();
 
+let lastSaved = '';
 function dispatch(action: Action): void {
   for (const msg of update(state, action, Date.now())) postToHost(msg);
-  if (action.type === 'options') saveState({ options: state.options });
+  // Saved only when it changed (options, a pause): VS Code keeps it while the page is torn down.
+  const next = JSON.stringify(savedState(state));
+  if (next !== lastSaved) {
+    lastSaved = next;
+    saveState(JSON.parse(next));
+  }
   scheduleDraw();
 }
 

@@ -139,8 +139,21 @@ export interface PanelState {
   /** Events already applied (same or older seq) and ignored. */
   duplicates: number;
   options: ChartOptions;
+  /** Pauses of a run restored from the webview's saved state (the page is rebuilt when hidden). */
+  restoredPauses?: SavedPauses;
   /** Bumped on every change to a run, so the DOM knows when to redraw. */
   version: number;
+}
+
+/** What the panel saves for itself (VS Code's webview state survives hide/show and reloads). */
+export interface SavedState {
+  options: ChartOptions;
+  pauses?: SavedPauses;
+}
+
+export interface SavedPauses {
+  runId: string;
+  pauses: { start: number; end?: number }[];
 }
 
 export type Action =
@@ -153,8 +166,10 @@ export type Action =
   | { type: 'tab'; tab: 'run' | 'data' }
   | { type: 'options'; options: Partial<ChartOptions> };
 
-export function initialState(options: Partial<ChartOptions> = {}): PanelState {
+/** A fresh state, from what an earlier page of this panel saved (anything; checked here). */
+export function initialState(options: Partial<ChartOptions> = {}, saved?: unknown): PanelState {
   return {
+    restoredPauses: parseSavedPauses((saved as { pauses?: unknown } | undefined)?.pauses),
     runs: new Map(),
     shown: null,
     lastSeq: -1,
@@ -166,6 +181,22 @@ export function initialState(options: Partial<ChartOptions> = {}): PanelState {
     options: sanitizeOptions({ ...DEFAULT_OPTIONS, ...options }),
     version: 0,
   };
+}
+
+function parseSavedPauses(v: unknown): SavedPauses | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { runId, pauses } = v as { runId?: unknown; pauses?: unknown };
+  if (typeof runId !== 'string' || !Array.isArray(pauses)) return undefined;
+  const ok = pauses.every(
+    (p) => typeof p === 'object' && p !== null && Number.isFinite(p.start) && (p.end === undefined || (Number.isFinite(p.end) && p.end >= p.start)),
+  );
+  return ok ? { runId, pauses: pauses.map((p) => ({ start: p.start, ...(p.end !== undefined ? { end: p.end } : {}) })) } : undefined;
+}
+
+/** What to save so a rebuilt page shows the same: the chart options and the shown run's pauses. */
+export function savedState(state: PanelState): SavedState {
+  const track = shownRun(state);
+  return { options: state.options, ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}) };
 }
 
 /** Options restored from storage may be anything: keep only valid values. */
@@ -250,8 +281,11 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       state.previewVersion++;
       state.tab = 'data';
     }
-    // The host has one run; keep the previous track's pauses when it is the same run again (reload).
-    const old = nextId === null ? undefined : state.runs.get(nextId);
+    // The host has one run; keep the pauses seen for it when it is the same run again (a new
+    // snapshot, or a page rebuilt after the panel was hidden).
+    const restored = state.restoredPauses?.runId === nextId ? state.restoredPauses : undefined;
+    state.restoredPauses = undefined;
+    const old = nextId === null ? undefined : (state.runs.get(nextId) ?? (restored ? ({ pauses: restored.pauses } as Pick<RunTrack, 'pauses'>) : undefined));
     state.runs.clear();
     if (run) {
       const track = trackFromView(run, now);
