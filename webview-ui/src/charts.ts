@@ -105,13 +105,13 @@ export class MetricChart {
     this.reset.hidden = true;
     const png = el('button', { type: 'button', class: 'secondary small chart-png', title: L.t('chart.export.title') }, L.t('chart.export'));
     const svg = el('button', { type: 'button', class: 'secondary small chart-svg', title: L.t('chart.exportSvg.title') }, L.t('chart.exportSvg'));
-    this.canvasHost = el('div', { class: 'chart-canvas', tabindex: '0', role: 'img' });
+    this.canvasHost = el('div', { class: 'chart-canvas', tabindex: '0', role: 'img', 'aria-describedby': 'chart-hint' });
     this.empty = el('div', { class: 'chart-empty' });
     this.tooltip = el('div', { class: 'chart-tooltip', role: 'tooltip' });
     this.tooltip.hidden = true;
     this.box = el(
       'div',
-      { id: spec.id, class: 'chart-box', 'data-metric': spec.base, 'data-points': '0' },
+      { id: spec.id, class: 'chart-box', role: 'group', 'aria-label': spec.base, 'data-metric': spec.base, 'data-points': '0' },
       el('div', { class: 'chart-head' }, el('h2', {}, spec.base), el('span', { class: 'chart-actions' }, this.reset, png, svg)),
       this.canvasHost,
       this.empty,

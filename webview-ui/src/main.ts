@@ -4,7 +4,6 @@
  * fast batches stream, and draws only what changed.
  */
 import { MetricChart, readColors, type ChartColors } from './charts';
-import { download } from './dom';
 import { renderEval } from './evalView';
 import { onHostMessage, loadState, postToHost, saveState } from './host';
 import { makeLocale } from './i18n';
@@ -208,7 +207,7 @@ themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'styl
 
 // The browser tests read the state and charts through this hook; the harness page sets the flag.
 if ((window as { __modelLabTest?: boolean }).__modelLabTest)
-  Object.assign(window, { __modelLab: { state, charts, L, download } });
+  Object.assign(window, { __modelLab: { state, charts, L } });
 
 onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.
