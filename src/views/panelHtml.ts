@@ -13,6 +13,8 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   /** `asWebviewUri` of the stylesheets, in cascade order (uPlot's first, ours last). */
   styleUris: string[];
+  /** VS Code's display language (`vscode.env.language`, e.g. `en`, `zh-cn`): the panel's strings follow it. */
+  locale?: string;
 }
 
 const escapeAttr = (s: string): string =>
@@ -34,9 +36,11 @@ export function renderHtml(opts: PanelHtmlOptions): string {
   // A nonce that could close the attribute or the CSP directive would defeat the policy.
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(opts.nonce)) throw new Error('renderHtml: nonce must be 16+ base64 characters');
   const csp = contentSecurityPolicy(opts.cspSource, opts.nonce);
+  // A language tag is letters, digits and dashes; anything else is not one.
+  const locale = opts.locale && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(opts.locale) ? opts.locale : 'en';
   const styles = opts.styleUris.map((u) => `    <link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttr(locale)}" data-locale="${escapeAttr(locale.toLowerCase())}">
   <head>
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">

@@ -73,6 +73,7 @@ export class TrainingPanel implements vscode.Disposable {
       nonce: randomBytes(18).toString('base64'),
       scriptUri: uri('main.js'),
       styleUris: [uri('uPlot.min.css'), uri('styles.css')],
+      locale: vscode.env.language,
     });
 
     this.disposables.push(

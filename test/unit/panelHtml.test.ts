@@ -66,4 +66,11 @@ describe('renderHtml', () => {
       expect(() => renderHtml({ cspSource, nonce: bad, scriptUri: 'x', styleUris: [] })).toThrow(/nonce/);
   });
 
+  it('carries VS Code\'s display language to the webview, and only a language tag', () => {
+    const zh = renderHtml({ cspSource, nonce, scriptUri: 'x', styleUris: [], locale: 'zh-cn' });
+    expect(zh).toContain('<html lang="zh-cn" data-locale="zh-cn">');
+    expect(html).toContain('<html lang="en" data-locale="en">');
+    const bad = renderHtml({ cspSource, nonce, scriptUri: 'x', styleUris: [], locale: '"><script>x</script>' });
+    expect(bad).toContain('<html lang="en" data-locale="en">');
+  });
 });

@@ -4,7 +4,7 @@
  * whose sizes are set through CSSOM (never style attributes), colours from the theme's variables.
  */
 import type { Histogram, SampleInput } from '../../src/protocol/evalReport';
-import { el } from './view';
+import { el } from './dom';
 
 /** Draws an image input at its own size (CSS scales it up, pixelated); a vector input as a strip. */
 export function sampleCanvas(input: SampleInput, cls = 'thumb'): HTMLElement {

@@ -4,56 +4,111 @@
  * R² and the error histogram; autoencoders input/reconstruction pairs and the error histogram.
  * Test hooks: #eval, #confusion-matrix (data-classes), .sample-prediction.
  */
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { AutoencoderEval, ClassificationEval, EvalReport, OutputEval, RegressionEval } from '../../src/protocol/evalReport';
+import { contrastRatio, cssRgb, over, readableText, type Rgb } from './contrast';
+import { cssVar, el, resolveColor } from './dom';
 import { barRow, fmt, histogramView, pct, sampleCanvas } from './drawing';
-import { el } from './view';
+import type { Locale } from './i18n';
+
+/** What the matrix needs from the page: the theme's colours and the normalise toggle. */
+export interface EvalContext {
+  L: Locale;
+  normalise: boolean;
+  onNormalise(on: boolean): void;
+}
+
+interface CellColours {
+  background: Rgb;
+  foreground: Rgb;
+  muted: Rgb;
+  right: { rgb: Rgb; alpha: number };
+  wrong: { rgb: Rgb; alpha: number };
+}
+
+/** The colours a cell is painted from, resolved to RGB (the panel's own background under it). */
+function cellColours(): CellColours {
+  const rgbOf = (css: string, fallback: Rgb): { rgb: Rgb; alpha: number } => resolveColor(css) ?? { rgb: fallback, alpha: 1 };
+  const bodyBg = resolveColor(getComputedStyle(document.body).backgroundColor);
+  const background = bodyBg && bodyBg.alpha > 0.99 ? bodyBg.rgb : rgbOf(cssVar('--vscode-editor-background', '#1e1e1e'), [30, 30, 30]).rgb;
+  const onBg = (c: { rgb: Rgb; alpha: number }): Rgb => over(c.rgb, c.alpha, background);
+  return {
+    background,
+    foreground: onBg(rgbOf(cssVar('--vscode-editor-foreground', cssVar('--vscode-foreground', '#cccccc')), [204, 204, 204])),
+    muted: onBg(rgbOf(cssVar('--vscode-descriptionForeground', '#999999'), [153, 153, 153])),
+    right: rgbOf(cssVar('--vscode-charts-green', '#89d185'), [137, 209, 133]),
+    wrong: rgbOf(cssVar('--vscode-charts-red', '#f14c4c'), [241, 76, 76]),
+  };
+}
 
 function tile(label: string, value: string, title = ''): HTMLElement {
   return el('div', { class: 'tile', title }, el('div', { class: 'tile-value num' }, value), el('div', { class: 'tile-label' }, label));
 }
 
-/** Rows are true classes, columns predictions; a cell's colour is its share of the row (recall). */
-function confusionMatrix(o: ClassificationEval): HTMLElement {
+/**
+ * Rows are true classes, columns predictions; a cell's colour is its share of the row (recall). The
+ * cell's colour is computed here (theme colour over the panel background) rather than left to CSS,
+ * so its text colour can be picked from the real background: 4.5:1 or better in every theme.
+ * Test hooks: `data-contrast` (the text's contrast ratio) and `data-bg` on each cell.
+ */
+function confusionMatrix(o: ClassificationEval, ctx: EvalContext): HTMLElement {
+  const { L } = ctx;
   const k = o.classNames.length;
-  const table = el('table', { id: 'confusion-matrix', class: 'confusion', 'data-classes': String(k) });
-  const head = el('tr', {}, el('th', { class: 'corner', title: 'rows: true class · columns: predicted class' }, 'true \\ pred'));
-  for (const name of o.classNames) head.append(el('th', { class: 'col-head', title: `predicted ${name}` }, name));
+  const colours = cellColours();
+  const table = el('table', { id: 'confusion-matrix', class: 'confusion', 'data-classes': String(k), 'data-normalised': String(ctx.normalise) });
+  const head = el('tr', {}, el('th', { class: 'corner', title: L.t('eval.corner.title') }, L.t('eval.corner')));
+  for (const name of o.classNames) head.append(el('th', { class: 'col-head', scope: 'col', title: L.t('eval.predicted', name) }, name));
   table.append(el('thead', {}, head));
   const body = el('tbody');
   o.confusion.forEach((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
-    const tr = el('tr', {}, el('th', { class: 'row-head', title: `true ${o.classNames[t]}` }, o.classNames[t]));
+    const tr = el('tr', {}, el('th', { class: 'row-head', scope: 'row', title: L.t('eval.true', o.classNames[t]) }, o.classNames[t]));
     row.forEach((count, p) => {
       const share = total ? count / total : 0;
-      const cell = el('td', { class: `num ${t === p ? 'diag' : 'off'}`, title: `true ${o.classNames[t]}, predicted ${o.classNames[p]}: ${count} (${pct(share)} of the row)` }, String(count));
+      const text = ctx.normalise ? pct(share) : L.int(count);
+      const cell = el('td', { class: `num ${t === p ? 'diag' : 'off'}`, title: L.t('eval.cell.title', o.classNames[t], o.classNames[p], L.int(count), pct(share)) }, text);
+      let bg = colours.background;
+      let fg: Rgb;
       if (count > 0) {
-        const hue = t === p ? 'var(--vscode-charts-green, #89d185)' : 'var(--vscode-charts-red, #f14c4c)';
-        cell.style.backgroundColor = `color-mix(in srgb, ${hue} ${Math.round(12 + share * 73)}%, transparent)`;
+        const hue = t === p ? colours.right : colours.wrong;
+        bg = over(hue.rgb, hue.alpha * (0.12 + share * 0.73), colours.background);
+        fg = readableText(bg, [colours.foreground]);
         if (share > 0.5) cell.classList.add('strong');
-      } else cell.classList.add('zero');
+      } else {
+        cell.classList.add('zero');
+        fg = readableText(bg, [colours.muted, colours.foreground]);
+      }
+      cell.style.backgroundColor = cssRgb(bg);
+      cell.style.color = cssRgb(fg);
+      cell.setAttribute('data-bg', cssRgb(bg));
+      cell.setAttribute('data-contrast', contrastRatio(fg, bg).toFixed(2));
       tr.append(cell);
     });
     body.append(tr);
   });
   table.append(body);
-  return el('div', { class: 'matrix-scroll' }, table);
+  const toggle = el('vscode-checkbox', { id: 'normalise', label: L.t('eval.normalise'), title: L.t('eval.normalise.title') });
+  toggle.checked = ctx.normalise;
+  toggle.addEventListener('change', () => ctx.onNormalise(toggle.checked));
+  return el('div', { class: 'matrix-block' }, toggle, el('div', { class: 'matrix-scroll' }, table));
 }
 
-function perClassTable(o: ClassificationEval): HTMLElement {
+function perClassTable(o: ClassificationEval, L: Locale): HTMLElement {
   const rows = o.perClass.map((c, i) =>
-    el('tr', {}, el('td', {}, o.classNames[i]), el('td', { class: 'num' }, fmt(c.precision)), el('td', { class: 'num' }, fmt(c.recall)), el('td', { class: 'num' }, fmt(c.f1)), el('td', { class: 'num' }, String(c.support))),
+    el('tr', {}, el('td', {}, o.classNames[i]), el('td', { class: 'num' }, fmt(c.precision)), el('td', { class: 'num' }, fmt(c.recall)), el('td', { class: 'num' }, fmt(c.f1)), el('td', { class: 'num' }, L.int(c.support))),
   );
   const support = o.perClass.reduce((a, c) => a + c.support, 0);
   return el(
     'table',
     { id: 'per-class', class: 'grid compact' },
-    el('thead', {}, el('tr', {}, ...['class', 'precision', 'recall', 'F1', 'support'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ...[L.t('eval.class'), L.t('eval.precision'), L.t('eval.recall'), L.t('eval.f1'), L.t('eval.support')].map((h) => el('th', {}, h)))),
     el('tbody', {}, ...rows),
-    el('tfoot', {}, el('tr', {}, el('td', {}, 'macro avg'), el('td', { class: 'num' }, fmt(o.macro.precision)), el('td', { class: 'num' }, fmt(o.macro.recall)), el('td', { class: 'num' }, fmt(o.macro.f1)), el('td', { class: 'num' }, String(support)))),
+    el('tfoot', {}, el('tr', {}, el('td', {}, L.t('eval.macroAvg')), el('td', { class: 'num' }, fmt(o.macro.precision)), el('td', { class: 'num' }, fmt(o.macro.recall)), el('td', { class: 'num' }, fmt(o.macro.f1)), el('td', { class: 'num' }, L.int(support)))),
   );
 }
 
-function classificationView(o: ClassificationEval): HTMLElement[] {
+function classificationView(o: ClassificationEval, ctx: EvalContext): HTMLElement[] {
+  const { L } = ctx;
   const name = (c: number) => o.classNames[c] ?? String(c);
   const samples = o.samples.map((s) => {
     const ok = s.label === s.predicted;
@@ -62,58 +117,58 @@ function classificationView(o: ClassificationEval): HTMLElement[] {
       'figure',
       { class: `sample-prediction ${ok ? 'right' : 'wrong'}`, 'data-label': String(s.label), 'data-predicted': String(s.predicted) },
       sampleCanvas(s.input),
-      el('figcaption', {}, el('div', { class: 'verdict' }, el('span', { class: 'mark' }, ok ? '✓' : '✗'), ` ${name(s.predicted)}`, ok ? '' : el('span', { class: 'muted' }, ` (true ${name(s.label)})`)), el('div', { class: 'topk' }, ...top)),
+      el('figcaption', {}, el('div', { class: 'verdict' }, el('span', { class: 'mark', 'aria-hidden': 'true' }, ok ? '✓' : '✗'), ` ${name(s.predicted)}`, ok ? '' : el('span', { class: 'muted' }, L.t('eval.trueLabel', name(s.label)))), el('div', { class: 'topk' }, ...top)),
     );
   });
   return [
-    el('div', { class: 'tiles' }, tile('accuracy', pct(o.accuracy)), tile('macro F1', fmt(o.macro.f1)), tile('macro precision', fmt(o.macro.precision)), tile('macro recall', fmt(o.macro.recall))),
-    el('div', { class: 'eval-grid' }, el('div', { class: 'eval-cell' }, el('h3', {}, 'Confusion matrix'), confusionMatrix(o)), el('div', { class: 'eval-cell' }, el('h3', {}, 'Per class'), perClassTable(o))),
-    ...(samples.length ? [el('h3', {}, `Sample predictions (${samples.filter((s) => s.classList.contains('wrong')).length} wrong of ${samples.length})`), el('div', { class: 'samples' }, ...samples)] : []),
+    el('div', { class: 'tiles' }, tile(L.t('eval.accuracy'), pct(o.accuracy)), tile(L.t('eval.macroF1'), fmt(o.macro.f1)), tile(L.t('eval.macroPrecision'), fmt(o.macro.precision)), tile(L.t('eval.macroRecall'), fmt(o.macro.recall))),
+    el('div', { class: 'eval-grid' }, el('div', { class: 'eval-cell' }, el('h3', {}, L.t('eval.confusion')), confusionMatrix(o, ctx)), el('div', { class: 'eval-cell' }, el('h3', {}, L.t('eval.perClass')), perClassTable(o, L))),
+    ...(samples.length ? [el('h3', {}, L.t('eval.samplePredictions', samples.filter((s) => s.classList.contains('wrong')).length, samples.length)), el('div', { class: 'samples' }, ...samples)] : []),
   ];
 }
 
-function regressionView(o: RegressionEval): HTMLElement[] {
+function regressionView(o: RegressionEval, L: Locale): HTMLElement[] {
   const list = (v: number[]) => v.slice(0, 4).map((x) => fmt(x)).join(', ') + (v.length > 4 ? ', …' : '');
   const rows = o.samples.slice(0, 12).map((s) =>
     el('tr', { class: 'sample-prediction' }, el('td', {}, sampleCanvas(s.input, 'thumb small')), el('td', { class: 'num' }, list(s.target)), el('td', { class: 'num' }, list(s.predicted)), el('td', { class: 'num' }, fmt(s.predicted[0] - s.target[0]))),
   );
   return [
-    el('div', { class: 'tiles' }, tile('MAE', fmt(o.mae), 'mean absolute error'), tile('RMSE', fmt(o.rmse), 'root mean squared error'), tile('R²', fmt(o.r2), 'coefficient of determination (1 = perfect)')),
-    el('h3', {}, 'Error distribution (predicted − target)'),
-    histogramView(o.errorHistogram, 'error'),
+    el('div', { class: 'tiles' }, tile('MAE', fmt(o.mae), L.t('eval.mae')), tile('RMSE', fmt(o.rmse), L.t('eval.rmse')), tile('R²', fmt(o.r2), L.t('eval.r2'))),
+    el('h3', {}, L.t('eval.errorDistribution')),
+    histogramView(o.errorHistogram, L.t('eval.error')),
     ...(rows.length
-      ? [el('h3', {}, 'Samples'), el('table', { class: 'grid compact samples-table' }, el('thead', {}, el('tr', {}, ...['input', 'target', 'predicted', 'error'].map((h) => el('th', {}, h)))), el('tbody', {}, ...rows))]
+      ? [el('h3', {}, L.t('eval.samplesTitle')), el('table', { class: 'grid compact samples-table' }, el('thead', {}, el('tr', {}, ...[L.t('eval.input'), L.t('eval.target'), L.t('eval.prediction'), L.t('eval.error')].map((h) => el('th', {}, h)))), el('tbody', {}, ...rows))]
       : []),
   ];
 }
 
-function autoencoderView(o: AutoencoderEval): HTMLElement[] {
+function autoencoderView(o: AutoencoderEval, L: Locale): HTMLElement[] {
   const pairs = o.samples.map((s) =>
     el('figure', { class: 'sample-prediction pair' }, el('div', { class: 'pair-images' }, sampleCanvas(s.input), sampleCanvas(s.reconstruction)), el('figcaption', { class: 'num' }, `MSE ${fmt(s.error, 4)}`)),
   );
   return [
-    el('div', { class: 'tiles' }, tile('mean MSE', fmt(o.meanError, 4), 'mean over samples of the per-sample mean squared error')),
-    ...(pairs.length ? [el('h3', {}, 'Input → reconstruction'), el('div', { class: 'samples' }, ...pairs)] : []),
-    el('h3', {}, 'Reconstruction error per sample'),
+    el('div', { class: 'tiles' }, tile(L.t('eval.meanMse'), fmt(o.meanError, 4), L.t('eval.meanMse.title'))),
+    ...(pairs.length ? [el('h3', {}, L.t('eval.reconstruction')), el('div', { class: 'samples' }, ...pairs)] : []),
+    el('h3', {}, L.t('eval.reconstructionError')),
     histogramView(o.errorHistogram, 'MSE'),
   ];
 }
 
-function outputView(o: OutputEval, several: boolean): HTMLElement {
-  const body = o.kind === 'classification' ? classificationView(o) : o.kind === 'regression' ? regressionView(o) : autoencoderView(o);
-  return el('div', { class: 'eval-output', 'data-kind': o.kind }, ...(several ? [el('h3', { class: 'output-name' }, `Output ${o.output} · ${o.kind}`)] : []), ...body);
+function outputView(o: OutputEval, several: boolean, ctx: EvalContext): HTMLElement {
+  const body = o.kind === 'classification' ? classificationView(o, ctx) : o.kind === 'regression' ? regressionView(o, ctx.L) : autoencoderView(o, ctx.L);
+  return el('div', { class: 'eval-output', 'data-kind': o.kind }, ...(several ? [el('h3', { class: 'output-name' }, ctx.L.t('eval.output', o.output, o.kind))] : []), ...body);
 }
 
 /** Fills the #eval section (hidden when there is no report). */
-export function renderEval(section: HTMLElement, report: EvalReport | undefined): void {
+export function renderEval(section: HTMLElement, report: EvalReport | undefined, ctx: EvalContext): void {
   section.hidden = !report;
   if (!report) {
     section.replaceChildren();
     return;
   }
   section.replaceChildren(
-    el('h2', {}, 'Evaluation'),
-    el('p', { class: 'muted eval-data' }, `${report.count} samples: ${report.data}`),
-    ...report.outputs.map((o) => outputView(o, report.outputs.length > 1)),
+    el('h2', {}, ctx.L.t('eval.title')),
+    el('p', { class: 'muted eval-data' }, ctx.L.t('eval.samples', ctx.L.int(report.count), report.data)),
+    ...report.outputs.map((o) => outputView(o, report.outputs.length > 1, ctx)),
   );
 }

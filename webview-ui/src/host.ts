@@ -1,13 +1,15 @@
 /**
  * The one place that touches `acquireVsCodeApi`. VS Code allows calling it only once per page, and
  * tests (or a plain browser page) need to put a stand-in in its place, so everything else talks to
- * the host through `postToHost` and `onHostMessage`.
+ * the host through these functions.
  */
-import { parseHostToWebview, type HostToWebview, type WebviewToHost } from '../../src/protocol/webview';
+import type { WebviewToHost } from '../../src/protocol/webview';
 
 /** The part of VS Code's webview API the panel uses. */
 export interface HostApi {
   postMessage(msg: unknown): void;
+  getState?(): unknown;
+  setState?(state: unknown): void;
 }
 
 declare function acquireVsCodeApi(): HostApi;
@@ -33,18 +35,21 @@ export function postToHost(msg: WebviewToHost): void {
 }
 
 /**
- * Calls `cb` for each well-formed message from the host; anything else is logged and dropped, never
- * trusted. Returns a function that removes the listener.
+ * Calls `cb` with the data of every message the host posts, unvalidated: the state module
+ * (./state.ts) validates each one and counts what it drops. Returns a function that removes the
+ * listener.
  */
-export function onHostMessage(cb: (msg: HostToWebview) => void, target: Window = window): () => void {
-  const listener = (e: MessageEvent): void => {
-    const msg = parseHostToWebview(e.data);
-    if (!msg) {
-      console.warn('Model Lab: dropped a malformed message from the host', e.data);
-      return;
-    }
-    cb(msg);
-  };
+export function onHostMessage(cb: (data: unknown) => void, target: Window = window): () => void {
+  const listener = (e: MessageEvent): void => cb(e.data);
   target.addEventListener('message', listener);
   return () => target.removeEventListener('message', listener);
+}
+
+/** What the webview saved for itself (VS Code keeps it while the panel is hidden and across reloads). */
+export function loadState(): unknown {
+  return host().getState?.();
+}
+
+export function saveState(state: unknown): void {
+  host().setState?.(state);
 }

@@ -1,44 +1,41 @@
 /**
- * Entry of the training panel's webview: keeps the RunView from the host's snapshot, folds events into
- * it with the shared reducer, and redraws at most ~10 times a second however fast batches stream.
+ * Entry of the training panel's webview: wires the pure state (./state.ts) to the DOM. Every host
+ * message and user action goes through `dispatch`; drawing happens at most ~10 times a second however
+ * fast batches stream, and draws only what changed.
  */
-import type { DatasetPreview } from '../../src/protocol/datasetPreview';
-import type { EvalReport } from '../../src/protocol/evalReport';
-import type { HostToWebview, RunView } from '../../src/protocol/webview';
-import { applyRunEvent } from '../../src/protocol/webview';
-import { ACC_CHART, LOSS_CHART } from './chartData';
 import { MetricChart, readColors, type ChartColors } from './charts';
 import { renderEval } from './evalView';
-import { onHostMessage, postToHost } from './host';
+import { onHostMessage, loadState, postToHost, saveState } from './host';
+import { makeLocale } from './i18n';
 import { renderPreview } from './previewView';
-import { buildLayout, renderCheckpoints, renderEpochs, renderHeader, renderLayers, type PendingControls } from './view';
+import { epochTable, headerModel, initialState, metricSpecs, savedState, shownRun, update, type Action, type ChartOptions, type RunTrack } from './state';
+import { buildLayout, renderCheckpoints, renderControls, renderEpochs, renderHeader, renderLayers } from './view';
 
 /** Minimum time between two redraws. */
 const FRAME_MS = 100;
 
-let view: RunView | null = null;
-let lastSeq = -1;
-/** Set after asking for a snapshot, so a burst of out-of-order events asks only once. */
-let awaitingSnapshot = true;
-/** Run id for which Stop was pressed; the button stays disabled until that run ends. */
-let stoppingRunId: string | undefined;
-/** Pause/Resume pressed and not yet confirmed by `paused`/`resumed`. */
-let pausing: PendingControls['pausing'];
-/** "Checkpoint now" pressed and its checkpoint not yet reported; cleared after a while regardless. */
-let checkpointing: ReturnType<typeof setTimeout> | undefined;
-let drawnEpochs = -1;
-let drawnEval: EvalReport | undefined;
-let preview: DatasetPreview | undefined;
-let tab: 'run' | 'data' = 'run';
+const html = document.documentElement;
+const L = makeLocale(html.dataset.locale || html.lang || navigator.language || 'en');
+html.lang = L.tag;
 
-function pending(): PendingControls {
-  return { stopping: stoppingRunId !== undefined && stoppingRunId === view?.runId, pausing, checkpointing: checkpointing !== undefined };
-}
-
+const saved = loadState() as { options?: Partial<ChartOptions> } | undefined;
+const state = initialState(saved?.options ?? {}, saved);
 const root = document.getElementById('app') ?? document.body;
-const layout = buildLayout(root);
+const layout = buildLayout(root, L);
 let colors: ChartColors = readColors();
-const charts = [new MetricChart(layout.chartLoss, LOSS_CHART, colors), new MetricChart(layout.chartAcc, ACC_CHART, colors)];
+const charts = new Map<string, MetricChart>();
+
+let lastSaved = '';
+function dispatch(action: Action): void {
+  for (const msg of update(state, action, Date.now())) postToHost(msg);
+  // Saved only when it changed (options, a pause): VS Code keeps it while the page is torn down.
+  const next = JSON.stringify(savedState(state));
+  if (next !== lastSaved) {
+    lastSaved = next;
+    saveState(JSON.parse(next));
+  }
+  scheduleDraw();
+}
 
 // ---- drawing -------------------------------------------------------------------------------------
 
@@ -53,141 +50,136 @@ function scheduleDraw(): void {
   setTimeout(() => requestAnimationFrame(draw), wait);
 }
 
+/** What was drawn last, so a redraw touches only what changed. */
+const drawn = {
+  version: -1,
+  track: undefined as RunTrack | undefined,
+  layersOf: undefined as RunTrack | undefined,
+  epochRows: 0,
+  epochColumns: '',
+  eval: undefined as unknown,
+  evalKey: '',
+  previewVersion: -1,
+};
+
+const dropped = (): { messages: number; batches: number } => ({ messages: state.dropped, batches: shownRun(state)?.droppedBatches ?? 0 });
+
+function syncCharts(track: RunTrack | undefined): void {
+  const specs = track ? metricSpecs(track, state.options.extraCharts) : [];
+  const wanted = new Set(specs.map((s) => s.id));
+  for (const [id, chart] of charts)
+    if (!wanted.has(id) || chart.spec.val !== specs.find((s) => s.id === id)?.val || drawn.track?.view.runId !== track?.view.runId) {
+      chart.dispose();
+      charts.delete(id);
+    }
+  // Charts appear in metric order: a metric that shows up mid-run gets its chart then.
+  let prev: Element | null = null;
+  for (const spec of specs) {
+    let chart = charts.get(spec.id);
+    if (!chart) {
+      chart = new MetricChart(spec, colors, L, scheduleDraw);
+      charts.set(spec.id, chart);
+      if (prev) prev.after(chart.box);
+      else layout.charts.prepend(chart.box);
+    }
+    prev = chart.box;
+  }
+}
+
 function draw(): void {
   framePending = false;
   lastFrame = performance.now();
-  renderHeader(layout, view, Date.now(), pending());
-  renderCheckpoints(layout, view);
-  if (view?.evalReport !== drawnEval) {
-    drawnEval = view?.evalReport;
-    renderEval(layout.evalSection, drawnEval);
+  const now = Date.now();
+  const track = shownRun(state);
+  renderHeader(layout, headerModel(state, now), dropped(), L);
+  renderControls(layout, state.options, L);
+  showTab();
+  if (state.previewVersion !== drawn.previewVersion) {
+    drawn.previewVersion = state.previewVersion;
+    renderPreview(layout.preview, state.preview, seriesColors(), L);
   }
-  if (!view || view.epochs.length !== drawnEpochs) {
-    const from = view && drawnEpochs >= 0 && drawnEpochs <= view.epochs.length ? drawnEpochs : 0;
-    renderEpochs(layout, view, from);
-    drawnEpochs = view ? view.epochs.length : -1;
+  if (track !== drawn.layersOf) {
+    drawn.layersOf = track;
+    renderLayers(layout, track?.view, L);
   }
-  const hasAcc = !!view?.batches.some((b) => 'acc' in b.metrics || 'accuracy' in b.metrics);
-  const noData =
-    view && view.status !== 'running' ? 'The run ended before its first batch.' : 'Waiting for the first batch…';
-  charts[0].update(view, noData);
-  charts[1].update(view, view && view.batches.length > 0 && !hasAcc ? 'This model reports no accuracy metric.' : noData);
+  renderCheckpoints(layout, track?.view, L);
+  const report = track?.view.evalReport;
+  const evalKey = `${state.options.normalise}|${JSON.stringify(colors)}`;
+  if (report !== drawn.eval || evalKey !== drawn.evalKey) {
+    drawn.eval = report;
+    drawn.evalKey = evalKey;
+    renderEval(layout.evalSection, report, { L, normalise: state.options.normalise, onNormalise: (on) => dispatch({ type: 'options', options: { normalise: on } }) });
+  }
+  if (track) {
+    const table = epochTable(track);
+    const columns = table.columns.join('\u0000');
+    const from = track === drawn.track && columns === drawn.epochColumns && table.rows.length >= drawn.epochRows ? drawn.epochRows : 0;
+    if (from === 0 || table.rows.length !== drawn.epochRows) renderEpochs(layout, table, from, L);
+    drawn.epochRows = table.rows.length;
+    drawn.epochColumns = columns;
+  }
+  syncCharts(track);
+  drawn.track = track;
+  if (track && !layout.runPane.hidden) {
+    const emptyText = track.view.status !== 'running' ? L.t('chart.noBatches') : L.t('chart.waiting');
+    for (const chart of charts.values()) chart.update(track, state.options, emptyText);
+  }
+  layout.charts.toggleAttribute('data-empty', charts.size === 0);
+  drawn.version = state.version;
   syncTicker();
 }
 
 // The elapsed time moves while a run is running even when no batch arrives (a slow first batch).
 let ticker: ReturnType<typeof setInterval> | undefined;
 function syncTicker(): void {
-  const running = view?.status === 'running';
-  if (running && !ticker) ticker = setInterval(() => renderHeader(layout, view, Date.now(), pending()), 1000);
+  const running = shownRun(state)?.view.status === 'running';
+  if (running && !ticker)
+    ticker = setInterval(() => {
+      update(state, { type: 'tick' }, Date.now());
+      renderHeader(layout, headerModel(state, Date.now()), dropped(), L);
+    }, 1000);
   if (!running && ticker) {
     clearInterval(ticker);
     ticker = undefined;
   }
 }
 
-// ---- host messages -------------------------------------------------------------------------------
+// ---- user actions --------------------------------------------------------------------------------
 
-function requestSnapshot(): void {
-  if (awaitingSnapshot) return;
-  awaitingSnapshot = true;
-  postToHost({ type: 'ready' });
-}
-
-function onMessage(msg: HostToWebview): void {
-  if (msg.type === 'snapshot') {
-    if (msg.run?.runId !== view?.runId) {
-      stoppingRunId = undefined;
-      clearCheckpointing();
-      // A different run arriving (a new run started, a saved run opened) is what the user wants to see.
-      if (view !== null || msg.run !== null) tab = 'run';
-    }
-    pausing = undefined;
-    if (msg.preview !== undefined && msg.preview !== preview && JSON.stringify(msg.preview) !== JSON.stringify(preview)) {
-      preview = msg.preview;
-      tab = 'data';
-      renderPreview(layout.preview, preview, seriesColors());
-    }
-    showTab();
-    view = msg.run;
-    lastSeq = msg.seq;
-    awaitingSnapshot = false;
-    drawnEpochs = -1;
-    renderLayers(layout, view);
-    scheduleDraw();
-    return;
-  }
-  // Events before the first snapshot belong to a state we never saw; the snapshot will include them.
-  if (!view || awaitingSnapshot) return;
-  if (msg.seq !== lastSeq + 1 || msg.runId !== view.runId) {
-    // A gap or another run's event means our copy is stale: start again from a full snapshot.
-    requestSnapshot();
-    return;
-  }
-  lastSeq = msg.seq;
-  applyRunEvent(view, msg.event);
-  if (msg.event.type === 'paused' || msg.event.type === 'resumed') pausing = undefined;
-  if (msg.event.type === 'checkpoint' && msg.event.checkpoint.reason === 'request') clearCheckpointing();
-  if (msg.event.type === 'end') {
-    stoppingRunId = undefined;
-    pausing = undefined;
-    clearCheckpointing();
-    // Without the host's end time, stop the elapsed clock when the news arrives rather than never.
-    view.endedAt ??= Date.now();
-  }
-  scheduleDraw();
-}
-
-layout.stop.addEventListener('click', () => {
-  if (!view || view.status !== 'running') return;
-  stoppingRunId = view.runId;
-  postToHost({ type: 'stop', runId: view.runId });
-  renderHeader(layout, view, Date.now(), pending());
-});
-
-layout.pause.addEventListener('click', () => {
-  if (!view || view.status !== 'running' || pausing) return;
-  pausing = view.paused ? 'resume' : 'pause';
-  postToHost({ type: pausing, runId: view.runId });
-  renderHeader(layout, view, Date.now(), pending());
-});
-
-function clearCheckpointing(): void {
-  if (checkpointing !== undefined) clearTimeout(checkpointing);
-  checkpointing = undefined;
-}
-
-layout.checkpointNow.addEventListener('click', () => {
-  if (!view || view.status !== 'running' || checkpointing !== undefined) return;
-  postToHost({ type: 'checkpoint', runId: view.runId });
-  // The button comes back even if the report is lost (a save that failed is logged by the trainer).
-  checkpointing = setTimeout(() => {
-    checkpointing = undefined;
-    scheduleDraw();
-  }, 15_000);
-  renderHeader(layout, view, Date.now(), pending());
+layout.stop.addEventListener('click', () => dispatch({ type: 'control', command: 'stop' }));
+layout.pause.addEventListener('click', () => dispatch({ type: 'control', command: 'pause' }));
+layout.checkpointNow.addEventListener('click', () => dispatch({ type: 'control', command: 'checkpoint' }));
+layout.smoothing.addEventListener('input', () => dispatch({ type: 'options', options: { smoothing: layout.smoothing.valueAsNumber } }));
+layout.logY.addEventListener('change', () => dispatch({ type: 'options', options: { logY: layout.logY.checked } }));
+layout.extraCharts.addEventListener('change', () => dispatch({ type: 'options', options: { extraCharts: layout.extraCharts.checked } }));
+layout.xAxis.addEventListener('change', () => {
+  const v = layout.xAxis.value;
+  if (v === 'step' || v === 'epoch' || v === 'time') dispatch({ type: 'options', options: { xAxis: v } });
 });
 
 // ---- tabs (shown once a dataset preview exists) ----------------------------------------------------
 
 function showTab(): void {
+  const preview = state.preview;
   layout.tabs.hidden = preview === undefined;
-  const data = tab === 'data' && preview !== undefined;
+  const data = state.tab === 'data' && preview !== undefined;
   layout.runPane.hidden = data;
   layout.preview.hidden = !data;
   layout.tabRun.setAttribute('aria-selected', String(!data));
   layout.tabData.setAttribute('aria-selected', String(data));
-  layout.tabData.textContent = preview ? `Data · ${preview.dataset}` : 'Data';
+  layout.tabRun.tabIndex = data ? -1 : 0;
+  layout.tabData.tabIndex = data ? 0 : -1;
+  layout.tabData.textContent = preview ? L.t('tabs.dataOf', preview.dataset) : L.t('tabs.data');
 }
 
-layout.tabRun.addEventListener('click', () => {
-  tab = 'run';
-  showTab();
-  scheduleDraw();
-});
-layout.tabData.addEventListener('click', () => {
-  tab = 'data';
-  showTab();
+layout.tabRun.addEventListener('click', () => dispatch({ type: 'tab', tab: 'run' }));
+layout.tabData.addEventListener('click', () => dispatch({ type: 'tab', tab: 'data' }));
+// Arrow keys move between tabs, as in VS Code's own tab lists.
+layout.tabs.addEventListener('keydown', (e) => {
+  if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+  const next = state.tab === 'run' ? 'data' : 'run';
+  dispatch({ type: 'tab', tab: next });
+  (next === 'run' ? layout.tabRun : layout.tabData).focus();
 });
 
 function seriesColors(): { line: string; target: string; grid: string } {
@@ -205,14 +197,19 @@ const themeObserver = new MutationObserver(() => {
     const next = readColors();
     if (JSON.stringify(next) === JSON.stringify(colors)) return;
     colors = next;
-    for (const chart of charts) chart.setColors(colors);
-    if (preview?.series) renderPreview(layout.preview, preview, seriesColors());
+    for (const chart of charts.values()) chart.setColors(colors);
+    drawn.previewVersion = -1;
     scheduleDraw();
   });
 });
 themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
-themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'style'] });
+themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'style'] });
 
-onHostMessage(onMessage);
+// The browser tests read the state and charts through this hook; the harness page sets the flag.
+if ((window as { __modelLabTest?: boolean }).__modelLabTest)
+  Object.assign(window, { __modelLab: { state, charts, L } });
+
+onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.
 postToHost({ type: 'ready' });
+scheduleDraw();

@@ -1,24 +1,20 @@
 /**
- * The panel's DOM apart from the charts: header, error box, epoch table, layers table, empty state.
- * Built with DOM calls (never HTML strings with style attributes or handlers) so the strict CSP holds.
- * Element ids marked "test hook" are relied on by the e2e suite: keep them.
+ * The panel's DOM apart from the charts: header, chart controls, error box, epoch table, layers
+ * table, empty state. Renders the view models of ./state.ts; holds no state of its own.
+ * Element ids marked "test hook" are relied on by the e2e suite and the browser tests: keep them.
  */
-import type { EpochPoint, LayerSummary, Metrics } from '../../src/protocol/trainer';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
+import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
+import type { LayerSummary } from '../../src/protocol/trainer';
 import type { CheckpointEntry, RunView } from '../../src/protocol/webview';
-import { metricValue } from './metrics';
-
-export type Attrs = Record<string, string>;
-
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Attrs = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-}
+import { el, setText } from './dom';
+import type { Locale } from './i18n';
+import type { ChartOptions, EpochTable, HeaderModel } from './state';
 
 export interface Layout {
   empty: HTMLElement;
@@ -27,13 +23,24 @@ export interface Layout {
   runId: HTMLElement;
   backend: HTMLElement;
   status: HTMLElement;
+  progress: VscodeProgressBar;
   epochProgress: HTMLElement;
   batchProgress: HTMLElement;
+  speed: HTMLElement;
+  eta: HTMLElement;
   elapsed: HTMLElement;
   stop: HTMLButtonElement;
   pause: HTMLButtonElement;
   checkpointNow: HTMLButtonElement;
   checkpoints: HTMLElement;
+  notice: HTMLElement;
+  controls: HTMLElement;
+  hint: HTMLElement;
+  smoothing: HTMLInputElement;
+  smoothingValue: HTMLOutputElement;
+  logY: VscodeCheckbox;
+  xAxis: VscodeSingleSelect;
+  extraCharts: VscodeCheckbox;
   evalSection: HTMLElement;
   tabs: HTMLElement;
   tabRun: HTMLButtonElement;
@@ -46,10 +53,10 @@ export interface Layout {
   errorLocation: HTMLElement;
   errorDetails: HTMLDetailsElement;
   errorDetailsText: HTMLElement;
-  chartLoss: HTMLElement;
-  chartAcc: HTMLElement;
   charts: HTMLElement;
   epochs: HTMLElement;
+  epochsTable: HTMLTableElement;
+  epochsHead: HTMLTableSectionElement;
   epochsBody: HTMLTableSectionElement;
   epochsScroll: HTMLElement;
   epochsEmpty: HTMLElement;
@@ -60,49 +67,72 @@ export interface Layout {
 }
 
 /** Builds the static skeleton into `root` once; renders only fill it in. */
-export function buildLayout(root: HTMLElement): Layout {
-  const meta = (label: string, value: HTMLElement): HTMLElement =>
-    el('span', { class: 'meta-item' }, el('span', { class: 'meta-label' }, label), value);
+export function buildLayout(root: HTMLElement, L: Locale): Layout {
+  const meta = (label: string, value: HTMLElement, title = ''): HTMLElement =>
+    el('span', { class: 'meta-item', ...(title ? { title } : {}) }, el('span', { class: 'meta-label' }, label), value);
+  const [before, after] = L.t('empty.open', '\u0000').split('\u0000');
+
+  const checkbox = (id: string, label: string): VscodeCheckbox => {
+    const c = el('vscode-checkbox', { id, label });
+    return c;
+  };
+  const xAxis = el('vscode-single-select', { id: 'x-axis', 'aria-label': L.t('controls.xAxis') });
+  xAxis.append(
+    el('vscode-option', { value: 'step' }, L.t('controls.x.step')),
+    el('vscode-option', { value: 'epoch' }, L.t('controls.x.epoch')),
+    el('vscode-option', { value: 'time' }, L.t('controls.x.time')),
+  );
 
   const l: Layout = {
     empty: el(
       'section',
       { id: 'empty', class: 'empty' },
-      el('h1', {}, 'No training run yet'),
-      el('p', {}, 'Open a model file and run ', el('strong', {}, 'Model Lab: Train Model'), '.'),
-      el('p', { class: 'muted' }, 'Loss and accuracy will draw here, batch by batch, as the model learns.'),
+      el('h1', {}, L.t('empty.title')),
+      el('p', {}, before ?? '', el('strong', {}, L.t('empty.trainCommand')), after ?? ''),
+      el('p', { class: 'muted' }, L.t('empty.hint')),
     ),
     run: el('div', { id: 'run', class: 'run' }),
     model: el('span', { id: 'model', class: 'model' }),
     runId: el('code', { id: 'run-id' }),
     backend: el('span', { id: 'backend', class: 'backend' }),
     status: el('span', { id: 'status', class: 'status', role: 'status' }),
+    progress: el('vscode-progress-bar', { id: 'progress', class: 'progress', 'aria-label': L.t('meta.progress') }),
     epochProgress: el('span', { id: 'epoch-progress', class: 'num' }),
     batchProgress: el('span', { id: 'batch-progress', class: 'num' }),
+    speed: el('span', { id: 'speed', class: 'num' }),
+    eta: el('span', { id: 'eta', class: 'num' }),
     elapsed: el('span', { id: 'elapsed', class: 'num' }),
-    stop: el('button', { id: 'stop', type: 'button', title: 'Stop after the current batch; the model is saved' }, 'Stop'),
-    pause: el('button', { id: 'pause', type: 'button', class: 'secondary', title: 'Hold training after the current batch' }, 'Pause'),
-    checkpointNow: el('button', { id: 'checkpoint-now', type: 'button', class: 'secondary', title: 'Save checkpoints/last after the current batch' }, 'Checkpoint now'),
+    stop: el('button', { id: 'stop', type: 'button', title: L.t('button.stop.title') }, L.t('button.stop')),
+    pause: el('button', { id: 'pause', type: 'button', class: 'secondary', title: L.t('button.pause.title') }, L.t('button.pause')),
+    checkpointNow: el('button', { id: 'checkpoint-now', type: 'button', class: 'secondary', title: L.t('button.checkpoint.title') }, L.t('button.checkpoint')),
     checkpoints: el('div', { id: 'checkpoints', class: 'checkpoints' }),
+    notice: el('p', { id: 'notice', class: 'notice', role: 'status' }),
+    hint: el('p', { id: 'chart-hint', class: 'chart-hint' }, L.t('chart.hint')),
+    controls: el('div', { id: 'chart-controls', class: 'chart-controls', role: 'group', 'aria-describedby': 'chart-hint' }),
+    smoothing: el('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': L.t('controls.smoothing'), title: L.t('controls.smoothing.title') }),
+    smoothingValue: el('output', { id: 'smoothing-value', class: 'num', for: 'smoothing' }),
+    logY: checkbox('log-y', L.t('controls.logY')),
+    xAxis,
+    extraCharts: checkbox('extra-charts', L.t('controls.extra')),
     evalSection: el('section', { id: 'eval', class: 'eval' }),
     tabs: el('nav', { class: 'tabs', role: 'tablist' }),
-    tabRun: el('button', { id: 'tab-run', type: 'button', role: 'tab', class: 'tab' }, 'Run'),
-    tabData: el('button', { id: 'tab-data', type: 'button', role: 'tab', class: 'tab' }, 'Data'),
-    runPane: el('div', { id: 'run-pane', role: 'tabpanel' }),
-    preview: el('section', { id: 'preview', class: 'preview', role: 'tabpanel' }),
+    tabRun: el('button', { id: 'tab-run', type: 'button', role: 'tab', class: 'tab', 'aria-controls': 'run-pane' }, L.t('tabs.run')),
+    tabData: el('button', { id: 'tab-data', type: 'button', role: 'tab', class: 'tab', 'aria-controls': 'preview' }, L.t('tabs.data')),
+    runPane: el('div', { id: 'run-pane', role: 'tabpanel', 'aria-labelledby': 'tab-run' }),
+    preview: el('section', { id: 'preview', class: 'preview', role: 'tabpanel', 'aria-labelledby': 'tab-data' }),
     error: el('section', { id: 'error', class: 'error', role: 'alert' }),
     errorTitle: el('div', { class: 'error-title' }),
     errorMessage: el('div', { class: 'error-message' }),
     errorLocation: el('div', { class: 'error-location' }),
     errorDetails: el('details', { class: 'error-details' }),
     errorDetailsText: el('pre'),
-    chartLoss: el('div', { id: 'chart-loss', class: 'chart' }),
-    chartAcc: el('div', { id: 'chart-acc', class: 'chart' }),
-    charts: el('section', { class: 'charts' }),
+    charts: el('section', { id: 'charts', class: 'charts' }),
     epochs: el('section', { class: 'epochs' }),
+    epochsTable: el('table', { id: 'epochs', class: 'grid' }),
+    epochsHead: el('thead'),
     epochsBody: el('tbody'),
-    epochsScroll: el('div', { class: 'table-scroll' }),
-    epochsEmpty: el('p', { class: 'muted table-empty' }, 'Epoch summaries appear here as each epoch ends.'),
+    epochsScroll: el('div', { class: 'table-scroll', tabindex: '0' }),
+    epochsEmpty: el('p', { class: 'muted table-empty' }, L.t('epochs.empty')),
     layers: el('details', { class: 'layers' }),
     layersSummary: el('summary'),
     layersBody: el('tbody'),
@@ -115,52 +145,57 @@ export function buildLayout(root: HTMLElement): Layout {
   l.error.hidden = true;
   l.evalSection.hidden = true;
   l.checkpoints.hidden = true;
+  l.notice.hidden = true;
   // The tabs appear once there is a dataset preview to switch to.
   l.tabs.hidden = true;
   l.preview.hidden = true;
   l.tabs.append(l.tabRun, l.tabData);
-  l.errorDetails.append(el('summary', {}, 'Details'), l.errorDetailsText);
+  l.errorDetails.append(el('summary', {}, L.t('error.details')), l.errorDetailsText);
   l.error.append(l.errorTitle, l.errorMessage, l.errorLocation, l.errorDetails);
+  l.progress.max = 1;
 
   const header = el(
     'header',
     { class: 'header' },
     el('div', { class: 'title-row' }, l.model, l.status, el('span', { class: 'controls' }, l.checkpointNow, l.pause, l.stop)),
+    l.progress,
     el(
       'div',
       { class: 'meta-row' },
-      meta('run', l.runId),
-      meta('backend', l.backend),
-      meta('epoch', l.epochProgress),
-      meta('batch', l.batchProgress),
-      meta('elapsed', l.elapsed),
+      meta(L.t('meta.run'), l.runId),
+      meta(L.t('meta.backend'), l.backend),
+      meta(L.t('meta.epoch'), l.epochProgress),
+      meta(L.t('meta.batch'), l.batchProgress),
+      meta(L.t('meta.speed'), l.speed),
+      meta(L.t('meta.eta'), l.eta),
+      meta(L.t('meta.elapsed'), l.elapsed, L.t('meta.elapsedPaused')),
     ),
     l.checkpoints,
   );
 
-  const chartBox = (title: string, chart: HTMLElement): HTMLElement =>
-    el('div', { class: 'chart-box' }, el('h2', {}, title), chart);
-
-  const epochsTable = el(
-    'table',
-    { id: 'epochs', class: 'grid' },
-    el('thead', {}, el('tr', {}, ...['epoch', 'loss', 'acc', 'val_loss', 'val_acc', 'duration'].map((h) => el('th', {}, h)))),
-    l.epochsBody,
+  l.controls.append(
+    el('label', { class: 'control', for: 'smoothing', title: L.t('controls.smoothing.title') }, L.t('controls.smoothing')),
+    l.smoothing,
+    l.smoothingValue,
+    l.logY,
+    el('span', { class: 'control' }, L.t('controls.xAxis')),
+    l.xAxis,
+    l.extraCharts,
   );
 
+  l.epochsTable.append(l.epochsHead, l.epochsBody);
   const layersTable = el(
     'table',
     { id: 'layers-table', class: 'grid' },
-    el('thead', {}, el('tr', {}, ...['layer', 'class', 'output shape', 'params'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ...[L.t('layers.layer'), L.t('layers.class'), L.t('layers.shape'), L.t('layers.params')].map((h) => el('th', {}, h)))),
     l.layersBody,
-    el('tfoot', {}, el('tr', {}, el('td', { colspan: '3' }, 'Total params'), l.layersTotal)),
+    el('tfoot', {}, el('tr', {}, el('td', { colspan: '3' }, L.t('layers.total')), l.layersTotal)),
   );
   l.layers.append(l.layersSummary, layersTable);
 
-  l.charts.append(chartBox('Loss', l.chartLoss), chartBox('Accuracy', l.chartAcc));
-  l.epochsScroll.append(epochsTable);
-  l.epochs.append(el('h2', {}, 'Epochs'), l.epochsScroll, l.epochsEmpty);
-  l.run.append(header, l.error, l.charts, l.evalSection, l.epochs, l.layers);
+  l.epochsScroll.append(l.epochsTable);
+  l.epochs.append(el('h2', {}, L.t('epochs.title')), l.epochsScroll, l.epochsEmpty);
+  l.run.append(header, l.notice, l.error, l.controls, l.hint, l.charts, l.evalSection, l.epochs, l.layers);
   l.runPane.append(l.empty, l.run);
   root.append(l.tabs, l.runPane, l.preview);
   return l;
@@ -171,73 +206,45 @@ export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() || file;
 }
 
-/** 65_000 ms → `1:05`; 3_725_000 → `1:02:05`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+/** Reflects the options in the controls (after a restore, or a change elsewhere). */
+export function renderControls(l: Layout, o: ChartOptions, L: Locale): void {
+  if (l.smoothing.valueAsNumber !== o.smoothing) l.smoothing.value = String(o.smoothing);
+  setText(l.smoothingValue, L.num(o.smoothing, 2));
+  if (l.logY.checked !== o.logY) l.logY.checked = o.logY;
+  if (l.xAxis.value !== o.xAxis) l.xAxis.value = o.xAxis;
+  if (l.extraCharts.checked !== o.extraCharts) l.extraCharts.checked = o.extraCharts;
 }
 
-function formatMetric(m: Metrics, keys: string[]): string {
-  const v = metricValue(m, keys);
-  if (v !== null) return v.toFixed(4);
-  // A present-but-null value is a NaN the trainer reported (JSON turns NaN into null).
-  return keys.some((k) => k in m) ? 'NaN' : '–';
-}
-
-/** tfjs epochs count from 0; people count from 1. */
-const epochNumber = (epoch: number): number => epoch + 1;
-
-function formatShape(shape: LayerSummary['outputShape']): string {
-  const one = (s: (number | null)[]): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
-  return Array.isArray(shape[0]) ? (shape as (number | null)[][]).map(one).join(' ') : one(shape as (number | null)[]);
-}
-
-/** What the user asked for that the trainer has not confirmed yet. */
-export interface PendingControls {
-  stopping: boolean;
-  /** Pause or Resume pressed, `paused`/`resumed` not yet heard. */
-  pausing?: 'pause' | 'resume';
-  /** "Checkpoint now" pressed, its checkpoint not yet reported. */
-  checkpointing: boolean;
-}
-
-function checkpointText(c: CheckpointEntry): string {
-  const value = c.monitor !== undefined && typeof c.value === 'number' ? ` · ${c.monitor} ${c.value.toFixed(4)}` : '';
-  return `${c.kind} epoch ${epochNumber(c.epoch)}${c.step >= 0 ? `, step ${c.step + 1}` : ''}${value}`;
+function checkpointText(c: CheckpointEntry, L: Locale): string {
+  const kind = L.t(c.kind === 'best' ? 'checkpoint.kind.best' : 'checkpoint.kind.last');
+  const value = c.monitor !== undefined && typeof c.value === 'number' ? ` · ${c.monitor} ${L.metric(c.value)}` : '';
+  return `${L.t('checkpoint.text', kind, c.epoch + 1)}${c.step >= 0 ? L.t('checkpoint.step', c.step + 1) : ''}${value}`;
 }
 
 /** The run's last and best checkpoints, each with its epoch and monitored value. */
-export function renderCheckpoints(l: Layout, view: RunView | null): void {
+export function renderCheckpoints(l: Layout, view: RunView | undefined, L: Locale): void {
   const c = view?.checkpoints;
   const items = c ? ([c.last, c.best].filter(Boolean) as CheckpointEntry[]) : [];
   l.checkpoints.hidden = items.length === 0;
   l.checkpoints.replaceChildren(
-    el('span', { class: 'meta-label' }, 'checkpoints'),
-    ...items.map((cp) => {
-      const when = new Date(cp.time).toLocaleTimeString();
-      return el('span', { class: `checkpoint ${cp.kind}`, 'data-kind': cp.kind, title: `${cp.dir}\nsaved ${when} (${cp.reason})` }, checkpointText(cp));
-    }),
+    el('span', { class: 'meta-label' }, L.t('meta.checkpoints')),
+    ...items.map((cp) =>
+      el('span', { class: `checkpoint ${cp.kind}`, 'data-kind': cp.kind, title: `${cp.dir}\n${L.t('checkpoint.saved', L.time(cp.time), L.t(`checkpoint.reason.${cp.reason}`))}` }, checkpointText(cp, L)),
+    ),
   );
 }
 
-const STATUS_TEXT: Record<RunView['status'], string> = {
-  running: 'Running',
-  completed: 'Completed',
-  stopped: 'Stopped',
-  failed: 'Failed',
-  crashed: 'Crashed',
-};
+const PAUSE_LABEL = { pause: 'button.pause', resume: 'button.resume', pausing: 'button.pausing', resuming: 'button.resuming' } as const;
 
-/** Header, Stop button and error box: cheap, redrawn every frame and every elapsed-time tick. */
-export function renderHeader(l: Layout, view: RunView | null, now: number, pending: PendingControls): void {
-  const { stopping } = pending;
-  l.empty.hidden = view !== null;
-  l.run.hidden = view === null;
-  if (!view) {
-    l.status.textContent = 'No run';
+/** Header, run controls and error box: cheap, redrawn every frame and every elapsed-time tick. */
+export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { messages: number; batches: number }, L: Locale): void {
+  l.empty.hidden = h !== undefined;
+  l.run.hidden = h === undefined;
+  const notes = [dropped.messages ? L.t('dropped', L.int(dropped.messages)) : '', dropped.batches ? L.t('droppedBatches', L.int(dropped.batches)) : ''].filter(Boolean);
+  l.notice.hidden = notes.length === 0;
+  setText(l.notice, notes.join(' '));
+  if (!h) {
+    setText(l.status, L.t('status.none'));
     l.status.setAttribute('data-status', 'none');
     l.stop.disabled = true;
     l.pause.disabled = true;
@@ -245,112 +252,106 @@ export function renderHeader(l: Layout, view: RunView | null, now: number, pendi
     l.error.hidden = true;
     return;
   }
-  l.model.textContent = baseName(view.modelFile);
-  l.model.title = view.modelFile;
+  setText(l.model, baseName(h.modelFile));
+  l.model.title = h.modelFile;
   // The session shows a run before the trainer has named it (while it loads the model and data).
-  l.runId.textContent = view.runId || 'starting…';
-  l.runId.title = view.runDir;
-  l.backend.textContent = view.backend ? view.backend.name : 'starting…';
-  l.backend.title = view.backend ? view.backend.reason : 'The trainer has not reported its backend yet';
+  setText(l.runId, h.runId || L.t('meta.starting'));
+  l.runId.title = h.runDir;
+  setText(l.backend, h.backend ? h.backend.name : L.t('meta.starting'));
+  l.backend.title = h.backend ? h.backend.reason : L.t('meta.backendPending');
+  setText(l.status, L.t(`status.${h.status}`));
+  l.status.setAttribute('data-status', h.status === 'stopping' ? 'running' : h.status);
 
-  const running = view.status === 'running';
-  const paused = running && view.paused === true;
-  l.status.textContent = stopping && running ? 'Stopping…' : paused ? 'Paused' : STATUS_TEXT[view.status];
-  l.status.setAttribute('data-status', paused ? 'paused' : view.status);
+  setText(l.epochProgress, `${L.int(h.epoch)}/${h.epochs !== undefined ? L.int(h.epochs) : '?'}`);
+  setText(l.batchProgress, `${L.int(h.batch)}/${h.batchesPerEpoch !== undefined ? L.int(h.batchesPerEpoch) : '?'}`);
+  setText(l.speed, h.samplesPerSec !== undefined ? L.int(h.samplesPerSec) : '–');
+  setText(l.eta, h.etaSec !== undefined ? L.duration(h.etaSec * 1000) : '–');
+  setText(l.elapsed, L.duration(h.elapsedMs));
+  l.progress.hidden = h.progress === undefined;
+  if (h.progress !== undefined && l.progress.value !== h.progress) l.progress.value = h.progress;
+  l.progress.setAttribute('aria-valuetext', h.progress !== undefined ? `${L.num(h.progress * 100, 0)}%` : '');
 
-  const last = view.batches[view.batches.length - 1];
-  const current = Math.max(last ? epochNumber(last.epoch) : 0, view.epochs.length);
-  l.epochProgress.textContent = `${current}/${view.config ? view.config.epochs : '?'}`;
-  l.batchProgress.textContent = `${last ? last.batch + 1 : 0}/${view.batchesPerEpoch || '?'}`;
-  const end = view.status === 'running' ? now : (view.endedAt ?? lastTime(view) ?? now);
-  l.elapsed.textContent = formatDuration(end - view.startedAt);
+  l.charts.hidden = h.nothingRecorded;
+  l.controls.hidden = h.nothingRecorded;
+  l.hint.hidden = h.nothingRecorded;
+  l.epochs.hidden = h.nothingRecorded;
 
-  // A run that ended before its first batch (a bad model file) has nothing to chart: the error says it all.
-  const nothingRecorded = view.status !== 'running' && view.batches.length === 0 && view.epochs.length === 0;
-  l.charts.hidden = nothingRecorded;
-  l.epochs.hidden = nothingRecorded;
-
-  l.stop.disabled = !running || stopping;
-  l.stop.textContent = stopping && running ? 'Stopping…' : 'Stop';
-  // Pause and checkpoint act between batches, so they wait until the trainer has named the run.
-  const controllable = running && !stopping && view.runId !== '';
-  l.pause.hidden = !running;
-  l.checkpointNow.hidden = !running;
-  l.pause.disabled = !controllable || pending.pausing !== undefined;
-  l.pause.textContent = pending.pausing === 'pause' ? 'Pausing…' : pending.pausing === 'resume' ? 'Resuming…' : paused ? 'Resume' : 'Pause';
-  l.pause.title = paused ? 'Continue training' : 'Hold training after the current batch';
+  // Stop, Pause and Checkpoint act on a running run; an ended run has nothing to stop.
+  l.stop.hidden = h.status !== 'running' && h.status !== 'paused' && h.status !== 'stopping';
+  l.stop.disabled = h.stop.disabled;
+  setText(l.stop, h.stop.busy ? L.t('status.stopping') : L.t('button.stop'));
+  l.pause.hidden = h.pause.hidden;
+  l.checkpointNow.hidden = h.checkpoint.hidden;
+  l.pause.disabled = h.pause.disabled;
+  setText(l.pause, L.t(PAUSE_LABEL[h.pause.label]));
+  const paused = h.status === 'paused';
+  l.pause.title = paused ? L.t('button.resume.title') : L.t('button.pause.title');
   l.pause.setAttribute('aria-pressed', String(paused));
-  l.checkpointNow.disabled = !controllable || pending.checkpointing;
-  l.checkpointNow.textContent = pending.checkpointing ? 'Saving…' : 'Checkpoint now';
+  l.checkpointNow.disabled = h.checkpoint.disabled;
+  setText(l.checkpointNow, h.checkpoint.busy ? L.t('button.saving') : L.t('button.checkpoint'));
 
-  const err = view.error;
-  l.error.hidden = !(err && (view.status === 'failed' || view.status === 'crashed'));
-  if (err && !l.error.hidden) {
-    l.errorTitle.textContent = view.status === 'crashed' ? 'Trainer crashed' : 'Training failed';
-    l.errorMessage.textContent = err.message;
-    const where = err.file ? [err.file, err.line, err.column].filter((p) => p !== undefined).join(':') : '';
-    l.errorLocation.textContent = where;
-    l.errorLocation.hidden = !where;
-    l.errorDetailsText.textContent = err.details ?? '';
+  const err = h.error;
+  l.error.hidden = !err;
+  if (err) {
+    setText(l.errorTitle, err.title === 'crashed' ? L.t('error.crashed') : L.t('error.failed'));
+    setText(l.errorMessage, err.message);
+    setText(l.errorLocation, err.location);
+    l.errorLocation.hidden = !err.location;
+    setText(l.errorDetailsText, err.details);
     l.errorDetails.hidden = !err.details;
   }
 }
 
-function lastTime(view: RunView): number | undefined {
-  const b = view.batches[view.batches.length - 1]?.time;
-  const e = view.epochs[view.epochs.length - 1]?.time;
-  if (b === undefined) return e;
-  return e === undefined ? b : Math.max(b, e);
-}
-
 /**
- * Epoch table. While streaming, rows are only ever added, so `from` rows already drawn are kept and
- * only the new ones are appended; pass 0 to redraw it all (a new snapshot).
+ * Epoch table. Rows are only ever added while streaming, so `from` rows already drawn are kept and
+ * only new ones appended; pass 0 (or new columns) to redraw it all.
  */
-export function renderEpochs(l: Layout, view: RunView | null, from = 0): void {
-  const epochs: EpochPoint[] = view ? view.epochs : [];
+export function renderEpochs(l: Layout, table: EpochTable, from: number, L: Locale): void {
   const scroller = l.epochsScroll;
   // Follow new epochs like a log, unless the user scrolled up to read an older one.
   const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+  if (from === 0) {
+    l.epochsHead.replaceChildren(
+      el('tr', {}, el('th', { scope: 'col' }, L.t('epochs.epoch')), ...table.columns.map((c) => el('th', { scope: 'col' }, c)), el('th', { scope: 'col' }, L.t('epochs.duration'))),
+    );
+  }
   const rows: HTMLElement[] = [];
-  for (let i = from; i < epochs.length; i++) {
-    const e = epochs[i];
-    const prev = i > 0 ? epochs[i - 1].time : view!.startedAt;
+  for (let i = from; i < table.rows.length; i++) {
+    const r = table.rows[i];
+    const epochCell = el('th', { scope: 'row', class: 'num' }, L.int(r.epoch));
+    if (r.partial) {
+      epochCell.append(' ', el('span', { class: 'partial-tag', title: L.t('epochs.partial.title', L.int(r.partial.batches), L.int(r.partial.of)) }, `${L.t('epochs.partial')} ${L.int(r.partial.batches)}/${L.int(r.partial.of)}`));
+    }
     rows.push(
       el(
         'tr',
-        {},
-        el('td', { class: 'num' }, String(epochNumber(e.epoch))),
-        el('td', { class: 'num' }, formatMetric(e.metrics, ['loss'])),
-        el('td', { class: 'num' }, formatMetric(e.metrics, ['acc', 'accuracy'])),
-        el('td', { class: 'num' }, formatMetric(e.metrics, ['val_loss'])),
-        el('td', { class: 'num' }, formatMetric(e.metrics, ['val_acc', 'val_accuracy'])),
-        el('td', { class: 'num' }, formatDuration(e.time - prev)),
+        r.partial ? { class: 'partial', 'data-partial': 'true' } : {},
+        epochCell,
+        ...r.values.map((v) => el('td', { class: 'num' }, v === null ? '–' : L.metric(v))),
+        el('td', { class: 'num' }, L.duration(r.durationMs)),
       ),
     );
   }
   if (from === 0) l.epochsBody.replaceChildren(...rows);
   else l.epochsBody.append(...rows);
-  l.epochsEmpty.hidden = epochs.length > 0;
+  l.epochsEmpty.hidden = table.rows.length > 0;
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
+function formatShape(shape: LayerSummary['outputShape']): string {
+  const one = (s: (number | null)[]): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+  return Array.isArray(shape[0]) ? (shape as (number | null)[][]).map(one).join(' ') : one(shape as (number | null)[]);
+}
+
 /** Layers table: fixed for a run, so drawn on snapshots only. */
-export function renderLayers(l: Layout, view: RunView | null): void {
+export function renderLayers(l: Layout, view: RunView | undefined, L: Locale): void {
   const layers = view ? view.layers : [];
   l.layers.hidden = layers.length === 0;
-  l.layersSummary.textContent = `Layers (${layers.length}) · ${(view?.totalParams ?? 0).toLocaleString('en-US')} params`;
+  setText(l.layersSummary, L.t('layers.summary', L.int(layers.length), L.int(view?.totalParams ?? 0)));
   l.layersBody.replaceChildren(
-    ...layers.map((layer) =>
-      el(
-        'tr',
-        {},
-        el('td', {}, layer.name),
-        el('td', {}, layer.className),
-        el('td', { class: 'shape' }, formatShape(layer.outputShape)),
-        el('td', { class: 'num' }, layer.params.toLocaleString('en-US')),
-      ),
+    ...layers.map((x) =>
+      el('tr', {}, el('td', {}, x.name), el('td', {}, x.className), el('td', { class: 'shape' }, formatShape(x.outputShape)), el('td', { class: 'num' }, L.int(x.params))),
     ),
   );
-  l.layersTotal.textContent = (view?.totalParams ?? 0).toLocaleString('en-US');
+  setText(l.layersTotal, L.int(view?.totalParams ?? 0));
 }

@@ -1,0 +1,608 @@
+/**
+ * The training panel's whole state, and the one function that changes it: raw messages from the host
+ * and the user's actions go in, the view model comes out. No DOM, no timers, no clock of its own
+ * (`now` is passed in), so every behaviour is unit-tested with real message sequences.
+ * (Modelled on GitLens's `src/webviews/apps/*\/stateProvider.ts`.)
+ *
+ * Runs are kept by run id, so overlaying several runs later needs no new shape. A run's batch points
+ * are held as columns (typed arrays, one per metric) rather than objects: memory is 8 bytes per value
+ * and the charts read them without a copy.
+ */
+import type { DatasetPreview } from '../../src/protocol/datasetPreview';
+import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
+import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
+
+/** How long "Checkpoint now" stays busy when its checkpoint report never comes. */
+export const CHECKPOINT_TIMEOUT_MS = 15_000;
+
+export type XAxis = 'step' | 'epoch' | 'time';
+
+/** What the user set on the charts; kept across reloads by the DOM side (webview state). */
+export interface ChartOptions {
+  /** TensorBoard's smoothing weight, 0 (none) to 0.99. */
+  smoothing: number;
+  logY: boolean;
+  xAxis: XAxis;
+  /** Confusion matrix cells as row shares instead of counts. */
+  normalise: boolean;
+  /** Also chart the learning rate and samples/s. */
+  extraCharts: boolean;
+}
+
+export const DEFAULT_OPTIONS: ChartOptions = { smoothing: 0.6, logY: false, xAxis: 'step', normalise: false, extraCharts: false };
+
+/** One run's batch series, column by column, grown in place as batches stream in. */
+export class RunColumns {
+  count = 0;
+  private capacity = 0;
+  step: Float64Array<ArrayBuffer> = new Float64Array(0);
+  time: Float64Array<ArrayBuffer> = new Float64Array(0);
+  epoch: Float64Array<ArrayBuffer> = new Float64Array(0);
+  batch: Float64Array<ArrayBuffer> = new Float64Array(0);
+  /** Metric name → values; NaN where a batch has no finite value (missing, NaN, ±Infinity, null). */
+  readonly values = new Map<string, Float64Array>();
+  /** Metric name → how many batches reported it as NaN/±Infinity/null (shown, never hidden). */
+  readonly nonFinite = new Map<string, number>();
+  /** Metric name → how many batches have a finite value for it. */
+  readonly finite = new Map<string, number>();
+
+  private grow(min: number): void {
+    if (min <= this.capacity) return;
+    const size = Math.max(min, this.capacity * 2, 256);
+    const g = (old: Float64Array): Float64Array<ArrayBuffer> => {
+      const next = new Float64Array(size).fill(Number.NaN);
+      next.set(old.subarray(0, this.count));
+      return next;
+    };
+    this.step = g(this.step);
+    this.time = g(this.time);
+    this.epoch = g(this.epoch);
+    this.batch = g(this.batch);
+    for (const [k, v] of this.values) this.values.set(k, g(v));
+    this.capacity = size;
+  }
+
+  /** Appends one batch; returns the metric names seen for the first time. */
+  push(p: { step: number; time: number; epoch: number; batch: number; metrics: Metrics }): string[] {
+    this.grow(this.count + 1);
+    const i = this.count;
+    this.step[i] = p.step;
+    this.time[i] = p.time;
+    this.epoch[i] = p.epoch;
+    this.batch[i] = p.batch;
+    const fresh: string[] = [];
+    for (const [k, raw] of Object.entries(p.metrics)) {
+      let col = this.values.get(k);
+      if (!col) {
+        // A metric that appears mid-run: earlier batches simply have no value for it.
+        col = new Float64Array(this.capacity).fill(Number.NaN);
+        this.values.set(k, col);
+        fresh.push(k);
+      }
+      const v = raw as number | null;
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        col[i] = v;
+        this.finite.set(k, (this.finite.get(k) ?? 0) + 1);
+      } else this.nonFinite.set(k, (this.nonFinite.get(k) ?? 0) + 1);
+    }
+    this.count = i + 1;
+    return fresh;
+  }
+
+  /** The live prefix of a column (no copy); undefined when no batch reported the metric. */
+  column(key: string): Float64Array | undefined {
+    return this.values.get(key)?.subarray(0, this.count);
+  }
+}
+
+/** Where each epoch's batches sit in the columns. */
+export interface EpochSpan {
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** Everything kept about one run. */
+export interface RunTrack {
+  /** The host's view, without `batches` (moved into `columns` to keep memory flat). */
+  view: RunView;
+  columns: RunColumns;
+  /** Batch-index range per epoch number. */
+  spans: Map<number, EpochSpan>;
+  /** Model metric base names in the order to chart them: loss first, then as they first appeared. */
+  metrics: string[];
+  /** Pauses seen (local ms): `end` unset while paused. */
+  pauses: { start: number; end?: number }[];
+  /** Batch points refused because their step did not move forward (duplicates, out of order). */
+  droppedBatches: number;
+}
+
+export interface PanelState {
+  runs: Map<string, RunTrack>;
+  /** The run shown; null for the empty state. */
+  shown: string | null;
+  lastSeq: number;
+  /** True after asking for a snapshot, so a burst of out-of-order events asks only once. */
+  awaitingSnapshot: boolean;
+  /** Run for which Stop was pressed; the button stays disabled until that run ends. */
+  stoppingRunId?: string;
+  /** Pause or Resume pressed and not yet confirmed. */
+  pausing?: 'pause' | 'resume';
+  /** When "Checkpoint now" was pressed, until its checkpoint is reported or the timeout passes. */
+  checkpointingSince?: number;
+  preview?: DatasetPreview;
+  /** Bumped when `preview` changes, so the DOM redraws it only then. */
+  previewVersion: number;
+  tab: 'run' | 'data';
+  /** Messages from the host that failed validation. */
+  dropped: number;
+  /** Events already applied (same or older seq) and ignored. */
+  duplicates: number;
+  options: ChartOptions;
+  /** Pauses of a run restored from the webview's saved state (the page is rebuilt when hidden). */
+  restoredPauses?: SavedPauses;
+  /** Bumped on every change to a run, so the DOM knows when to redraw. */
+  version: number;
+}
+
+/** What the panel saves for itself (VS Code's webview state survives hide/show and reloads). */
+export interface SavedState {
+  options: ChartOptions;
+  pauses?: SavedPauses;
+}
+
+export interface SavedPauses {
+  runId: string;
+  pauses: { start: number; end?: number }[];
+}
+
+export type Action =
+  /** A message from the host, unvalidated. */
+  | { type: 'message'; data: unknown }
+  /** The user pressed a run control. */
+  | { type: 'control'; command: 'stop' | 'pause' | 'checkpoint' }
+  /** Time passed (drives the checkpoint timeout). */
+  | { type: 'tick' }
+  | { type: 'tab'; tab: 'run' | 'data' }
+  | { type: 'options'; options: Partial<ChartOptions> };
+
+/** A fresh state, from what an earlier page of this panel saved (anything; checked here). */
+export function initialState(options: Partial<ChartOptions> = {}, saved?: unknown): PanelState {
+  return {
+    restoredPauses: parseSavedPauses((saved as { pauses?: unknown } | undefined)?.pauses),
+    runs: new Map(),
+    shown: null,
+    lastSeq: -1,
+    awaitingSnapshot: true,
+    previewVersion: 0,
+    tab: 'run',
+    dropped: 0,
+    duplicates: 0,
+    options: sanitizeOptions({ ...DEFAULT_OPTIONS, ...options }),
+    version: 0,
+  };
+}
+
+function parseSavedPauses(v: unknown): SavedPauses | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { runId, pauses } = v as { runId?: unknown; pauses?: unknown };
+  if (typeof runId !== 'string' || !Array.isArray(pauses)) return undefined;
+  const ok = pauses.every(
+    (p) => typeof p === 'object' && p !== null && Number.isFinite(p.start) && (p.end === undefined || (Number.isFinite(p.end) && p.end >= p.start)),
+  );
+  return ok ? { runId, pauses: pauses.map((p) => ({ start: p.start, ...(p.end !== undefined ? { end: p.end } : {}) })) } : undefined;
+}
+
+/** What to save so a rebuilt page shows the same: the chart options and the shown run's pauses. */
+export function savedState(state: PanelState): SavedState {
+  const track = shownRun(state);
+  return { options: state.options, ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}) };
+}
+
+/** Options restored from storage may be anything: keep only valid values. */
+export function sanitizeOptions(o: Partial<Record<keyof ChartOptions, unknown>>): ChartOptions {
+  const s = typeof o.smoothing === 'number' && Number.isFinite(o.smoothing) ? Math.min(0.99, Math.max(0, o.smoothing)) : DEFAULT_OPTIONS.smoothing;
+  const x = o.xAxis === 'step' || o.xAxis === 'epoch' || o.xAxis === 'time' ? o.xAxis : DEFAULT_OPTIONS.xAxis;
+  return {
+    smoothing: s,
+    logY: o.logY === true,
+    xAxis: x,
+    normalise: o.normalise === true,
+    extraCharts: o.extraCharts === true,
+  };
+}
+
+/** The run shown, if any. */
+export function shownRun(state: PanelState): RunTrack | undefined {
+  return state.shown === null ? undefined : state.runs.get(state.shown);
+}
+
+/** Base name of a metric key: `val_loss` → `loss`. */
+export const baseMetric = (key: string): string => (key.startsWith('val_') ? key.slice(4) : key);
+
+function noteMetric(track: RunTrack, key: string): void {
+  if (RUN_STAT_KEYS.includes(key)) return;
+  const base = baseMetric(key);
+  if (track.metrics.includes(base)) return;
+  if (base === 'loss') track.metrics.unshift(base);
+  else track.metrics.push(base);
+}
+
+function pushBatches(track: RunTrack, points: RunView['batches']): void {
+  const c = track.columns;
+  for (const p of points) {
+    const lastStep = c.count > 0 ? c.step[c.count - 1] : -Infinity;
+    // uPlot and the smoothing need steps that move forward; a repeated or older point is a duplicate.
+    if (!(p.step > lastStep) || !Number.isFinite(p.step) || !Number.isFinite(p.time)) {
+      track.droppedBatches++;
+      continue;
+    }
+    const i = c.count;
+    for (const k of c.push(p)) noteMetric(track, k);
+    const span = track.spans.get(p.epoch);
+    if (span) {
+      span.last = i;
+      span.count++;
+    } else track.spans.set(p.epoch, { first: i, last: i, count: 1 });
+  }
+}
+
+function trackFromView(view: RunView, now: number): RunTrack {
+  const track: RunTrack = { view, columns: new RunColumns(), spans: new Map(), metrics: [], pauses: [], droppedBatches: 0 };
+  pushBatches(track, view.batches);
+  view.batches = [];
+  for (const e of view.epochs) for (const k of Object.keys(e.metrics)) noteMetric(track, k);
+  // A snapshot taken while paused: the trainer holds right after its last batch.
+  if (view.paused && view.status === 'running') {
+    const c = track.columns;
+    track.pauses.push({ start: c.count > 0 ? Math.min(now, c.time[c.count - 1]) : now });
+  }
+  return track;
+}
+
+function closePause(track: RunTrack, now: number): void {
+  const open = track.pauses[track.pauses.length - 1];
+  if (open && open.end === undefined) open.end = now;
+}
+
+function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: WebviewToHost[]): void {
+  if (msg.type === 'snapshot') {
+    const run = msg.run;
+    const nextId = run ? run.runId : null;
+    if (nextId !== state.shown) {
+      state.stoppingRunId = undefined;
+      state.checkpointingSince = undefined;
+      // A different run arriving (a new run started, a saved run opened) is what the user wants to see.
+      if (state.shown !== null || run !== null) state.tab = 'run';
+    }
+    state.pausing = undefined;
+    if (msg.preview !== undefined && JSON.stringify(msg.preview) !== JSON.stringify(state.preview)) {
+      state.preview = msg.preview;
+      state.previewVersion++;
+      state.tab = 'data';
+    }
+    // The host has one run; keep the pauses seen for it when it is the same run again (a new
+    // snapshot, or a page rebuilt after the panel was hidden).
+    const restored = state.restoredPauses?.runId === nextId ? state.restoredPauses : undefined;
+    state.restoredPauses = undefined;
+    const old = nextId === null ? undefined : (state.runs.get(nextId) ?? (restored ? ({ pauses: restored.pauses } as Pick<RunTrack, 'pauses'>) : undefined));
+    state.runs.clear();
+    if (run) {
+      const track = trackFromView(run, now);
+      if (old && track.pauses.length === 0) track.pauses = old.pauses.filter((p) => p.end !== undefined);
+      else if (old) track.pauses = [...old.pauses.filter((p) => p.end !== undefined), ...track.pauses.slice(-1)];
+      state.runs.set(run.runId, track);
+    }
+    state.shown = nextId;
+    state.lastSeq = msg.seq;
+    state.awaitingSnapshot = false;
+    state.version++;
+    return;
+  }
+  const track = shownRun(state);
+  // Events before the first snapshot belong to a state we never saw; the snapshot will include them.
+  if (!track || state.awaitingSnapshot) return;
+  if (msg.seq <= state.lastSeq && msg.runId === state.shown) {
+    state.duplicates++;
+    return;
+  }
+  if (msg.seq !== state.lastSeq + 1 || msg.runId !== state.shown) {
+    // A gap or another run's event means our copy is stale: start again from a full snapshot.
+    state.awaitingSnapshot = true;
+    out.push({ type: 'ready' });
+    return;
+  }
+  state.lastSeq = msg.seq;
+  const e = msg.event;
+  const view = track.view;
+  switch (e.type) {
+    case 'batches':
+      pushBatches(track, e.points);
+      break;
+    case 'epoch':
+      applyRunEvent(view, e);
+      for (const k of Object.keys(e.point.metrics)) noteMetric(track, k);
+      break;
+    case 'paused':
+      if (!view.paused) track.pauses.push({ start: now });
+      applyRunEvent(view, e);
+      state.pausing = undefined;
+      break;
+    case 'resumed':
+      closePause(track, now);
+      applyRunEvent(view, e);
+      state.pausing = undefined;
+      break;
+    case 'checkpoint':
+      applyRunEvent(view, e);
+      if (e.checkpoint.reason === 'request') state.checkpointingSince = undefined;
+      break;
+    case 'eval':
+      applyRunEvent(view, e);
+      break;
+    case 'end':
+      closePause(track, now);
+      applyRunEvent(view, e);
+      state.stoppingRunId = undefined;
+      state.pausing = undefined;
+      state.checkpointingSince = undefined;
+      // Without the host's end time, stop the elapsed clock when the news arrives rather than never.
+      view.endedAt ??= now;
+      break;
+  }
+  state.version++;
+}
+
+/**
+ * Applies one action to the state (in place, for cheap streaming) and returns the messages to send to
+ * the host. `now` is the current time in ms since the Unix epoch.
+ */
+export function update(state: PanelState, action: Action, now: number): WebviewToHost[] {
+  const out: WebviewToHost[] = [];
+  switch (action.type) {
+    case 'message': {
+      const msg = parseHostToWebview(action.data);
+      if (!msg) {
+        state.dropped++;
+        state.version++;
+        break;
+      }
+      onHostMessage(state, msg, now, out);
+      break;
+    }
+    case 'control': {
+      const track = shownRun(state);
+      const view = track?.view;
+      if (!view || view.status !== 'running') break;
+      if (action.command === 'stop') {
+        if (state.stoppingRunId === view.runId) break;
+        state.stoppingRunId = view.runId;
+        out.push({ type: 'stop', runId: view.runId });
+      } else if (action.command === 'pause') {
+        if (state.pausing || view.runId === '' || state.stoppingRunId === view.runId) break;
+        state.pausing = view.paused ? 'resume' : 'pause';
+        out.push({ type: state.pausing, runId: view.runId });
+      } else {
+        if (state.checkpointingSince !== undefined || view.runId === '' || state.stoppingRunId === view.runId) break;
+        state.checkpointingSince = now;
+        out.push({ type: 'checkpoint', runId: view.runId });
+      }
+      state.version++;
+      break;
+    }
+    case 'tick':
+      // The button comes back even if the report is lost (a save that failed is logged by the trainer).
+      if (state.checkpointingSince !== undefined && now - state.checkpointingSince >= CHECKPOINT_TIMEOUT_MS) {
+        state.checkpointingSince = undefined;
+        state.version++;
+      }
+      break;
+    case 'tab':
+      state.tab = action.tab === 'data' && state.preview ? 'data' : 'run';
+      state.version++;
+      break;
+    case 'options':
+      state.options = sanitizeOptions({ ...state.options, ...action.options });
+      state.version++;
+      break;
+  }
+  return out;
+}
+
+// ---- view model ---------------------------------------------------------------------------------
+
+export type HeaderStatus = 'none' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed' | 'crashed';
+
+export interface HeaderModel {
+  status: HeaderStatus;
+  modelFile: string;
+  runId: string;
+  runDir: string;
+  backend?: { name: string; reason: string };
+  /** Current epoch (from 1) and the configured total. */
+  epoch: number;
+  epochs?: number;
+  /** Batch within the epoch (from 1) and batches per epoch. */
+  batch: number;
+  batchesPerEpoch?: number;
+  /** 0–1, undefined when the total is unknown. */
+  progress?: number;
+  samplesPerSec?: number;
+  /** Seconds left, from the trainer's estimate at the last batch; unset when paused or ended. */
+  etaSec?: number;
+  /** Wall time since the start, minus time spent paused; frozen at the end. */
+  elapsedMs: number;
+  pausedMs: number;
+  stop: { disabled: boolean; busy: boolean };
+  pause: { hidden: boolean; disabled: boolean; label: 'pause' | 'resume' | 'pausing' | 'resuming' };
+  checkpoint: { hidden: boolean; disabled: boolean; busy: boolean };
+  /** A run that ended before its first batch: nothing to chart. */
+  nothingRecorded: boolean;
+  error?: { title: 'crashed' | 'failed'; message: string; location: string; details: string };
+}
+
+function lastFinite(col: Float64Array | undefined): number | undefined {
+  if (!col) return undefined;
+  for (let i = col.length - 1; i >= 0; i--) if (Number.isFinite(col[i])) return col[i];
+  return undefined;
+}
+
+/** Milliseconds spent paused up to `until`. */
+export function pausedMs(track: RunTrack, until: number): number {
+  let ms = 0;
+  for (const p of track.pauses) {
+    const end = Math.min(until, p.end ?? until);
+    if (end > p.start) ms += end - p.start;
+  }
+  return ms;
+}
+
+function lastTime(track: RunTrack): number | undefined {
+  const c = track.columns;
+  const b = c.count > 0 ? c.time[c.count - 1] : undefined;
+  const e = track.view.epochs[track.view.epochs.length - 1]?.time;
+  if (b === undefined) return e;
+  return e === undefined ? b : Math.max(b, e);
+}
+
+export function headerModel(state: PanelState, now: number): HeaderModel | undefined {
+  const track = shownRun(state);
+  if (!track) return undefined;
+  const v = track.view;
+  const c = track.columns;
+  const running = v.status === 'running';
+  const paused = running && v.paused === true;
+  const stopping = running && state.stoppingRunId !== undefined && state.stoppingRunId === v.runId;
+  const status: HeaderStatus = stopping ? 'stopping' : paused ? 'paused' : v.status;
+  const n = c.count;
+  const lastEpoch = n > 0 ? c.epoch[n - 1] : undefined;
+  const epoch = Math.max(lastEpoch !== undefined ? lastEpoch + 1 : 0, v.epochs.length);
+  const batch = n > 0 ? c.batch[n - 1] + 1 : 0;
+  const epochs = v.config?.epochs;
+  const bpe = v.batchesPerEpoch > 0 ? v.batchesPerEpoch : undefined;
+  let progress: number | undefined;
+  if (epochs && bpe) {
+    const done = lastEpoch !== undefined ? lastEpoch * bpe + batch : v.epochs.length * bpe;
+    progress = Math.min(1, Math.max(0, done / (epochs * bpe)));
+  } else if (epochs) progress = Math.min(1, v.epochs.length / epochs);
+  if (v.status === 'completed') progress = 1;
+  const end = running ? now : (v.endedAt ?? lastTime(track) ?? now);
+  const pMs = pausedMs(track, end);
+  const lastBatchTime = n > 0 ? c.time[n - 1] : undefined;
+  const eta = lastFinite(c.column('eta_sec'));
+  const controllable = running && !stopping && v.runId !== '';
+  const err = v.error;
+  return {
+    status,
+    modelFile: v.modelFile,
+    runId: v.runId,
+    runDir: v.runDir,
+    backend: v.backend,
+    epoch,
+    epochs,
+    batch,
+    batchesPerEpoch: bpe,
+    progress,
+    samplesPerSec: running ? lastFinite(c.column('samples_per_sec')) : undefined,
+    etaSec:
+      running && !paused && eta !== undefined && lastBatchTime !== undefined ? Math.max(0, eta - Math.max(0, now - lastBatchTime) / 1000) : undefined,
+    elapsedMs: Math.max(0, end - v.startedAt - pMs),
+    pausedMs: pMs,
+    stop: { disabled: !running || stopping, busy: stopping },
+    pause: {
+      hidden: !running,
+      disabled: !controllable || state.pausing !== undefined,
+      label: state.pausing === 'pause' ? 'pausing' : state.pausing === 'resume' ? 'resuming' : paused ? 'resume' : 'pause',
+    },
+    checkpoint: { hidden: !running, disabled: !controllable || state.checkpointingSince !== undefined, busy: state.checkpointingSince !== undefined },
+    nothingRecorded: !running && n === 0 && v.epochs.length === 0,
+    error:
+      err && (v.status === 'failed' || v.status === 'crashed')
+        ? {
+            title: v.status,
+            message: err.message,
+            location: err.file ? [err.file, err.line, err.column].filter((p) => p !== undefined).join(':') : '',
+            details: err.details ?? '',
+          }
+        : undefined,
+  };
+}
+
+/** One chart: a model metric with its train key and validation key where the run reports them. */
+export interface MetricSpec {
+  /** `loss`, `acc`, `mae`, … (or `lr`, `samples_per_sec` for the optional charts). */
+  base: string;
+  /** Stable element id: `chart-loss`, `chart-acc` (acc or accuracy), `chart-<name>`. */
+  id: string;
+  train?: string;
+  val?: string;
+  /** Accuracy-like metrics live in [0, 1]. */
+  unitRange: boolean;
+}
+
+const ACCURACY_LIKE = /^(acc|accuracy|.*_acc|.*_accuracy|precision|recall|auc)$/i;
+
+export function chartId(base: string): string {
+  if (base === 'acc' || base === 'accuracy') return 'chart-acc';
+  return `chart-${base.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
+/** The charts a run needs: one per metric it reports, none for metrics it lacks. */
+export function metricSpecs(track: RunTrack, extra = false): MetricSpec[] {
+  const has = (k: string): boolean => track.columns.values.has(k) || track.view.epochs.some((e) => k in e.metrics);
+  const specs: MetricSpec[] = track.metrics.map((base) => ({
+    base,
+    id: chartId(base),
+    train: has(base) ? base : undefined,
+    val: has(`val_${base}`) ? `val_${base}` : undefined,
+    unitRange: ACCURACY_LIKE.test(base),
+  }));
+  if (extra)
+    for (const k of ['lr', 'samples_per_sec'])
+      if (track.columns.values.has(k)) specs.push({ base: k, id: chartId(k), train: k, unitRange: false });
+  return specs;
+}
+
+export interface EpochRow {
+  /** From 1. */
+  epoch: number;
+  /** One per `columns` key: a number, NaN for a reported non-finite value, null when absent. */
+  values: (number | null)[];
+  durationMs: number;
+  /** Set when the epoch ran fewer batches than an epoch has (the run was stopped inside it). */
+  partial?: { batches: number; of: number };
+}
+
+export interface EpochTable {
+  columns: string[];
+  rows: EpochRow[];
+}
+
+/** Epoch table: columns come from the metrics the epochs report (loss, val_loss, acc, val_acc, …). */
+export function epochTable(track: RunTrack): EpochTable {
+  const v = track.view;
+  const present = new Set<string>();
+  for (const e of v.epochs) for (const k of Object.keys(e.metrics)) if (!RUN_STAT_KEYS.includes(k)) present.add(k);
+  const columns: string[] = [];
+  for (const base of track.metrics) {
+    if (present.has(base)) columns.push(base);
+    if (present.has(`val_${base}`)) columns.push(`val_${base}`);
+  }
+  const bpe = v.batchesPerEpoch;
+  const rows = v.epochs.map((e: EpochPoint, i: number): EpochRow => {
+    const prev = i > 0 ? v.epochs[i - 1].time : v.startedAt;
+    const span = track.spans.get(e.epoch);
+    const row: EpochRow = {
+      epoch: e.epoch + 1,
+      values: columns.map((k) => {
+        if (!(k in e.metrics)) return null;
+        const x = e.metrics[k] as number | null;
+        return typeof x === 'number' && Number.isFinite(x) ? x : Number.NaN;
+      }),
+      durationMs: Math.max(0, e.time - prev),
+    };
+    if (span && bpe > 0 && span.count < bpe) row.partial = { batches: span.count, of: bpe };
+    return row;
+  });
+  return { columns, rows };
+}
