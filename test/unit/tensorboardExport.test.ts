@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunRecord } from '../../src/protocol/trainer';
-import { crc32c, maskCrc, maskedCrc32c } from '../../src/trainer/tensorboard/crc32c';
+import { crc32c, maskCrc, maskedCrc32c } from '../../src/protocol/crc32c';
 import { exportRunToTensorBoard } from '../../src/trainer/tensorboard/exportRun';
 import { asDouble, asInt64, asString, crc32cBitwise, decodeEvent, decodeWire, fields, mask, one, readRecords, sub, type DecodedEvent, type WireField } from './tfrecordReader';
 

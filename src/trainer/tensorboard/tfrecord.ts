@@ -2,7 +2,7 @@
  * TFRecord framing: each record is its length (uint64 little-endian), the masked CRC-32C of those
  * 8 bytes, the data, and the masked CRC-32C of the data.
  */
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c } from '../../protocol/crc32c';
 
 /** One record, framed, ready to append to a file. */
 export function frameRecord(data: Uint8Array): Buffer {

@@ -1,6 +1,7 @@
 /**
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum TFRecord files carry. Written
- * here, table-driven one byte at a time, because Node's zlib has only the other CRC-32.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum TFRecord files carry, for the
+ * event-file writer (trainer) and reader (tfevents.ts, any side). Written here, table-driven one
+ * byte at a time, because Node's zlib has only the other CRC-32 and the webview has neither.
  */
 
 const TABLE = (() => {
