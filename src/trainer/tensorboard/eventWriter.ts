@@ -126,13 +126,15 @@ export function hparamsSessionEndEvent(status: SessionStatus, wallTimeSec: numbe
 const FLUSH_BYTES = 1 << 20;
 
 /**
- * Appends events to one event file. The file starts with the file_version event; `close` writes
- * what is buffered. A file of the same name is replaced, so exporting a run twice does not
- * double its points.
+ * Appends events to one event file. The file starts with the file_version event. It is written
+ * under a temporary name and renamed by `close`, so a failed export (a full disk) leaves no
+ * half file, and an existing file of the same name is replaced whole: exporting a run twice does
+ * not double its points.
  */
 export class EventFileWriter {
   readonly file: string;
-  private fd: number;
+  private readonly tmp: string;
+  private fd: number | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Events written, the file_version event included. */
@@ -142,7 +144,8 @@ export class EventFileWriter {
     fs.mkdirSync(dir, { recursive: true });
     const safeHost = host.replace(/[^A-Za-z0-9._-]/g, '_') || 'localhost';
     this.file = path.join(dir, `events.out.tfevents.${Math.floor(startWallTimeSec)}.${safeHost}`);
-    this.fd = fs.openSync(this.file, 'w');
+    this.tmp = `${this.file}.${process.pid}.tmp`;
+    this.fd = fs.openSync(this.tmp, 'w');
     this.add(fileVersionEvent(startWallTimeSec));
   }
 
@@ -154,8 +157,8 @@ export class EventFileWriter {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
-  flush(): void {
-    if (this.pendingBytes === 0) return;
+  private flush(): void {
+    if (this.pendingBytes === 0 || this.fd === undefined) return;
     const block = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
@@ -163,12 +166,31 @@ export class EventFileWriter {
     while (at < block.length) at += fs.writeSync(this.fd, block, at);
   }
 
+  /** Writes the rest, syncs and puts the file in place. */
   close(): void {
+    if (this.fd === undefined) return;
     try {
       this.flush();
       fs.fsyncSync(this.fd);
-    } finally {
-      fs.closeSync(this.fd);
+    } catch (e) {
+      this.abort();
+      throw new Error(`cannot write ${this.tmp}: ${(e as Error).message}`, { cause: e });
     }
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.renameSync(this.tmp, this.file);
+  }
+
+  /** Drops the file being written. */
+  abort(): void {
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already unusable; the delete below is what matters
+      }
+      this.fd = undefined;
+    }
+    fs.rmSync(this.tmp, { force: true });
   }
 }

@@ -10,7 +10,13 @@ import { EventFileWriter, hparamsSessionEndEvent, hparamsSessionStartEvent, scal
 
 /** The one place the run folder is read; it moves to the run-folder protocol module's parser. */
 function readRunFolder(runDir: string): { record: RunRecord; metrics: MetricLine[] } {
-  return readRun(runDir);
+  try {
+    return readRun(runDir);
+  } catch (e) {
+    // JSON.parse names no file ("Unexpected end of JSON input"); the user needs to know which.
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(message.includes(runDir) ? message : `${path.join(runDir, 'run.json')}: ${message}`, { cause: e });
+  }
 }
 
 export interface TensorBoardExport {
@@ -112,8 +118,10 @@ export function exportRunToTensorBoard(runDir: string, outDir: string): TensorBo
       const endMs = record.endedAt ? Date.parse(record.endedAt) : NaN;
       writer.add(hparamsSessionEndEvent(status, Number.isFinite(endMs) ? endMs / 1000 : lastSec));
     }
-  } finally {
-    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
   }
+  writer.close();
   return { file: writer.file, runDir: tbRunDir, batchPoints, epochPoints, tags: [...tags].sort() };
 }
