@@ -45,10 +45,16 @@ function formatLocation(w: DataErrorLocation): string {
 }
 
 /**
+ * The largest file a loader reads into memory: Node's fs reads at most 2 GiB - 1 into one buffer.
+ * Downloads are capped at the same size, so nothing is fetched that could not be loaded.
+ */
+export const MAX_DATA_FILE_BYTES = 2 ** 31 - 1;
+
+/**
  * Reads a whole input file. fs errors (missing file, a directory, no permission) and a 0-byte file
  * become DataErrors naming the path, so a typo in `config.dataset` reads as a data problem, not a crash.
  */
-export function readDataFile(file: string, maxBytes = 2 ** 31 - 1): Buffer {
+export function readDataFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): Buffer {
   let size: number;
   try {
     const st = fs.statSync(file);
