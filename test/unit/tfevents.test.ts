@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunRecord } from '../../src/protocol/trainer';
 import { isEventFileName, parseEventFile, runsFromEventFiles } from '../../src/protocol/tfevents';
+import { parseHostToWebview } from '../../src/protocol/webview';
+import { buildChartData, LOSS_CHART } from '../../webview-ui/src/chartData';
 import { exportRunToTensorBoard } from '../../src/trainer/tensorboard/exportRun';
 import { readTensorBoardLogDir, readTensorBoardRunViews } from '../../src/trainer/tensorboard/readLogDir';
 import { crc32cBitwise, mask } from './tfrecordReader';
@@ -150,6 +152,12 @@ describe('a log folder as runs', () => {
     ]);
     expect(keras.batches).toEqual([]);
     expect(keras.startedAt).toBe(T0 * 1000);
+    // what the panel accepts and draws: a valid snapshot, a loss chart with train and validation points
+    expect(parseHostToWebview({ type: 'snapshot', seq: 1, run: JSON.parse(JSON.stringify(keras)) })).toBeDefined();
+    const chart = buildChartData(keras, LOSS_CHART);
+    expect(chart.hasData).toBe(true);
+    expect(chart.data[2]).toEqual([0.75, 0.5]);
+    expect(chart.data[3]).toEqual([0.875, 0.625]);
     const torch = views[1];
     expect(torch.batches.map((b) => [b.step, b.metrics['Loss/train']])).toEqual([[0, 1], [10, Math.fround(0.5)], [20, Math.fround(1 / 3)]]);
     expect(torch.epochs).toEqual([]);
@@ -210,5 +218,45 @@ describe('runs exported by model-lab open again as runs', () => {
     expect(b.batches.map((p) => [p.step, p.epoch, p.batch])).toEqual([[0, 0, 0], [1, 0, 1], [2, 1, 0], [3, 1, 1]]);
     expect(b.batchesPerEpoch).toBe(2);
     expect(b.status).toBe('completed');
+  });
+});
+
+describe('the reader never throws on damaged files', () => {
+  // Seeded, so a failure reproduces.
+  let seed = 20261201;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+
+  test('5,000 mutated files: random bytes, and mutated events re-framed with valid checksums', () => {
+    const sources = [kerasTrainFile(), kerasValidationFile(), pytorchFile()];
+    // the events alone, so mutants can be framed with valid CRCs and reach the protobuf decoder
+    const events: number[][] = [
+      event(T0, 3, tensorSummary('epoch_loss', floatContent(0.5), 'scalars')),
+      event(T0, 4, tensorSummary('t', [f(1, 0), 7, ...ld(8, str('x'))], 'text')),
+      event(T0, 5, ld(5, ld(1, [...ld(1, str('a')), f(2, 5), ...f32(1)]))),
+      event(T0, 6, tensorSummary('d', doubleVal(2))),
+    ];
+    for (let i = 0; i < 5000; i++) {
+      let bytes: Buffer;
+      if (i % 2 === 0) {
+        bytes = Buffer.from(sources[rand(sources.length)]);
+        for (let k = 1 + rand(4); k > 0; k--) bytes[rand(bytes.length)] = rand(256);
+        if (rand(4) === 0) bytes = bytes.subarray(0, rand(bytes.length));
+      } else {
+        const ev = [...events[rand(events.length)]];
+        for (let k = 1 + rand(3); k > 0; k--) {
+          const at = rand(ev.length);
+          if (rand(3) === 0) ev.splice(at, 1 + rand(3));
+          else ev[at] = rand(256);
+        }
+        bytes = Buffer.concat([frame(ev), frame(events[0])]);
+      }
+      const c = parseEventFile(bytes, `mutant-${i}`);
+      for (const s of c.scalars) {
+        expect(typeof s.tag).toBe('string');
+        expect(Number.isInteger(s.step)).toBe(true);
+        expect(typeof s.value).toBe('number');
+      }
+      if (c.problem !== undefined) expect(c.problem.startsWith(`mutant-${i}: `)).toBe(true);
+    }
   });
 });
