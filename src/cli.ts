@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { version } from '../package.json';
 import { parseArgs, USAGE, type TrainArgs } from './cliArgs';
 import { evaluateCommand } from './cliEvaluate';
-import { runExport } from './cliExport';
+import { runExport } from './cli/export';
 import { previewCommand } from './cliPreview';
 import { summaryCommand } from './cliSummary';
 import {
@@ -321,7 +321,7 @@ function modelMetrics(metrics: Metrics): Metrics {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // `export` parses its own arguments (cliExport.ts), its --help included.
+  // `export` parses its own arguments (cli/export.ts), its --help included.
   if (argv[0] === 'export') return runExport(argv.slice(1));
   const cmd = parseArgs(argv);
   switch (cmd.command) {

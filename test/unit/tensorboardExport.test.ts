@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { RunRecord } from '../../src/protocol/trainer';
 import { crc32c, maskCrc, maskedCrc32c } from '../../src/protocol/crc32c';
 import { exportRunToTensorBoard } from '../../src/trainer/tensorboard/exportRun';
 import { asDouble, asInt64, asString, crc32cBitwise, decodeEvent, decodeWire, fields, mask, one, readRecords, sub, type DecodedEvent, type WireField } from './tfrecordReader';
@@ -58,7 +57,8 @@ describe('CRC-32C', () => {
 
 const START = Date.parse('2026-11-28T19:05:01.000Z');
 const RUN_ID = '20261128-190501-tiny';
-const record: RunRecord = {
+// The shape of run.json, written as the trainer writes it.
+const record = {
   id: RUN_ID,
   modelFile: '/w/tiny.model.ts',
   config: {

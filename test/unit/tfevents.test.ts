@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { RunRecord } from '../../src/protocol/trainer';
 import { isEventFileName, parseEventFile, runsFromEventFiles } from '../../src/protocol/tfevents';
 import { parseHostToWebview } from '../../src/protocol/webview';
 import { buildChartData, LOSS_CHART } from '../../webview-ui/src/chartData';
@@ -182,7 +181,8 @@ describe('runs exported by model-lab open again as runs', () => {
     for (const [id, scale] of [['run-a', 1], ['run-b', 2]] as const) {
       const runDir = path.join(tmp, 'runs', id);
       fs.mkdirSync(runDir, { recursive: true });
-      const record: RunRecord = {
+      // The shape of run.json, written as the trainer writes it.
+const record = {
         id,
         modelFile: '/w/m.model.ts',
         config: { epochs: 2, batchSize: 8, validationSplit: 0.1, shuffle: true, dataset: 'iris' },

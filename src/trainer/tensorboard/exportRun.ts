@@ -4,12 +4,15 @@
  * step = epoch from 0, as Keras writes them), the config as hparams and as text, the layers as text.
  */
 import * as path from 'node:path';
-import type { LayerSummary, MetricLine, RunRecord, RunStatus } from '../../protocol/trainer';
+import type { LayerSummary, RunStatus } from '../../protocol/trainer';
 import { readRun } from '../../training/runStore';
 import { EventFileWriter, hparamsSessionEndEvent, hparamsSessionStartEvent, scalarEvent, textEvent, type HParamValue, type SessionStatus } from './eventWriter';
 
-/** The one place the run folder is read; it moves to the run-folder protocol module's parser. */
-function readRunFolder(runDir: string): { record: RunRecord; metrics: MetricLine[] } {
+/**
+ * The one place the run folder is read; it moves to the run-folder protocol module's parsers.
+ * The record and line types below are inferred from it, so they move with it.
+ */
+function readRunFolder(runDir: string) {
   try {
     return readRun(runDir);
   } catch (e) {
@@ -18,6 +21,8 @@ function readRunFolder(runDir: string): { record: RunRecord; metrics: MetricLine
     throw new Error(message.includes(runDir) ? message : `${path.join(runDir, 'run.json')}: ${message}`, { cause: e });
   }
 }
+
+type RunRecord = ReturnType<typeof readRunFolder>['record'];
 
 export interface TensorBoardExport {
   /** The event file written. */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportRunToTensorBoard, type TensorBoardExport } from './trainer/tensorboard/exportRun';
+import { exportRunToTensorBoard, type TensorBoardExport } from '../trainer/tensorboard/exportRun';
 
 export const EXPORT_USAGE = `Usage: model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
 
