@@ -73,6 +73,7 @@ export const USAGE = `Usage: model-lab train FILE [options]
        model-lab summary FILE [--json]
        model-lab preview FILE [--json] [--limit N]
        model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]
+       model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
        model-lab --help | --version
 
 Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { version } from '../../package.json';
 import { parseArgs, USAGE, type TrainArgs } from './args';
 import { evaluateCommand } from './evaluate';
+import { runExport } from './export';
 import { previewCommand } from './preview';
 import { summaryCommand } from './summary';
 import {
@@ -321,6 +322,8 @@ function modelMetrics(metrics: Metrics): Metrics {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `export` parses its own arguments (cli/export.ts), its --help included.
+  if (argv[0] === 'export') return runExport(argv.slice(1));
   const cmd = parseArgs(argv);
   switch (cmd.command) {
     case 'help':

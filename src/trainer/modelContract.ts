@@ -185,15 +185,32 @@ function isOptimizer(v: unknown): v is tfTypes.Optimizer {
   return typeof o === 'object' && o !== null && typeof o.minimize === 'function' && typeof o.applyGradients === 'function';
 }
 
+/** Every `config` key the trainer reads (checkpoint and callbacks are checked where they are resolved). */
+export const CONFIG_KEYS = [
+  'epochs', 'batchSize', 'validationSplit', 'shuffle', 'optimizer', 'learningRate', 'loss', 'metrics',
+  'dataset', 'limit', 'classNames', 'checkpoint', 'callbacks',
+] as const;
+
 /**
  * Checks the exported `config`'s known keys; throws a RunFailure naming the file, the key and the
- * value. Unknown keys pass through untouched (other parts of the trainer own them).
+ * value. A key within two edits (or a case change) of a known one and standing in for it
+ * (`epochz` without `epochs`) is a typo that would be ignored silently: it is an error naming the
+ * known key. Other unknown keys pass through: a model file may keep its own values in `config`.
  */
 export function validateContractConfig(raw: unknown, file: string): ContractConfig {
   if (raw === undefined) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || isLayersModel(raw))
     throw new RunFailure({ message: `${base(file)}: the exported config must be an object (found ${describeValue(raw)})`, file });
   const c = raw as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
+    const near = closest(key, CONFIG_KEYS);
+    if (near !== undefined && c[near] === undefined)
+      throw new RunFailure({
+        message: `${base(file)}: unknown config key "${key}" — did you mean "${near}"? (the config keys: ${CONFIG_KEYS.join(', ')})`,
+        file,
+      });
+  }
   const bad = (key: string, want: string, hint = ''): never => {
     throw new RunFailure({ message: `${base(file)}: config.${key} must be ${want} (got ${describeValue(c[key])})${hint}`, file });
   };

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DATASET_NAMES, DATASET_PRESETS, loadDataset, prepareDataset } from '../../src/trainer/data/datasets';
 import { DataError } from '../../src/trainer/data/dataError';
-import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter } from '../../src/trainer/data/download';
+import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter, removeStalePartFiles } from '../../src/trainer/data/download';
+import { MAX_DATA_FILE_BYTES } from '../../src/trainer/data/dataError';
 import { tarFile } from './tarFile';
 
 // Only ever a server this test starts on the loopback address: no test touches the network.
@@ -51,6 +52,18 @@ beforeAll(async () => {
     } else if (url === '/cut.bin') {
       res.writeHead(200, { 'content-length': 10_000 });
       res.write(BODY.subarray(0, 4000), () => res.socket?.destroy());
+    } else if (url === '/trickle.bin') {
+      // one byte every 100 ms: never idle long enough for the idle timeout
+      res.writeHead(200, { 'content-length': 1000 });
+      const t = setInterval(() => res.write('x'), 100);
+      res.on('close', () => clearInterval(t));
+    } else if (url === '/huge.bin') {
+      res.writeHead(200, { 'content-length': String(3 * 1024 ** 3) });
+      res.flushHeaders(); // a 3 GiB promise, and nothing sent
+    } else if (url === '/big-nolength.bin') {
+      res.writeHead(200); // chunked, no Content-Length: only the bytes tell the size
+      for (let i = 0; i < 5; i++) res.write(BODY);
+      res.end();
     } else if (url === '/stall.bin') {
       res.writeHead(200, { 'content-length': 10 });
       res.flushHeaders(); // and then never a byte
@@ -125,6 +138,69 @@ test('HTTP errors, a connection cut mid-body and a stalled server: clear errors,
   const stall = await rejection(downloadOnce(`${base}/stall.bin`, cache, { idleTimeoutMs: 300 }));
   expect(stall.message).toContain('ETIMEDOUT');
   expect(listing(cache)).toEqual([]);
+});
+
+describe('bounded downloads', () => {
+  test('a trickle that never goes idle fails on the total timeout, and on the speed floor; nothing is cached', async () => {
+    const cache = freshCache();
+    const slowOff = { minBytesPerSec: 0 };
+    const total = await rejection(downloadOnce(`${base}/trickle.bin`, cache, { idleTimeoutMs: 5_000, totalTimeoutMs: 1_200, ...slowOff }));
+    expect(total.message).toMatch(/^http:.*\/trickle\.bin: the download took more than 1\.2 s \(\d+ of 1000 bytes received\); the partial file was discarded$/);
+    const slow = await rejection(downloadOnce(`${base}/trickle.bin`, cache, { idleTimeoutMs: 5_000, minBytesPerSec: 1000, slowWindowMs: 600 }));
+    expect(slow.message).toMatch(/the download is too slow: \d+ bytes in the last 0\.6 s, less than 1000 bytes\/s \(\d+ of 1000 bytes received\)/);
+    expect(listing(cache)).toEqual([]);
+  });
+
+  test('with default options, a body larger than a loader can read is refused before a byte is stored', async () => {
+    const cache = freshCache();
+    const e = await rejection(downloadOnce(`${base}/huge.bin`, cache));
+    expect(e.message).toContain(`the file is ${3 * 1024 ** 3} bytes, more than the ${MAX_DATA_FILE_BYTES}-byte limit (the largest file a loader can read)`);
+    expect(MAX_DATA_FILE_BYTES).toBe(2 ** 31 - 1); // what fs.readFileSync can return in one buffer
+    // a larger maxBytes cannot raise the cap past what the loaders read
+    const e2 = await rejection(downloadOnce(`${base}/huge.bin`, cache, { maxBytes: 4 * 1024 ** 3 }));
+    expect(e2.message).toContain(`more than the ${MAX_DATA_FILE_BYTES}-byte limit`);
+    expect(listing(cache)).toEqual([]);
+  });
+
+  test('without Content-Length the cap holds as the bytes arrive; the .part file is removed', async () => {
+    const cache = freshCache();
+    const e = await rejection(downloadOnce(`${base}/big-nolength.bin`, cache, { maxBytes: 300_000 }));
+    expect(e.message).toContain('the download passed the 300000-byte limit (the largest file a loader can read); the partial file was discarded');
+    expect(listing(cache)).toEqual([]);
+    // under the cap it is cached whole
+    const ok = await downloadOnce(`${base}/big-nolength.bin`, cache, { maxBytes: 2_000_000 });
+    expect(fs.statSync(ok).size).toBe(5 * BODY.length);
+    expect(listing(cache)).toEqual(['big-nolength.bin']);
+  });
+
+  test('an unusable cached file (empty, or beyond the cap) is fetched again instead of served', async () => {
+    const cache = freshCache();
+    fs.mkdirSync(cache, { recursive: true });
+    fs.writeFileSync(path.join(cache, 'data.bin'), '');
+    const before = hits['/data.bin'] ?? 0;
+    const file = await downloadOnce(`${base}/data.bin`, cache);
+    expect(fs.readFileSync(file).equals(BODY)).toBe(true);
+    expect(hits['/data.bin']).toBe(before + 1);
+    // a sparse file one byte past the cap, as an older version's 4 GiB cap could leave
+    const big = path.join(cache, 'sub-data.bin');
+    fs.closeSync(fs.openSync(big, 'w'));
+    fs.truncateSync(big, MAX_DATA_FILE_BYTES + 1);
+    const again = await downloadOnce(`${base}/sub/data.bin`, cache, { fileName: 'sub-data.bin' });
+    expect(fs.statSync(again).size).toBe(BODY.length);
+  });
+
+  test(".part files of a killed download are cleaned at the next download; a live one's are kept", async () => {
+    const cache = freshCache();
+    fs.mkdirSync(cache, { recursive: true });
+    // a pid that is not running: one past the largest the kernel hands out is never a process
+    const deadPid = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+    fs.writeFileSync(path.join(cache, `data.bin.${deadPid}.abcd1234.part`), 'half');
+    fs.writeFileSync(path.join(cache, `data.bin.${process.pid}.ffff0000.part`), 'mine, in progress');
+    fs.writeFileSync(path.join(cache, 'other.bin.1.abcd.part.keep'), 'not ours');
+    await downloadOnce(`${base}/data.bin`, cache);
+    expect(listing(cache)).toEqual(['data.bin', `data.bin.${process.pid}.ffff0000.part`, 'other.bin.1.abcd.part.keep']);
+    expect(removeStalePartFiles(cache, 'data.bin')).toEqual([]);
+  });
 });
 
 test('offline (nothing listening) says so', async () => {

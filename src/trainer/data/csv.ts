@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseCsvStream, type Options as CsvParseOptions, type Parser } from 'csv-parse';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { DataError, readDataFile } from './dataError';
+import { DataError, readInMemoryTextFile } from './dataError';
 import { ArrayData, DEFAULT_SEED, hashUniform, limitSamples, shuffleSamples } from './split';
 import { decodeUtf8, Utf8StreamDecoder } from './utf8';
 
@@ -228,9 +228,16 @@ class RecordSplitter {
   }
 }
 
-/** All records of a file that fits in memory. */
-function readRecordsSync(file: string, delimiter?: CsvDelimiter): { records: CsvRecord[]; delimiter: CsvDelimiter } {
-  const text = decodeUtf8(readDataFile(file), file);
+/** What to do about a CSV too large to load whole: the streaming mode has no such limit. */
+const STREAM_ADVICE =
+  "Add stream: true to the dataset spec, e.g. { type: 'csv', path: '…', stream: true }, to train on it in pieces with bounded memory, or set MODEL_LAB_MAX_IN_MEMORY_MB to allow more";
+/** For loaders that take a table whole (time series, text+label) and have no streaming mode. */
+const TABLE_ADVICE = 'This loader holds the whole table in memory: use a smaller file, or set MODEL_LAB_MAX_IN_MEMORY_MB to allow more';
+
+/** All records of a file that fits in memory; a larger one is refused before reading, with `advice`. */
+function readRecordsSync(file: string, delimiter?: CsvDelimiter, advice = STREAM_ADVICE): { records: CsvRecord[]; delimiter: CsvDelimiter } {
+  const what = 'a CSV read into memory (where it takes about 7 times its size)';
+  const text = decodeUtf8(readInMemoryTextFile(file, what, advice), file, { tooLongAdvice: advice });
   const d = delimiter ?? sniffDelimiter(text.slice(0, 65536), /\.(tsv|tab)$/i.test(file));
   return { records: new RecordSplitter(file, d).push(text, true), delimiter: d };
 }
@@ -681,7 +688,7 @@ export function loadCsv(file: string, opts: LoadCsvOptions = {}): CsvData {
 
 /** Header and rows as text, for loaders that take one or two columns (time series, text+label). */
 export function readCsvTable(file: string, opts: { delimiter?: CsvDelimiter; header?: boolean; missingValues?: string[] } = {}): { columns: string[]; rows: string[][]; lines: number[]; header: boolean } {
-  const { records } = readRecordsSync(file, opts.delimiter);
+  const { records } = readRecordsSync(file, opts.delimiter, TABLE_ADVICE);
   if (records.length === 0) throw new DataError('no rows', { file });
   const first = records[0];
   const header = opts.header ?? detectHeader(first.fields, records.slice(1, HEADER_SAMPLE_ROWS + 1).map((r) => r.fields), new Set(opts.missingValues ?? DEFAULT_MISSING));

@@ -45,10 +45,16 @@ function formatLocation(w: DataErrorLocation): string {
 }
 
 /**
+ * The largest file a loader reads into memory: Node's fs reads at most 2 GiB - 1 into one buffer.
+ * Downloads are capped at the same size, so nothing is fetched that could not be loaded.
+ */
+export const MAX_DATA_FILE_BYTES = 2 ** 31 - 1;
+
+/**
  * Reads a whole input file. fs errors (missing file, a directory, no permission) and a 0-byte file
  * become DataErrors naming the path, so a typo in `config.dataset` reads as a data problem, not a crash.
  */
-export function readDataFile(file: string, maxBytes = 2 ** 31 - 1): Buffer {
+export function readDataFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): Buffer {
   let size: number;
   try {
     const st = fs.statSync(file);
@@ -65,4 +71,34 @@ export function readDataFile(file: string, maxBytes = 2 ** 31 - 1): Buffer {
   } catch (e) {
     throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
   }
+}
+
+/**
+ * Text loaders decode and split a whole file in memory (a CSV takes about 7 times its size there),
+ * so past this size they refuse a file before reading it. MODEL_LAB_MAX_IN_MEMORY_MB sets it
+ * for a machine with the memory to spare.
+ */
+export const DEFAULT_MAX_IN_MEMORY_TEXT_BYTES = 256 * 1024 ** 2;
+
+export function maxInMemoryTextBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.MODEL_LAB_MAX_IN_MEMORY_MB);
+  return Number.isFinite(mb) && mb > 0 ? Math.floor(mb * 1024 ** 2) : DEFAULT_MAX_IN_MEMORY_TEXT_BYTES;
+}
+
+const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MB`;
+
+/**
+ * Reads a text file that a loader will hold in memory whole: a file over the limit is refused
+ * from its size alone, with why and `advice` (what to do instead), before a byte is read.
+ */
+export function readInMemoryTextFile(file: string, what: string, advice: string, limit = maxInMemoryTextBytes()): Buffer {
+  let size: number | undefined;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    // readDataFile names the problem
+  }
+  if (size !== undefined && size > limit)
+    throw new DataError(`the file is ${mb(size)}, more than the ${mb(limit)} limit for ${what}. ${advice}`, { file });
+  return readDataFile(file);
 }

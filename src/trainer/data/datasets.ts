@@ -18,7 +18,7 @@ import * as cifar from './cifar';
 import { csvDataset, loadCsv, type CsvSchema, type CsvStream } from './csv';
 import { parseDatasetSpec, type DatasetObjectSpec, type DatasetSpec } from './datasetSpec';
 import { DataError } from './dataError';
-import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter } from './download';
+import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter, usableCachedFile } from './download';
 import { blobs, sine, spiral, xor, type GeneratedData } from './generated';
 import * as idx from './idx';
 import * as images from './images';
@@ -301,7 +301,8 @@ export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Pro
   const get = async (url: string, dir: string, sha256: string | undefined, hint: string): Promise<string> => {
     const name = cacheFileName(url);
     const dest = path.join(dir, name);
-    if (fs.existsSync(dest)) {
+    // An empty or oversized cached file (an older, larger cap) is deleted and fetched again.
+    if (usableCachedFile(dest) !== undefined) {
       // A file cached before the spec named a sha256 is checked now, not trusted.
       if (sha256 !== undefined) {
         const digest = crypto.createHash('sha256').update(fs.readFileSync(dest)).digest('hex');

@@ -2,6 +2,8 @@
  * Download a dataset file once into a cache folder. The body streams to a temp file in the same
  * folder and is renamed into place only when complete (and its sha256 matches, when given), so a
  * file in the cache is always whole: an interrupted download leaves no cached file behind.
+ * Every download is bounded: in size (what a loader can read, MAX_DATA_FILE_BYTES, with or
+ * without Content-Length), in idle time, in speed (a trickle fails) and in total time.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -9,7 +11,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DataError } from './dataError';
+import { DataError, MAX_DATA_FILE_BYTES } from './dataError';
 
 export interface DownloadOptions {
   /** Called as bytes arrive; `total` is undefined when the server sends no Content-Length. */
@@ -18,11 +20,76 @@ export interface DownloadOptions {
   sha256?: string;
   /** Name in the cache; default: the last path segment of the URL. */
   fileName?: string;
-  /** Give up when no data arrives for this long (ms). */
+  /** Give up when no data arrives for this long (ms). Default 30 s. */
   idleTimeoutMs?: number;
-  /** Refuse bodies larger than this (bytes). */
+  /** Give up when the whole download takes longer than this (ms). Default 1 hour. */
+  totalTimeoutMs?: number;
+  /**
+   * Give up when fewer than `minBytesPerSec` arrive over `slowWindowMs` (defaults 1 KiB/s over
+   * 60 s): a server that sends a byte every 20 s never trips the idle timeout, but this.
+   */
+  minBytesPerSec?: number;
+  slowWindowMs?: number;
+  /** Refuse bodies larger than this (bytes). Default and upper bound: MAX_DATA_FILE_BYTES, what a loader can read. */
   maxBytes?: number;
   maxRedirects?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_TOTAL_TIMEOUT_MS = 60 * 60_000;
+export const DEFAULT_MIN_BYTES_PER_SEC = 1024;
+export const DEFAULT_SLOW_WINDOW_MS = 60_000;
+
+const isAlive = (pid: number): boolean => {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Deletes `<name>.<pid>.<hex>.part` files in `cacheDir` left by a download whose process is gone
+ * (killed mid-download); a live process's download is left alone.
+ */
+export function removeStalePartFiles(cacheDir: string, name: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(cacheDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    if (!e.startsWith(`${name}.`) || !e.endsWith('.part')) continue;
+    const m = /^\.(\d+)\.[0-9a-f]+\.part$/.exec(e.slice(name.length));
+    if (!m || isAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(cacheDir, e), { force: true });
+    removed.push(e);
+  }
+  return removed;
+}
+
+/**
+ * `file` if it is in the cache and usable: not empty and no larger than a loader can read. An
+ * unusable one (cached by an older version with a larger cap, or cut short by hand) is deleted
+ * so it is downloaded again rather than failing every run.
+ */
+export function usableCachedFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) return undefined;
+  if (st.size === 0 || st.size > Math.min(maxBytes, MAX_DATA_FILE_BYTES)) {
+    fs.rmSync(file, { force: true });
+    return undefined;
+  }
+  return file;
 }
 
 const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT']);
@@ -55,8 +122,9 @@ export async function downloadOnce(url: string, cacheDir: string, opts: Download
   const name = opts.fileName ?? cacheFileName(url);
   if (name !== path.basename(name) || name === '' || name === '.' || name === '..') throw new DataError(`fileName "${name}" must be a plain file name`, { file: url });
   const dest = path.join(cacheDir, name);
-  if (fs.existsSync(dest)) return dest;
+  if (usableCachedFile(dest, opts.maxBytes) !== undefined) return dest;
   fs.mkdirSync(cacheDir, { recursive: true });
+  removeStalePartFiles(cacheDir, name);
   const tmp = `${dest}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
   try {
     const digest = await fetchToFile(parsed, tmp, opts, url);
@@ -71,15 +139,29 @@ export async function downloadOnce(url: string, cacheDir: string, opts: Download
 }
 
 function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: string): Promise<string> {
-  const idle = opts.idleTimeoutMs ?? 30_000;
-  const maxBytes = opts.maxBytes ?? 4 * 1024 ** 3;
+  const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const totalMs = opts.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  const minRate = opts.minBytesPerSec ?? DEFAULT_MIN_BYTES_PER_SEC;
+  const windowMs = opts.slowWindowMs ?? DEFAULT_SLOW_WINDOW_MS;
+  // A larger cap would only fetch a file the loaders then refuse.
+  const maxBytes = Math.min(opts.maxBytes ?? MAX_DATA_FILE_BYTES, MAX_DATA_FILE_BYTES);
   let redirectsLeft = opts.maxRedirects ?? 5;
   return new Promise<string>((resolve, reject) => {
     let settled = false;
     let out: fs.WriteStream | undefined;
+    let req: http.ClientRequest | undefined;
+    let res: http.IncomingMessage | undefined;
+    let bytes = 0;
+    let total: number | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const stopTimers = () => timers.forEach((t) => clearTimeout(t));
+    const received = () => `${bytes}${total !== undefined ? ` of ${total}` : ''} bytes`;
     const fail = (e: unknown) => {
       if (settled) return;
       settled = true;
+      stopTimers();
+      res?.destroy();
+      req?.destroy();
       // Reject only once the temp file is closed: the caller deletes it, and a stream still opening
       // its file would otherwise re-create it after the delete and leave a .part file in the cache.
       if (out && !out.closed) {
@@ -89,59 +171,76 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
         reject(e);
       }
     };
+    timers.push(
+      setTimeout(
+        () => fail(new DataError(`the download took more than ${totalMs / 1000} s (${received()} received); the partial file was discarded`, { file: original })),
+        totalMs,
+      ),
+    );
+    let windowStartBytes = 0;
+    const checkSpeed = () => {
+      const got = bytes - windowStartBytes;
+      if (got < (minRate * windowMs) / 1000)
+        return fail(
+          new DataError(
+            `the download is too slow: ${got} bytes in the last ${windowMs / 1000} s, less than ${minRate} bytes/s (${received()} received); the partial file was discarded`,
+            { file: original },
+          ),
+        );
+      windowStartBytes = bytes;
+      timers.push(setTimeout(checkSpeed, windowMs));
+    };
+    timers.push(setTimeout(checkSpeed, windowMs));
     const get = (u: URL) => {
       const mod = u.protocol === 'https:' ? https : http;
-      const req = mod.get(u, { headers: { 'user-agent': 'model-lab' } }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location) {
-          res.resume();
+      req = mod.get(u, { headers: { 'user-agent': 'model-lab' } }, (response) => {
+        res = response;
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400 && response.headers.location) {
+          response.resume();
           if (redirectsLeft-- <= 0) return fail(new DataError(`too many redirects`, { file: original }));
           let next: URL;
           try {
-            next = new URL(res.headers.location, u);
+            next = new URL(response.headers.location, u);
           } catch {
-            return fail(new DataError(`bad redirect to ${res.headers.location}`, { file: original }));
+            return fail(new DataError(`bad redirect to ${response.headers.location}`, { file: original }));
           }
           if (next.protocol !== 'http:' && next.protocol !== 'https:') return fail(new DataError(`redirect to unsupported ${next.protocol}`, { file: original }));
           return get(next);
         }
         if (status !== 200) {
-          res.resume();
-          return fail(new DataError(`download failed: HTTP ${status} ${res.statusMessage ?? ''}`.trim(), { file: original }));
+          response.resume();
+          return fail(new DataError(`download failed: HTTP ${status} ${response.statusMessage ?? ''}`.trim(), { file: original }));
         }
-        const lengthHeader = res.headers['content-length'];
-        const total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+        const lengthHeader = response.headers['content-length'];
+        total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
         if (total !== undefined && total > maxBytes) {
-          res.destroy();
-          return fail(new DataError(`the file is ${total} bytes, more than the ${maxBytes}-byte limit`, { file: original }));
+          return fail(new DataError(`the file is ${total} bytes, more than the ${maxBytes}-byte limit (the largest file a loader can read)`, { file: original }));
         }
         const hash = crypto.createHash('sha256');
         const file = fs.createWriteStream(tmp);
         out = file;
-        let bytes = 0;
         file.on('error', (e) => {
-          res.destroy();
           fail(new DataError(`cannot write the download to ${tmp}: ${e.message}`, { file: original, cause: e }));
         });
-        res.on('data', (chunk: Buffer) => {
+        response.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > maxBytes) {
-            res.destroy();
-            return fail(new DataError(`the download passed the ${maxBytes}-byte limit`, { file: original }));
+            return fail(new DataError(`the download passed the ${maxBytes}-byte limit (the largest file a loader can read); the partial file was discarded`, { file: original }));
           }
           hash.update(chunk);
           opts.onProgress?.(bytes, total);
         });
-        res.pipe(file);
+        response.pipe(file);
         // 'aborted'/'error' cover a server that closes mid-body; 'close' before 'end' is the same thing.
         let ended = false;
-        res.on('end', () => {
+        response.on('end', () => {
           ended = true;
         });
-        res.on('error', (e) => fail(offlineOrNetworkError(e, original, bytes, total)));
-        res.on('close', () => {
+        response.on('error', (e) => fail(offlineOrNetworkError(e, original, bytes, total)));
+        response.on('close', () => {
           if (!ended || (total !== undefined && bytes !== total)) {
-            fail(new DataError(`the connection closed after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes; the partial file was discarded`, { file: original }));
+            fail(new DataError(`the connection closed after ${received()}; the partial file was discarded`, { file: original }));
           }
         });
         // 'close', not 'finish': the file must be closed before it is renamed (and on Windows, removed).
@@ -149,11 +248,12 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
           if (settled) return;
           if (total !== undefined && bytes !== total) return fail(new DataError(`received ${bytes} of ${total} bytes`, { file: original }));
           settled = true;
+          stopTimers();
           resolve(hash.digest('hex'));
         });
       });
       req.setTimeout(idle, () => {
-        req.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' }));
+        req?.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (e) => fail(offlineOrNetworkError(e, original)));
     };

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataError, readDataFile } from './dataError';
+import { DataError, readInMemoryTextFile } from './dataError';
 import { findColumn, readCsvTable, type ColumnRef } from './csv';
 import { ArrayData, DEFAULT_SEED, oneHot, permutation } from './split';
 import { decodeUtf8 } from './utf8';
@@ -69,8 +69,10 @@ export function decodeIds(ids: ArrayLike<number>, vocab: Vocabulary): string {
   return parts.join(vocab.level === 'char' ? '' : ' ');
 }
 
+const TEXT_ADVICE = 'The text loader holds the whole corpus in memory: use a smaller file (its first part is a fair sample), or set MODEL_LAB_MAX_IN_MEMORY_MB to allow more';
+
 export function readTextFile(file: string): string {
-  return decodeUtf8(readDataFile(file), file);
+  return decodeUtf8(readInMemoryTextFile(file, 'a text file read into memory', TEXT_ADVICE), file, { tooLongAdvice: TEXT_ADVICE });
 }
 
 export interface TextData extends ArrayData {

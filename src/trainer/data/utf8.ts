@@ -4,7 +4,21 @@
  * re-scans the failing chunk to find where. Text loaders use this instead of Buffer#toString, which
  * would silently turn a Latin-1 file into U+FFFD characters and train on them.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { DataError } from './dataError';
+
+/** The longest string the JavaScript engine can make, in UTF-16 code units (about 512 M). */
+export const MAX_STRING_CHARS = bufferConstants.MAX_STRING_LENGTH;
+
+/** The UTF-16 length `bytes` decode to: one unit per sequence, two for a 4-byte one (a surrogate pair). */
+function utf16Length(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
 
 /** Length of the sequence a lead byte starts, 0 for a byte that cannot start one. */
 function sequenceLength(b: number): number {
@@ -64,13 +78,31 @@ function invalidError(file: string, offset: number): DataError {
   return new DataError('the file is not valid UTF-8 text (save it as UTF-8)', { file, offset });
 }
 
-/** Decodes a whole file's bytes; a leading BOM is dropped. */
-export function decodeUtf8(bytes: Uint8Array, file: string): string {
+function tooLongError(file: string, chars: number, maxChars: number, advice: string | undefined): DataError {
+  return new DataError(
+    `the text is ${chars} characters, more than the ${maxChars} one JavaScript string can hold (about ${Math.round(maxChars / 1024 ** 2)} MB of text)` +
+      (advice ? `. ${advice}` : ''),
+    { file },
+  );
+}
+
+/**
+ * Decodes a whole file's bytes; a leading BOM is dropped. Text longer than one string can hold is
+ * refused as such (the engine's own error would read as "not valid UTF-8"), with `tooLongAdvice`.
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string, opts: { tooLongAdvice?: string; maxChars?: number } = {}): string {
+  const maxChars = opts.maxChars ?? MAX_STRING_CHARS;
+  // Counting costs a pass, so only where it can matter: never more units than bytes.
+  if (bytes.length > maxChars) {
+    const chars = utf16Length(bytes);
+    if (chars > maxChars) throw tooLongError(file, chars, maxChars, opts.tooLongAdvice);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  } catch (e) {
     const at = firstInvalidUtf8(bytes);
-    throw invalidError(file, at < 0 ? bytes.length : at);
+    if (at < 0) throw new DataError(`cannot decode the text: ${(e as Error).message}`, { file, cause: e });
+    throw invalidError(file, at);
   }
 }
 
