@@ -3,33 +3,8 @@
  * ETA) fitted to the terminal's width, the per-epoch summaries and the final line. Pure: the state
  * comes from the trainer's messages and their own timestamps, so it is unit-tested without a clock.
  */
+import { formatCount, formatDuration, formatMetric, formatRate } from '../protocol/format';
 import type { BackendInfo, BatchPoint, EndStatus, EpochPoint, Metrics, RunError } from '../protocol/trainer';
-
-/** `m:ss`, or `h:mm:ss` past an hour; `--:--` when unknown. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '--:--';
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** A metric value in at most ~8 characters: 4 decimals, exponent form for the very large or small. */
-export function formatMetric(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e4 || a < 1e-4)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 1 : 4);
-}
-
-/** Samples per second, rounded to what a reader can take in. */
-export function formatRate(samplesPerSec: number | undefined): string {
-  if (samplesPerSec === undefined || !Number.isFinite(samplesPerSec)) return '-';
-  if (samplesPerSec >= 100) return String(Math.round(samplesPerSec));
-  return samplesPerSec.toFixed(1);
-}
 
 /** tfjs logs `acc` for metrics: ['accuracy'], but a model may name it either way. */
 const accOf = (m: Metrics, prefix = ''): number | undefined => m[`${prefix}acc`] ?? m[`${prefix}accuracy`];
@@ -119,7 +94,7 @@ export function formatBackendLine(backend: BackendInfo): string {
 }
 
 export function formatRunLine(runId: string, totalParams: number, batchesPerEpoch: number, epochs: number, batchSize: number): string {
-  return `run ${runId}: ${totalParams.toLocaleString('en-US')} parameters, ${epochs} epoch${epochs === 1 ? '' : 's'} of ${batchesPerEpoch} batches of ${batchSize}`;
+  return `run ${runId}: ${formatCount(totalParams)} parameters, ${epochs} epoch${epochs === 1 ? '' : 's'} of ${batchesPerEpoch} batches of ${batchSize}`;
 }
 
 /** The last line on stdout: how the run ended and where it is. */

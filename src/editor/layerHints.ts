@@ -7,6 +7,7 @@
  * Lines and columns here are 1-based, as the CLI prints them; the adapter converts.
  */
 import * as path from 'node:path';
+import { formatCount, formatShape } from '../protocol/format';
 import type { LayerRow, ModelSummary } from '../protocol/modelSummary';
 import type { SummaryError } from './summaryRunner';
 
@@ -129,11 +130,10 @@ const fill = (template: string, ...args: (string | number)[]) => template.replac
 /** `[null,24,24,8]`; a layer with several outputs: `[null,4] [null,1]`; one used at several nodes: `(shared)`. */
 export function shapeText(s: LayerRow['outputShape'], words: HintWords = ENGLISH_HINT_WORDS): string {
   if (s.length === 0) return words.shared;
-  if (Array.isArray(s[0])) return (s as Shape[]).map((x) => shapeText(x, words)).join(' ');
-  return `[${(s as Shape).map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
+  return formatShape(s);
 }
 
-const thousands = (n: number) => n.toLocaleString('en-US');
+const thousands = formatCount;
 const paramsText = (n: number, w: HintWords) => fill(n === 1 ? w.param : w.params, thousands(n));
 const mdCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const sameFile = (a: string, b: string) => path.resolve(a) === path.resolve(b);

@@ -3,17 +3,16 @@ import {
   keyAction,
   keyActions,
   KEYS_HINT,
-  formatDuration,
   formatEndLine,
   formatEpochSummary,
   formatFailureLine,
-  formatMetric,
   formatProgressLine,
   isProgressCheckpoint,
   orderMetricNames,
   ProgressTracker,
   type ProgressState,
 } from '../../src/cli/progress';
+import { formatDuration, formatMetric } from '../../src/protocol/format';
 import type { BatchPoint } from '../../src/protocol/trainer';
 
 const full: ProgressState = {

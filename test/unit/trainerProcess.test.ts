@@ -414,3 +414,19 @@ describe('requests to a serving trainer', { timeout: 20_000 }, () => {
     expect((await failure(tp.request({ kind: 'summary', file: '/w/m.model.ts' }))).reason).toBe('refused');
   });
 });
+
+describe('requests to the real trainer (dist/trainer.js)', { timeout: 60_000 }, () => {
+  it("answers a preview request with the model file's data, and an evaluate request for a folder that is no run with the reason", async () => {
+    await ensureBuilt(['trainer.js']);
+    const trainerScript = path.join(DIST, 'trainer.js');
+    const modelFile = path.resolve(__dirname, '../../examples/early-stopping.model.ts');
+    const { preview } = await askTrainer({ trainerScript }, { kind: 'preview', file: modelFile }, { timeoutMs: 50_000 });
+    expect(preview).toMatchObject({ modelFile, dataset: 'iris', kind: 'tabular', count: 150, xShape: [150, 4] });
+    expect(preview.classBalance?.map((c) => c.count)).toEqual([50, 50, 50]);
+
+    const notARun = tmpDir();
+    const e = await failure(askTrainer({ trainerScript }, { kind: 'evaluate', runDir: notARun }, { timeoutMs: 50_000 }));
+    expect(e.reason).toBe('failed');
+    expect(e.message).toBe(`${notARun} is not a run folder (no run.json)`);
+  });
+});

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError, readInMemoryTextFile } from './dataError';
-import { findColumn, readCsvTable, type ColumnRef } from './csv';
+import { findColumn, readCsvTable } from './csv';
+import type { ColumnRef } from './csvSchema';
 import { ArrayData, DEFAULT_SEED, oneHot, permutation } from './split';
 import { decodeUtf8 } from './utf8';
 

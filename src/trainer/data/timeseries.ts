@@ -6,7 +6,8 @@
  */
 import * as path from 'node:path';
 import { DataError } from './dataError';
-import { DEFAULT_MISSING, findColumn, readCsvTable, type ColumnRef } from './csv';
+import { findColumn, readCsvTable } from './csv';
+import { DEFAULT_MISSING, type ColumnRef } from './csvSchema';
 import { ArrayData, permutation } from './split';
 
 export type SeriesScaling = 'standard' | 'minmax' | 'none';
