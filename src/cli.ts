@@ -89,7 +89,7 @@ class Screen {
   }
 }
 
-async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> {
+async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs: string[] = []): Promise<number> {
   const cwd = process.cwd();
   const modelFile = path.resolve(cwd, args.file);
   let stat: fs.Stats;
@@ -148,6 +148,12 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
         if (keysHint) screen.line(keysHint);
         keysHint = undefined;
         return;
+      case 'fit':
+        // A script's later fit call: the run's epochs go on past the first call's count.
+        epochs = Math.max(epochs, m.firstEpoch + m.epochs);
+        batchesPerEpoch = m.batchesPerEpoch;
+        tracker.onFit(epochs, m.batchesPerEpoch);
+        return;
       case 'batches': {
         tracker.onBatches(m.points);
         const s = tracker.state();
@@ -193,6 +199,8 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
     }
   };
 
+  // A stop waits for the batch however long it takes (the message offers a second Ctrl-C to kill):
+  // no SIGTERM after a grace period, which would record a long batch's run as crashed.
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
@@ -201,7 +209,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
           ? 'Stopping after the current batch; the model will be saved. Press Ctrl-C again to kill the trainer.\n'
           : `Received ${sig}: stopping after the current batch.\n`,
       );
-      tp.stop();
+      tp.stop({ escalate: false });
     } else {
       screen.err('Killing the trainer.\n');
       tp.kill();
@@ -227,7 +235,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
         if (stopRequested || interrupts > 0) return;
         stopRequested = true;
         screen.err('Stopping after the current batch; the model will be saved.\n');
-        tp.stop();
+        tp.stop({ escalate: false });
         return;
       case 'pauseResume':
         pauseRequested = !pauseRequested;
@@ -248,7 +256,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train'): Promise<number> 
 
   tp.start({
     modelFile,
-    ...(mode === 'script' && { mode }),
+    ...(mode === 'script' && { mode, scriptArgs }),
     runsDir,
     backend: args.backend,
     workspaceDir: cwd,
@@ -333,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'train':
       return train(cmd);
     case 'run':
-      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script');
+      return train({ command: 'train', file: cmd.file, backend: cmd.backend, runsDir: cmd.runsDir, json: cmd.json }, 'script', cmd.scriptArgs);
     case 'summary':
       return summaryCommand(cmd.file, { json: cmd.json });
     case 'preview':

@@ -40,6 +40,8 @@ export interface RunScriptArgs {
   backend: BackendChoice;
   runsDir?: string;
   json: boolean;
+  /** Everything after `--`: the script's own arguments (its process.argv after SCRIPT). */
+  scriptArgs: string[];
 }
 
 /** `model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]` */
@@ -64,7 +66,7 @@ export type CliCommand =
   | { command: 'usageError'; message: string };
 
 export const USAGE = `Usage: model-lab train FILE [options]
-       model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json]
+       model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json] [-- ARGS...]
        model-lab summary FILE [--json]
        model-lab preview FILE [--json] [--limit N]
        model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]
@@ -163,11 +165,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     return out;
   }
   if (command === 'run') {
-    const t = parseArgs(['train', ...rest]);
+    const dashes = rest.indexOf('--');
+    const scriptArgs = dashes < 0 ? [] : rest.slice(dashes + 1);
+    const t = parseArgs(['train', ...(dashes < 0 ? rest : rest.slice(0, dashes))]);
     if (t.command !== 'train') return t.command === 'usageError' ? usageError(t.message.replace('model-lab train FILE', 'model-lab run SCRIPT')) : t;
     if (t.epochs !== undefined || t.batchSize !== undefined || t.resume !== undefined)
       return usageError('run: the script sets its own epochs and batch size (--epochs, --batch-size and --resume are for train)');
-    return { command: 'run', file: t.file, backend: t.backend, runsDir: t.runsDir, json: t.json };
+    return { command: 'run', file: t.file, backend: t.backend, runsDir: t.runsDir, json: t.json, scriptArgs };
   }
   if (command !== 'train') {
     return command.startsWith('-')

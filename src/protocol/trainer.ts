@@ -52,6 +52,8 @@ export interface RunSpec {
    * tfjs script run unmodified (`model-lab run`); its fit calls are recorded.
    */
   mode?: RunMode;
+  /** Script runs: the script's own arguments (`model-lab run SCRIPT -- ARGS…`); it sees `process.argv = [node, SCRIPT, ...ARGS]`. */
+  scriptArgs?: string[];
 }
 
 /** How a monitored metric counts as better: `auto` = max for accuracy-like names, else min (as Keras). */
@@ -227,6 +229,12 @@ export type TrainerToHost =
       totalParams: number;
       timings?: Timings;
     }
+  /**
+   * Trainer sends, in script runs, as each model.fit/fitDataset call of the script begins: it runs
+   * the run's epochs firstEpoch … firstEpoch+epochs-1 (from 0), so totals grow with each call.
+   * `batchesPerEpoch` 0 = not known until its first epoch ends (a dataset of unknown size).
+   */
+  | { type: 'fit'; fit: number; firstEpoch: number; epochs: number; batchesPerEpoch: number }
   /** Trainer sends batch metrics, several coalesced in one message. */
   | { type: 'batches'; points: BatchPoint[] }
   /** Trainer sends at the end of each epoch with train and validation metrics. */
@@ -304,6 +312,7 @@ export function parseHostToTrainer(msg: unknown): HostToTrainer | undefined {
       if (s.runId !== undefined && !isStr(s.runId)) return undefined;
       if (s.resumeFrom !== undefined && (!isStr(s.resumeFrom) || s.resumeFrom === '')) return undefined;
       if (s.mode !== undefined && !(RUN_MODES as readonly unknown[]).includes(s.mode)) return undefined;
+      if (s.scriptArgs !== undefined && !(Array.isArray(s.scriptArgs) && s.scriptArgs.every(isStr))) return undefined;
       if (s.overrides !== undefined) {
         if (!isObj(s.overrides)) return undefined;
         for (const k of ['epochs', 'batchSize', 'validationSplit', 'limit'])
@@ -333,6 +342,8 @@ export function parseTrainerToHost(msg: unknown): TrainerToHost | undefined {
         (msg.timings === undefined || isMetrics(msg.timings))
         ? (msg as unknown as TrainerToHost)
         : undefined;
+    case 'fit':
+      return isNum(msg.fit) && isNum(msg.firstEpoch) && isNum(msg.epochs) && isNum(msg.batchesPerEpoch) ? (msg as unknown as TrainerToHost) : undefined;
     case 'batches':
       return Array.isArray(msg.points) && msg.points.every(isBatchPoint) ? (msg as unknown as TrainerToHost) : undefined;
     case 'epoch':

@@ -88,7 +88,11 @@ describe('summary and run commands', () => {
   });
   test('run takes a script with backend, runs folder and --json, but not train-only flags', () => {
     expect(parseArgs(['run', 's.js', '--backend', 'cpu', '--runs-dir', 'r', '--json'])).toEqual({
-      command: 'run', file: 's.js', backend: 'cpu', runsDir: 'r', json: true,
+      command: 'run', file: 's.js', backend: 'cpu', runsDir: 'r', json: true, scriptArgs: [],
+    });
+    // Everything after `--` is the script's own, its options included.
+    expect(parseArgs(['run', 's.js', '--json', '--', 'data', '--epochs', '2', '--'])).toEqual({
+      command: 'run', file: 's.js', backend: 'auto', json: true, scriptArgs: ['data', '--epochs', '2', '--'],
     });
     expect(parseArgs(['run', 's.js', '--epochs', '3'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('the script sets its own') });
     expect(parseArgs(['run'])).toMatchObject({ command: 'usageError', message: expect.stringContaining('model-lab run SCRIPT') });
