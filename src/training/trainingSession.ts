@@ -14,6 +14,8 @@ export interface StartOptions {
   overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
   /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
   mode?: RunMode;
+  /** Script runs: the script's own arguments (its process.argv after the script). */
+  scriptArgs?: string[];
 }
 
 export interface RunResult {
@@ -81,7 +83,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       backend: opts.backend,
       workspaceDir: opts.workspaceDir,
       overrides: opts.overrides,
-      ...(opts.mode === 'script' && { mode: opts.mode }),
+      ...(opts.mode === 'script' && { mode: opts.mode, ...(opts.scriptArgs && { scriptArgs: opts.scriptArgs }) }),
     });
     return proc.ended.then((end) => {
       proc.dispose();
