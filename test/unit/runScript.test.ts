@@ -9,6 +9,7 @@ import { RunControl, type TrainingControl } from '../../src/trainer/control';
 import { loadModel } from '../../src/trainer/fsModelIo';
 import { runScript } from '../../src/trainer/runScript';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { TrainerProcess } from '../../src/training/trainerProcess';
 import { readRun } from '../../src/training/runStore';
 import { DIST, ensureBuilt } from './builtTrainer';
 
@@ -317,5 +318,27 @@ describe('model-lab run: a script behaves as under node with tfjs-node (real CLI
     expect(record.status).toBe('stopped');
     expect(ofType(metrics, 'batch')).toHaveLength(1);
     expect(fs.existsSync(path.resolve(dir, runDir, 'checkpoints', 'last', 'model.json'))).toBe(true);
+  }, 30_000);
+
+  test("the editor's Stop on a script still busy after its grace period ends the run \"stopped\", recorded, not crashed", async () => {
+    const marker = path.join(dir, 'long-batch-editor');
+    // The editor's TrainerProcess escalates a stop to SIGTERM after its grace (1 s here, 5 s in use).
+    const tp = new TrainerProcess({ trainerScript: path.join(DIST, 'trainer.js'), stopGraceMs: 1000 });
+    const messages: TrainerToHost[] = [];
+    tp.onMessage((m) => messages.push(m));
+    tp.start({ modelFile: path.join(scripts, 'longBatch.script.js'), mode: 'script', scriptArgs: [marker], runsDir, backend: 'wasm' });
+    const poll = setInterval(() => {
+      if (fs.existsSync(marker)) {
+        clearInterval(poll);
+        tp.stop();
+      }
+    }, 50);
+    const end = await tp.ended;
+    clearInterval(poll);
+    tp.dispose();
+    expect(end.status).toBe('stopped');
+    expect(end.error?.message).toBe('longBatch.script.js was still running when Model Lab ended it after Stop; the metrics, checkpoints and model saved until then are kept');
+    expect(readRun(end.runDir!).record.status).toBe('stopped');
+    expect(messages.filter((m) => m.type === 'end')).toHaveLength(1);
   }, 30_000);
 });
