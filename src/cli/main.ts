@@ -149,6 +149,12 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
         if (keysHint) screen.line(keysHint);
         keysHint = undefined;
         return;
+      case 'fit':
+        // A script's later fit call: the run's epochs go on past the first call's count.
+        epochs = Math.max(epochs, m.firstEpoch + m.epochs);
+        batchesPerEpoch = m.batchesPerEpoch;
+        tracker.onFit(epochs, m.batchesPerEpoch);
+        return;
       case 'batches': {
         tracker.onBatches(m.points);
         const s = tracker.state();
@@ -194,6 +200,8 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     }
   };
 
+  // A stop waits for the batch however long it takes (the message offers a second Ctrl-C to kill):
+  // no SIGTERM after a grace period, which would record a long batch's run as crashed.
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
@@ -202,7 +210,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
           ? 'Stopping after the current batch; the model will be saved. Press Ctrl-C again to kill the trainer.\n'
           : `Received ${sig}: stopping after the current batch.\n`,
       );
-      tp.stop();
+      tp.stop({ escalate: false });
     } else {
       screen.err('Killing the trainer.\n');
       tp.kill();
@@ -228,7 +236,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
         if (stopRequested || interrupts > 0) return;
         stopRequested = true;
         screen.err('Stopping after the current batch; the model will be saved.\n');
-        tp.stop();
+        tp.stop({ escalate: false });
         return;
       case 'pauseResume':
         pauseRequested = !pauseRequested;

@@ -48,7 +48,7 @@ export function formatProgressLine(s: ProgressState, columns: number): string {
   // In reading order; `keep` says what survives a narrow terminal.
   const segments: Segment[] = [
     { text: `epoch ${s.epoch}/${s.epochs}`, keep: 9 },
-    { text: `${String(s.batch).padStart(width)}/${s.batchesPerEpoch}`, keep: 8 },
+    { text: s.batchesPerEpoch > 0 ? `${String(s.batch).padStart(width)}/${s.batchesPerEpoch}` : `batch ${s.batch}`, keep: 8 },
     { text: s.loss === undefined ? '' : `loss ${formatMetric(s.loss)}`, keep: 7 },
     { text: s.acc === undefined ? '' : `acc ${formatMetric(s.acc)}`, keep: 5 },
     { text: s.samplesPerSec === undefined ? '' : `${formatRate(s.samplesPerSec)} samples/s`, keep: 4 },
@@ -94,7 +94,9 @@ export function formatBackendLine(backend: BackendInfo): string {
 }
 
 export function formatRunLine(runId: string, totalParams: number, batchesPerEpoch: number, epochs: number, batchSize: number): string {
-  return `run ${runId}: ${formatCount(totalParams)} parameters, ${epochs} epoch${epochs === 1 ? '' : 's'} of ${batchesPerEpoch} batches of ${batchSize}`;
+  // A script's fitDataset over a dataset of unknown size: batches (and their size) are not known yet.
+  const batches = batchesPerEpoch > 0 ? ` of ${batchesPerEpoch} batches${batchSize > 0 ? ` of ${batchSize}` : ''}` : '';
+  return `run ${runId}: ${formatCount(totalParams)} parameters, ${epochs} epoch${epochs === 1 ? '' : 's'}${batches}`;
 }
 
 /** The last line on stdout: how the run ended and where it is. */
@@ -150,6 +152,12 @@ export class ProgressTracker {
     this.epochs = run.config.epochs;
     this.batchSize = run.config.batchSize;
     this.batchesPerEpoch = run.batchesPerEpoch;
+  }
+
+  /** A script's fit call (`fit` message): the run now has at least `epochs` epochs of `batchesPerEpoch` (0 = not known yet). */
+  onFit(epochs: number, batchesPerEpoch: number): void {
+    this.epochs = Math.max(this.epochs, epochs);
+    this.batchesPerEpoch = batchesPerEpoch;
   }
 
   onBatches(points: BatchPoint[]): void {

@@ -9,6 +9,7 @@ import { askTrainer } from '../training/trainerProcess';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
 import { runViewFromStore } from '../training/runViewFromStore';
 import { RunItem, type RunsTreeProvider } from '../views/runsTree';
+import { scriptArgsFor } from './scriptArgsPrompt';
 import { TrainingPanel } from '../views/trainingPanel';
 
 /** Options the Train command accepts from other extensions, tests and keybindings. */
@@ -16,7 +17,17 @@ export interface TrainCommandOptions {
   epochs?: number;
   batchSize?: number;
   backend?: string;
+  /** Run Script with Arguments…: ask for the script's arguments even when some are remembered. */
+  askArgs?: boolean;
+  /** The script's arguments given by a caller (tests, other extensions): no input box. */
+  args?: string[];
 }
+
+/** `{ args: string[] }` from a programmatic caller of Run Script, anything else ignored. */
+const scriptCommandOptions = (v: unknown): TrainCommandOptions | undefined => {
+  const args = (v as { args?: unknown } | undefined)?.args;
+  return Array.isArray(args) && args.every((a) => typeof a === 'string') ? { args } : undefined;
+};
 
 const MODEL_EXT = /\.(ts|mts|cts|js|mjs|cjs)$/;
 /** Longest a dataset preview or an evaluation may take (MNIST from disk takes ~2 s; a big CSV or image folder more). */
@@ -113,6 +124,10 @@ export function registerTrainingCommands(
     // first. Programmatic callers (options given: tests, keybindings, other extensions) are not asked.
     if (options === undefined && !(await confirmDespiteBuildError(uri))) return undefined;
 
+    // A script gets its own arguments: asked the first time, then remembered per script.
+    const scriptArgs = mode !== 'script' ? undefined : (options?.args ?? (await scriptArgsFor(context.workspaceState, uri.fsPath, options?.askArgs === true)));
+    if (mode === 'script' && scriptArgs === undefined) return undefined;
+
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const workspaceDir = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     const cfg = readConfig(folder ?? uri);
@@ -130,6 +145,7 @@ export function registerTrainingCommands(
       nodePath: cfg.nodePath,
       overrides: mode === 'script' ? undefined : { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize) },
       mode,
+      ...(scriptArgs && { scriptArgs }),
     });
     if (result.status === 'failed' || result.status === 'crashed') {
       const msg = session.current?.error?.message ?? result.status;
@@ -231,7 +247,8 @@ export function registerTrainingCommands(
       if (!running) setPaused(false);
     }),
     vscode.commands.registerCommand('modelLab.train', train),
-    vscode.commands.registerCommand('modelLab.runScript', (arg?: unknown) => startRun('script', arg)),
+    vscode.commands.registerCommand('modelLab.runScript', (arg?: unknown, opts?: unknown) => startRun('script', arg, scriptCommandOptions(opts))),
+    vscode.commands.registerCommand('modelLab.runScriptWithArgs', (arg?: unknown) => startRun('script', arg, { askArgs: true })),
     vscode.commands.registerCommand('modelLab.previewDataset', previewDataset),
     vscode.commands.registerCommand('modelLab.stop', () => session.stop()),
     vscode.commands.registerCommand('modelLab.pause', () => session.pause()),

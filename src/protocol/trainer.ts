@@ -308,6 +308,12 @@ export const TrainerToHostSchema = v.variant('type', [
     totalParams: v.number(),
     timings: v.optional(TimingsSchema),
   }),
+  /**
+   * Trainer sends when a script run's `fit` / `fitDataset` call (number `fit`, from 1) starts: it trains
+   * the run's epochs firstEpoch … firstEpoch+epochs-1 (from 0), so totals grow with each call.
+   * `batchesPerEpoch` 0 = not known until its first epoch ends (a dataset of unknown size).
+   */
+  v.object({ type: v.literal('fit'), fit: v.number(), firstEpoch: v.number(), epochs: v.number(), batchesPerEpoch: v.number() }),
   /** Trainer sends batch metrics, several coalesced in one message. */
   v.object({ type: v.literal('batches'), points: v.array(BatchPointSchema) }),
   /** Trainer sends at the end of each epoch with train and validation metrics. */

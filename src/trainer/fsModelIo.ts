@@ -60,10 +60,10 @@ export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, 
 }
 
 /** An IOHandler reading `dir/model.json` and the weight files it lists. */
-export function fileLoadHandler(tf: TF, dir: string): tfTypes.io.IOHandler {
+export function fileLoadHandler(tf: TF, dir: string, jsonName = MODEL_JSON): tfTypes.io.IOHandler {
   return {
     load: async () => {
-      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, MODEL_JSON), 'utf8')) as tfTypes.io.ModelJSON;
+      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, jsonName), 'utf8')) as tfTypes.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest: WeightsManifestEntry[] | tfTypes.io.WeightsManifestConfig) => {
         const specs: WeightsManifestEntry[] = [];
         const bufs: ArrayBuffer[] = [];
@@ -98,4 +98,64 @@ export async function saveModel(
 export async function loadModel(tf: TF, dirOrModelJson: string): Promise<tfTypes.LayersModel> {
   const dir = dirOrModelJson.endsWith(MODEL_JSON) ? path.dirname(dirOrModelJson) : dirOrModelJson;
   return tf.loadLayersModel(fileLoadHandler(tf, dir));
+}
+
+/**
+ * tfjs-node's `tf.io.fileSystem(path)` for plain tfjs: saving writes `model.json` and `weights.bin`
+ * into the folder `path` (created if missing, other files in it left alone, as tfjs-node does; no
+ * atomic folder swap, which would drop the user's own files); loading reads `path` as a model.json,
+ * or `path/model.json` when `path` is a folder.
+ */
+export function fileSystemHandler(tf: TF, target: string | string[]): tfTypes.io.IOHandler {
+  const first = Array.isArray(target) ? target[0] : target;
+  if (typeof first !== 'string' || first === '') throw new Error('tf.io.fileSystem: the path must be a non-empty string');
+  const where = path.resolve(first);
+  return {
+    save: async (artifacts: ModelArtifacts) => {
+      if (fs.existsSync(where) && !fs.statSync(where).isDirectory())
+        throw new Error(`model.save: ${where} exists and is a file, not a folder; tfjs-node's file:// layout saves into a folder (model.json + ${WEIGHTS_BIN})`);
+      await fs.promises.mkdir(where, { recursive: true });
+      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const modelJSON: Record<string, unknown> = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
+      await fs.promises.writeFile(path.join(where, WEIGHTS_BIN), Buffer.from(weightData));
+      await fs.promises.writeFile(path.join(where, MODEL_JSON), JSON.stringify(modelJSON));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    load: async () => {
+      let json = where;
+      if (fs.existsSync(where) && fs.statSync(where).isDirectory()) json = path.join(where, MODEL_JSON);
+      if (!fs.existsSync(json)) throw new Error(`tf.loadLayersModel: ${json} does not exist (a file:// URL names the model.json tfjs-node saved)`);
+      return fileLoadHandler(tf, path.dirname(json), path.basename(json)).load!();
+    },
+  };
+}
+
+/** `file://a/b` → `a/b` (relative to the working directory, as tfjs-node reads it); `file:///abs` → `/abs`. */
+export function pathOfFileUrl(url: string): string {
+  return url.slice('file://'.length);
+}
+
+/**
+ * Registers tfjs-node's `file://` save and load routers on a plain tfjs, so `model.save('file://…')`
+ * and `tf.loadLayersModel('file://…')` in a script work as under tfjs-node. Does nothing when a
+ * router for file:// is already there (tfjs-node itself is loaded).
+ */
+export function registerFileRouters(tf: TF): void {
+  const probe = 'file://model-lab-probe';
+  if (tf.io.getSaveHandlers(probe).length > 0) return;
+  const route = (url: string | string[]) => {
+    const first = Array.isArray(url) ? url[0] : url;
+    if (typeof first !== 'string' || !first.startsWith('file://')) return null;
+    return fileSystemHandler(tf, Array.isArray(url) ? url.map(pathOfFileUrl) : pathOfFileUrl(first));
+  };
+  tf.io.registerSaveRouter(route as Parameters<TF["io"]["registerSaveRouter"]>[0]);
+  tf.io.registerLoadRouter(route as Parameters<TF["io"]["registerSaveRouter"]>[0]);
 }

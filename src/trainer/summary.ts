@@ -1,13 +1,20 @@
 /**
  * A model's summary without training: layers, output shapes, trainable and non-trainable parameter
- * counts, and the line in the model file where each layer was made. Only createModel() runs (no data
+ * counts, and the line in the model file where each layer was made. Only the model is built (no data
  * is loaded), so the editor can show it on save. The line comes from a stack captured in a wrapper
  * around each `tf.layers.*` factory handed to the model file, mapped through the bundle's source map.
+ *
+ * What can be summarized: `createModel()` or a default-exported builder (given `config.modelOptions`
+ * when the file sets it, else its own defaults), `export default { createModel }`, and a module that
+ * exports a built model. Custom layers (`class X extends tf.layers.Layer`) work. A training script
+ * (exports nothing) is refused before any of it runs, so its training and file writes never happen.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as esbuild from 'esbuild';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { StackMapper } from './errors';
-import { loadModelContract } from './modelContract';
+import { RunFailure, toRunError, type StackMapper } from './errors';
+import { bundleFile } from './loadModelFile';
 import type { LayerRow, ModelSummary, SourceLocation } from '../protocol/modelSummary';
 
 type TF = typeof tfTypes;
@@ -32,7 +39,9 @@ export function withLayerLocations(tf: TF): { importTf: TF; stackOf(layer: objec
   const layers: Record<string, unknown> = {};
   for (const key of Object.keys(realLayers)) {
     const v = realLayers[key];
-    if (typeof v !== 'function' || isClass(v)) {
+    // tf.layers.Layer, RNN, RNNCell are (ES5-compiled) classes for `extends`: wrapping one would give
+    // a subclass a prototype without Layer's methods ("(intermediate value).apply is not a function").
+    if (typeof v !== 'function' || isClass(v) || /^[A-Z]/.test(key)) {
       layers[key] = v;
       continue;
     }
@@ -106,15 +115,99 @@ export function summarizeModel(model: tfTypes.LayersModel, file: string, locate?
   };
 }
 
+const isLayersModel = (v: unknown): v is tfTypes.LayersModel => {
+  const o = v as Partial<tfTypes.LayersModel> | null;
+  return typeof o === 'object' && o !== null && typeof o.fit === 'function' && typeof o.compile === 'function' && Array.isArray(o.layers);
+};
+
+/** Export names that can give a model; a module with none of them (and no CommonJS exports) is a script. */
+const MODEL_EXPORTS = ['createModel', 'default', 'model', 'config'];
+
+/**
+ * Refuses a file that exports nothing a summary can use, without running it: ES modules by the
+ * exports esbuild finds, CommonJS by whether the source assigns exports at all.
+ */
+async function refuseScripts(file: string): Promise<void> {
+  let exportsFound: string[] | undefined;
+  let format: string | undefined;
+  try {
+    const r = await esbuild.build({ entryPoints: [file], absWorkingDir: path.dirname(file), bundle: true, packages: 'external', platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent', outdir: path.dirname(file) });
+    const out = Object.values(r.metafile.outputs).find((o) => o.entryPoint !== undefined);
+    exportsFound = out?.exports;
+    const input = Object.entries(r.metafile.inputs).find(([k]) => path.resolve(path.dirname(file), k) === file);
+    format = input?.[1].format;
+  } catch {
+    return; // a syntax error: bundleFile reports it with its line
+  }
+  const base = path.basename(file);
+  if (format === 'cjs') {
+    if (/\b(module\.exports|exports\.[A-Za-z_$]|exports\[)/.test(fs.readFileSync(file, 'utf8'))) return;
+  } else if (exportsFound === undefined || exportsFound.some((e) => MODEL_EXPORTS.includes(e))) {
+    return;
+  } else if (exportsFound.length > 0) {
+    // Other exports may still hold a built model (`export const net = tf.sequential(…)`): evaluated, then looked for.
+    return;
+  }
+  throw new RunFailure({
+    message: `${base} exports nothing: it looks like a training script, which a summary does not run (it would train and write files). Export createModel() or a built model to see its layers`,
+    file,
+  });
+}
+
+/** The model a module gives: createModel / default builder (with config.modelOptions if set), or an exported built model. */
+async function buildModel(exp: unknown, file: string, mapStack: StackMapper): Promise<tfTypes.LayersModel> {
+  const named = (typeof exp === 'object' && exp !== null ? exp : {}) as Record<string, unknown>;
+  const def = named.default as Record<string, unknown> | undefined;
+  const fromDefault = typeof def === 'object' && def !== null && !isLayersModel(def) ? def : undefined;
+  const pick = (k: string) => (named[k] !== undefined ? named[k] : fromDefault?.[k]);
+  const config = pick('config') as Record<string, unknown> | undefined;
+  const base = path.basename(file);
+  const builder = [pick('createModel'), typeof exp === 'function' ? exp : undefined, typeof def === 'function' ? def : undefined].find((f) => typeof f === 'function') as
+    | ((options?: unknown) => unknown)
+    | undefined;
+  let model: unknown;
+  if (builder) {
+    const given = config && typeof config === 'object' ? config.modelOptions : undefined;
+    // A builder with a parameter but no default for it gets {} so `options.units ?? 64` reads its default.
+    const options = given !== undefined ? given : builder.length > 0 ? {} : undefined;
+    try {
+      model = await builder(options);
+    } catch (e) {
+      const how = given !== undefined ? 'with config.modelOptions' : options !== undefined ? 'with {} (set config.modelOptions to pass options)' : '';
+      throw new RunFailure(toRunError(e, { modelFile: file, mapStack, during: `createModel(${how ? '…' : ''}) failed${how ? ` ${how}` : ''}` }));
+    }
+  } else {
+    model = [named.model, def, ...Object.values(named)].find(isLayersModel);
+  }
+  if (!isLayersModel(model)) {
+    const found = Object.keys(named).filter((k) => k !== '__esModule');
+    throw new RunFailure({
+      message: builder
+        ? `${base}: createModel() returned something that is not a tf.LayersModel (tf.sequential() or tf.model())`
+        : `${base} exports no createModel() and no built model (found: ${found.length ? found.join(', ') : 'no exports'})`,
+      file,
+    });
+  }
+  return model;
+}
+
 /** Loads the model file, builds its model (nothing else) and summarizes it. Throws RunFailure like training does. */
 export async function summarizeModelFile(tf: TF, modelFile: string): Promise<ModelSummary> {
+  const file = path.resolve(modelFile);
+  await refuseScripts(file);
   const tracker = withLayerLocations(tf);
-  const contract = await loadModelContract(tf, modelFile, { importTf: tracker.importTf });
-  const model = await contract.createModel();
+  const bundled = await bundleFile(tracker.importTf, file);
+  let exp: unknown;
   try {
-    return summarizeModel(model, contract.file, (layer) => {
+    exp = bundled.evaluate();
+  } catch (e) {
+    throw new RunFailure(toRunError(e, { modelFile: file, mapStack: bundled.mapStack, during: `Loading ${path.basename(file)} failed` }));
+  }
+  const model = await buildModel(exp, file, bundled.mapStack);
+  try {
+    return summarizeModel(model, file, (layer) => {
       const stack = tracker.stackOf(layer);
-      return stack ? firstUserFrame(stack, contract.mapStack) : undefined;
+      return stack ? firstUserFrame(stack, bundled.mapStack) : undefined;
     });
   } finally {
     const optimizer = model.optimizer;

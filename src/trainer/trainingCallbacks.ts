@@ -16,6 +16,9 @@ import type {
 } from '../protocol/trainer';
 import type { MetricLine } from '../protocol/runFolder';
 import type { RunWriter } from './runWriter';
+
+/** What the callbacks need of a run folder: where it is, and a synchronous metrics.jsonl append. */
+export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'>;
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
@@ -40,14 +43,22 @@ export const DEFAULT_YIELD_MODE: YieldMode = 'every';
 export interface TrainingCallbacksOptions {
   tf: TF;
   model: tfTypes.LayersModel;
-  writer: RunWriter;
+  writer: MetricsSink;
   emit: (m: TrainerToHost) => void;
   control: TrainingControl;
   /** The epoch count fit runs to (tfjs `epochs`: the index after the last epoch). */
   epochs: number;
   /** The first epoch fit runs (tfjs `initialEpoch`; >0 when resuming). */
   initialEpoch: number;
+  /** Batches in one epoch; 0 = not known before the first epoch ends (a dataset of unknown size), then learnt from it. */
   batchesPerEpoch: number;
+  /**
+   * Added to tfjs's epoch numbers in everything recorded and sent: a script's second fit call
+   * starts at tfjs epoch 0 but continues the run's numbering. Default 0.
+   */
+  epochOffset?: number;
+  /** The global step of this fit's first batch (a script's later fit continues the run's steps); default initialEpoch × batchesPerEpoch. */
+  firstStep?: number;
   callbacks: CallbacksConfig;
   checkpoint: CheckpointConfig;
   /** The learning rate the model file configured, which an lrSchedule starts from. */
@@ -68,7 +79,12 @@ export interface FitOutcome {
 }
 
 const nowMs = () => performance.now();
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Two turns of setImmediate: one alone can run in the check phase of the loop iteration the batch
+ * ran in, before any poll phase reads the IPC pipe, so a stop sent during a long batch was seen
+ * only after the next one. The second runs after a poll phase.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often a paused run re-reads a control that cannot wake it (no whenResumed). */
 const PAUSE_POLL_MS = 50;
@@ -98,12 +114,17 @@ export class TrainingCallbacks {
   private restoreBestAtEnd = false;
   private warnedNonFinite = false;
   private lastCheckpoint: CheckpointInfo | undefined;
+  private readonly epochOffset: number;
+  /** opts.batchesPerEpoch, or what the first epoch showed when that was 0. */
+  private batchesPerEpoch: number;
 
   constructor(opts: TrainingCallbacksOptions) {
     this.o = opts;
     this.log = (level, message) => opts.emit({ type: 'log', level, message });
-    this.epoch = opts.initialEpoch;
-    this.step = opts.initialEpoch * opts.batchesPerEpoch;
+    this.epochOffset = opts.epochOffset ?? 0;
+    this.batchesPerEpoch = opts.batchesPerEpoch;
+    this.epoch = opts.initialEpoch + this.epochOffset;
+    this.step = opts.firstStep ?? opts.initialEpoch * opts.batchesPerEpoch;
     this.lastStep = this.step - 1;
     if (opts.callbacks.earlyStopping) this.earlyStopping = new EarlyStopping(opts.callbacks.earlyStopping);
     if (opts.callbacks.reduceLROnPlateau) this.reduceLr = new ReduceLROnPlateau(opts.callbacks.reduceLROnPlateau);
@@ -118,6 +139,21 @@ export class TrainingCallbacks {
   /** The epoch in progress (or last run), from 0. */
   get currentEpoch(): number {
     return this.epoch;
+  }
+
+  /** The global step the next batch gets. */
+  get nextStep(): number {
+    return this.step;
+  }
+
+  /** Batches per epoch as known now (learnt after the first epoch when it was given as 0). */
+  get knownBatchesPerEpoch(): number {
+    return this.batchesPerEpoch;
+  }
+
+  /** The best checkpoint-monitor value so far, to seed the next fit's tracker (a script's later fit). */
+  get bestSoFar(): { monitor: string; value: number; epoch: number } | undefined {
+    return this.best.bestEpoch < 0 ? undefined : { monitor: this.best.monitor, value: this.best.best, epoch: this.best.bestEpoch };
   }
 
   private get yieldMode(): YieldMode {
@@ -136,9 +172,9 @@ export class TrainingCallbacks {
         onTrainBegin: async () => {
           this.trainStart = this.lastYield = nowMs();
         },
-        onEpochBegin: async (e: number) => this.onEpochBegin(e),
+        onEpochBegin: async (e: number) => this.onEpochBegin(e + this.epochOffset),
         onBatchEnd: async (b: number, logs?: tfTypes.Logs) => this.onBatchEnd(b, logs),
-        onEpochEnd: async (e: number, logs?: tfTypes.Logs) => this.onEpochEnd(e, logs),
+        onEpochEnd: async (e: number, logs?: tfTypes.Logs) => this.onEpochEnd(e + this.epochOffset, logs),
       },
     };
   }
@@ -177,7 +213,7 @@ export class TrainingCallbacks {
     const schedule = this.o.callbacks.lrSchedule;
     if (schedule) {
       const initial = schedule.initialLr ?? this.o.baseLr;
-      if (initial !== undefined) setLearningRate(this.o.model.optimizer, scheduledLr(schedule, e, initial, this.o.epochs));
+      if (initial !== undefined) setLearningRate(this.o.model.optimizer, scheduledLr(schedule, e - this.epochOffset, initial, this.o.epochs));
     }
   }
 
@@ -188,7 +224,8 @@ export class TrainingCallbacks {
     const lr = this.lr;
     const saved: { dir: string; info: CheckpointInfo }[] = [];
     // A stopped or NaN-ended epoch is partial: no callbacks, no epoch checkpoint (finish() saves the stop one).
-    const complete = this.batchesThisEpoch === this.o.batchesPerEpoch && !this.outcome.stopped && !this.outcome.failure;
+    if (this.batchesPerEpoch === 0 && !this.outcome.stopped && !this.outcome.failure) this.batchesPerEpoch = this.batchesThisEpoch;
+    const complete = this.batchesThisEpoch === this.batchesPerEpoch && !this.outcome.stopped && !this.outcome.failure;
     if (complete) {
       const bestValue = this.monitored(values, this.o.checkpoint.monitor, 'config.checkpoint.monitor');
       this.applyEpochCallbacks(e, values, lr);
@@ -279,10 +316,12 @@ export class TrainingCallbacks {
     const metrics = this.pick(logs);
     const size = typeof logs?.size === 'number' ? logs.size : undefined;
     if (size !== undefined && took > 0) metrics.samples_per_sec = (size * 1000) / took;
-    const remaining = (this.o.epochs - 1 - epoch) * this.o.batchesPerEpoch + (this.o.batchesPerEpoch - 1 - batch);
-    // Average time per batch so far, epoch ends and checkpoints included, pauses not.
-    const activeMs = t - this.trainStart - this.pausedMs;
-    metrics.eta_sec = ((activeMs / this.batchesDone) * remaining) / 1000;
+    // Average time per batch so far, epoch ends and checkpoints included, pauses not; unknown until the batch count is.
+    if (this.batchesPerEpoch > 0) {
+      const remaining = (this.o.epochs + this.epochOffset - 1 - epoch) * this.batchesPerEpoch + (this.batchesPerEpoch - 1 - batch);
+      const activeMs = t - this.trainStart - this.pausedMs;
+      metrics.eta_sec = ((activeMs / this.batchesDone) * Math.max(0, remaining)) / 1000;
+    }
     const lr = this.lr;
     if (lr !== undefined) metrics.lr = lr;
     const point: BatchPoint = { epoch, batch, step, time: Date.now(), metrics };
@@ -335,7 +374,7 @@ export class TrainingCallbacks {
   private async checkpointLast(reason: 'request' | 'stop'): Promise<void> {
     // A stop right after an epoch-end checkpoint would save the same weights again.
     if (reason === 'stop' && this.lastCheckpoint?.step === this.lastStep && this.lastCheckpoint.kind === 'last') return;
-    const epochDone = this.batchesThisEpoch === this.o.batchesPerEpoch;
+    const epochDone = this.batchesThisEpoch === this.batchesPerEpoch;
     const s = await this.saveCheckpoint('last', reason, this.epoch + (epochDone ? 1 : 0));
     this.o.emit({ type: 'checkpoint', dir: s.dir, checkpoint: s.info });
   }

@@ -310,11 +310,14 @@ export class TrainerProcess implements Disposable {
     return true;
   }
 
-  /** Asks the trainer to end after the current batch; escalates to SIGTERM, then SIGKILL if it does not. */
-  stop(): void {
+  /**
+   * Asks the trainer to end after the current batch; escalates to SIGTERM, then SIGKILL if it does
+   * not — unless `escalate: false` (the CLI, whose user has a second Ctrl-C to kill).
+   */
+  stop(opts: { escalate?: boolean } = {}): void {
     if (!this.running || !this.child) return;
     this.send({ type: 'stop' });
-    this.escalate(this.opts.stopGraceMs, `Trainer did not stop within ${seconds(this.opts.stopGraceMs)}`);
+    if (opts.escalate !== false) this.escalate(this.opts.stopGraceMs, `Trainer did not stop within ${seconds(this.opts.stopGraceMs)}`);
   }
 
   /** Asks the trainer to hold after the current batch; it answers `paused`. A paused trainer still obeys stop(). */

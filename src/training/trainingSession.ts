@@ -176,6 +176,12 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       case 'log':
         this.output.appendLine(`[${m.level}] ${m.message}`);
         return;
+      case 'fit':
+        // A script's later fit call: the run's epoch total grows, so the panel never shows "epoch 10/3".
+        if (view.config) view.config = { ...view.config, epochs: Math.max(view.config.epochs, m.firstEpoch + m.epochs) };
+        if (m.batchesPerEpoch > 0) view.batchesPerEpoch = m.batchesPerEpoch;
+        if (m.fit > 1) this.updates.fire({ kind: 'reset' });
+        return;
       case 'batches':
       case 'epoch': {
         const event = m.type === 'batches' ? { type: 'batches' as const, points: m.points } : { type: 'epoch' as const, point: m.point };

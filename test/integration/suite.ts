@@ -405,7 +405,8 @@ export async function run(): Promise<void> {
   await test('Run Script with Model Lab runs plain-fit.js unmodified and records its fit', async () => {
     const ws = workspaceDir();
     const result = await withTimeout(
-      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', vscode.Uri.file(path.join(ws, 'plain-fit.js'))),
+      // Arguments given, as a caller can: the input box a user gets the first time is not shown.
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', vscode.Uri.file(path.join(ws, 'plain-fit.js')), { args: [] }),
       TRAIN_TIMEOUT_MS,
       'modelLab.runScript plain-fit.js',
     );

@@ -11,6 +11,7 @@ import { previewModelFile } from '../../src/trainer/previewModelFile';
 import { runScript } from '../../src/trainer/runScript';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { readRun } from '../../src/training/runStore';
+import { DIST, ensureBuilt } from './builtTrainer';
 
 const examples = path.resolve(__dirname, '../../examples');
 let runsDir: string;
@@ -176,6 +177,7 @@ describe('a streamed CSV run keeps the run controls', () => {
 });
 
 describe('the plain script', () => {
+  beforeAll(() => ensureBuilt(['scriptHost.js']));
   test('examples/scripts/plain-fit.js runs unmodified and is recorded', async () => {
     const messages: TrainerToHost[] = [];
     const status = await runScript(
@@ -184,6 +186,8 @@ describe('the plain script', () => {
       { modelFile: path.join(examples, 'scripts/plain-fit.js'), runsDir },
       (m) => messages.push(JSON.parse(JSON.stringify(m))),
       { stopRequested: () => false },
+      // The script runs in the real script host, as under the built trainer.
+      { hostScript: path.join(DIST, 'scriptHost.js') },
     );
     const r = await finish(status, messages);
     expect(r.status, JSON.stringify(r.end.error)).toBe('completed');

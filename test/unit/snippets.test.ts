@@ -1,12 +1,15 @@
 // The snippet files: valid JSON(C), clear `ml-` prefixes and tab stops in reading order, and every
 // body, expanded as VS Code would with its defaults, compiles — TypeScript and JavaScript (checkJs)
-// with one strict tsc run, Python with py_compile — and the tfjs ones run and build what they say.
+// with one strict tsc run, Python with py_compile — and runs: every tfjs one (file:// paths pointed
+// into a temp folder) and every PyTorch one (/usr/bin/python3 with torch). Keras is not installed
+// here, so the Keras ones are only compiled.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerFileRouters } from '../../src/trainer/fsModelIo';
 import { bundleFile } from '../../src/trainer/loadModelFile';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { tscErrors } from './tscErrors';
@@ -171,9 +174,10 @@ interface Harness {
   prelude?: string;
   /** Code after it, returning what the test checks. */
   epilogue?: string;
-  /** Checks on what run() returned; absent = compile only, with the reason in `compileOnly`. */
-  check?: (result: unknown) => void | Promise<void>;
-  compileOnly?: string;
+  /** Checks on what run() returned. */
+  check: (result: unknown) => void | Promise<void>;
+  /** Points the snippet's default file:// path (and the prelude's) into the test's temp folder. */
+  rewrite?: (code: string) => string;
 }
 
 const outShape = (m: unknown) => (m as tf.LayersModel).outputs[0].shape;
@@ -223,7 +227,20 @@ const trainLoopCheck: Harness = {
     [1, -2, 3].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 0));
   },
 };
-const csvCompileOnly = 'reads a file path chosen by the user';
+/** The temp folder the file:// snippets read and write (set in beforeAll). */
+let work: string;
+const inWork = (from: string, to: string) => (code: string) => code.split(from).join(`file://${work}/${to}`);
+const csvCheck: Harness = {
+  rewrite: inWork('file://./data.csv', 'data.csv'),
+  epilogue: 'return batches.toArray();',
+  check: async (b) => {
+    const got = b as { xs: tf.Tensor; ys: tf.Tensor }[];
+    expect(got.map((x) => [x.xs.shape, x.ys.shape])).toEqual([[[3, 2], [3, 1]]]);
+    expect(Array.from(got[0].xs.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(got[0].ys.dataSync())).toEqual([0, 1, 0]);
+  },
+};
+const twoFeatures = 'const xs = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);\nconst ys = tf.tensor2d([[0], [1], [0], [1], [0]]);';
 
 const HARNESS: Record<string, Harness> = {
   'Model Lab model file (TypeScript)': modelFileCheck,
@@ -286,20 +303,98 @@ const HARNESS: Record<string, Harness> = {
       expect(kept).toBe(1); // only the returned tensor outlives the tidy
     },
   },
-  'Save a model': { prelude: 'const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });', compileOnly: 'file:// needs tfjs-node' },
-  'Load a model': { compileOnly: 'needs a saved model on disk' },
-  'Data from CSV (TypeScript)': { compileOnly: csvCompileOnly },
-  'Data from CSV (JavaScript)': { compileOnly: csvCompileOnly },
+  'Save a model': {
+    prelude: 'const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1 })] });',
+    rewrite: inWork('file://./my-model', 'saved-model'),
+    epilogue: 'return null;',
+    check: () => {
+      // tfjs-node's layout: model.json naming weights.bin next to it.
+      const json = JSON.parse(fs.readFileSync(path.join(work, 'saved-model', 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+      expect(json.weightsManifest[0].paths).toEqual(['./weights.bin']);
+      expect(fs.statSync(path.join(work, 'saved-model', 'weights.bin')).size).toBe(2 * 4);
+    },
+  },
+  'Load a model': {
+    prelude: "const saved = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1, kernelInitializer: 'ones' })] });\nawait saved.save('file://./.modellab/runs/RUN_ID/model');",
+    rewrite: inWork('file://./.modellab/runs/RUN_ID/model', 'to-load'),
+    epilogue: 'return model;',
+    check: (m) => expect(Array.from(((m as tf.LayersModel).predict(tf.tensor2d([[3]])) as tf.Tensor).dataSync())).toEqual([3]),
+  },
+  'Data from CSV (TypeScript)': csvCheck,
+  'Data from CSV (JavaScript)': csvCheck,
+  'Early stopping': {
+    // Zeros in, zeros out: the loss never improves, so patience 3 ends fit after 4 of the 100 epochs.
+    prelude: compiledModel(1, 1, 'linear', 'meanSquaredError') + "\nmodel.layers[0].setWeights([tf.zeros([1, 1]), tf.zeros([1])]);\nconst xs = tf.zeros([10, 1]);\nconst ys = tf.zeros([10, 1]);",
+    epilogue: 'return history;',
+    check: (h) => expect((h as tf.History).history.loss).toHaveLength(4),
+  },
+  'One-hot labels': {
+    epilogue: 'return labels;',
+    check: (t) => expect((t as tf.Tensor).arraySync()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]),
+  },
+  'Standardize features': {
+    prelude: twoFeatures,
+    epilogue: 'return tf.moments(standardized, 0);',
+    check: (m) => {
+      const { mean, variance } = m as { mean: tf.Tensor; variance: tf.Tensor };
+      for (const v of mean.dataSync()) expect(v).toBeCloseTo(0, 5);
+      for (const v of variance.dataSync()) expect(v).toBeCloseTo(1, 4);
+    },
+  },
+  'Train/validation split': {
+    prelude: twoFeatures,
+    epilogue: 'return { trainXs, valXs, trainYs, valYs };',
+    check: (r) => {
+      const p = r as Record<'trainXs' | 'valXs' | 'trainYs' | 'valYs', tf.Tensor2D>;
+      expect([p.trainXs.shape, p.valXs.shape, p.trainYs.shape, p.valYs.shape]).toEqual([[4, 2], [1, 2], [4, 1], [1, 1]]);
+      // Rows stay paired: each x row [2k+1, 2k+2] keeps its label k % 2.
+      const rows = [...p.trainXs.arraySync(), ...p.valXs.arraySync()];
+      const labels = [...p.trainYs.arraySync(), ...p.valYs.arraySync()].map((l) => l[0]);
+      rows.forEach((row, i) => expect(labels[i]).toBe(((row[0] - 1) / 2) % 2));
+      expect(rows.map((row) => row[0]).sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
+    },
+  },
+  'Predict classes': {
+    prelude: "const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, useBias: false, weights: [tf.tensor2d([[1, 0], [0, 1]])] })] });\nconst xs = tf.tensor2d([[5, 1], [0, 2]]);",
+    epilogue: 'return classes;',
+    check: (c) => expect(Array.from((c as tf.Tensor).dataSync())).toEqual([0, 1]),
+  },
+  Evaluate: {
+    prelude:
+      "const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1], units: 1, kernelInitializer: 'zeros' })] });\n" +
+      "model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });\nconst testXs = tf.ones([4, 1]);\nconst testYs = tf.fill([4, 1], 2);",
+    epilogue: 'return [testLoss, testMetrics];',
+    check: (r) => expect(r).toEqual([4, [2]]), // predictions are 0: squared error 4, absolute error 2
+  },
+  'Freeze layers': {
+    prelude: "const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4 }), tf.layers.dense({ units: 2 })] });",
+    epilogue: 'return model;',
+    check: (m) => {
+      const model = m as tf.LayersModel;
+      expect(model.layers.map((l) => l.trainable)).toEqual([false, true]);
+      expect(model.trainableWeights.map((w) => w.shape)).toEqual([[4, 2], [2]]);
+      expect(model.optimizer).toBeInstanceOf(tf.AdamOptimizer);
+    },
+  },
+  'Regularized dense layer': {
+    prelude: 'const model = tf.sequential();\nmodel.add(tf.layers.inputLayer({ inputShape: [8] }));',
+    epilogue: 'return model;',
+    check: (m) => {
+      const model = m as tf.LayersModel;
+      expect(model.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Dense', 'Dropout']);
+      expect(JSON.stringify(model.layers[1].getConfig().kernelRegularizer)).toContain('"l2":0.0001');
+      expect(outShape(model)).toEqual([null, 64]);
+    },
+  },
 };
 
 function harnessSource(name: string, snippet: Snippet): string {
   const h = HARNESS[name];
   const body = expandSnippet(bodyOf(snippet));
-  if (h.file) return body;
-  return ["import * as tf from '@tensorflow/tfjs';", '', 'export async function run() {', h.prelude ?? '', body, h.epilogue ?? '', '}', ''].join('\n');
+  const source = h.file ? body : ["import * as tf from '@tensorflow/tfjs';", '', 'export async function run() {', h.prelude ?? '', body, h.epilogue ?? '', '}', ''].join('\n');
+  return h.rewrite ? h.rewrite(source) : source;
 }
 
-let work: string;
 const tfjsSnippets = all.filter((s) => /typescript|javascript/.test(s.snippet.scope));
 const pythonSnippets = all.filter((s) => s.snippet.scope === 'python');
 const harnessFile = (i: number, lang: 'ts' | 'js') => path.join(work, lang, `snippet${i}.${lang}`);
@@ -310,14 +405,42 @@ beforeAll(async () => {
   for (const d of ['ts', 'js', 'py']) fs.mkdirSync(path.join(work, d));
   await tf.setBackend('cpu');
   silenceTfjsNodeBanner(tf);
+  // What scripts get under model-lab run (and tfjs-node has itself): file:// save and load.
+  registerFileRouters(tf);
+  fs.writeFileSync(path.join(work, 'data.csv'), 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n');
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('snippet files', () => {
   test('the expected files exist and each parses', () => {
-    expect(files.sort()).toEqual(['keras.code-snippets', 'pytorch.code-snippets', 'tfjs.code-snippets']);
-    expect(tfjsSnippets.length).toBeGreaterThanOrEqual(20);
-    expect(pythonSnippets.length).toBeGreaterThanOrEqual(9);
+    expect(files.sort()).toEqual(['keras.code-snippets', 'pytorch.code-snippets', 'tfjs-javascript.code-snippets', 'tfjs-typescript.code-snippets', 'tfjs.code-snippets']);
+    // A snippet shared by both languages is one entry; TS and JS versions that differ count twice.
+    expect(tfjsSnippets.length).toBeGreaterThanOrEqual(30);
+    expect(pythonSnippets.length).toBeGreaterThanOrEqual(8);
+    expect(pythonSnippets.filter((s) => s.file === 'keras.code-snippets').length).toBeGreaterThanOrEqual(4);
+    expect(pythonSnippets.filter((s) => s.file === 'pytorch.code-snippets').length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('each language is offered only its own versions: a .ts file never gets a JavaScript snippet (as package.json contributes them)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { snippets: { language: string; path: string }[] } };
+    const offered = new Map<string, { name: string; snippet: Snippet }[]>();
+    for (const c of pkg.contributes.snippets) {
+      const file = path.basename(c.path);
+      expect(files, c.path).toContain(file);
+      // VS Code offers every entry of a file contributed for a language, whatever its `scope` says.
+      offered.set(c.language, [...(offered.get(c.language) ?? []), ...all.filter((s) => s.file === file)]);
+    }
+    for (const [language, list] of offered) {
+      for (const { name, snippet } of list) expect(snippet.scope.split(','), `${language}: ${name}`).toContain(language);
+      const prefixes = list.map((s) => s.snippet.prefix);
+      expect(prefixes.filter((p, i) => prefixes.indexOf(p) !== i), `${language}: a prefix offered twice`).toEqual([]);
+    }
+    const ts = offered.get('typescript')!.map((s) => s.name);
+    expect(ts).toContain('Custom layer (TypeScript)');
+    expect(ts).not.toContain('Custom layer (JavaScript)');
+    expect(offered.get('javascript')!.map((s) => s.name)).toContain('Data from CSV (JavaScript)');
+    // Every file is contributed for some language.
+    expect(new Set(pkg.contributes.snippets.map((c) => path.basename(c.path)))).toEqual(new Set(files));
   });
 
   test.each(all.map((s) => [`${s.file}: ${s.name}`, s] as const))('%s: prefix, description, scope, tab stops in order', (_n, { snippet }) => {
@@ -395,10 +518,6 @@ describe('tfjs snippets run', () => {
   const runnable = tfjsSnippets.map((s, i) => [s.name, s, i] as const);
   test.each(runnable)('%s', async (name, { snippet }, i) => {
     const h = HARNESS[name];
-    if (!h.check) {
-      expect(h.compileOnly, `${name} has neither a check nor a reason to be compile-only`).toBeTruthy();
-      return;
-    }
     for (const lang of langsOf(snippet)) {
       const file = harnessFile(i, lang);
       if (!fs.existsSync(file)) fs.writeFileSync(file, harnessSource(name, snippet));
@@ -418,6 +537,54 @@ test('Python snippets (Keras, PyTorch) expand to code that py_compile accepts, w
   const broken = path.join(work, 'py', 'broken.py');
   fs.writeFileSync(broken, expandSnippet(bodyOf(pythonSnippets[0].snippet)).replace('keras.Sequential([', 'keras.Sequential(['.slice(0, -1)));
   expect(() => execFileSync('python3', ['-m', 'py_compile', broken], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/SyntaxError|Error/);
+});
+
+/**
+ * PyTorch snippets run on /usr/bin/python3 (Debian's python3-torch): code before and after each
+ * builds its inputs and asserts what it made. Keras (TensorFlow) is not installable here, so the
+ * Keras snippets get py_compile only.
+ */
+const TORCH_HARNESS: Record<string, { prelude?: string; epilogue: string }> = {
+  'PyTorch CNN': { epilogue: 'out = ConvNet()(torch.zeros(2, 1, 28, 28))\nassert tuple(out.shape) == (2, 10), out.shape' },
+  'PyTorch LSTM classifier': { epilogue: 'out = TextClassifier()(torch.randint(1, 100, (3, 12)))\nassert tuple(out.shape) == (3, 2), out.shape' },
+  'PyTorch autoencoder': { epilogue: 'x = torch.rand(4, 1, 28, 28)\nout = AutoEncoder()(x)\nassert out.shape == x.shape and float(out.min()) >= 0 and float(out.max()) <= 1' },
+  'PyTorch training loop': {
+    prelude:
+      'import torch\nfrom torch.utils.data import DataLoader, TensorDataset\ntorch.manual_seed(0)\nX = torch.randn(256, 2)\nY = (X[:, 0] > 0).long()\n' +
+      'train_loader = DataLoader(TensorDataset(X[:192], Y[:192]), batch_size=16, shuffle=True)\nval_loader = DataLoader(TensorDataset(X[192:], Y[192:]), batch_size=64)\n' +
+      'model = torch.nn.Sequential(torch.nn.Linear(2, 2))\nbefore = sum(torch.nn.functional.cross_entropy(model(x), y).item() * len(x) for x, y in val_loader) / 64',
+    epilogue: 'assert total / count < before, (before, total / count)',
+  },
+  'PyTorch Dataset and DataLoader': {
+    prelude: 'import torch\nfeatures = torch.arange(50, dtype=torch.float32).reshape(50, 1)\ntargets = torch.arange(50)',
+    epilogue:
+      'assert (len(train_set), len(val_set)) == (40, 10)\nseen = torch.cat([y for _, y in train_loader] + [y for _, y in val_loader])\n' +
+      'assert sorted(seen.tolist()) == list(range(50))\nx, y = next(iter(train_loader))\nassert x.shape == (32, 1) and torch.equal(x[:, 0].long(), y)',
+  },
+};
+
+const hasTorch = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('PyTorch snippets run', () => {
+  test('every PyTorch snippet has a harness', () => {
+    expect(pythonSnippets.filter((s) => s.file === 'pytorch.code-snippets').map((s) => s.name).sort()).toEqual(Object.keys(TORCH_HARNESS).sort());
+  });
+  // Without torch (apt-get install python3-torch) these are reported skipped, never passed.
+  test.skipIf(!hasTorch).each(Object.keys(TORCH_HARNESS))('%s', (name) => {
+    const { snippet } = pythonSnippets.find((s) => s.name === name)!;
+    const h = TORCH_HARNESS[name];
+    const file = path.join(work, 'py', `${name.replace(/\W+/g, '_')}.py`);
+    fs.writeFileSync(file, [h.prelude ?? '', expandSnippet(bodyOf(snippet)), h.epilogue, 'print("SNIPPET OK")', ''].join('\n'));
+    const out = execFileSync('/usr/bin/python3', [file], { encoding: 'utf8', stdio: 'pipe', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    expect(out).toContain('SNIPPET OK');
+  }, 120_000);
 });
 
 test('the Keras snippets use the Keras optimizer API and the PyTorch ones torch.optim with parameters()', () => {

@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { formatSummaryTable, summarizeModel, summarizeModelFile } from '../../src/trainer/summary';
+import { DIST, ensureBuilt } from './builtTrainer';
 
 const fixture = path.resolve(__dirname, '../fixtures/contract/summaryCnn.model.ts');
 const twoHeads = path.resolve(__dirname, '../fixtures/contract/twoHeads.model.ts');
@@ -87,5 +89,60 @@ describe('model summary', () => {
     expect(s.layers).toEqual([expect.objectContaining({ className: 'Dense', params: 8, trainableParams: 8, outputShape: [null, 2] })]);
     expect(s.layers[0].location).toBeUndefined();
     m.dispose();
+  });
+});
+
+const summaryDir = path.resolve(__dirname, '../fixtures/summary');
+const inSummary = (f: string) => path.join(summaryDir, f);
+
+/** `model-lab summary FILE --json` as a user runs it (the built CLI). */
+function summaryCli(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(DIST, 'cli.js'), 'summary', file, '--json'], { cwd: summaryDir }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('summary of what model files and modules really look like', () => {
+  test('a custom layer (class extends tf.layers.Layer) is summarized with its weights, through the real CLI', async () => {
+    await ensureBuilt(['cli.js']);
+    const r = await summaryCli('customLayer.model.ts');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { layers: { className: string; params: number; outputShape: number[]; location?: { line: number } }[]; totalParams: number };
+    expect(s.layers.map((l) => [l.className, l.params, l.outputShape])).toEqual([
+      ['Dense', 4 * 3 + 3, [null, 3]],
+      ['Scale', 3, [null, 3]],
+      ['Dense', 3 + 1, [null, 1]],
+    ]);
+    expect(s.totalParams).toBe(15 + 3 + 4);
+    expect(s.layers[0].location?.line).toBe(lineOf(inSummary('customLayer.model.ts'), 'units: 3'));
+  });
+
+  test("createModel(options) gets the options the file's config.modelOptions names", async () => {
+    const s = await summarizeModelFile(tf, inSummary('builder.model.js'));
+    expect(s.layers.map((l) => l.outputShape)).toEqual([[null, 7], [null, 1]]);
+  });
+
+  test('createModel({ … } = {}) is built with its own defaults', async () => {
+    const s = await summarizeModelFile(tf, inSummary('builderDefaults.model.mjs'));
+    expect(s.layers.map((l) => l.outputShape)).toEqual([[null, 5], [null, 2]]);
+  });
+
+  test('a module that exports a built model', async () => {
+    const s = await summarizeModelFile(tf, inSummary('builtModel.model.mjs'));
+    expect(s.modelClass).toBe('Model');
+    expect(s.layers.map((l) => l.className)).toEqual(['InputLayer', 'Dense']);
+    expect(s.totalParams).toBe(6 * 2 + 2);
+  });
+
+  test.each(['trainingScript.script.mjs', 'trainingScript.script.cjs'])('a training script (%s) is refused before any of it runs', async (file) => {
+    const marker = inSummary(file.endsWith('.mjs') ? 'trainingScript.ran' : 'trainingScript.cjs.ran');
+    fs.rmSync(marker, { force: true });
+    await ensureBuilt(['cli.js']);
+    const r = await summaryCli(file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file} exports nothing: it looks like a training script, which a summary does not run`);
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });
