@@ -29,7 +29,16 @@ export const END_STATUSES = ['completed', 'stopped', 'failed', 'crashed'] as con
 export type EndStatus = (typeof END_STATUSES)[number];
 
 /** Metric values under their tfjs names: loss, acc, val_loss, val_acc, … */
-export const MetricsSchema = v.record(v.string(), v.number());
+/**
+ * A metric value. A diverging loss is NaN or ±Infinity: the structured clone carries it as it is,
+ * JSON (Node's IPC, VS Code's postMessage) as null. Both are kept, as NaN, so a non-finite batch is
+ * recorded and drawn as a gap instead of the whole message being dropped.
+ */
+export const MetricValueSchema = v.pipe(
+  v.union([v.custom<number>((x) => typeof x === 'number', 'a number'), v.null()]),
+  v.transform((x): number => (x === null ? Number.NaN : x)),
+);
+export const MetricsSchema = v.record(v.string(), MetricValueSchema);
 export type Metrics = v.InferOutput<typeof MetricsSchema>;
 
 /** Where a failure points in the user's code, when it can be told. */

@@ -9,6 +9,7 @@ import { DatasetPreviewSchema, type DatasetPreview } from './datasetPreview';
 import { EvalReportSchema, parseEvalReport, type EvalReport } from './evalReport';
 import {
   BackendInfoSchema,
+  MetricValueSchema,
   BatchPointSchema,
   CheckpointInfoSchema,
   describeIssues,
@@ -136,7 +137,7 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
 // A diverging loss is NaN, and VS Code's postMessage serializes as JSON, so NaN arrives as null:
 // accept it (the charts draw a gap for null) rather than drop the whole batch and freeze the panel.
 // Typed as a number like the trainer's metrics: the charts are the only readers and handle null.
-const WireMetricSchema = v.pipe(v.nullable(v.number()), v.transform((x) => x as number));
+const WireMetricSchema = MetricValueSchema;
 const WireMetricsSchema = v.record(v.string(), WireMetricSchema);
 const WireBatchPointSchema = v.object({ ...BatchPointSchema.entries, metrics: WireMetricsSchema });
 const WireEpochPointSchema = v.object({ ...EpochPointSchema.entries, metrics: WireMetricsSchema });

@@ -283,7 +283,7 @@ describe('a long run with one spike', () => {
   // Synthetic (no recording has 200,000 batches): a flat loss with one spike, streamed live.
   const n = 200_000;
   const spikeAt = 123_457;
-  const run = { runId: 'long', modelFile: '/w/long.model.ts', runDir: '/w/runs/long', batchesPerEpoch: 20_000, layers: [], totalParams: 0, status: 'running', startedAt: 1_000_000, config: { epochs: 10, batchSize: 32 }, batches: [], epochs: [] };
+  const run = { runId: 'long', modelFile: '/w/long.model.ts', runDir: '/w/runs/long', batchesPerEpoch: 20_000, layers: [], totalParams: 0, status: 'running', startedAt: 1_000_000, config: { epochs: 10, batchSize: 32, validationSplit: 0.1, shuffle: true, dataset: 'mnist' }, batches: [], epochs: [] };
   /** Posts batches [from, to) in chunks of 10,000 from inside the page (no 20 MB hop through CDP). */
   const streamBatches = async (page, from, to, seq) => {
     await page.evaluate(({ from, to, seq, spikeAt }) => {

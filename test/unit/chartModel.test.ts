@@ -16,7 +16,7 @@ function synthetic(epochs: number, bpe: number, loss: (step: number) => number):
   const state = initialState();
   const run = {
     runId: 'r', modelFile: '/m.model.ts', runDir: '/r', batchesPerEpoch: bpe, layers: [], totalParams: 0, status: 'running', startedAt: 0,
-    config: { epochs, batchSize: 32 }, epochs: [], batches: [],
+    config: { epochs, batchSize: 32, validationSplit: 0.1, shuffle: true, dataset: 'mnist' }, epochs: [], batches: [],
   };
   update(state, { type: 'message', data: { type: 'snapshot', seq: 0, run } }, 0);
   let seq = 1;

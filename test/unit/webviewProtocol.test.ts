@@ -101,7 +101,16 @@ describe('parseHostToWebview', () => {
       JSON.stringify({ type: 'event', seq: 2, runId: 'r', event: { type: 'batches', points: [batch(0, 1, Number.NaN, 0.1)] } }),
     );
     expect(msg.event.points[0].metrics.loss).toBeNull();
-    expect(parseHostToWebview(msg)).toEqual(msg);
+    const parsed = parseHostToWebview(msg) as { event: { points: { metrics: Record<string, number> }[] } };
+    expect(parsed.event.points[0].metrics.loss).toBeNaN();
+    expect(parsed.event.points[0].metrics.acc).toBe(0.1);
+  });
+
+  it('accepts NaN and Infinity straight from a structured clone', () => {
+    const msg = { type: 'event', seq: 2, runId: 'r', event: { type: 'batches', points: [batch(0, 1, Number.POSITIVE_INFINITY, Number.NaN)] } };
+    const parsed = parseHostToWebview(msg) as { event: { points: { metrics: Record<string, number> }[] } };
+    expect(parsed.event.points[0].metrics.loss).toBe(Number.POSITIVE_INFINITY);
+    expect(parsed.event.points[0].metrics.acc).toBeNaN();
   });
 
   it('rejects wrong types, missing fields and unknown types', () => {
@@ -182,5 +191,15 @@ describe('applyRunEvent', () => {
     expect(view.error).toBeUndefined();
     expect(view.endedAt).toBeUndefined();
     expect(view.batches).toHaveLength(1);
+  });
+});
+
+describe('parseTrainerToHost', () => {
+  it('keeps a batch whose loss went NaN over Node IPC (JSON: null) instead of dropping the message', async () => {
+    const { parseTrainerToHost } = await import('../../src/protocol/trainer');
+    const msg = JSON.parse(JSON.stringify({ type: 'batches', points: [batch(0, 3, Number.NaN, 0.2)] }));
+    const parsed = parseTrainerToHost(msg) as { points: { metrics: Record<string, number> }[] } | undefined;
+    expect(parsed?.points[0].metrics.loss).toBeNaN();
+    expect(parsed?.points[0].metrics.acc).toBe(0.2);
   });
 });
