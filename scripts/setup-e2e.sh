@@ -26,7 +26,7 @@ if [ "$(uname -sm)" != "Linux x86_64" ]; then
 fi
 
 # 1. Debian packages. Another apt run may hold the lock (a parallel session, unattended upgrades): wait.
-APT_PKGS=(chromium fonts-dejavu-core fonts-noto-cjk build-essential python3 pkg-config git
+APT_PKGS=(chromium fonts-dejavu-core fonts-noto-cjk build-essential python3 pkg-config git protobuf-compiler
   libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev python3-torch python3-numpy clang-19 lld-19)
 installed=" $(dpkg-query -W -f='${Package}=${db:Status-Abbrev}\n' "${APT_PKGS[@]}" 2>/dev/null \
   | sed -n 's/=ii *$//p' | tr '\n' ' ' || true)"
