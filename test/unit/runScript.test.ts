@@ -271,7 +271,7 @@ describe('model-lab run: a script behaves as under node with tfjs-node (real CLI
     for (const text of [printed, r.stderr]) {
       expect(text).not.toMatch(/modellab\.cjs|dist\/(trainer|scriptHost)\.js|train2/);
     }
-    expect(r.stderr).toContain('train gave up with 2 units (stack.script.ts:14:11)');
+    expect(r.stderr).toMatch(/model-lab: training failed: \S*stack\.script\.ts:14:11: train gave up with 2 units/);
   });
 
   test("tfjs-node's Node-only APIs: setBackend('tensorflow') falls back, decode/encode PNG and JPEG, tensorBoard, SavedModel named", async () => {

@@ -33,7 +33,7 @@ describe.skipIf(!hasProtoc)('exported event files, decoded by protoc', () => {
       path.join(run, 'run.json'),
       JSON.stringify({
         id: 'r1', modelFile: '/w/m.ts', config: { epochs: 2, batchSize: 4, validationSplit: 0.25, shuffle: true, dataset: 'iris' },
-        backend: { name: 'wasm', reason: 'x' }, versions: {}, startedAt: new Date(t0).toISOString(), endedAt: new Date(t0 + 5000).toISOString(),
+        backend: { name: 'wasm', reason: 'x' }, versions: { tfjs: '4.22.0', node: 'v20.20.2', modelLab: '0.1.0' }, startedAt: new Date(t0).toISOString(), endedAt: new Date(t0 + 5000).toISOString(),
         status: 'failed', layers: [{ name: 'd', className: 'Dense', outputShape: [null, 3], params: 15 }], totalParams: 15,
       }),
     );
