@@ -149,6 +149,12 @@ export interface BackendInfo {
   name: 'tensorflow' | 'wasm' | 'cpu';
   /** Why this backend was chosen, in a sentence. */
   reason: string;
+  /** What ran the training steps: Model Lab's fused wasm executor or tfjs's own fit (absent: tfjs, before it existed). */
+  executor?: 'fused' | 'tfjs';
+  /** Why that executor, in a sentence (for tfjs: what the fused executor does not cover). */
+  executorReason?: string;
+  /** The fused executor's WebAssembly build: plain SIMD or relaxed SIMD (fused multiply-add). */
+  simd?: 'simd128' | 'relaxed-simd';
 }
 
 export interface Versions {

@@ -335,41 +335,61 @@ export class FusedExecutor {
     });
   }
 
+  /**
+   * Gives the model's optimizer its state variables (zeros, or what loadFromModel read) if it has none
+   * yet, so that storeToModel can assign into them synchronously from then on.
+   */
+  async ensureOptimizerState(tf: TF, model: tfTypes.LayersModel): Promise<void> {
+    if (this.optimizerSlots(model)) return;
+    const suffixes = { sgd: [], momentum: ['momentum'], adam: ['m', 'v'], rmsprop: ['rms', 'momentum', 'mg'] }[this.plan.optimizer.kind];
+    const named: { name: string; tensor: tfTypes.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(this.counters.iterations) }];
+    for (let s = 0; s < this.stateSlots; s++) this.plan.weights.forEach((w, i) => named.push({ name: `${w.name}/${suffixes[s]}`, tensor: this.slotTensor(tf, s, i) }));
+    await model.optimizer.setWeights(named);
+    tf.dispose(named.map((x) => x.tensor));
+    this.storeCounters(tf, model);
+    if (!this.optimizerSlots(model)) throw new Error(`could not give the ${model.optimizer.getClassName()} optimizer its state`);
+  }
+
   /** Writes the weights and optimizer state back into the model, so saving, checkpoints and evaluation see them. */
-  async storeToModel(tf: TF, model: tfTypes.LayersModel): Promise<void> {
+  storeToModel(tf: TF, model: tfTypes.LayersModel): void {
     const all = this.paramView();
     model.trainableWeights.forEach((w, i) => {
       const t = tf.tensor(all.slice(this.offsets[i], this.offsets[i] + this.plan.weights[i].size), this.plan.weights[i].shape);
       w.write(t);
       t.dispose();
     });
+    const slots = this.optimizerSlots(model);
+    if (!slots) throw new Error('the optimizer has no state variables (ensureOptimizerState was not called)');
+    for (let s = 0; s < this.stateSlots; s++)
+      slots[s].forEach((v, i) => {
+        const t = this.slotTensor(tf, s, i);
+        v.variable.assign(t);
+        t.dispose();
+      });
+    this.storeCounters(tf, model);
+  }
+
+  private slotTensor(tf: TF, slot: number, i: number): tfTypes.Tensor {
+    const from = this.offsets[i];
+    return tf.tensor(this.engine.view(this.slots[slot], this.paramCount).slice(from, from + this.plan.weights[i].size), this.plan.weights[i].shape);
+  }
+
+  private storeCounters(tf: TF, model: tfTypes.LayersModel): void {
     const opt = model.optimizer as unknown as TfjsOptimizerInternals;
-    const suffixes = { sgd: [], momentum: ['momentum'], adam: ['m', 'v'], rmsprop: ['rms', 'momentum', 'mg'] }[this.plan.optimizer.kind];
-    const o = this.plan.optimizer;
-    const slotCount = this.stateSlots;
-    const existing = slotArrays(opt, this.plan.optimizer.kind);
-    const values = (slot: number, i: number) =>
-      tf.tensor(this.engine.view(this.slots[slot], this.paramCount).slice(this.offsets[i], this.offsets[i] + this.plan.weights[i].size), this.plan.weights[i].shape);
-    if (existing && existing.slice(0, slotCount).every((a) => a.length === this.plan.weights.length && a.every((v) => v != null))) {
-      for (let s = 0; s < slotCount; s++)
-        existing[s].forEach((v, i) => {
-          const t = values(s, i);
-          v.variable.assign(t);
-          t.dispose();
-        });
-      opt.iterations_ = this.counters.iterations;
-    } else {
-      const named: { name: string; tensor: tfTypes.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(this.counters.iterations) }];
-      for (let s = 0; s < slotCount; s++) this.plan.weights.forEach((w, i) => named.push({ name: `${w.name}/${suffixes[s]}`, tensor: values(s, i) }));
-      await model.optimizer.setWeights(named);
-      tf.dispose(named.map((x) => x.tensor));
-    }
-    if (o.kind === 'adam') {
+    opt.iterations_ = this.counters.iterations;
+    if (this.plan.optimizer.kind === 'adam') {
       const b = [tf.scalar(this.counters.accBeta1), tf.scalar(this.counters.accBeta2)];
       opt.accBeta1!.assign(b[0]);
       opt.accBeta2!.assign(b[1]);
       tf.dispose(b);
     }
+  }
+
+  /** The optimizer's state variables per slot and weight, when it has all of them. */
+  private optimizerSlots(model: tfTypes.LayersModel): { variable: tfTypes.Variable }[][] | undefined {
+    const arrays = slotArrays(model.optimizer as unknown as TfjsOptimizerInternals, this.plan.optimizer.kind);
+    const nw = this.plan.weights.length;
+    return arrays && arrays.slice(0, this.stateSlots).every((a) => a.length === nw && a.every((v) => v != null)) ? arrays : undefined;
   }
 }
 
