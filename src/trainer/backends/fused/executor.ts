@@ -323,6 +323,8 @@ export class FusedExecutor {
       accBeta2: o.kind === 'adam' ? (opt.accBeta2!.dataSync()[0] as number) : 0,
     };
     const state = await model.optimizer.getWeights();
+    // getWeights makes the 'iter' scalar afresh; the rest are the optimizer's own variables.
+    state[0]?.tensor.dispose();
     const tensors = state.slice(1);
     for (const s of this.slots) this.engine.view(s, this.paramCount).fill(0);
     if (tensors.length === 0) return;
