@@ -104,6 +104,11 @@ export class FusedEngine {
     return at;
   }
 
+  /** Frees every buffer allocated after `ptr` (an earlier alloc's result), for scratch use. */
+  resetTo(ptr: number): void {
+    this.top = ptr;
+  }
+
   /** A view of the whole memory as float32 (renewed after the memory grew). */
   get f32(): Float32Array {
     if (this.f32Cache.buffer !== this.k.memory.buffer) this.f32Cache = new Float32Array(this.k.memory.buffer);
