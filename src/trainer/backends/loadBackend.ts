@@ -50,8 +50,8 @@ async function useBackend(tf: TF, name: 'wasm' | 'cpu'): Promise<boolean> {
     await tf.ready();
     if (ok && name === 'wasm') {
       registerWasmGradKernels(tf);
-      // Faster gradient kernels for what the fused executor does not train itself.
-      registerFusedTfjsKernels(tf);
+      // Faster gradient kernels for what the fused executor does not train itself (MODEL_LAB_WASM_KERNELS=tfjs: tfjs's own, for benchmarks).
+      if (process.env.MODEL_LAB_WASM_KERNELS !== 'tfjs') registerFusedTfjsKernels(tf);
     }
     return ok && tf.getBackend() === name;
   } catch {
