@@ -124,55 +124,67 @@ EXPORT void conv2d_fwd(const float* x, const float* w, const float* b, float* y,
     }
 }
 
-// dw[kh,kw,c,k] = Σ_{n,oh,ow} x[n, oh·SH+kh, ow·SW+kw, c] · dy[n,oh,ow,k]; block MR rows r = kw·C+c × NV vectors of k.
+// dw[kh,kw,c,k] = Σ_{n,oh,ow} x[n, oh·SH+kh, ow·SW+kw, c] · dy[n,oh,ow,k]; block MR rows r = kw·C+c × NV vectors of k,
+// over output rows t0..t1 (t = n·OH + oh), added to dw unless `first`. The caller tiles the output rows so that
+// the tile of dy and x stays in cache while every block of dw passes over it.
 #define DEF_BF(MR, NV)                                                                                       \
-  INLINE void bf_##MR##_##NV(const float* x, const float* dy, float* dw, int N, int H, int W, int C, int OH,   \
-                             int OW, int K, int FW, int SH, int SW, int kh, int r0, int k0) {                 \
+  INLINE void bf_##MR##_##NV(const float* x, const float* dy, float* dw, int H, int W, int C, int OH, int OW,  \
+                             int K, int FW, int SH, int SW, int kh, int r0, int k0, long t0, long t1, int first) { \
     vf acc[MR][NV];                                                                                           \
+    float* out = dw + ((long)kh * FW * C + r0) * K + k0;                                                      \
     for (int r = 0; r < MR; r++)                                                                              \
-      for (int v = 0; v < NV; v++) acc[r][v] = VSPLAT(0.f);                                                   \
-    for (int n = 0; n < N; n++)                                                                               \
-      for (int oh = 0; oh < OH; oh++) {                                                                       \
-        const float* xrow = x + (((long)n * H + (long)oh * SH + kh) * W) * C + r0;                            \
-        const float* drow = dy + (((long)n * OH + oh) * OW) * K + k0;                                         \
-        for (int ow = 0; ow < OW; ow++) {                                                                     \
-          const float* xp = xrow + (long)ow * SW * C;                                                         \
-          const float* dp = drow + (long)ow * K;                                                              \
-          vf d[NV];                                                                                           \
-          for (int v = 0; v < NV; v++) d[v] = VLOAD(dp + 4 * v);                                              \
-          for (int r = 0; r < MR; r++) {                                                                      \
-            vf s = VLSPLAT(xp + r);                                                                           \
-            for (int v = 0; v < NV; v++) acc[r][v] = MADD(s, d[v], acc[r][v]);                                \
-          }                                                                                                   \
+      for (int v = 0; v < NV; v++) acc[r][v] = first ? VSPLAT(0.f) : VLOAD(out + (long)r * K + 4 * v);        \
+    for (long t = t0; t < t1; t++) {                                                                          \
+      long n = t / OH, oh = t - n * OH;                                                                       \
+      const float* xrow = x + ((n * H + oh * SH + kh) * W) * C + r0;                                          \
+      const float* drow = dy + t * OW * K + k0;                                                               \
+      for (int ow = 0; ow < OW; ow++) {                                                                       \
+        const float* xp = xrow + (long)ow * SW * C;                                                           \
+        const float* dp = drow + (long)ow * K;                                                                \
+        vf d[NV];                                                                                             \
+        for (int v = 0; v < NV; v++) d[v] = VLOAD(dp + 4 * v);                                                \
+        for (int r = 0; r < MR; r++) {                                                                        \
+          vf s = VLSPLAT(xp + r);                                                                             \
+          for (int v = 0; v < NV; v++) acc[r][v] = MADD(s, d[v], acc[r][v]);                                  \
         }                                                                                                     \
       }                                                                                                       \
+    }                                                                                                         \
     for (int r = 0; r < MR; r++)                                                                              \
-      for (int v = 0; v < NV; v++) VSTORE(dw + ((long)kh * FW * C + r0 + r) * K + k0 + 4 * v, acc[r][v]);     \
+      for (int v = 0; v < NV; v++) VSTORE(out + (long)r * K + 4 * v, acc[r][v]);                              \
   }
 DEF_BF(2, 4) DEF_BF(1, 4) DEF_BF(4, 2) DEF_BF(1, 2) DEF_BF(8, 1) DEF_BF(1, 1)
 
 EXPORT void conv2d_bwd_filter(const float* x, const float* dy, float* dw, int N, int H, int W, int C, int OH, int OW, int K,
                               int FH, int FW, int SH, int SW) {
   const int rows = FW * C;
-  for (int kh = 0; kh < FH; kh++) {
-    int k0 = 0;
-    while (K - k0 >= 4) {
-      int r0 = 0;
-      if (K - k0 >= 16) {
-        for (; r0 + 2 <= rows; r0 += 2) bf_2_4(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        for (; r0 < rows; r0++) bf_1_4(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        k0 += 16;
-      } else if (K - k0 >= 8) {
-        for (; r0 + 4 <= rows; r0 += 4) bf_4_2(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        for (; r0 < rows; r0++) bf_1_2(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        k0 += 8;
-      } else {
-        for (; r0 + 8 <= rows; r0 += 8) bf_8_1(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        for (; r0 < rows; r0++) bf_1_1(x, dy, dw, N, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0);
-        k0 += 4;
+  const long total = (long)N * OH;
+  const long T = OW >= 256 ? 1 : 256 / OW; // output rows per tile: about 256 positions
+  for (long t0 = 0; t0 < total; t0 += T) {
+    long t1 = t0 + T < total ? t0 + T : total;
+    int first = t0 == 0;
+    for (int kh = 0; kh < FH; kh++) {
+      int k0 = 0;
+      while (K - k0 >= 4) {
+        int r0 = 0;
+        if (K - k0 >= 16) {
+          for (; r0 + 2 <= rows; r0 += 2) bf_2_4(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_4(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 16;
+        } else if (K - k0 >= 8) {
+          for (; r0 + 4 <= rows; r0 += 4) bf_4_2(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_2(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 8;
+        } else {
+          for (; r0 + 8 <= rows; r0 += 8) bf_8_1(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_1(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 4;
+        }
       }
     }
-    for (int k = k0; k < K; k++)
+  }
+  // The last K % 4 output channels, one at a time.
+  for (int k = K - K % 4; k < K; k++)
+    for (int kh = 0; kh < FH; kh++)
       for (int r = 0; r < rows; r++) {
         float s = 0.f;
         for (int n = 0; n < N; n++)
@@ -183,7 +195,6 @@ EXPORT void conv2d_bwd_filter(const float* x, const float* dy, float* dw, int N,
           }
         dw[((long)kh * FW * C + r) * K + k] = s;
       }
-  }
 }
 
 // dx[n, oh·SH+kh, ow·SW+kw, :] += Σ_k dy[n,oh,ow,k] · wt[kh,kw,k,:] (wt: the filter as [FH,FW,K,C]), scatter
@@ -394,18 +405,14 @@ EXPORT void gemm(const float* a, int sam, int sak, const float* b, float* c, int
   }
 }
 
-/** db[k] = Σ_rows d[row, k]. */
+/** db[k] = Σ_rows d[row, k], row by row (one pass over d; db stays in cache). */
 EXPORT void col_sum(const float* d, float* db, int rows, int K) {
-  int k0 = 0;
-  for (; k0 + 4 <= K; k0 += 4) {
-    vf s = VSPLAT(0.f);
-    for (int r = 0; r < rows; r++) s = wasm_f32x4_add(s, VLOAD(d + (long)r * K + k0));
-    VSTORE(db + k0, s);
-  }
-  for (; k0 < K; k0++) {
-    float s = 0.f;
-    for (int r = 0; r < rows; r++) s += d[(long)r * K + k0];
-    db[k0] = s;
+  __builtin_memset(db, 0, sizeof(float) * (unsigned long)K);
+  for (int r = 0; r < rows; r++) {
+    const float* dr = d + (long)r * K;
+    int k0 = 0;
+    for (; k0 + 4 <= K; k0 += 4) VSTORE(db + k0, wasm_f32x4_add(VLOAD(db + k0), VLOAD(dr + k0)));
+    for (; k0 < K; k0++) db[k0] += dr[k0];
   }
 }
 
