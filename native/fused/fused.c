@@ -429,6 +429,12 @@ static float expf_(float x) { // 2^(x·log2 e), range-reduced polynomial, |rel. 
   return p * u.f;
 }
 
+static float expm1f_(float x) { // e^x - 1 without the cancellation near 0 (ELU, SELU)
+  if (x > -0.3f && x < 0.3f)
+    return x * (1.f + x * (0.5f + x * (0.166666667f + x * (0.0416666667f + x * (0.00833333333f + x * (0.00138888889f + x * 0.000198412698f))))));
+  return expf_(x) - 1.f;
+}
+
 static float tanhf_(float x) {
   float a = x < 0.f ? -x : x;
   float r;
@@ -466,10 +472,10 @@ EXPORT void act_fwd(int kind, float* y, int rows, int K) {
       for (long i = 0; i < n; i++) y[i] = tanhf_(y[i]);
       break;
     case ACT_ELU:
-      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? y[i] : expf_(y[i]) - 1.f;
+      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? y[i] : expm1f_(y[i]);
       break;
     case ACT_SELU:
-      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? SELU_SCALE * y[i] : SELU_SCALE * SELU_ALPHA * (expf_(y[i]) - 1.f);
+      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? SELU_SCALE * y[i] : SELU_SCALE * SELU_ALPHA * expm1f_(y[i]);
       break;
     case ACT_SOFTMAX:
       for (int r = 0; r < rows; r++) {
@@ -486,8 +492,9 @@ EXPORT void act_fwd(int kind, float* y, int rows, int K) {
   }
 }
 
-/** In place: d = d · act'(…) from the activation's output y (every supported activation's derivative is a function of y). */
-EXPORT void act_bwd(int kind, const float* y, float* d, int rows, int K) {
+/** In place: d = d · act'(…) from the activation's output y; SELU's from its input x (as tfjs: scale·alpha·exp(x), which
+ *  y + scale·alpha would only give with cancellation). */
+EXPORT void act_bwd(int kind, const float* y, const float* x, float* d, int rows, int K) {
   long n = (long)rows * K;
   switch (kind) {
     case ACT_RELU: {
@@ -509,7 +516,7 @@ EXPORT void act_bwd(int kind, const float* y, float* d, int rows, int K) {
       for (long i = 0; i < n; i++) if (!(y[i] > 0.f)) d[i] = d[i] * (y[i] + 1.f);
       break;
     case ACT_SELU:
-      for (long i = 0; i < n; i++) d[i] = y[i] > 0.f ? d[i] * SELU_SCALE : d[i] * (y[i] + SELU_SCALE * SELU_ALPHA);
+      for (long i = 0; i < n; i++) d[i] = x[i] > 0.f ? d[i] * SELU_SCALE : (d[i] * (SELU_SCALE * SELU_ALPHA)) * expf_(x[i]);
       break;
     case ACT_SOFTMAX:
       for (int r = 0; r < rows; r++) {

@@ -78,7 +78,7 @@ describe('registerFusedTfjsKernels', () => {
         const x = tf.tensor4d(xv, xs as [number, number, number, number]);
         const y = tf.maxPool(x, f, s, p);
         const dy = tf.tensor(values(y.shape, 2), y.shape);
-        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: f, strides: s, pad: p, dimRoundingMode: undefined }) as tf.Tensor;
+        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: f, strides: s, pad: p } as unknown as tf.NamedAttrMap) as tf.Tensor;
       });
       expectClose(w, cpu, 'MaxPoolGrad');
     });
@@ -93,10 +93,10 @@ describe('registerFusedTfjsKernels', () => {
   for (const [xs, fs, s, p] of convs)
     it(`Conv2DBackpropInput x ${JSON.stringify(xs)} filter ${JSON.stringify(fs)} stride ${JSON.stringify(s)} ${p}`, async () => {
       const { cpu, wasm: w } = await both(() => {
-        const yShape = tf.conv2d(tf.zeros(xs) as tf.Tensor4D, tf.zeros(fs) as tf.Tensor4D, s, p).shape;
+        const yShape = tf.conv2d(tf.zeros(xs) as unknown as tf.Tensor4D, tf.zeros(fs) as unknown as tf.Tensor4D, s as [number, number], p).shape;
         const dy = tf.tensor(values(yShape, 3), yShape);
         const filter = tf.tensor(values(fs, 4), fs);
-        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: s, pad: p, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: xs }) as tf.Tensor;
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: s, pad: p, dataFormat: 'NHWC', inputShape: xs } as unknown as tf.NamedAttrMap) as tf.Tensor;
       });
       expectClose(w, cpu, 'Conv2DBackpropInput');
     });

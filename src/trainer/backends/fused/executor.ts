@@ -28,6 +28,8 @@ interface LayerBuffers {
   mask?: number;
   kernel?: number;
   bias?: number;
+  /** SELU layers: the activation's input, which its gradient needs. */
+  pre?: number;
 }
 
 export interface StepResult {
@@ -126,6 +128,7 @@ export class FusedExecutor {
           b.d = e.alloc(B * l.size);
           break;
       }
+      if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
       this.bufs.push(b);
       input = b.out;
       dInput = b.d;
@@ -173,11 +176,13 @@ export class FusedExecutor {
           const [oh, ow, kk] = l.outShape;
           if (b.xp !== b.in) k.pad_nhwc(b.in, b.xp!, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
           k.conv2d_fwd(b.xp!, b.kernel!, b.bias ?? 0, b.out, n, l.pad.hp, l.pad.wp, c, oh, ow, kk, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+          if (b.pre) e.copy(b.out, b.pre, n * oh * ow * kk);
           k.act_fwd(ACTIVATIONS[l.activation], b.out, n * oh * ow, kk);
           break;
         }
         case 'dense':
           k.gemm(b.in, l.inUnits, 1, b.kernel!, b.out, n, l.units, l.inUnits, b.bias ?? 0);
+          if (b.pre) e.copy(b.out, b.pre, n * l.units);
           k.act_fwd(ACTIVATIONS[l.activation], b.out, n, l.units);
           break;
         case 'pool': {
@@ -195,6 +200,7 @@ export class FusedExecutor {
           break;
         case 'activation':
           e.copy(b.in, b.out, n * l.size);
+          if (b.pre) e.copy(b.in, b.pre, n * l.size);
           k.act_fwd(ACTIVATIONS[l.activation], b.out, (n * l.size) / l.lastDim, l.lastDim);
           break;
       }
@@ -214,7 +220,7 @@ export class FusedExecutor {
           const [h, w, c] = l.inShape;
           const [oh, ow, kk] = l.outShape;
           const [fh, fw] = l.filter;
-          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.d, n * oh * ow, kk);
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, n * oh * ow, kk);
           if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), n * oh * ow, kk);
           k.conv2d_bwd_filter(b.xp!, b.d, this.gradOffset(b.kernel!), n, l.pad.hp, l.pad.wp, c, oh, ow, kk, fh, fw, l.strides[0], l.strides[1]);
           if (needDx) {
@@ -225,7 +231,7 @@ export class FusedExecutor {
           break;
         }
         case 'dense':
-          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.d, n, l.units);
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, n, l.units);
           k.gemm(b.in, 1, l.inUnits, b.d, this.gradOffset(b.kernel!), l.inUnits, l.units, n, 0);
           if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), n, l.units);
           if (needDx) {
@@ -247,7 +253,7 @@ export class FusedExecutor {
           if (training && l.rate > 0) k.mul_inplace(b.dIn, b.mask!, n * l.size);
           break;
         case 'activation':
-          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.d, (n * l.size) / l.lastDim, l.lastDim);
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, (n * l.size) / l.lastDim, l.lastDim);
           e.copy(b.d, b.dIn, n * l.size);
           break;
       }

@@ -43,7 +43,7 @@ export interface FusedKernels {
   gemm(a: Ptr, sam: I, sak: I, b: Ptr, c: Ptr, m: I, n: I, k: I, bias: Ptr): void;
   col_sum(d: Ptr, db: Ptr, rows: I, k: I): void;
   act_fwd(kind: I, y: Ptr, rows: I, k: I): void;
-  act_bwd(kind: I, y: Ptr, d: Ptr, rows: I, k: I): void;
+  act_bwd(kind: I, y: Ptr, x: Ptr, d: Ptr, rows: I, k: I): void;
   dropout_fwd(x: Ptr, mask: Ptr, n: I, rate: number, state: I): I;
   mul_inplace(d: Ptr, m: Ptr, n: I): void;
   sgd_update(p: Ptr, g: Ptr, n: I, negLr: number): void;
@@ -66,6 +66,7 @@ const modules = new Map<string, WasmModule>();
 function compiled(file: string): WasmModule | undefined {
   const hit = modules.get(file);
   if (hit) return hit;
+  if (!fs.existsSync(file)) return undefined;
   const bytes = fs.readFileSync(file);
   if (!WA.validate(bytes)) return undefined;
   const m = new WA.Module(bytes);
