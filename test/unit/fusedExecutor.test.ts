@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
-import { FusedEngine } from '../../src/trainer/backends/fused/wasmEngine';
+import { FusedEngine, pickVariant } from '../../src/trainer/backends/fused/wasmEngine';
 
 /** mulberry32: small and seedable, so both sides get the very same numbers. */
 function rng(seed: number): () => number {
@@ -223,10 +223,14 @@ describe('fused executor vs tfjs cpu, whole training steps', () => {
       }
     });
 
-  for (const c of CASES)
-    it(`gradients of one batch: ${c.name}`, () => {
+  const gradientCases: [Case, 'simd128' | 'relaxed-simd'][] = [...CASES.map((c) => [c, 'simd128'] as [Case, 'simd128']), [CASES[0], 'relaxed-simd']];
+  for (const [c, variant] of gradientCases)
+    it(`gradients of one batch (${variant}): ${c.name}`, () => {
+      // Relaxed SIMD (fused multiply-add) needs Node 20's flag, which MODEL_LAB_RELAXED_SIMD=1 sets.
+      if (variant === 'relaxed-simd') expect(pickVariant({ MODEL_LAB_RELAXED_SIMD: '1' })).toBe('relaxed-simd');
       const model = c.build();
-      const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine('simd128'));
+      const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
+      expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);
       return exec.loadFromModel(model).then(() => {
         const d = batchData(model, c, 7);
         const xs = tf.tensor(d.x, d.xShape);

@@ -74,10 +74,20 @@ function compiled(file: string): WasmModule | undefined {
   return m;
 }
 
-/** Which build this runtime runs: relaxed SIMD when it validates (unless MODEL_LAB_RELAXED_SIMD=0). */
-export function pickVariant(): SimdVariant {
-  if (process.env.MODEL_LAB_RELAXED_SIMD === '0') return 'simd128';
-  return compiled(path.join(wasmDir(), 'fused-relaxed.wasm')) ? 'relaxed-simd' : 'simd128';
+/**
+ * Which build this runtime runs: relaxed SIMD when it validates, else plain SIMD.
+ * MODEL_LAB_RELAXED_SIMD=0 keeps the plain build; =1 also turns on Node 20's
+ * --experimental-wasm-relaxed-simd first (V8 reads the flag when it next validates a module).
+ */
+export function pickVariant(env: NodeJS.ProcessEnv = process.env): SimdVariant {
+  if (env.MODEL_LAB_RELAXED_SIMD === '0') return 'simd128';
+  const relaxed = path.join(wasmDir(), 'fused-relaxed.wasm');
+  if (compiled(relaxed)) return 'relaxed-simd';
+  if (env.MODEL_LAB_RELAXED_SIMD === '1') {
+    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (compiled(relaxed)) return 'relaxed-simd';
+  }
+  return 'simd128';
 }
 
 export class FusedEngine {
