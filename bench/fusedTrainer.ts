@@ -1,5 +1,6 @@
 // Issue 13's measurement: Model Lab's real trainer (`node dist/cli.js train`, a fresh process per
-// measurement, wasm backend) on the fused executor and on tfjs's fit (MODEL_LAB_EXECUTOR=tfjs, "today"),
+// measurement, wasm backend) on the fused executor, on tfjs's fit with Model Lab's wasm kernels
+// (MODEL_LAB_EXECUTOR=tfjs) and on tfjs's fit with tfjs's own kernels (+ MODEL_LAB_WASM_KERNELS=tfjs: before issue 13),
 // against PyTorch 1.13 CPU (bench/torchModels.py, Debian python3-torch), one thread each, for the
 // reference CNN, the CNN template (as rendered), a CIFAR-shaped CNN (3 conv layers, 32x32x3), an MLP
 // and an LSTM. Rounds rotate the order of the sides; medians are reported with the load average.
@@ -102,12 +103,18 @@ interface TrainerResult {
 }
 
 /** One real trainer run; its speed from its own metrics.jsonl. */
-function trainOnce(file: string, executor: 'fused' | 'tfjs', runsDir: string): Promise<TrainerResult> {
+/** fused: the default; tfjs: tfjs's fit with Model Lab's wasm kernels; stock: tfjs's fit on tfjs's own kernels (before issue 13). */
+type TrainerSide = 'fused' | 'tfjs' | 'stock';
+
+/** A cache folder that cannot be created: the 'stock' side parses MNIST's JSON as before the decoded copy existed. */
+const NO_CACHE = '/proc/model-lab-bench-no-cache';
+
+function trainOnce(file: string, executor: TrainerSide, runsDir: string): Promise<TrainerResult> {
   return new Promise((resolve, reject) => {
     fs.rmSync(runsDir, { recursive: true, force: true });
     const t0 = performance.now();
     let firstBatch = NaN;
-    const env = { ...process.env, ...(executor === 'tfjs' && { MODEL_LAB_EXECUTOR: 'tfjs' }) };
+    const env = { ...process.env, ...(executor !== 'fused' && { MODEL_LAB_EXECUTOR: 'tfjs' }), ...(executor === 'stock' && { MODEL_LAB_WASM_KERNELS: 'tfjs', MODEL_LAB_CACHE: NO_CACHE }) };
     const child = spawn(process.execPath, [CLI, 'train', file, '--backend', 'wasm', '--runs-dir', runsDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let stderr = '';
@@ -149,7 +156,7 @@ function torchOnce(model: string): number {
   return (JSON.parse(out.trim().split('\n').pop()!) as { median_window_samples_per_s: number }).median_window_samples_per_s;
 }
 
-type Side = 'fused' | 'tfjs' | 'torch';
+type Side = TrainerSide | 'torch';
 
 async function main(): Promise<void> {
   const [roundsArg = '3', modelsArg = 'referenceCnn,cnnTemplate,cifarCnn,mlp,lstm'] = process.argv.slice(2);
@@ -158,17 +165,18 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-bench-'));
   const files = modelFiles();
   for (const m of models) fs.writeFileSync(path.join(dir, `${m}.model.ts`), files[m]);
-  const sides: Side[] = ['fused', 'tfjs', 'torch'];
+  const sides: Side[] = ['fused', 'tfjs', 'stock', 'torch'];
   const sps: Record<string, Record<Side, number[]>> = {};
-  const first: Record<string, Record<'fused' | 'tfjs', number[]>> = {};
+  const first: Record<string, Record<TrainerSide, number[]>> = {};
   const executors: Record<string, string> = {};
   const loads: number[] = [os.loadavg()[0]];
   const started = new Date().toISOString();
   for (let r = 0; r < rounds; r++) {
     for (const m of models) {
-      sps[m] ??= { fused: [], tfjs: [], torch: [] };
-      first[m] ??= { fused: [], tfjs: [] };
-      const order = [...sides.slice((r + models.indexOf(m)) % 3), ...sides.slice(0, (r + models.indexOf(m)) % 3)];
+      sps[m] ??= { fused: [], tfjs: [], stock: [], torch: [] };
+      first[m] ??= { fused: [], tfjs: [], stock: [] };
+      const turn = (r + models.indexOf(m)) % sides.length;
+      const order = [...sides.slice(turn), ...sides.slice(0, turn)];
       const line: string[] = [];
       for (const side of order) {
         if (side === 'torch') {
@@ -188,17 +196,18 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   const cpu = os.cpus()[0]?.model ?? '?';
   console.log(`${started} → ${new Date().toISOString()}; ${os.cpus().length} cores (${cpu}), Node ${process.version}; load average (1 min) ${loads[0].toFixed(2)} at start, median ${median(loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}; ${rounds} rounds, medians`);
-  console.log('| model | executor | fused samples/s | tfjs fit samples/s (today) | PyTorch 1 thread samples/s | fused ÷ today | fused ÷ PyTorch | today ÷ PyTorch |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| model | Model Lab trains it with | Model Lab samples/s | tfjs fit + new kernels | tfjs fit, stock kernels (before) | PyTorch 1 thread | Model Lab ÷ before | Model Lab ÷ PyTorch | before ÷ PyTorch |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const m of models) {
     const f = median(sps[m].fused);
     const t = median(sps[m].tfjs);
+    const b = median(sps[m].stock);
     const p = median(sps[m].torch);
-    console.log(`| ${m} | ${executors[m]} | ${f.toFixed(0)} | ${t.toFixed(0)} | ${p.toFixed(0)} | ${(f / t).toFixed(2)} | ${(f / p).toFixed(2)} | ${(t / p).toFixed(2)} |`);
+    console.log(`| ${m} | ${executors[m]} | ${f.toFixed(0)} | ${t.toFixed(0)} | ${b.toFixed(0)} | ${p.toFixed(0)} | ${(f / b).toFixed(2)} | ${(f / p).toFixed(2)} | ${(b / p).toFixed(2)} |`);
   }
-  console.log('\n| model | spawn → first batch metric, fused (s) | tfjs fit (s) |');
+  console.log('\n| model | spawn → first batch metric, Model Lab (s) | tfjs fit, stock kernels (s) |');
   console.log('|---|---:|---:|');
-  for (const m of models) console.log(`| ${m} | ${median(first[m].fused).toFixed(2)} | ${median(first[m].tfjs).toFixed(2)} |`);
+  for (const m of models) console.log(`| ${m} | ${median(first[m].fused).toFixed(2)} | ${median(first[m].stock).toFixed(2)} |`);
 }
 
 main().catch((e) => {
