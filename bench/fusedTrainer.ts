@@ -107,7 +107,7 @@ interface TrainerResult {
 type TrainerSide = 'fused' | 'tfjs' | 'stock';
 
 /** A cache folder that cannot be created: the 'stock' side parses MNIST's JSON as before the decoded copy existed. */
-const NO_CACHE = '/proc/model-lab-bench-no-cache';
+const NO_CACHE = '/dev/null/model-lab-bench-no-cache'; // (a path under /proc would make Node's recursive mkdir spin)
 
 function trainOnce(file: string, executor: TrainerSide, runsDir: string): Promise<TrainerResult> {
   return new Promise((resolve, reject) => {
