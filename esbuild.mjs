@@ -2,7 +2,7 @@
 // the CLI (Node, tfjs packages external so tfjs-node and tfjs share one engine), the webview (browser
 // IIFE) and the integration suite. `--watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -62,6 +62,9 @@ function copyAssets() {
   mkdirSync('dist/webview', { recursive: true });
   copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
   copyFileSync('webview-ui/src/styles.css', 'dist/webview/styles.css');
+  // The fused training kernels (built by scripts/build-wasm.sh, committed): the trainer loads them from dist/wasm.
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const f of readdirSync('src/trainer/backends/fused/wasm')) if (f.endsWith('.wasm')) copyFileSync(`src/trainer/backends/fused/wasm/${f}`, `dist/wasm/${f}`);
 }
 
 if (watch) {

@@ -205,6 +205,12 @@ export const BackendInfoSchema = v.object({
   name: v.picklist(['tensorflow', 'wasm', 'cpu']),
   /** Why this backend was chosen, in a sentence. */
   reason: v.string(),
+  /** What ran the training steps: Model Lab's fused wasm executor or tfjs's own fit (absent: tfjs, before it existed). */
+  executor: v.optional(v.picklist(['fused', 'tfjs'])),
+  /** Why that executor, in a sentence (for tfjs: what the fused executor does not cover). */
+  executorReason: v.optional(v.string()),
+  /** The fused executor's WebAssembly build: plain SIMD or relaxed SIMD (fused multiply-add). */
+  simd: v.optional(v.picklist(['simd128', 'relaxed-simd'])),
 });
 export type BackendInfo = v.InferOutput<typeof BackendInfoSchema>;
 

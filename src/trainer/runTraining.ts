@@ -45,6 +45,7 @@ import {
 } from './modelContract';
 import { TrainingCallbacks, type YieldMode } from './trainingCallbacks';
 import { endRun } from './endRun';
+import { prepareFusedFit } from './backends/fused/fusedFit';
 
 type TF = typeof tfTypes;
 
@@ -432,13 +433,17 @@ export async function runTraining(
     emit({ type: 'run', runId: w.current.id, runDir: w.dir, modelFile, config, batchesPerEpoch, layers, totalParams });
 
     // ---- fit ----
+    // The fused wasm executor when it covers the model and data, else tfjs's fit; run.json says which and why.
+    const fused = await prepareFusedFit(tf, backendInfo, model, trainData, config);
+    w.updateRecord({ backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }) } });
+    log('info', fused.executor === 'fused' ? `Training with the fused executor: ${fused.reason}.` : `Training with tfjs's fit: ${fused.reason}.`);
     const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);
     fitCallbacks = new TrainingCallbacks({
       tf,
       model,
       writer: w,
       emit,
-      control,
+      control: fused.executor === 'fused' ? fused.wrapControl(control) : control,
       epochs: config.epochs,
       initialEpoch,
       batchesPerEpoch,
@@ -457,7 +462,7 @@ export async function runTraining(
       }
     }
     const fitArgs = fitCallbacks.fitArgs();
-    await fitWithData(model, trainData, {
+    const loop = {
       epochs: config.epochs,
       initialEpoch,
       batchSize: config.batchSize,
@@ -465,7 +470,9 @@ export async function runTraining(
       shuffle: config.shuffle,
       yieldEvery: fitArgs.yieldEvery,
       callbacks: fitArgs.callbacks,
-    });
+    };
+    if (fused.executor === 'fused') await fused.fit(loop);
+    else await fitWithData(model, trainData, loop);
     const outcome = await fitCallbacks.finish();
     if (outcome.failure) throw new RunFailure(outcome.failure);
     status = outcome.stopped ? 'stopped' : 'completed';

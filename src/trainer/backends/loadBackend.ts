@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { BackendChoice, BackendInfo } from '../../protocol/trainer';
+import { registerFusedTfjsKernels } from './fused/tfjsKernels';
 import { registerWasmGradKernels } from './wasmKernels';
 
 export type TF = typeof import('@tensorflow/tfjs');
@@ -47,7 +48,11 @@ async function useBackend(tf: TF, name: 'wasm' | 'cpu'): Promise<boolean> {
     }
     const ok = await tf.setBackend(name);
     await tf.ready();
-    if (ok && name === 'wasm') registerWasmGradKernels(tf);
+    if (ok && name === 'wasm') {
+      registerWasmGradKernels(tf);
+      // Faster gradient kernels for what the fused executor does not train itself (MODEL_LAB_WASM_KERNELS=tfjs: tfjs's own, for benchmarks).
+      if (process.env.MODEL_LAB_WASM_KERNELS !== 'tfjs') registerFusedTfjsKernels(tf);
+    }
     return ok && tf.getBackend() === name;
   } catch {
     return false;

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { defaultCacheDir } from './download';
 import { mulberry32 } from './split';
 
 type TF = typeof tfTypes;
@@ -31,10 +32,58 @@ function digitsDir(): string {
 
 function readRaw(): RawMnist {
   if (cache) return cache;
+  return (cache = readMnistDigits(defaultCacheDir()));
+}
+
+/**
+ * The digits, from a decoded binary copy in `cacheDir` when one matches the package's JSON files
+ * (their sizes and times), else parsed from the JSON (about 1.2 s) and the copy written for the next
+ * run. Float32 either way, so both give the very same values; any cache trouble only costs the parse.
+ */
+export function readMnistDigits(cacheDir: string): RawMnist {
   const dir = digitsDir();
+  const files = Array.from({ length: MNIST_CLASSES }, (_, d) => path.join(dir, `${d}.json`));
+  const key = files.map((f) => {
+    const st = fs.statSync(f);
+    return `${st.size}:${Math.round(st.mtimeMs)}`;
+  });
+  const file = path.join(cacheDir, 'mnist-decoded.bin');
+  const header = Buffer.from(JSON.stringify({ format: 'model-lab mnist f32 1', key }).padEnd(512));
+  try {
+    const buf = fs.readFileSync(file);
+    if (buf.length > 520 && buf.subarray(0, 512).equals(header)) {
+      const count = buf.readUInt32LE(512);
+      const labelsAt = 516;
+      const imagesAt = labelsAt + ((count + 3) & ~3);
+      if (buf.length === imagesAt + count * PIXELS * 4) {
+        const images = new Float32Array(count * PIXELS);
+        new Uint8Array(images.buffer).set(buf.subarray(imagesAt));
+        return { images, labels: Uint8Array.from(buf.subarray(labelsAt, labelsAt + count)), count };
+      }
+    }
+  } catch {
+    // no copy yet, or unreadable: parse the JSON
+  }
+  const raw = parseDigits(files);
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const count = Buffer.alloc(4);
+    count.writeUInt32LE(raw.count);
+    const labels = Buffer.alloc((raw.count + 3) & ~3);
+    labels.set(raw.labels);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, Buffer.concat([header, count, labels, Buffer.from(raw.images.buffer, raw.images.byteOffset, raw.images.byteLength)]));
+    fs.renameSync(tmp, file);
+  } catch {
+    // a read-only cache: the next run parses again
+  }
+  return raw;
+}
+
+function parseDigits(files: string[]): RawMnist {
   const perDigit: number[][] = [];
   for (let d = 0; d < MNIST_CLASSES; d++) {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] };
+    const json = JSON.parse(fs.readFileSync(files[d], 'utf8')) as { data: number[] };
     if (!Array.isArray(json.data) || json.data.length % PIXELS !== 0) throw new Error(`mnist: ${d}.json is not a list of 28x28 images`);
     perDigit.push(json.data);
   }
@@ -47,8 +96,7 @@ function readRaw(): RawMnist {
     labels.fill(digit, at, at + data.length / PIXELS);
     at += data.length / PIXELS;
   });
-  cache = { images, labels, count };
-  return cache;
+  return { images, labels, count };
 }
 
 export interface MnistOptions {

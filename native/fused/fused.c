@@ -1,0 +1,609 @@
+// Model Lab's fused training kernels: forward, backward and optimizer updates of the layers
+// src/trainer/backends/fused/ compiles a tfjs Sequential model into. Built to wasm32 with SIMD128 by
+// scripts/build-wasm.sh (Debian clang-19 + lld-19, no Emscripten, no libc); the module exports its
+// memory and owns no data (the JS side allocates every buffer above __heap_base).
+//
+// Layouts are tfjs-layers' own, so weights copy to and from the tfjs model unchanged: activations
+// NHWC, conv filters [FH,FW,C,K], dense kernels [in,out]. Semantics follow tfjs's cpu backend, the
+// reference the tests compare against: first maximum wins in max pooling, average pooling divides by
+// the in-bounds count forward but by FH·FW backward (as tfjs's AvgPoolGrad does), Adam/RMSProp/SGD
+// update in the same operation order as tfjs-core's optimizers.
+#include <wasm_simd128.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef v128_t vf;
+#define VLOAD(p) wasm_v128_load(p)
+#define VSTORE(p, v) wasm_v128_store((p), (v))
+#define VSPLAT(s) wasm_f32x4_splat(s)
+#define VLSPLAT(p) wasm_v128_load32_splat(p)
+#ifdef RELAXED
+#define MADD(a, b, c) wasm_f32x4_relaxed_madd((a), (b), (c))
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+#endif
+
+EXPORT int simd_variant(void) {
+#ifdef RELAXED
+  return 2;
+#else
+  return 1;
+#endif
+}
+
+// ---- copies --------------------------------------------------------------------------------------
+
+/** xp[N,HP,WP,C] = x[N,H,W,C] placed at (top,left), zeros around ('same' padding of a convolution). */
+EXPORT void pad_nhwc(const float* x, float* xp, int N, int H, int W, int C, int HP, int WP, int top, int left) {
+  __builtin_memset(xp, 0, sizeof(float) * (unsigned long)N * HP * WP * C);
+  for (int n = 0; n < N; n++)
+    for (int h = 0; h < H; h++)
+      __builtin_memcpy(xp + (((long)n * HP + h + top) * WP + left) * C, x + (((long)n * H + h) * W) * C, sizeof(float) * (unsigned long)W * C);
+}
+
+/** x[N,H,W,C] = the (top,left) window of xp[N,HP,WP,C]: the gradient of pad_nhwc. */
+EXPORT void unpad_nhwc(const float* xp, float* x, int N, int H, int W, int C, int HP, int WP, int top, int left) {
+  for (int n = 0; n < N; n++)
+    for (int h = 0; h < H; h++)
+      __builtin_memcpy(x + (((long)n * H + h) * W) * C, xp + (((long)n * HP + h + top) * WP + left) * C, sizeof(float) * (unsigned long)W * C);
+}
+
+/** t[c,r] = a[r,c] for an R×Cc matrix, `count` matrices one after another. */
+EXPORT void transpose(const float* a, float* t, int R, int Cc, int count) {
+  for (int m = 0; m < count; m++, a += (long)R * Cc, t += (long)R * Cc)
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < Cc; c++) t[(long)c * R + r] = a[(long)r * Cc + c];
+}
+
+// ---- convolution (input already padded; dilation 1) -----------------------------------------------
+
+// y[n,oh,ow,k] = b[k] + Σ_{kh,kw,c} x[n, oh·SH+kh, ow·SW+kw, c] · w[kh,kw,c,k]. For one output pixel and
+// filter row kh, the (kw,c) pairs are contiguous in x, so the inner loop runs over r = kw·C + c.
+// Register block: PX output pixels × NV vectors of 4 output channels.
+#define DEF_CF(PX, NV)                                                                                          \
+  INLINE void cf_##PX##_##NV(const float* xb, const float* w, const float* b, float* yrow, int W, int C, int K,  \
+                             int FH, int FW, int SW, int ow, int k0) {                                          \
+    vf acc[PX][NV];                                                                                             \
+    for (int v = 0; v < NV; v++) {                                                                              \
+      vf bv = b ? VLOAD(b + k0 + 4 * v) : VSPLAT(0.f);                                                          \
+      for (int j = 0; j < PX; j++) acc[j][v] = bv;                                                              \
+    }                                                                                                           \
+    const int FWC = FW * C;                                                                                     \
+    for (int kh = 0; kh < FH; kh++) {                                                                           \
+      const float* xr = xb + ((long)kh * W + (long)ow * SW) * C;                                                \
+      const float* wr = w + (long)kh * FWC * K + k0;                                                            \
+      for (int r = 0; r < FWC; r++) {                                                                           \
+        vf wv[NV];                                                                                              \
+        for (int v = 0; v < NV; v++) wv[v] = VLOAD(wr + (long)r * K + 4 * v);                                   \
+        for (int j = 0; j < PX; j++) {                                                                          \
+          vf s = VLSPLAT(xr + (long)j * SW * C + r);                                                            \
+          for (int v = 0; v < NV; v++) acc[j][v] = MADD(s, wv[v], acc[j][v]);                                   \
+        }                                                                                                       \
+      }                                                                                                         \
+    }                                                                                                           \
+    for (int j = 0; j < PX; j++)                                                                                \
+      for (int v = 0; v < NV; v++) VSTORE(yrow + (long)(ow + j) * K + k0 + 4 * v, acc[j][v]);                  \
+  }
+DEF_CF(2, 4) DEF_CF(1, 4) DEF_CF(4, 2) DEF_CF(1, 2) DEF_CF(4, 1) DEF_CF(1, 1)
+
+EXPORT void conv2d_fwd(const float* x, const float* w, const float* b, float* y, int N, int H, int W, int C, int OH, int OW,
+                       int K, int FH, int FW, int SH, int SW) {
+  const int FWC = FW * C;
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++) {
+      const float* xb = x + ((long)n * H + (long)oh * SH) * W * C;
+      float* yrow = y + ((long)n * OH + oh) * OW * K;
+      int k0 = 0;
+      while (K - k0 >= 4) {
+        int ow = 0;
+        if (K - k0 >= 16) {
+          for (; ow + 2 <= OW; ow += 2) cf_2_4(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          for (; ow < OW; ow++) cf_1_4(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          k0 += 16;
+        } else if (K - k0 >= 8) {
+          for (; ow + 4 <= OW; ow += 4) cf_4_2(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          for (; ow < OW; ow++) cf_1_2(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          k0 += 8;
+        } else {
+          for (; ow + 4 <= OW; ow += 4) cf_4_1(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          for (; ow < OW; ow++) cf_1_1(xb, w, b, yrow, W, C, K, FH, FW, SW, ow, k0);
+          k0 += 4;
+        }
+      }
+      for (int k = k0; k < K; k++)
+        for (int ow = 0; ow < OW; ow++) {
+          float s = b ? b[k] : 0.f;
+          for (int kh = 0; kh < FH; kh++) {
+            const float* xr = xb + ((long)kh * W + (long)ow * SW) * C;
+            const float* wr = w + (long)kh * FWC * K + k;
+            for (int r = 0; r < FWC; r++) s += xr[r] * wr[(long)r * K];
+          }
+          yrow[(long)ow * K + k] = s;
+        }
+    }
+}
+
+// dw[kh,kw,c,k] = Σ_{n,oh,ow} x[n, oh·SH+kh, ow·SW+kw, c] · dy[n,oh,ow,k]; block MR rows r = kw·C+c × NV vectors of k,
+// over output rows t0..t1 (t = n·OH + oh), added to dw unless `first`. The caller tiles the output rows so that
+// the tile of dy and x stays in cache while every block of dw passes over it.
+#define DEF_BF(MR, NV)                                                                                       \
+  INLINE void bf_##MR##_##NV(const float* x, const float* dy, float* dw, int H, int W, int C, int OH, int OW,  \
+                             int K, int FW, int SH, int SW, int kh, int r0, int k0, long t0, long t1, int first) { \
+    vf acc[MR][NV];                                                                                           \
+    float* out = dw + ((long)kh * FW * C + r0) * K + k0;                                                      \
+    for (int r = 0; r < MR; r++)                                                                              \
+      for (int v = 0; v < NV; v++) acc[r][v] = first ? VSPLAT(0.f) : VLOAD(out + (long)r * K + 4 * v);        \
+    for (long t = t0; t < t1; t++) {                                                                          \
+      long n = t / OH, oh = t - n * OH;                                                                       \
+      const float* xrow = x + ((n * H + oh * SH + kh) * W) * C + r0;                                          \
+      const float* drow = dy + t * OW * K + k0;                                                               \
+      for (int ow = 0; ow < OW; ow++) {                                                                       \
+        const float* xp = xrow + (long)ow * SW * C;                                                           \
+        const float* dp = drow + (long)ow * K;                                                                \
+        vf d[NV];                                                                                             \
+        for (int v = 0; v < NV; v++) d[v] = VLOAD(dp + 4 * v);                                                \
+        for (int r = 0; r < MR; r++) {                                                                        \
+          vf s = VLSPLAT(xp + r);                                                                             \
+          for (int v = 0; v < NV; v++) acc[r][v] = MADD(s, d[v], acc[r][v]);                                  \
+        }                                                                                                     \
+      }                                                                                                       \
+    }                                                                                                         \
+    for (int r = 0; r < MR; r++)                                                                              \
+      for (int v = 0; v < NV; v++) VSTORE(out + (long)r * K + 4 * v, acc[r][v]);                              \
+  }
+DEF_BF(2, 4) DEF_BF(1, 4) DEF_BF(4, 2) DEF_BF(1, 2) DEF_BF(8, 1) DEF_BF(1, 1)
+
+EXPORT void conv2d_bwd_filter(const float* x, const float* dy, float* dw, int N, int H, int W, int C, int OH, int OW, int K,
+                              int FH, int FW, int SH, int SW) {
+  const int rows = FW * C;
+  const long total = (long)N * OH;
+  const long T = OW >= 256 ? 1 : 256 / OW; // output rows per tile: about 256 positions
+  for (long t0 = 0; t0 < total; t0 += T) {
+    long t1 = t0 + T < total ? t0 + T : total;
+    int first = t0 == 0;
+    for (int kh = 0; kh < FH; kh++) {
+      int k0 = 0;
+      while (K - k0 >= 4) {
+        int r0 = 0;
+        if (K - k0 >= 16) {
+          for (; r0 + 2 <= rows; r0 += 2) bf_2_4(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_4(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 16;
+        } else if (K - k0 >= 8) {
+          for (; r0 + 4 <= rows; r0 += 4) bf_4_2(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_2(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 8;
+        } else {
+          for (; r0 + 8 <= rows; r0 += 8) bf_8_1(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          for (; r0 < rows; r0++) bf_1_1(x, dy, dw, H, W, C, OH, OW, K, FW, SH, SW, kh, r0, k0, t0, t1, first);
+          k0 += 4;
+        }
+      }
+    }
+  }
+  // The last K % 4 output channels, one at a time.
+  for (int k = K - K % 4; k < K; k++)
+    for (int kh = 0; kh < FH; kh++)
+      for (int r = 0; r < rows; r++) {
+        float s = 0.f;
+        for (int n = 0; n < N; n++)
+          for (int oh = 0; oh < OH; oh++) {
+            const float* xrow = x + (((long)n * H + (long)oh * SH + kh) * W) * C + r;
+            const float* drow = dy + (((long)n * OH + oh) * OW) * K + k;
+            for (int ow = 0; ow < OW; ow++) s += xrow[(long)ow * SW * C] * drow[(long)ow * K];
+          }
+        dw[((long)kh * FW * C + r) * K + k] = s;
+      }
+}
+
+// dx[n, oh·SH+kh, ow·SW+kw, :] += Σ_k dy[n,oh,ow,k] · wt[kh,kw,k,:] (wt: the filter as [FH,FW,K,C]), scatter
+// form into the padded dx. Block: PX pixels × CV vectors of channels; for one (kh,kw) the PX pixels write
+// distinct dx columns whatever the stride, so the block is exact.
+#define DEF_BI(PX, CV)                                                                                      \
+  INLINE void bi_##PX##_##CV(const float* dp, const float* wt, float* xb, int W, int C, int K, int FH, int FW, \
+                             int SW, int c0) {                                                               \
+    for (int kh = 0; kh < FH; kh++)                                                                          \
+      for (int kw = 0; kw < FW; kw++) {                                                                      \
+        float* xp = xb + ((long)kh * W + kw) * C + c0;                                                       \
+        const float* wp = wt + ((long)(kh * FW + kw) * K) * C + c0;                                          \
+        vf acc[PX][CV];                                                                                      \
+        for (int j = 0; j < PX; j++)                                                                         \
+          for (int v = 0; v < CV; v++) acc[j][v] = VLOAD(xp + (long)j * SW * C + 4 * v);                     \
+        for (int k = 0; k < K; k++) {                                                                        \
+          vf w[CV];                                                                                          \
+          for (int v = 0; v < CV; v++) w[v] = VLOAD(wp + (long)k * C + 4 * v);                              \
+          for (int j = 0; j < PX; j++) {                                                                     \
+            vf s = VLSPLAT(dp + (long)j * K + k);                                                            \
+            for (int v = 0; v < CV; v++) acc[j][v] = MADD(s, w[v], acc[j][v]);                               \
+          }                                                                                                  \
+        }                                                                                                    \
+        for (int j = 0; j < PX; j++)                                                                         \
+          for (int v = 0; v < CV; v++) VSTORE(xp + (long)j * SW * C + 4 * v, acc[j][v]);                     \
+      }                                                                                                      \
+  }
+DEF_BI(4, 2) DEF_BI(1, 2) DEF_BI(4, 1) DEF_BI(1, 1)
+
+EXPORT void conv2d_bwd_input(const float* dy, const float* wt, float* dx, int N, int H, int W, int C, int OH, int OW, int K,
+                             int FH, int FW, int SH, int SW) {
+  __builtin_memset(dx, 0, sizeof(float) * (unsigned long)N * H * W * C);
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++) {
+      const float* drow = dy + ((long)n * OH + oh) * OW * K;
+      float* xrow = dx + ((long)n * H + (long)oh * SH) * W * C;
+      int c0 = 0;
+      while (C - c0 >= 4) {
+        int ow = 0;
+        if (C - c0 >= 8) {
+          for (; ow + 4 <= OW; ow += 4) bi_4_2(drow + (long)ow * K, wt, xrow + (long)ow * SW * C, W, C, K, FH, FW, SW, c0);
+          for (; ow < OW; ow++) bi_1_2(drow + (long)ow * K, wt, xrow + (long)ow * SW * C, W, C, K, FH, FW, SW, c0);
+          c0 += 8;
+        } else {
+          for (; ow + 4 <= OW; ow += 4) bi_4_1(drow + (long)ow * K, wt, xrow + (long)ow * SW * C, W, C, K, FH, FW, SW, c0);
+          for (; ow < OW; ow++) bi_1_1(drow + (long)ow * K, wt, xrow + (long)ow * SW * C, W, C, K, FH, FW, SW, c0);
+          c0 += 4;
+        }
+      }
+      if (c0 < C)
+        for (int ow = 0; ow < OW; ow++) {
+          const float* dp = drow + (long)ow * K;
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) {
+              float* xp = xrow + ((long)kh * W + (long)ow * SW + kw) * C;
+              const float* wp = wt + ((long)(kh * FW + kw) * K) * C;
+              for (int c = c0; c < C; c++) {
+                float s = xp[c];
+                for (int k = 0; k < K; k++) s += dp[k] * wp[(long)k * C + c];
+                xp[c] = s;
+              }
+            }
+        }
+    }
+}
+
+// ---- pooling (unpadded input; windows clipped to the input as tfjs's 'same' pooling does) ---------
+
+/** Max pooling; idx keeps the flat input index of each window's first maximum (tfjs cpu's choice). Four channels at a time. */
+EXPORT void maxpool_fwd(const float* x, float* y, int* idx, int N, int H, int W, int C, int OH, int OW, int FH, int FW, int SH,
+                        int SW, int top, int left) {
+  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++) {
+      int h0 = oh * SH - top, hs = h0 < 0 ? 0 : h0, he = h0 + FH > H ? H : h0 + FH;
+      for (int ow = 0; ow < OW; ow++) {
+        int w0 = ow * SW - left, ws = w0 < 0 ? 0 : w0, we = w0 + FW > W ? W : w0 + FW;
+        long o = (((long)n * OH + oh) * OW + ow) * C;
+        long first = (((long)n * H + hs) * W + ws) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          vf best = VLOAD(x + first + c);
+          v128_t at = wasm_i32x4_add(wasm_i32x4_splat((int)(first + c)), lane);
+          for (int h = hs; h < he; h++)
+            for (int w = ws; w < we; w++) {
+              long i = (((long)n * H + h) * W + w) * C + c;
+              vf v = VLOAD(x + i);
+              v128_t m = wasm_f32x4_gt(v, best); // strictly greater: an equal later value does not win
+              best = wasm_v128_bitselect(v, best, m);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat((int)i), lane), at, m);
+            }
+          VSTORE(y + o + c, best);
+          wasm_v128_store(idx + o + c, at);
+        }
+        for (; c < C; c++) {
+          long at = first + c;
+          float best = x[at];
+          for (int h = hs; h < he; h++)
+            for (int w = ws; w < we; w++) {
+              long i = (((long)n * H + h) * W + w) * C + c;
+              if (x[i] > best) best = x[i], at = i;
+            }
+          y[o + c] = best;
+          idx[o + c] = (int)at;
+        }
+      }
+    }
+}
+
+EXPORT void maxpool_bwd(const float* dy, const int* idx, float* dx, int nOut, int nIn) {
+  __builtin_memset(dx, 0, sizeof(float) * (unsigned long)nIn);
+  for (int i = 0; i < nOut; i++) dx[idx[i]] += dy[i];
+}
+
+EXPORT void avgpool_fwd(const float* x, float* y, int N, int H, int W, int C, int OH, int OW, int FH, int FW, int SH, int SW,
+                        int top, int left) {
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++) {
+      int h0 = oh * SH - top, hs = h0 < 0 ? 0 : h0, he = h0 + FH > H ? H : h0 + FH;
+      for (int ow = 0; ow < OW; ow++) {
+        int w0 = ow * SW - left, ws = w0 < 0 ? 0 : w0, we = w0 + FW > W ? W : w0 + FW;
+        float* yp = y + (((long)n * OH + oh) * OW + ow) * C;
+        float count = (float)((he - hs) * (we - ws));
+        for (int c = 0; c < C; c++) {
+          float s = 0.f;
+          for (int h = hs; h < he; h++)
+            for (int w = ws; w < we; w++) s += x[(((long)n * H + h) * W + w) * C + c];
+          yp[c] = s / count;
+        }
+      }
+    }
+}
+
+/** tfjs's AvgPoolGrad: every in-bounds input of a window gets dy/(FH·FW), also where the forward divided by fewer. */
+EXPORT void avgpool_bwd(const float* dy, float* dx, int N, int H, int W, int C, int OH, int OW, int FH, int FW, int SH, int SW,
+                        int top, int left) {
+  __builtin_memset(dx, 0, sizeof(float) * (unsigned long)N * H * W * C);
+  const float mul = 1.f / (float)(FH * FW);
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++) {
+      int h0 = oh * SH - top, hs = h0 < 0 ? 0 : h0, he = h0 + FH > H ? H : h0 + FH;
+      for (int ow = 0; ow < OW; ow++) {
+        int w0 = ow * SW - left, ws = w0 < 0 ? 0 : w0, we = w0 + FW > W ? W : w0 + FW;
+        const float* dp = dy + (((long)n * OH + oh) * OW + ow) * C;
+        for (int h = hs; h < he; h++)
+          for (int w = ws; w < we; w++) {
+            float* xp = dx + (((long)n * H + h) * W + w) * C;
+            for (int c = 0; c < C; c++) xp[c] += dp[c] * mul;
+          }
+      }
+    }
+}
+
+// ---- dense -------------------------------------------------------------------------------------
+
+/** c[M,N] = A·B (+ bias), A(i,k) = a[i·sam + k·sak] (so a transposed A is only other strides), B row-major [K,N]. */
+EXPORT void gemm(const float* a, int sam, int sak, const float* b, float* c, int M, int N, int K, const float* bias) {
+  int i = 0;
+  for (; i + 4 <= M; i += 4) {
+    int j = 0;
+    for (; j + 8 <= N; j += 8) {
+      vf acc[4][2];
+      for (int r = 0; r < 4; r++) {
+        acc[r][0] = bias ? VLOAD(bias + j) : VSPLAT(0.f);
+        acc[r][1] = bias ? VLOAD(bias + j + 4) : VSPLAT(0.f);
+      }
+      for (int k = 0; k < K; k++) {
+        vf b0 = VLOAD(b + (long)k * N + j), b1 = VLOAD(b + (long)k * N + j + 4);
+        for (int r = 0; r < 4; r++) {
+          vf s = VLSPLAT(a + (long)(i + r) * sam + (long)k * sak);
+          acc[r][0] = MADD(s, b0, acc[r][0]);
+          acc[r][1] = MADD(s, b1, acc[r][1]);
+        }
+      }
+      for (int r = 0; r < 4; r++) {
+        VSTORE(c + (long)(i + r) * N + j, acc[r][0]);
+        VSTORE(c + (long)(i + r) * N + j + 4, acc[r][1]);
+      }
+    }
+    for (; j + 4 <= N; j += 4) {
+      vf acc[4];
+      for (int r = 0; r < 4; r++) acc[r] = bias ? VLOAD(bias + j) : VSPLAT(0.f);
+      for (int k = 0; k < K; k++) {
+        vf b0 = VLOAD(b + (long)k * N + j);
+        for (int r = 0; r < 4; r++) acc[r] = MADD(VLSPLAT(a + (long)(i + r) * sam + (long)k * sak), b0, acc[r]);
+      }
+      for (int r = 0; r < 4; r++) VSTORE(c + (long)(i + r) * N + j, acc[r]);
+    }
+    for (; j < N; j++)
+      for (int r = 0; r < 4; r++) {
+        float s = bias ? bias[j] : 0.f;
+        for (int k = 0; k < K; k++) s += a[(long)(i + r) * sam + (long)k * sak] * b[(long)k * N + j];
+        c[(long)(i + r) * N + j] = s;
+      }
+  }
+  for (; i < M; i++) {
+    int j = 0;
+    for (; j + 4 <= N; j += 4) {
+      vf acc = bias ? VLOAD(bias + j) : VSPLAT(0.f);
+      for (int k = 0; k < K; k++) acc = MADD(VLSPLAT(a + (long)i * sam + (long)k * sak), VLOAD(b + (long)k * N + j), acc);
+      VSTORE(c + (long)i * N + j, acc);
+    }
+    for (; j < N; j++) {
+      float s = bias ? bias[j] : 0.f;
+      for (int k = 0; k < K; k++) s += a[(long)i * sam + (long)k * sak] * b[(long)k * N + j];
+      c[(long)i * N + j] = s;
+    }
+  }
+}
+
+/** db[k] = Σ_rows d[row, k], row by row (one pass over d; db stays in cache). */
+EXPORT void col_sum(const float* d, float* db, int rows, int K) {
+  __builtin_memset(db, 0, sizeof(float) * (unsigned long)K);
+  for (int r = 0; r < rows; r++) {
+    const float* dr = d + (long)r * K;
+    int k0 = 0;
+    for (; k0 + 4 <= K; k0 += 4) VSTORE(db + k0, wasm_f32x4_add(VLOAD(db + k0), VLOAD(dr + k0)));
+    for (; k0 < K; k0++) db[k0] += dr[k0];
+  }
+}
+
+// ---- element-wise math without libc ------------------------------------------------------------
+
+static float expf_(float x) { // 2^(x·log2 e), range-reduced polynomial, |rel. err| < 2e-7
+  if (x < -87.3f) return 0.f;
+  if (x > 88.7f) return __builtin_inff();
+  float t = x * 1.44269504089f;
+  float fi = __builtin_floorf(t);
+  float f = t - fi;
+  float p = 1.f + f * (0.693147182f + f * (0.240226507f + f * (0.0555041086f + f * (0.00961812911f + f * (0.00133335581f + f * 0.000154035304f)))));
+  union { float f; int i; } u = {.i = ((int)fi + 127) << 23};
+  return p * u.f;
+}
+
+static float expm1f_(float x) { // e^x - 1 without the cancellation near 0 (ELU, SELU)
+  if (x > -0.3f && x < 0.3f)
+    return x * (1.f + x * (0.5f + x * (0.166666667f + x * (0.0416666667f + x * (0.00833333333f + x * (0.00138888889f + x * 0.000198412698f))))));
+  return expf_(x) - 1.f;
+}
+
+static float tanhf_(float x) {
+  float a = x < 0.f ? -x : x;
+  float r;
+  if (a < 0.3f) { // Taylor series: no cancellation near 0
+    float a2 = a * a;
+    r = a * (1.f + a2 * (-0.333333333f + a2 * (0.133333333f + a2 * (-0.0539682540f + a2 * (0.0218694885f + a2 * -0.00886323552f)))));
+  } else {
+    float e = expf_(-2.f * a);
+    r = (1.f - e) / (1.f + e);
+  }
+  return x < 0.f ? -r : r;
+}
+
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_SIGMOID = 2, ACT_TANH = 3, ACT_SOFTMAX = 4, ACT_ELU = 5, ACT_SELU = 6, ACT_RELU6 = 7 };
+#define SELU_ALPHA 1.67326324235437728481f
+#define SELU_SCALE 1.05070098735548049342f
+
+/** In place: y = act(y) over rows×K (softmax per row of K). */
+EXPORT void act_fwd(int kind, float* y, int rows, int K) {
+  long n = (long)rows * K;
+  switch (kind) {
+    case ACT_RELU: {
+      long i = 0;
+      for (; i + 4 <= n; i += 4) VSTORE(y + i, wasm_f32x4_max(VLOAD(y + i), VSPLAT(0.f)));
+      for (; i < n; i++) y[i] = y[i] > 0.f ? y[i] : 0.f;
+      break;
+    }
+    case ACT_RELU6:
+      for (long i = 0; i < n; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
+      break;
+    case ACT_SIGMOID:
+      for (long i = 0; i < n; i++) y[i] = 1.f / (1.f + expf_(-y[i]));
+      break;
+    case ACT_TANH:
+      for (long i = 0; i < n; i++) y[i] = tanhf_(y[i]);
+      break;
+    case ACT_ELU:
+      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? y[i] : expm1f_(y[i]);
+      break;
+    case ACT_SELU:
+      for (long i = 0; i < n; i++) y[i] = y[i] > 0.f ? SELU_SCALE * y[i] : SELU_SCALE * SELU_ALPHA * expm1f_(y[i]);
+      break;
+    case ACT_SOFTMAX:
+      for (int r = 0; r < rows; r++) {
+        float* l = y + (long)r * K;
+        float mx = l[0];
+        for (int j = 1; j < K; j++) mx = l[j] > mx ? l[j] : mx;
+        float s = 0.f;
+        for (int j = 0; j < K; j++) s += (l[j] = expf_(l[j] - mx));
+        for (int j = 0; j < K; j++) l[j] = l[j] / s;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** In place: d = d · act'(…) from the activation's output y; SELU's from its input x (as tfjs: scale·alpha·exp(x), which
+ *  y + scale·alpha would only give with cancellation). */
+EXPORT void act_bwd(int kind, const float* y, const float* x, float* d, int rows, int K) {
+  long n = (long)rows * K;
+  switch (kind) {
+    case ACT_RELU: {
+      long i = 0;
+      for (; i + 4 <= n; i += 4) VSTORE(d + i, wasm_v128_and(VLOAD(d + i), wasm_f32x4_gt(VLOAD(y + i), VSPLAT(0.f))));
+      for (; i < n; i++) if (!(y[i] > 0.f)) d[i] = 0.f;
+      break;
+    }
+    case ACT_RELU6:
+      for (long i = 0; i < n; i++) if (!(y[i] > 0.f && y[i] < 6.f)) d[i] = 0.f;
+      break;
+    case ACT_SIGMOID:
+      for (long i = 0; i < n; i++) d[i] = d[i] * (y[i] * (1.f - y[i]));
+      break;
+    case ACT_TANH:
+      for (long i = 0; i < n; i++) d[i] = d[i] * (1.f - y[i] * y[i]);
+      break;
+    case ACT_ELU:
+      for (long i = 0; i < n; i++) if (!(y[i] > 0.f)) d[i] = d[i] * (y[i] + 1.f);
+      break;
+    case ACT_SELU:
+      for (long i = 0; i < n; i++) d[i] = x[i] > 0.f ? d[i] * SELU_SCALE : (d[i] * (SELU_SCALE * SELU_ALPHA)) * expf_(x[i]);
+      break;
+    case ACT_SOFTMAX:
+      for (int r = 0; r < rows; r++) {
+        const float* p = y + (long)r * K;
+        float* g = d + (long)r * K;
+        float s = 0.f;
+        for (int j = 0; j < K; j++) s += g[j] * p[j];
+        for (int j = 0; j < K; j++) g[j] = g[j] * p[j] - s * p[j];
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** Inverted dropout: y = x·mask, mask = 1/(1-rate) where u ≥ rate else 0 (tfjs: floor(u + keep)/keep); returns the RNG state. */
+EXPORT unsigned dropout_fwd(float* x, float* mask, int n, float rate, unsigned state) {
+  const float keep = 1.f - rate, inv = 1.f / keep;
+  for (int i = 0; i < n; i++) {
+    state ^= state << 13, state ^= state >> 17, state ^= state << 5; // xorshift32
+    float u = (float)(state >> 8) * (1.f / 16777216.f);
+    mask[i] = u + keep >= 1.f ? inv : 0.f;
+    x[i] *= mask[i];
+  }
+  return state;
+}
+
+EXPORT void mul_inplace(float* d, const float* m, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) VSTORE(d + i, wasm_f32x4_mul(VLOAD(d + i), VLOAD(m + i)));
+  for (; i < n; i++) d[i] *= m[i];
+}
+
+// ---- optimizers (tfjs-core 4.22's operation order; scalars precomputed in float32 by the caller) ----
+
+/** SGD: p = (-lr)·g + p. */
+EXPORT void sgd_update(float* p, const float* g, int n, float negLr) {
+  for (int i = 0; i < n; i++) p[i] = negLr * g[i] + p[i];
+}
+
+/** Momentum: acc = m·acc + g; p = (-lr)·acc + p, or (-lr)·(g + acc·m) + p with Nesterov. */
+EXPORT void momentum_update(float* p, const float* g, float* acc, int n, float negLr, float m, int nesterov) {
+  for (int i = 0; i < n; i++) {
+    float a = m * acc[i] + g[i];
+    acc[i] = a;
+    p[i] = nesterov ? negLr * (g[i] + a * m) + p[i] : negLr * a + p[i];
+  }
+}
+
+/** Adam: m1 = m1·b1 + g·(1-b1); m2 = m2·b2 + g²·(1-b2); p = (m1/ob1) / (sqrt(m2/ob2) + eps) · (-lr) + p. */
+EXPORT void adam_update(float* p, const float* g, float* m1, float* m2, int n, float negLr, float b1, float c1, float b2, float c2,
+                        float eps, float ob1, float ob2) {
+  vf vb1 = VSPLAT(b1), vc1 = VSPLAT(c1), vb2 = VSPLAT(b2), vc2 = VSPLAT(c2), veps = VSPLAT(eps), vo1 = VSPLAT(ob1), vo2 = VSPLAT(ob2), vlr = VSPLAT(negLr);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    vf gv = VLOAD(g + i);
+    vf m = wasm_f32x4_add(wasm_f32x4_mul(VLOAD(m1 + i), vb1), wasm_f32x4_mul(gv, vc1));
+    vf v = wasm_f32x4_add(wasm_f32x4_mul(VLOAD(m2 + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), vc2));
+    VSTORE(m1 + i, m);
+    VSTORE(m2 + i, v);
+    vf step = wasm_f32x4_div(wasm_f32x4_div(m, vo1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(v, vo2)), veps));
+    VSTORE(p + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), VLOAD(p + i)));
+  }
+  for (; i < n; i++) {
+    float m = m1[i] * b1 + g[i] * c1, v = m2[i] * b2 + (g[i] * g[i]) * c2;
+    m1[i] = m, m2[i] = v;
+    p[i] = ((m / ob1) / (__builtin_sqrtf(v / ob2) + eps)) * negLr + p[i];
+  }
+}
+
+/** RMSProp: ms = ms·decay + g²·(1-decay); plain: mom = mom·momentum + g·lr/sqrt(ms + eps); centered: mg = mg·decay + g·(1-decay),
+ *  mom = mom·momentum + g·lr/sqrt(ms - (mg² + eps)); p = p - mom. */
+EXPORT void rmsprop_update(float* p, const float* g, float* ms, float* mom, float* mg, int n, float lr, float decay, float c,
+                           float momentum, float eps, int centered) {
+  for (int i = 0; i < n; i++) {
+    float s = ms[i] * decay + (g[i] * g[i]) * c;
+    ms[i] = s;
+    float denom;
+    if (centered) {
+      float a = mg[i] * decay + g[i] * c;
+      mg[i] = a;
+      denom = __builtin_sqrtf(s - (a * a + eps));
+    } else {
+      denom = __builtin_sqrtf(s + eps);
+    }
+    float m = mom[i] * momentum + (g[i] * lr) / denom;
+    mom[i] = m;
+    p[i] = p[i] - m;
+  }
+}

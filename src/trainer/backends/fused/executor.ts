@@ -1,0 +1,430 @@
+/**
+ * The fused executor: a FusedPlan run as a fixed list of wasm kernel calls on buffers allocated once
+ * (forward with the activation applied in place, backward from the loss gradient, one optimizer pass
+ * over all parameters held in one block). Weights and optimizer state live in wasm memory during
+ * training and are copied from the tfjs model at the start and back (tfjs layout, tfjs optimizer
+ * getWeights order and names) whenever something may read the model: epoch ends, checkpoints, the end.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { accuracy, lossAndGrad } from './loss';
+import { ACTIVATIONS, type FusedLayer, type FusedPlan } from './plan';
+import { FusedEngine } from './wasmEngine';
+
+type TF = typeof tfTypes;
+
+interface LayerBuffers {
+  /** The layer's output (after its activation) and the gradient of the loss with respect to it. */
+  out: number;
+  d: number;
+  /** The layer's input and its gradient (the previous layer's out and d). */
+  in: number;
+  dIn: number;
+  /** conv: the padded input and its gradient (= in / a scratch when there is no padding); the filter transposed. */
+  xp?: number;
+  dxp?: number;
+  wt?: number;
+  /** max pooling: argmax indices; dropout: the mask. */
+  idx?: number;
+  mask?: number;
+  kernel?: number;
+  bias?: number;
+  /** SELU layers: the activation's input, which its gradient needs. */
+  pre?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  acc?: number;
+}
+
+/** The optimizer's state as tfjs keeps it: step count, Adam's running beta powers. */
+interface OptimizerCounters {
+  iterations: number;
+  accBeta1: number;
+  accBeta2: number;
+}
+
+const f = Math.fround;
+
+export class FusedExecutor {
+  readonly engine: FusedEngine;
+  readonly plan: FusedPlan;
+  readonly maxBatch: number;
+  readonly paramCount: number;
+  private readonly bufs: LayerBuffers[] = [];
+  private readonly x: number;
+  private readonly params: number;
+  private readonly grads: number;
+  /** Optimizer slots, each paramCount long: Adam m/v, RMSProp ms/mom/mg, Momentum acc. */
+  private readonly slots: number[] = [];
+  private readonly offsets: number[] = [];
+  private readonly firstWeighted: number;
+  private counters: OptimizerCounters = { iterations: 0, accBeta1: 0, accBeta2: 0 };
+  private rng: number;
+  private readonly outGrad: Float32Array;
+
+  constructor(plan: FusedPlan, maxBatch: number, engine = new FusedEngine()) {
+    this.engine = engine;
+    this.plan = plan;
+    this.maxBatch = maxBatch;
+    const B = maxBatch;
+    const e = engine;
+    let off = 0;
+    for (const w of plan.weights) {
+      this.offsets.push(off);
+      off += w.size;
+    }
+    this.paramCount = off;
+    this.params = e.alloc(off);
+    this.grads = e.alloc(off);
+    const slotCount = { sgd: 0, momentum: 1, adam: 2, rmsprop: 3 }[plan.optimizer.kind];
+    for (let i = 0; i < slotCount; i++) this.slots.push(e.alloc(off));
+    this.x = e.alloc(B * plan.inputSize);
+    let input = this.x;
+    let dInput = e.alloc(B * plan.inputSize);
+    let w = 0;
+    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense');
+    for (const l of plan.layers) {
+      const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };
+      switch (l.kind) {
+        case 'conv2d': {
+          const [h, wd, c] = l.inShape;
+          const [oh, ow, k] = l.outShape;
+          const padded = l.pad.hp !== h || l.pad.wp !== wd;
+          b.xp = padded ? e.alloc(B * l.pad.hp * l.pad.wp * c) : input;
+          b.dxp = padded ? e.alloc(B * l.pad.hp * l.pad.wp * c) : dInput;
+          b.wt = e.alloc(l.filter[0] * l.filter[1] * c * k);
+          b.out = e.alloc(B * oh * ow * k);
+          b.d = e.alloc(B * oh * ow * k);
+          b.kernel = this.params + 4 * this.offsets[w++];
+          if (l.useBias) b.bias = this.params + 4 * this.offsets[w++];
+          break;
+        }
+        case 'dense':
+          b.wt = e.alloc(l.units * l.inUnits);
+          b.out = e.alloc(B * l.units);
+          b.d = e.alloc(B * l.units);
+          b.kernel = this.params + 4 * this.offsets[w++];
+          if (l.useBias) b.bias = this.params + 4 * this.offsets[w++];
+          break;
+        case 'pool': {
+          const n = B * l.outShape[0] * l.outShape[1] * l.outShape[2];
+          b.out = e.alloc(n);
+          b.d = e.alloc(n);
+          if (l.op === 'max') b.idx = e.alloc(n);
+          break;
+        }
+        case 'flatten':
+          b.out = input;
+          b.d = dInput;
+          break;
+        case 'dropout':
+          b.out = e.alloc(B * l.size);
+          b.d = e.alloc(B * l.size);
+          b.mask = e.alloc(B * l.size);
+          break;
+        case 'activation':
+          b.out = e.alloc(B * l.size);
+          b.d = e.alloc(B * l.size);
+          break;
+      }
+      if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
+      this.bufs.push(b);
+      input = b.out;
+      dInput = b.d;
+    }
+    this.outGrad = new Float32Array(B * plan.outputSize);
+    this.rng = (Math.random() * 0xffffffff) >>> 0 || 1;
+  }
+
+  /** How many state tensors per weight tfjs's optimizer keeps (RMSProp's mean gradient only when centered). */
+  private get stateSlots(): number {
+    const o = this.plan.optimizer;
+    return o.kind === 'rmsprop' && !o.centered ? 2 : this.slots.length;
+  }
+
+  private gradOffset(p: number): number {
+    return p - this.params + this.grads;
+  }
+
+  /** The input batch buffer (maxBatch × inputSize floats): write samples here before step()/predict(). */
+  inputView(n: number): Float32Array {
+    return this.engine.view(this.x, n * this.plan.inputSize);
+  }
+
+  outputView(n: number): Float32Array {
+    return this.engine.view(this.bufs[this.bufs.length - 1].out, n * this.plan.outputSize);
+  }
+
+  paramView(): Float32Array {
+    return this.engine.view(this.params, this.paramCount);
+  }
+
+  gradView(): Float32Array {
+    return this.engine.view(this.grads, this.paramCount);
+  }
+
+  forward(n: number, training: boolean): void {
+    const k = this.engine.k;
+    const e = this.engine;
+    for (let i = 0; i < this.plan.layers.length; i++) {
+      const l = this.plan.layers[i];
+      const b = this.bufs[i];
+      switch (l.kind) {
+        case 'conv2d': {
+          const [h, w, c] = l.inShape;
+          const [oh, ow, kk] = l.outShape;
+          if (b.xp !== b.in) k.pad_nhwc(b.in, b.xp!, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
+          k.conv2d_fwd(b.xp!, b.kernel!, b.bias ?? 0, b.out, n, l.pad.hp, l.pad.wp, c, oh, ow, kk, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+          if (b.pre) e.copy(b.out, b.pre, n * oh * ow * kk);
+          k.act_fwd(ACTIVATIONS[l.activation], b.out, n * oh * ow, kk);
+          break;
+        }
+        case 'dense':
+          k.gemm(b.in, l.inUnits, 1, b.kernel!, b.out, n, l.units, l.inUnits, b.bias ?? 0);
+          if (b.pre) e.copy(b.out, b.pre, n * l.units);
+          k.act_fwd(ACTIVATIONS[l.activation], b.out, n, l.units);
+          break;
+        case 'pool': {
+          const [h, w, c] = l.inShape;
+          const [oh, ow] = l.outShape;
+          if (l.op === 'max') k.maxpool_fwd(b.in, b.out, b.idx!, n, h, w, c, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1], l.top, l.left);
+          else k.avgpool_fwd(b.in, b.out, n, h, w, c, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1], l.top, l.left);
+          break;
+        }
+        case 'flatten':
+          break;
+        case 'dropout':
+          e.copy(b.in, b.out, n * l.size);
+          if (training && l.rate > 0) this.rng = k.dropout_fwd(b.out, b.mask!, n * l.size, l.rate, this.rng) >>> 0;
+          break;
+        case 'activation':
+          e.copy(b.in, b.out, n * l.size);
+          if (b.pre) e.copy(b.in, b.pre, n * l.size);
+          k.act_fwd(ACTIVATIONS[l.activation], b.out, (n * l.size) / l.lastDim, l.lastDim);
+          break;
+      }
+    }
+  }
+
+  /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
+  backward(n: number, training: boolean): void {
+    const k = this.engine.k;
+    const e = this.engine;
+    for (let i = this.plan.layers.length - 1; i >= Math.max(0, this.firstWeighted); i--) {
+      const l = this.plan.layers[i];
+      const b = this.bufs[i];
+      const needDx = i > this.firstWeighted;
+      switch (l.kind) {
+        case 'conv2d': {
+          const [h, w, c] = l.inShape;
+          const [oh, ow, kk] = l.outShape;
+          const [fh, fw] = l.filter;
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, n * oh * ow, kk);
+          if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), n * oh * ow, kk);
+          k.conv2d_bwd_filter(b.xp!, b.d, this.gradOffset(b.kernel!), n, l.pad.hp, l.pad.wp, c, oh, ow, kk, fh, fw, l.strides[0], l.strides[1]);
+          if (needDx) {
+            k.transpose(b.kernel!, b.wt!, c, kk, fh * fw);
+            k.conv2d_bwd_input(b.d, b.wt!, b.dxp!, n, l.pad.hp, l.pad.wp, c, oh, ow, kk, fh, fw, l.strides[0], l.strides[1]);
+            if (b.dxp !== b.dIn) k.unpad_nhwc(b.dxp!, b.dIn, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
+          }
+          break;
+        }
+        case 'dense':
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, n, l.units);
+          k.gemm(b.in, 1, l.inUnits, b.d, this.gradOffset(b.kernel!), l.inUnits, l.units, n, 0);
+          if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), n, l.units);
+          if (needDx) {
+            k.transpose(b.kernel!, b.wt!, l.inUnits, l.units, 1);
+            k.gemm(b.d, l.units, 1, b.wt!, b.dIn, n, l.inUnits, l.units, 0);
+          }
+          break;
+        case 'pool': {
+          const [h, w, c] = l.inShape;
+          const [oh, ow] = l.outShape;
+          if (l.op === 'max') k.maxpool_bwd(b.d, b.idx!, b.dIn, n * oh * ow * c, n * h * w * c);
+          else k.avgpool_bwd(b.d, b.dIn, n, h, w, c, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1], l.top, l.left);
+          break;
+        }
+        case 'flatten':
+          break;
+        case 'dropout':
+          e.copy(b.d, b.dIn, n * l.size);
+          if (training && l.rate > 0) k.mul_inplace(b.dIn, b.mask!, n * l.size);
+          break;
+        case 'activation':
+          k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, (n * l.size) / l.lastDim, l.lastDim);
+          e.copy(b.d, b.dIn, n * l.size);
+          break;
+      }
+    }
+  }
+
+  /** Loss (and accuracy) of the n samples in the input buffer against `y`, without training. */
+  evaluate(n: number, y: ArrayLike<number>): StepResult {
+    this.forward(n, false);
+    const p = this.outputView(n);
+    const loss = lossAndGrad(this.plan.loss, p, y, n, this.plan.outputSize);
+    return { loss, ...(this.plan.accuracy ? { acc: accuracy(this.plan.accuracy, p, y, n, this.plan.outputSize) } : {}) };
+  }
+
+  /** Forward and backward of the n samples in the input buffer: gradients in the gradient block; returns the batch's loss. */
+  computeGradients(n: number, y: ArrayLike<number>): StepResult {
+    this.forward(n, true);
+    const K = this.plan.outputSize;
+    const p = this.outputView(n);
+    const g = this.outGrad.subarray(0, n * K);
+    const loss = lossAndGrad(this.plan.loss, p, y, n, K, g);
+    const acc = this.plan.accuracy ? accuracy(this.plan.accuracy, p, y, n, K) : undefined;
+    this.engine.view(this.bufs[this.bufs.length - 1].d, n * K).set(g);
+    this.backward(n, true);
+    return { loss, ...(acc !== undefined ? { acc } : {}) };
+  }
+
+  /** One optimizer update from the gradient block at learning rate lr, exactly as tfjs-core's optimizer would. */
+  applyGradients(lr: number): void {
+    const k = this.engine.k;
+    const o = this.plan.optimizer;
+    const n = this.paramCount;
+    const [s0, s1, s2] = this.slots;
+    switch (o.kind) {
+      case 'sgd':
+        k.sgd_update(this.params, this.grads, n, -lr);
+        break;
+      case 'momentum':
+        k.momentum_update(this.params, this.grads, s0, n, -lr, o.momentum, o.nesterov ? 1 : 0);
+        break;
+      case 'adam': {
+        const c = this.counters;
+        k.adam_update(this.params, this.grads, s0, s1, n, -lr, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.epsilon, f(1 - c.accBeta1), f(1 - c.accBeta2));
+        c.accBeta1 = f(c.accBeta1 * f(o.beta1));
+        c.accBeta2 = f(c.accBeta2 * f(o.beta2));
+        break;
+      }
+      case 'rmsprop':
+        k.rmsprop_update(this.params, this.grads, s0, s1, s2, n, lr, o.decay, 1 - o.decay, o.momentum, o.epsilon, o.centered ? 1 : 0);
+        break;
+    }
+    this.counters.iterations++;
+  }
+
+  /** One training step on the n samples in the input buffer. */
+  trainStep(n: number, y: ArrayLike<number>, lr: number): StepResult {
+    const r = this.computeGradients(n, y);
+    this.applyGradients(lr);
+    return r;
+  }
+
+  // ---- weights and optimizer state, in tfjs's layout ------------------------------------------------
+
+  /** Copies the model's trainable weights and its optimizer's state into wasm memory. */
+  async loadFromModel(model: tfTypes.LayersModel): Promise<void> {
+    const all = this.paramView();
+    model.trainableWeights.forEach((w, i) => all.set(w.read().dataSync() as Float32Array, this.offsets[i]));
+    const opt = model.optimizer as unknown as TfjsOptimizerInternals;
+    const o = this.plan.optimizer;
+    this.counters = {
+      iterations: opt.iterations_ ?? 0,
+      accBeta1: o.kind === 'adam' ? (opt.accBeta1!.dataSync()[0] as number) : 0,
+      accBeta2: o.kind === 'adam' ? (opt.accBeta2!.dataSync()[0] as number) : 0,
+    };
+    const state = await model.optimizer.getWeights();
+    // getWeights makes the 'iter' scalar afresh; the rest are the optimizer's own variables.
+    state[0]?.tensor.dispose();
+    const tensors = state.slice(1);
+    for (const s of this.slots) this.engine.view(s, this.paramCount).fill(0);
+    if (tensors.length === 0) return;
+    const nw = this.plan.weights.length;
+    if (tensors.length !== nw * this.stateSlots)
+      throw new Error(`the optimizer holds ${tensors.length} state tensors for ${nw} weights (expected ${nw * this.stateSlots})`);
+    tensors.forEach((t, j) => {
+      const slot = Math.floor(j / nw);
+      this.engine.view(this.slots[slot], this.paramCount).set(t.tensor.dataSync() as Float32Array, this.offsets[j % nw]);
+    });
+  }
+
+  /**
+   * Gives the model's optimizer its state variables (zeros, or what loadFromModel read) if it has none
+   * yet, so that storeToModel can assign into them synchronously from then on.
+   */
+  async ensureOptimizerState(tf: TF, model: tfTypes.LayersModel): Promise<void> {
+    if (this.optimizerSlots(model)) return;
+    const suffixes = { sgd: [], momentum: ['momentum'], adam: ['m', 'v'], rmsprop: ['rms', 'momentum', 'mg'] }[this.plan.optimizer.kind];
+    const named: { name: string; tensor: tfTypes.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(this.counters.iterations) }];
+    for (let s = 0; s < this.stateSlots; s++) this.plan.weights.forEach((w, i) => named.push({ name: `${w.name}/${suffixes[s]}`, tensor: this.slotTensor(tf, s, i) }));
+    await model.optimizer.setWeights(named);
+    tf.dispose(named.map((x) => x.tensor));
+    this.storeCounters(tf, model);
+    if (!this.optimizerSlots(model)) throw new Error(`could not give the ${model.optimizer.getClassName()} optimizer its state`);
+  }
+
+  /** Writes the weights and optimizer state back into the model, so saving, checkpoints and evaluation see them. */
+  storeToModel(tf: TF, model: tfTypes.LayersModel): void {
+    const all = this.paramView();
+    model.trainableWeights.forEach((w, i) => {
+      const t = tf.tensor(all.slice(this.offsets[i], this.offsets[i] + this.plan.weights[i].size), this.plan.weights[i].shape);
+      w.write(t);
+      t.dispose();
+    });
+    const slots = this.optimizerSlots(model);
+    if (!slots) throw new Error('the optimizer has no state variables (ensureOptimizerState was not called)');
+    for (let s = 0; s < this.stateSlots; s++)
+      slots[s].forEach((v, i) => {
+        const t = this.slotTensor(tf, s, i);
+        v.variable.assign(t);
+        t.dispose();
+      });
+    this.storeCounters(tf, model);
+  }
+
+  private slotTensor(tf: TF, slot: number, i: number): tfTypes.Tensor {
+    const from = this.offsets[i];
+    return tf.tensor(this.engine.view(this.slots[slot], this.paramCount).slice(from, from + this.plan.weights[i].size), this.plan.weights[i].shape);
+  }
+
+  private storeCounters(tf: TF, model: tfTypes.LayersModel): void {
+    const opt = model.optimizer as unknown as TfjsOptimizerInternals;
+    opt.iterations_ = this.counters.iterations;
+    if (this.plan.optimizer.kind === 'adam') {
+      const b = [tf.scalar(this.counters.accBeta1), tf.scalar(this.counters.accBeta2)];
+      opt.accBeta1!.assign(b[0]);
+      opt.accBeta2!.assign(b[1]);
+      tf.dispose(b);
+    }
+  }
+
+  /** The optimizer's state variables per slot and weight, when it has all of them. */
+  private optimizerSlots(model: tfTypes.LayersModel): { variable: tfTypes.Variable }[][] | undefined {
+    const arrays = slotArrays(model.optimizer as unknown as TfjsOptimizerInternals, this.plan.optimizer.kind);
+    const nw = this.plan.weights.length;
+    return arrays && arrays.slice(0, this.stateSlots).every((a) => a.length === nw && a.every((v) => v != null)) ? arrays : undefined;
+  }
+}
+
+/** The fields of tfjs-core 4.22's optimizers the fused executor reads and writes (not public API; covered by tests). */
+interface TfjsOptimizerInternals {
+  iterations_?: number;
+  accBeta1?: tfTypes.Variable;
+  accBeta2?: tfTypes.Variable;
+  accumulatedFirstMoment?: { variable: tfTypes.Variable }[];
+  accumulatedSecondMoment?: { variable: tfTypes.Variable }[];
+  accumulations?: { variable: tfTypes.Variable }[];
+  accumulatedMeanSquares?: { variable: tfTypes.Variable }[];
+  accumulatedMoments?: { variable: tfTypes.Variable }[];
+  accumulatedMeanGrads?: { variable: tfTypes.Variable }[];
+}
+
+function slotArrays(opt: TfjsOptimizerInternals, kind: FusedPlan['optimizer']['kind']): { variable: tfTypes.Variable }[][] | undefined {
+  switch (kind) {
+    case 'sgd':
+      return [];
+    case 'momentum':
+      return opt.accumulations ? [opt.accumulations] : undefined;
+    case 'adam':
+      return opt.accumulatedFirstMoment && opt.accumulatedSecondMoment ? [opt.accumulatedFirstMoment, opt.accumulatedSecondMoment] : undefined;
+    case 'rmsprop':
+      return opt.accumulatedMeanSquares && opt.accumulatedMoments ? [opt.accumulatedMeanSquares, opt.accumulatedMoments, opt.accumulatedMeanGrads ?? []] : undefined;
+  }
+}
+
+export type { FusedLayer };

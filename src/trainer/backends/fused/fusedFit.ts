@@ -1,0 +1,230 @@
+/**
+ * model.fit on the fused executor: the same loop as tfjs-layers 4.22's fitLoop (validationSplit cut
+ * from the tail, per-epoch shuffle, batches of batchSize with a short last one, validation after the
+ * last batch of an epoch, epoch logs as size-weighted means, stopTraining honoured after each batch
+ * and epoch) feeding the same callbacks the same logs, so Model Lab's TrainingCallbacks (metrics,
+ * pause/stop, checkpoints, early stopping, lr schedules) work unchanged. The tfjs model gets the
+ * weights and optimizer state back before anything can read it: at every epoch end, on a checkpoint
+ * request (through `wrapControl`) and at the end.
+ *
+ * `prepareFusedFit` decides: the fused executor when the backend is wasm and the model and data are
+ * covered, else tfjs with the reason. MODEL_LAB_EXECUTOR=tfjs forces tfjs (tests, benchmarks);
+ * MODEL_LAB_EXECUTOR=fused fuses on any tfjs backend.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BackendInfo } from '../../../protocol/trainer';
+import type { TrainingControl } from '../../control';
+import type { TrainingData } from '../../modelContract';
+import { FusedExecutor, type StepResult } from './executor';
+import { planFusedModel, type FusedPlan } from './plan';
+import { FusedEngine } from './wasmEngine';
+
+type TF = typeof tfTypes;
+
+export const EXECUTOR_ENV = 'MODEL_LAB_EXECUTOR';
+
+export interface FitLoopArgs {
+  epochs: number;
+  initialEpoch: number;
+  batchSize: number;
+  validationSplit: number;
+  shuffle: boolean;
+  yieldEvery: 'never' | 'batch';
+  callbacks: tfTypes.CustomCallbackArgs;
+}
+
+export interface FusedFit {
+  executor: 'fused';
+  /** Why the fused executor trains this run, with the SIMD build in use. */
+  reason: string;
+  simd: FusedEngine['variant'];
+  /** The control TrainingCallbacks must read, so a "checkpoint now" first copies the weights back. */
+  wrapControl(control: TrainingControl): TrainingControl;
+  fit(args: FitLoopArgs): Promise<void>;
+}
+
+export type ExecutorChoice = FusedFit | { executor: 'tfjs'; reason: string };
+
+interface Arrays {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  /** Samples, floats per sample of x and of y. */
+  n: number;
+  yRow: number;
+}
+
+function single(t: unknown): tfTypes.Tensor | undefined {
+  return t && typeof t === 'object' && 'dataId' in t && 'shape' in t ? (t as tfTypes.Tensor) : undefined;
+}
+
+/** x and y of a TensorData as flat arrays, or why they do not fit the plan. */
+function arraysOf(xsArg: unknown, ysArg: unknown, plan: FusedPlan, what: string): Arrays | string {
+  const xs = single(xsArg);
+  const ys = single(ysArg);
+  if (!xs || !ys) return `the ${what} inputs or labels are not single tensors`;
+  if (xs.dtype !== 'float32') return `the ${what} inputs are ${xs.dtype}`;
+  const n = xs.shape[0];
+  if (xs.shape.slice(1).join(',') !== plan.inputShape.join(',')) return `the ${what} inputs are [${xs.shape.join(',')}], not [N,${plan.inputShape.join(',')}]`;
+  if (ys.shape[0] !== n) return `the ${what} inputs and labels differ in count`;
+  const sparse = plan.loss === 'sparseCategoricalCrossentropy';
+  const yRow = ys.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (sparse ? yRow !== 1 : ys.shape.length !== 2 || ys.shape[1] !== plan.outputSize)
+    return `the ${what} labels are [${ys.shape.join(',')}] for an output of ${plan.outputSize}`;
+  return { x: xs.dataSync() as Float32Array, y: ys.dataSync() as ArrayLike<number>, n, yRow };
+}
+
+function slice(a: Arrays, from: number, to: number, xRow: number): Arrays {
+  const sub = (v: ArrayLike<number>, row: number) => (v as Float32Array).subarray(from * row, to * row);
+  return { x: sub(a.x, xRow), y: sub(a.y, a.yRow), n: to - from, yRow: a.yRow };
+}
+
+/** The fused executor for this run, or tfjs with the reason. Reads the data once (the tensors stay the caller's). */
+export async function prepareFusedFit(
+  tf: TF,
+  backend: BackendInfo,
+  model: tfTypes.LayersModel,
+  data: TrainingData,
+  opts: { batchSize: number; validationSplit: number; env?: NodeJS.ProcessEnv },
+): Promise<ExecutorChoice> {
+  const env = opts.env ?? process.env;
+  const forced = env[EXECUTOR_ENV];
+  if (forced === 'tfjs') return { executor: 'tfjs', reason: `${EXECUTOR_ENV}=tfjs` };
+  if (backend.name !== 'wasm' && forced !== 'fused') return { executor: 'tfjs', reason: `the fused executor runs with the wasm backend (this run uses ${backend.name})` };
+  if (data.kind !== 'tensors') return { executor: 'tfjs', reason: 'the data is a tf.data.Dataset (the fused executor trains on tensors)' };
+  const planned = planFusedModel(model);
+  if (!planned.plan) return { executor: 'tfjs', reason: planned.reason };
+  const plan = planned.plan;
+  const all = arraysOf(data.xs, data.ys, plan, 'training');
+  if (typeof all === 'string') return { executor: 'tfjs', reason: all };
+  let train = all;
+  let val: Arrays | undefined;
+  if (data.validation) {
+    const v = arraysOf(data.validation.xs, data.validation.ys, plan, 'validation');
+    if (typeof v === 'string') return { executor: 'tfjs', reason: v };
+    val = v;
+  } else if (opts.validationSplit > 0) {
+    const splitAt = Math.floor(all.n * (1 - opts.validationSplit));
+    train = slice(all, 0, splitAt, plan.inputSize);
+    val = slice(all, splitAt, all.n, plan.inputSize);
+  }
+  let exec: FusedExecutor;
+  try {
+    exec = new FusedExecutor(plan, Math.max(1, Math.min(opts.batchSize, Math.max(train.n, val?.n ?? 0))));
+    await exec.loadFromModel(model);
+    await exec.ensureOptimizerState(tf, model);
+  } catch (e) {
+    return { executor: 'tfjs', reason: `the fused executor could not start: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const simd = exec.engine.variant;
+  return {
+    executor: 'fused',
+    reason: `${plan.layers.length} layers fused into wasm kernels (${simd})`,
+    simd,
+    wrapControl: (control) => ({
+      stopRequested: () => control.stopRequested(),
+      ...(control.pauseRequested && { pauseRequested: () => control.pauseRequested!() }),
+      ...(control.whenResumed && { whenResumed: () => control.whenResumed!() }),
+      ...(control.takeCheckpointRequest && {
+        takeCheckpointRequest: () => {
+          const wanted = control.takeCheckpointRequest!();
+          if (wanted) exec.storeToModel(tf, model);
+          return wanted;
+        },
+      }),
+    }),
+    fit: (args) => fitLoop(tf, model, exec, train, val, args),
+  };
+}
+
+/** Copies samples ids[from..to) (or from..to in order when ids is null) into the executor's input; returns their labels. */
+type Gather = (src: Arrays, ids: ArrayLike<number> | null, from: number, to: number) => ArrayLike<number>;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, train: Arrays, val: Arrays | undefined, args: FitLoopArgs): Promise<void> {
+  const cb = args.callbacks;
+  const plan = exec.plan;
+  const xRow = plan.inputSize;
+  const B = args.batchSize;
+  const yBatch = new Float32Array(B * train.yRow);
+  const indices = Array.from({ length: train.n }, (_, i) => i);
+  const gather: Gather = (src, ids, from, to) => {
+    const xin = exec.inputView(to - from);
+    if (!ids) {
+      xin.set((src.x as Float32Array).subarray(from * xRow, to * xRow));
+      yBatch.set((src.y as Float32Array).subarray(from * src.yRow, to * src.yRow));
+      return yBatch.subarray(0, (to - from) * src.yRow);
+    }
+    for (let i = from; i < to; i++) {
+      const s = ids[i];
+      xin.set((src.x as Float32Array).subarray(s * xRow, (s + 1) * xRow), (i - from) * xRow);
+      yBatch.set((src.y as Float32Array).subarray(s * src.yRow, (s + 1) * src.yRow), (i - from) * src.yRow);
+    }
+    return yBatch.subarray(0, (to - from) * src.yRow);
+  };
+  const metricsOf = (r: StepResult): Record<string, number> => ({ loss: Math.fround(r.loss), ...(r.acc !== undefined && { acc: Math.fround(r.acc) }) });
+
+  await cb.onTrainBegin?.({});
+  model.stopTraining = false;
+  let dirty = false;
+  try {
+    for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
+      await cb.onEpochBegin?.(epoch, {});
+      if (args.shuffle) shuffleInPlace(indices);
+      const totals: Record<string, number> = {};
+      let seen = 0;
+      let valLogs: Record<string, number> = {};
+      const batches = Math.ceil(train.n / B);
+      for (let b = 0; b < batches; b++) {
+        const from = b * B;
+        const to = Math.min(train.n, from + B);
+        const size = to - from;
+        await cb.onBatchBegin?.(b, { batch: b, size });
+        const y = gather(train, indices, from, to);
+        const lr = (model.optimizer as unknown as { learningRate: number }).learningRate;
+        const logs = metricsOf(exec.trainStep(size, y, lr));
+        dirty = true;
+        for (const [k, v] of Object.entries(logs)) totals[k] = (totals[k] ?? 0) + v * size;
+        seen += size;
+        if (b === batches - 1 && val && val.n > 0) valLogs = evaluateAll(exec, val, B, gather);
+        await cb.onBatchEnd?.(b, { batch: b, size, ...logs });
+        if (args.yieldEvery === 'batch') await yieldToEventLoop();
+        if (model.stopTraining) break;
+      }
+      const epochLogs: Record<string, number> = { ...valLogs };
+      for (const [k, v] of Object.entries(totals)) epochLogs[k] = v / seen;
+      exec.storeToModel(tf, model);
+      dirty = false;
+      await cb.onEpochEnd?.(epoch, epochLogs);
+      if (model.stopTraining) break;
+    }
+    await cb.onTrainEnd?.({});
+  } finally {
+    if (dirty) exec.storeToModel(tf, model);
+  }
+}
+
+/** Validation loss and accuracy: size-weighted mean of batch means, as tfjs's testLoop. */
+function evaluateAll(exec: FusedExecutor, val: Arrays, B: number, gather: Gather): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (let from = 0; from < val.n; from += B) {
+    const to = Math.min(val.n, from + B);
+    const r = exec.evaluate(to - from, gather(val, null, from, to));
+    totals.val_loss = (totals.val_loss ?? 0) + Math.fround(r.loss) * (to - from);
+    if (r.acc !== undefined) totals.val_acc = (totals.val_acc ?? 0) + Math.fround(r.acc) * (to - from);
+  }
+  for (const k of Object.keys(totals)) totals[k] /= val.n;
+  return totals;
+}
+
+/** tfjs's util.shuffle (Fisher–Yates from the end, Math.random). */
+function shuffleInPlace(a: number[]): void {
+  let counter = a.length;
+  while (counter > 0) {
+    const index = (Math.random() * counter) | 0;
+    counter--;
+    const t = a[counter];
+    a[counter] = a[index];
+    a[index] = t;
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * Compiles a compiled tfjs Sequential model into a FusedPlan: the list of layers the fused executor
+ * (executor.ts) runs as wasm kernel calls, with their shapes, padding and activations, the loss, the
+ * metrics and the optimizer. Anything it does not cover exactly gives a reason instead, and the run
+ * trains on tfjs as before, saying that reason. Pure inspection: nothing is allocated here.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+
+/** Activation codes shared with native/fused/fused.c (act_fwd / act_bwd). */
+export const ACTIVATIONS = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4, elu: 5, selu: 6, relu6: 7 } as const;
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+export interface Padding {
+  top: number;
+  left: number;
+  /** Padded input height and width (= the input's when there is no padding). */
+  hp: number;
+  wp: number;
+}
+
+export type FusedLayer =
+  | {
+      kind: 'conv2d';
+      name: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      filter: [number, number];
+      strides: [number, number];
+      pad: Padding;
+      useBias: boolean;
+      activation: ActivationName;
+    }
+  | {
+      kind: 'pool';
+      name: string;
+      op: 'max' | 'avg';
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      filter: [number, number];
+      strides: [number, number];
+      top: number;
+      left: number;
+    }
+  | { kind: 'dense'; name: string; units: number; inUnits: number; useBias: boolean; activation: ActivationName }
+  | { kind: 'flatten'; name: string; size: number }
+  | { kind: 'dropout'; name: string; rate: number; size: number }
+  | { kind: 'activation'; name: string; activation: ActivationName; size: number; lastDim: number };
+
+export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
+
+export type OptimizerPlan =
+  | { kind: 'sgd' }
+  | { kind: 'momentum'; momentum: number; nesterov: boolean }
+  | { kind: 'adam'; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'rmsprop'; decay: number; momentum: number; epsilon: number; centered: boolean };
+
+export interface FusedPlan {
+  inputShape: number[];
+  inputSize: number;
+  outputSize: number;
+  layers: FusedLayer[];
+  /** Trainable weights in model.trainableWeights order (the optimizer's order), with their sizes. */
+  weights: { name: string; shape: number[]; size: number }[];
+  loss: LossName;
+  /** The accuracy metric tfjs would log as `acc`, if the model asked for one. */
+  accuracy?: AccuracyKind;
+  optimizer: OptimizerPlan;
+}
+
+export type PlanResult = { plan: FusedPlan; reason?: undefined } | { plan?: undefined; reason: string };
+
+const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
+
+class Unfusable extends Error {}
+const no = (why: string): never => {
+  throw new Unfusable(why);
+};
+
+type Cfg = Record<string, unknown>;
+
+function pair(v: unknown, what: string): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
+  return no(`${what} ${JSON.stringify(v)} is not a pair of numbers`);
+}
+
+function activationOf(cfg: Cfg, layer: string): ActivationName {
+  const a = cfg.activation ?? 'linear';
+  if (typeof a === 'string' && a in ACTIVATIONS) return a as ActivationName;
+  return no(`layer ${layer}: activation ${JSON.stringify(a)} is not fused (fused: ${Object.keys(ACTIVATIONS).join(', ')})`);
+}
+
+/** tfjs's output size and padding for one spatial axis (backend_util.computeConv2DInfo / computePool2DInfo). */
+export function axisPadding(size: number, filter: number, stride: number, padding: 'same' | 'valid'): { out: number; before: number; total: number } {
+  if (padding === 'valid') return { out: Math.ceil((size - filter + 1) / stride), before: 0, total: 0 };
+  const out = Math.ceil(size / stride);
+  const total = Math.max(0, (out - 1) * stride + filter - size);
+  return { out, before: Math.floor(total / 2), total };
+}
+
+function noExtras(cfg: Cfg, layer: string): void {
+  for (const k of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'])
+    if (cfg[k] != null) no(`layer ${layer} has a ${k}`);
+}
+
+function shape3(s: unknown, layer: string): [number, number, number] {
+  if (Array.isArray(s) && s.length === 4 && s.slice(1).every((x) => typeof x === 'number')) return [s[1], s[2], s[3]] as [number, number, number];
+  return no(`layer ${layer}: input shape ${JSON.stringify(s)} is not [batch, height, width, channels]`);
+}
+
+function compileLayer(layer: tfTypes.layers.Layer, inShape: number[]): { fl: FusedLayer; outShape: number[]; weightNames: string[] } {
+  const cls = layer.getClassName();
+  const cfg = layer.getConfig() as Cfg;
+  const name = layer.name;
+  const size = inShape.slice(1).reduce((a, b) => a * (b as number), 1);
+  if (cls !== 'Flatten' && cls !== 'Dropout' && !layer.trainable && layer.trainableWeights.length + layer.nonTrainableWeights.length > 0)
+    no(`layer ${name} is frozen (trainable: false)`);
+  switch (cls) {
+    case 'Conv2D': {
+      noExtras(cfg, name);
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const dil = pair(cfg.dilationRate ?? 1, `layer ${name}: dilationRate`);
+      if (dil[0] !== 1 || dil[1] !== 1) no(`layer ${name}: dilation ${dil.join('x')} is not fused`);
+      const [h, w, c] = shape3(inShape, name);
+      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
+      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
+      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const ph = axisPadding(h, filter[0], strides[0], padding);
+      const pw = axisPadding(w, filter[1], strides[1], padding);
+      const k = cfg.filters as number;
+      const outShape: [number, number, number] = [ph.out, pw.out, k];
+      const useBias = cfg.useBias !== false;
+      return {
+        fl: { kind: 'conv2d', name, inShape: [h, w, c], outShape, filter, strides, pad: { top: ph.before, left: pw.before, hp: h + ph.total, wp: w + pw.total }, useBias, activation: activationOf(cfg, name) },
+        outShape: [null as unknown as number, ...outShape],
+        weightNames: useBias ? ['kernel', 'bias'] : ['kernel'],
+      };
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const [h, w, c] = shape3(inShape, name);
+      const filter = pair(cfg.poolSize ?? 2, `layer ${name}: poolSize`);
+      const strides = pair(cfg.strides ?? filter, `layer ${name}: strides`);
+      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const ph = axisPadding(h, filter[0], strides[0], padding);
+      const pw = axisPadding(w, filter[1], strides[1], padding);
+      const outShape: [number, number, number] = [ph.out, pw.out, c];
+      return {
+        fl: { kind: 'pool', name, op: cls === 'MaxPooling2D' ? 'max' : 'avg', inShape: [h, w, c], outShape, filter, strides, top: ph.before, left: pw.before },
+        outShape: [null as unknown as number, ...outShape],
+        weightNames: [],
+      };
+    }
+    case 'Flatten':
+      return { fl: { kind: 'flatten', name, size }, outShape: [null as unknown as number, size], weightNames: [] };
+    case 'Dense': {
+      noExtras(cfg, name);
+      if (inShape.length !== 2) no(`layer ${name}: a dense layer on a rank-${inShape.length} input (only [batch, features] is fused)`);
+      const units = cfg.units as number;
+      const useBias = cfg.useBias !== false;
+      return {
+        fl: { kind: 'dense', name, units, inUnits: inShape[1], useBias, activation: activationOf(cfg, name) },
+        outShape: [null as unknown as number, units],
+        weightNames: useBias ? ['kernel', 'bias'] : ['kernel'],
+      };
+    }
+    case 'Dropout': {
+      if (cfg.noiseShape != null) no(`layer ${name}: dropout with a noiseShape`);
+      const rate = cfg.rate as number;
+      if (!(rate >= 0 && rate < 1)) no(`layer ${name}: dropout rate ${rate}`);
+      return { fl: { kind: 'dropout', name, rate, size }, outShape: inShape, weightNames: [] };
+    }
+    case 'Activation': {
+      const activation = activationOf(cfg, name);
+      return { fl: { kind: 'activation', name, activation, size, lastDim: inShape[inShape.length - 1] }, outShape: inShape, weightNames: [] };
+    }
+    default:
+      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout, Activation)`);
+  }
+}
+
+function optimizerPlan(optimizer: tfTypes.Optimizer | undefined): OptimizerPlan {
+  if (!optimizer) return no('the model is not compiled');
+  const o = optimizer as unknown as Record<string, unknown>;
+  const cls = optimizer.getClassName();
+  const num = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : no(`optimizer ${cls}: ${k} is not a number`));
+  switch (cls) {
+    case 'SGD':
+      num('learningRate');
+      return { kind: 'sgd' };
+    case 'Momentum':
+      num('learningRate');
+      return { kind: 'momentum', momentum: num('momentum'), nesterov: o.useNesterov === true };
+    case 'Adam':
+      num('learningRate');
+      return { kind: 'adam', beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon') };
+    case 'RMSProp':
+      num('learningRate');
+      return { kind: 'rmsprop', decay: num('decay'), momentum: num('momentum'), epsilon: num('epsilon'), centered: o.centered === true };
+    default:
+      return no(`optimizer ${cls} is not fused (fused: SGD, Momentum, Adam, RMSProp)`);
+  }
+}
+
+/** The accuracy tfjs would compute for metrics ['accuracy'] with this loss and output (training.ts compile). */
+function accuracyKind(loss: LossName, outUnits: number): AccuracyKind {
+  if (outUnits === 1 || loss === 'binaryCrossentropy') return 'binary';
+  if (loss === 'sparseCategoricalCrossentropy') return 'sparse';
+  return 'categorical';
+}
+
+/**
+ * The fused plan of a compiled model, or why there is none. Only a Sequential model of covered
+ * layers, a single string loss of the covered ones, metrics limited to accuracy, and an SGD,
+ * Momentum, Adam or RMSProp optimizer are fused.
+ */
+export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
+  try {
+    if (model.getClassName() !== 'Sequential') no(`the model is a ${model.getClassName()} (only Sequential models are fused)`);
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) no('the model has several inputs or outputs');
+    const m = model as unknown as { loss?: unknown; metrics?: unknown };
+    const lossName = typeof m.loss === 'string' ? m.loss : undefined;
+    if (lossName === undefined) no(typeof m.loss === 'function' ? 'the loss is a function' : 'the loss is not one string');
+    if (!LOSSES.includes(lossName as LossName)) no(`loss ${lossName} is not fused (fused: ${LOSSES.join(', ')})`);
+    const loss = lossName as LossName;
+    const metrics = m.metrics === undefined || m.metrics === null ? [] : Array.isArray(m.metrics) ? m.metrics : [m.metrics];
+    let wantAccuracy = false;
+    for (const metric of metrics) {
+      if (metric === 'accuracy' || metric === 'acc') wantAccuracy = true;
+      else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy)`);
+    }
+    const optimizer = optimizerPlan(model.optimizer);
+    const inputShape = model.inputs[0].shape;
+    if (inputShape.slice(1).some((d) => typeof d !== 'number')) no(`the input shape ${JSON.stringify(inputShape)} has an unknown dimension`);
+    let shape: number[] = inputShape as number[];
+    const layers: FusedLayer[] = [];
+    const expectedWeights: string[] = [];
+    for (const layer of model.layers) {
+      if (layer.getClassName() === 'InputLayer') continue;
+      const { fl, outShape, weightNames } = compileLayer(layer, shape);
+      if (layer.nonTrainableWeights.length > 0) no(`layer ${layer.name} has non-trainable weights`);
+      const names = layer.trainableWeights.map((w) => w.name);
+      if (names.length !== weightNames.length || !weightNames.every((n, i) => names[i].endsWith(`/${n}`)))
+        no(`layer ${layer.name} has weights ${names.join(', ')} (expected ${weightNames.join(', ')})`);
+      expectedWeights.push(...names);
+      layers.push(fl);
+      shape = outShape;
+    }
+    if (layers.length === 0) no('the model has no layers');
+    const tw = model.trainableWeights;
+    if (tw.length !== expectedWeights.length || tw.some((w, i) => w.name !== expectedWeights[i])) no('the model trains weights outside its layers');
+    if (shape.length !== 2) no(`the output shape ${JSON.stringify(shape)} is not [batch, units]`);
+    const outputSize = shape[1];
+    const inputSize = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    return {
+      plan: {
+        inputShape: inputShape.slice(1) as number[],
+        inputSize,
+        outputSize,
+        layers,
+        weights: tw.map((w) => ({ name: w.name, shape: w.shape as number[], size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
+        loss,
+        ...(wantAccuracy ? { accuracy: accuracyKind(loss, outputSize) } : {}),
+        optimizer,
+      },
+    };
+  } catch (e) {
+    if (e instanceof Unfusable) return { reason: e.message };
+    throw e;
+  }
+}

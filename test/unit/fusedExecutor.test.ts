@@ -1,0 +1,324 @@
+// The fused executor against tfjs's `cpu` backend: the same model, initial weights and batches go
+// through tfjs's trainOnBatch and through the executor's wasm kernels; the losses of every step, the
+// weights after the steps and the optimizer state (tfjs getWeights layout) must agree within float32
+// tolerance. Each case covers a set of kernels forward and backward (conv valid/same/strided, max and
+// average pooling, dense, the activations) with one loss and one optimizer.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
+import { planFusedModel } from '../../src/trainer/backends/fused/plan';
+import { FusedEngine, pickVariant } from '../../src/trainer/backends/fused/wasmEngine';
+
+/** mulberry32: small and seedable, so both sides get the very same numbers. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Case {
+  name: string;
+  build: () => tf.LayersModel;
+  batch: number;
+  steps: number;
+  /** Targets for one batch: one-hot rows, class indices or values. */
+  labels: 'onehot' | 'sparse' | 'binary' | 'values';
+}
+
+function batchData(model: tf.LayersModel, c: Case, seed: number): { x: Float32Array; y: Float32Array; xShape: number[]; yShape: number[] } {
+  const r = rng(seed);
+  const inShape = model.inputs[0].shape.slice(1) as number[];
+  const k = model.outputs[0].shape[1] as number;
+  const x = Float32Array.from({ length: c.batch * inShape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
+  let y: Float32Array;
+  let yShape: number[];
+  if (c.labels === 'sparse') {
+    y = Float32Array.from({ length: c.batch }, () => Math.floor(r() * k));
+    yShape = [c.batch];
+  } else if (c.labels === 'onehot') {
+    y = new Float32Array(c.batch * k);
+    for (let i = 0; i < c.batch; i++) y[i * k + Math.floor(r() * k)] = 1;
+    yShape = [c.batch, k];
+  } else {
+    y = Float32Array.from({ length: c.batch * k }, () => (c.labels === 'binary' ? (r() < 0.5 ? 0 : 1) : r() * 2 - 1));
+    yShape = [c.batch, k];
+  }
+  return { x, y, xShape: [c.batch, ...inShape], yShape };
+}
+
+/** max |a - b| over max |b - b0|: the difference as a fraction of how far training moved the weights. */
+function relativeToUpdate(a: ArrayLike<number>, b: ArrayLike<number>, b0: ArrayLike<number>): { diff: number; moved: number } {
+  let diff = 0;
+  let moved = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    moved = Math.max(moved, Math.abs(b[i] - b0[i]));
+  }
+  return { diff, moved };
+}
+
+const sequential = (layers: tf.layers.Layer[], compile: tf.ModelCompileArgs) => {
+  const m = tf.sequential({ layers });
+  m.compile(compile);
+  return m;
+};
+
+const CASES: Case[] = [
+  {
+    name: 'reference CNN: conv valid + relu, 2x2 max pool, dense relu, softmax, categorical cross-entropy, Adam',
+    batch: 16,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 128, activation: 'relu' }),
+          tf.layers.dense({ units: 10, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "conv 'same' stride 2 with 6 filters, tanh, 3x3/2 average pool 'same', sparse cross-entropy, Nesterov momentum",
+    batch: 5,
+    steps: 3,
+    labels: 'sparse',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [11, 9, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+          tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+          tf.layers.conv2d({ filters: 5, kernelSize: [2, 1], padding: 'same', activation: 'sigmoid' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 7, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.momentum(0.05, 0.9, true), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "3x3/2 max pool 'same' on odd sizes, relu6 and an Activation layer, plain RMSProp",
+    batch: 6,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [9, 7, 4], filters: 12, kernelSize: 3, activation: 'relu6' }),
+          tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+          tf.layers.conv2d({ filters: 20, kernelSize: 2, strides: [1, 2], useBias: false }),
+          tf.layers.activation({ activation: 'tanh' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4 }),
+          tf.layers.activation({ activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.rmsprop(0.005), loss: 'categoricalCrossentropy' },
+      ),
+  },
+  {
+    // tfjs's centered RMSProp subtracts epsilon under the square root (NaN for gradients below ~3e-4 with the default 1e-7, and
+    // an ill-conditioned g/sqrt(ms - mg²) with a tiny one; the executor does the same), so a negative epsilon damps it here.
+    name: 'MLP: elu, selu, linear output, mean squared error, centered RMSProp with momentum',
+    batch: 9,
+    steps: 4,
+    labels: 'values',
+    build: () =>
+      sequential(
+        [
+          tf.layers.dense({ inputShape: [13], units: 17, activation: 'elu' }),
+          tf.layers.dense({ units: 8, activation: 'selu' }),
+          tf.layers.dense({ units: 3 }),
+        ],
+        { optimizer: tf.train.rmsprop(0.01, 0.9, 0.5, -1e-3, true), loss: 'meanSquaredError' },
+      ),
+  },
+  {
+    name: 'binary classifier: sigmoid output, binary cross-entropy and accuracy, SGD',
+    batch: 12,
+    steps: 4,
+    labels: 'binary',
+    build: () =>
+      sequential(
+        [tf.layers.dense({ inputShape: [6], units: 10, activation: 'relu' }), tf.layers.dense({ units: 1, activation: 'sigmoid' })],
+        { optimizer: tf.train.sgd(0.5), loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: 'a dropout of rate 0 between dense layers, plain momentum',
+    batch: 4,
+    steps: 3,
+    labels: 'values',
+    build: () =>
+      sequential([tf.layers.dense({ inputShape: [5], units: 6, activation: 'sigmoid' }), tf.layers.dropout({ rate: 0 }), tf.layers.dense({ units: 2 })], {
+        optimizer: tf.train.momentum(0.1, 0.8),
+        loss: 'meanSquaredError',
+      }),
+  },
+];
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('fused executor vs tfjs cpu, whole training steps', () => {
+  for (const c of CASES)
+    it(c.name, async () => {
+      const ref = c.build();
+      const fused = c.build();
+      const w0 = ref.getWeights().map((w) => w.dataSync().slice());
+      fused.setWeights(ref.getWeights().map((w) => w.clone()));
+      const planned = planFusedModel(fused);
+      expect(planned.reason).toBeUndefined();
+      const exec = new FusedExecutor(planned.plan!, c.batch, new FusedEngine('simd128'));
+      await exec.loadFromModel(fused);
+      const lr = (ref.optimizer as unknown as { learningRate: number }).learningRate;
+      for (let s = 0; s < c.steps; s++) {
+        const d = batchData(ref, c, 100 + s);
+        const xs = tf.tensor(d.x, d.xShape);
+        const ys = tf.tensor(d.y, d.yShape);
+        const out = await ref.trainOnBatch(xs, ys);
+        tf.dispose([xs, ys]);
+        const [wantLoss, wantAcc] = Array.isArray(out) ? out : [out];
+        exec.inputView(c.batch).set(d.x);
+        const got = exec.trainStep(c.batch, d.y, lr);
+        expect(Math.abs(got.loss - wantLoss), `step ${s + 1} loss ${got.loss} vs tfjs ${wantLoss}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(wantLoss)));
+        if (wantAcc !== undefined) expect(got.acc, `step ${s + 1} accuracy`).toBeCloseTo(wantAcc, 6);
+      }
+      await exec.ensureOptimizerState(tf, fused);
+      exec.storeToModel(tf, fused);
+      const want = ref.getWeights();
+      const got = fused.getWeights();
+      // Adam moves every weight by about lr whatever the gradient's size, so a weight whose gradient is
+      // float32 rounding noise (different summation orders) may move differently by a few % of lr; the
+      // gradients themselves are compared strictly in the test below.
+      const adam = ref.optimizer.getClassName() === 'Adam';
+      want.forEach((w, i) => {
+        const { diff, moved } = relativeToUpdate(got[i].dataSync(), w.dataSync(), w0[i]);
+        expect(moved, `weight ${ref.weights[i].name} moved`).toBeGreaterThan(0);
+        expect(diff, `weight ${ref.weights[i].name}: max |fused - tfjs| ${diff} for an update of ${moved}`).toBeLessThanOrEqual((adam ? 0.05 : 1e-3) * moved + 1e-7);
+      });
+      // Optimizer state: same layout (iterations, then each slot per weight), same values.
+      const ws = await ref.optimizer.getWeights();
+      const gs = await fused.optimizer.getWeights();
+      expect(gs.length).toBe(ws.length);
+      expect(gs[0].tensor.dataSync()[0]).toBe(c.steps);
+      for (let i = 1; i < ws.length; i++) {
+        const a = Array.from(ws[i].tensor.dataSync());
+        const b = Array.from(gs[i].tensor.dataSync());
+        const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const diff = a.reduce((m, v, j) => Math.max(m, Math.abs(v - b[j])), 0);
+        expect(diff, `optimizer state ${ws[i].name}`).toBeLessThanOrEqual(2e-3 * scale + 1e-9);
+        const nw = fused.trainableWeights.length;
+        expect(gs[i].name).toBe(`${fused.trainableWeights[(i - 1) % nw].name}/${ws[i].name.split('/').pop()}`);
+      }
+    });
+
+  const gradientCases: [Case, 'simd128' | 'relaxed-simd'][] = [...CASES.map((c) => [c, 'simd128'] as [Case, 'simd128']), [CASES[0], 'relaxed-simd']];
+  for (const [c, variant] of gradientCases)
+    it(`gradients of one batch (${variant}): ${c.name}`, () => {
+      // Relaxed SIMD (fused multiply-add) needs Node 20's flag, which MODEL_LAB_RELAXED_SIMD=1 sets.
+      if (variant === 'relaxed-simd') expect(pickVariant({ MODEL_LAB_RELAXED_SIMD: '1' })).toBe('relaxed-simd');
+      const model = c.build();
+      const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
+      expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);
+      return exec.loadFromModel(model).then(() => {
+        const d = batchData(model, c, 7);
+        const xs = tf.tensor(d.x, d.xShape);
+        const ys = tf.tensor(d.y, d.yShape);
+        // tfjs-layers' own loss function of the compiled model, as fit uses it (mean over the batch).
+        // (A Sequential keeps it on its inner functional model.)
+        const lossFn = (model as unknown as { model: { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] } }).model.lossFunctions[0];
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(() => tf.mean(lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+        exec.inputView(c.batch).set(d.x);
+        const got = exec.computeGradients(c.batch, d.y);
+        expect(got.loss).toBeCloseTo(value.dataSync()[0], 5);
+        const all = exec.gradView();
+        let off = 0;
+        for (const v of vars) {
+          const want = Array.from(grads[v.name].dataSync());
+          const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+          expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
+          let diff = 0;
+          for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
+          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * scale);
+          off += want.length;
+        }
+        tf.dispose([xs, ys, value, ...Object.values(grads)]);
+      });
+    });
+
+  it('continues from optimizer state tfjs built up (Adam resumed after 2 tfjs steps), writing it back in place', async () => {
+    const c = CASES[0];
+    const ref = c.build();
+    const fused = c.build();
+    fused.setWeights(ref.getWeights().map((w) => w.clone()));
+    for (let s = 0; s < 2; s++) {
+      const d = batchData(ref, c, 200 + s);
+      for (const m of [ref, fused]) {
+        const xs = tf.tensor(d.x, d.xShape);
+        const ys = tf.tensor(d.y, d.yShape);
+        await m.trainOnBatch(xs, ys);
+        tf.dispose([xs, ys]);
+      }
+    }
+    const exec = new FusedExecutor(planFusedModel(fused).plan!, c.batch, new FusedEngine('simd128'));
+    await exec.loadFromModel(fused);
+    const before = tf.memory().numTensors;
+    for (let s = 2; s < 4; s++) {
+      const d = batchData(ref, c, 200 + s);
+      const xs = tf.tensor(d.x, d.xShape);
+      const ys = tf.tensor(d.y, d.yShape);
+      const [wantLoss] = (await ref.trainOnBatch(xs, ys)) as number[];
+      tf.dispose([xs, ys]);
+      exec.inputView(c.batch).set(d.x);
+      expect(exec.trainStep(c.batch, d.y, 1e-3).loss).toBeCloseTo(wantLoss, 5);
+    }
+    await exec.ensureOptimizerState(tf, fused);
+    exec.storeToModel(tf, fused);
+    exec.storeToModel(tf, fused);
+    // Writing back twice assigns into the same variables: no tensor is leaked by a sync.
+    expect(tf.memory().numTensors).toBe(before + 0);
+    const a = await ref.optimizer.getWeights();
+    const b = await fused.optimizer.getWeights();
+    expect(b[0].tensor.dataSync()[0]).toBe(4);
+    expect(b.map((x) => x.name.split('/').pop())).toEqual(a.map((x) => x.name.split('/').pop()));
+    for (let i = 1; i < a.length; i++) {
+      const x = Array.from(a[i].tensor.dataSync());
+      const y = Array.from(b[i].tensor.dataSync());
+      const scale = x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(x.reduce((m, v, j) => Math.max(m, Math.abs(v - y[j])), 0)).toBeLessThanOrEqual(2e-3 * scale);
+    }
+  });
+});
+
+describe('dropout in the fused executor', () => {
+  it('zeroes about `rate` of the values while training, scales the rest by 1/(1-rate), and is the identity otherwise', () => {
+    const model = sequential([tf.layers.dense({ inputShape: [50], units: 200, kernelInitializer: 'ones', biasInitializer: 'ones' }), tf.layers.dropout({ rate: 0.3 })], {
+      optimizer: 'adam',
+      loss: 'meanSquaredError',
+    });
+    const exec = new FusedExecutor(planFusedModel(model).plan!, 40, new FusedEngine('simd128'));
+    return exec.loadFromModel(model).then(() => {
+      exec.inputView(40).fill(0);
+      exec.forward(40, true);
+      const out = exec.outputView(40);
+      const zeros = out.filter((v) => v === 0).length / out.length;
+      expect(zeros).toBeGreaterThan(0.27);
+      expect(zeros).toBeLessThan(0.33);
+      for (const v of out) if (v !== 0) expect(v).toBeCloseTo(1 / 0.7, 6);
+      exec.forward(40, false);
+      expect(exec.outputView(40).every((v) => v === 1)).toBe(true);
+    });
+  });
+});
