@@ -328,6 +328,34 @@ const HARNESS: Record<string, Harness> = {
     epilogue: 'return history;',
     check: (h) => expect((h as tf.History).history.loss).toHaveLength(4),
   },
+  'Dense + batch norm': {
+    prelude: 'const model = tf.sequential();\nmodel.add(tf.layers.inputLayer({ inputShape: [8] }));',
+    epilogue: modelFrom(),
+    check: (m) => {
+      expect(outShape(m)).toEqual([null, 64]);
+      expect((m as tf.LayersModel).layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Dense', 'BatchNormalization', 'Activation']);
+    },
+  },
+  'Global pooling head': {
+    prelude: "const model = tf.sequential();\nmodel.add(tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }));",
+    epilogue: modelFrom(),
+    check: (m) => {
+      expect(outShape(m)).toEqual([null, 10]);
+      expect((m as tf.LayersModel).countParams()).toBe(4 * 9 + 4 + 4 * 10 + 10);
+    },
+  },
+  'Dataset from arrays': {
+    prelude:
+      compiledModel(2, 1, 'linear', 'meanSquaredError') +
+      '\nconst features = Array.from({ length: 64 }, (_, i) => [i / 64, 1 - i / 64]);\nconst labels = features.map(([a, b]) => [a - b]);',
+    epilogue: 'return history;',
+    check: (h) => expect((h as tf.History).history.loss).toHaveLength(5),
+  },
+  'Confusion matrix': {
+    prelude: 'const trueIds = tf.tensor1d([0, 1, 2, 2, 1]);\nconst predictedIds = tf.tensor1d([0, 2, 2, 2, 1]);',
+    epilogue: 'return matrix;',
+    check: (m) => expect(m).toEqual([[1, 0, 0], [0, 1, 1], [0, 0, 2]]),
+  },
   'One-hot labels': {
     epilogue: 'return labels;',
     check: (t) => expect((t as tf.Tensor).arraySync()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]),
