@@ -190,6 +190,47 @@ async function main() {
         if (stopMs > 20_000) throw new Error(`the run ended ${stopMs} ms after the click (${afterClick} batches later)`);
         return `${batches.length} batch lines (${afterClick} after the click, end line ${stopMs} ms after it), backend ${record.backend?.name}, weights.bin ${weights} bytes; ${dir}`;
       });
+      await check('a script run: Run Script asks for its arguments, then Pause and Resume in the panel hold and continue it, Stop ends it', async () => {
+        // An ordinary tfjs script (nothing Model Lab about it) that trains long enough to be paused.
+        writeFileSync(join(workspace, 'ui-long-fit.js'), [
+          "const tf = require('@tensorflow/tfjs');",
+          'const xs = tf.tensor2d([-1, 0, 1, 2, 3, 4, 5, 6], [8, 1]);',
+          'const ys = tf.tensor2d([-3, -1, 1, 3, 5, 7, 9, 11], [8, 1]);',
+          'const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });',
+          "model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });",
+          'model.fit(xs, ys, { epochs: 5000, batchSize: 2 });',
+          '',
+        ].join('\n'));
+        await openFile(page, 'ui-long-fit.js');
+        await runCommand(page, 'Model Lab: Run Script with Model Lab', { log });
+        // The arguments box (asked once per script): none.
+        await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 30_000 });
+        await page.keyboard.press('Enter');
+        await until(page, 'the script run plots points', 240_000, async () => {
+          const s = await panelState(page);
+          if (s?.status === 'failed' || s?.status === 'crashed') throw new Error(`script run ended ${s.status}: ${s.error}`);
+          return s && s.status === 'running' && s.lossPoints > 0 ? s : undefined;
+        });
+        const [frame] = await framesWith(page, 'button#pause');
+        if (!frame) throw new Error('no button#pause in the panel');
+        await frame.locator('button#pause').click();
+        const paused = await until(page, 'the script run paused', 60_000, async () => {
+          const s = await panelState(page);
+          return s?.status === 'paused' ? s : undefined;
+        });
+        await shot('script-paused.png');
+        await frame.locator('button#pause').click(); // now labelled Resume
+        await until(page, 'the script run running again', 60_000, async () => {
+          const s = await panelState(page);
+          return s?.status === 'running' ? s : undefined;
+        });
+        await frame.locator('button#stop').click();
+        await until(page, 'the script run stopped', 90_000, async () => {
+          const s = await panelState(page);
+          return s?.status === 'stopped' ? s : undefined;
+        });
+        return `paused at ${paused.lossPoints} loss points, resumed, stopped`;
+      });
     }
   } catch (e) {
     results.push({ name: 'UI session', ok: false, detail: String(e?.stack ?? e) });

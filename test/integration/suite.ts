@@ -362,6 +362,38 @@ export async function run(): Promise<void> {
     return `held at ${held} batches; checkpoint now at step ${requested.step + 1}; stopped at step ${last.step + 1}`;
   });
 
+  await test('a script run pauses, checkpoints while paused, resumes and stops like a model file', async () => {
+    const ws = workspaceDir();
+    const runsDir = path.join(ws, '.modellab', 'runs');
+    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
+    const script = vscode.Uri.file(path.join(ws, 'long-fit.js'));
+    const running = vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', script, { args: [] });
+    const runDir = await waitFor('the run folder of the script appears', TRAIN_TIMEOUT_MS, () => {
+      const added = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => !before.has(d)) : [];
+      return added.length === 1 ? path.join(runsDir, added[0]) : undefined;
+    });
+    await waitFor('the first batch', TRAIN_TIMEOUT_MS, () => countBatchLines(runDir) > 0);
+    await vscode.commands.executeCommand('modelLab.pause');
+    let held = -1;
+    let since = Date.now();
+    await waitFor('the script holds after Pause', 30_000, () => {
+      const n = countBatchLines(runDir);
+      if (n !== held) [held, since] = [n, Date.now()];
+      return Date.now() - since >= 1000;
+    });
+    await sleep(1500);
+    assert.equal(countBatchLines(runDir), held, 'no batch is trained while the script is paused');
+    await vscode.commands.executeCommand('modelLab.checkpoint');
+    await waitFor('checkpoints/last from "checkpoint now"', 30_000, () => readCheckpoint(runDir, 'last')?.reason === 'request');
+    await vscode.commands.executeCommand('modelLab.resume');
+    await waitFor('the script trains again after Resume', 30_000, () => countBatchLines(runDir) > held);
+    await vscode.commands.executeCommand('modelLab.stop');
+    const result = await withTimeout(running, 60_000, 'the stopped script run ends');
+    assert.equal(result?.status, 'stopped');
+    assert.equal(readCheckpoint(runDir, 'last')?.reason, 'stop', 'the stop wrote checkpoints/last');
+    return `held at ${held} batches, resumed, stopped`;
+  });
+
   await test('Preview Dataset returns the fixture model file\'s data, as the trainer loads it', async () => {
     const ws = workspaceDir();
     const preview = await withTimeout(
