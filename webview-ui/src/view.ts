@@ -10,11 +10,11 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
-import type { LayerSummary } from '../../src/protocol/trainer';
 import type { CheckpointEntry, RunView } from '../../src/protocol/webview';
 import { el, setText } from './dom';
 import type { Locale } from './i18n';
 import type { ChartOptions, EpochTable, HeaderModel } from './state';
+import { formatShape } from '../../src/protocol/format';
 
 export interface Layout {
   empty: HTMLElement;
@@ -338,10 +338,6 @@ export function renderEpochs(l: Layout, table: EpochTable, from: number, L: Loca
   if (atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
-function formatShape(shape: LayerSummary['outputShape']): string {
-  const one = (s: (number | null)[]): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
-  return Array.isArray(shape[0]) ? (shape as (number | null)[][]).map(one).join(' ') : one(shape as (number | null)[]);
-}
 
 /** Layers table: fixed for a run, so drawn on snapshots only. */
 export function renderLayers(l: Layout, view: RunView | undefined, L: Locale): void {
