@@ -97,6 +97,10 @@ async function main() {
     log('workbench up');
 
     const started = await check('palette runs "Model Lab: Train Model" and the panel plots batches', async () => {
+      // Fused on wasm the example's 3 epochs take seconds; 30 keep it running while the test
+      // pauses, resumes and stops it (the copy in the test workspace, not the example).
+      const cnn = join(workspace, 'mnist-cnn.model.ts');
+      writeFileSync(cnn, readFileSync(cnn, 'utf8').replace(/epochs: 3,/, 'epochs: 30,'));
       await openFile(page, 'mnist-cnn.model.ts');
       log('mnist-cnn.model.ts open');
       await runCommand(page, 'Model Lab: Train Model', { log });

@@ -13,6 +13,10 @@ import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { TrainerProcess } from '../../src/training/trainerProcess';
 import { readRun } from '../../src/training/runStore';
 import { DIST, ensureBuilt } from './builtTrainer';
+import { decodeEvent, readRecords } from './tfrecordReader';
+
+/** batch_loss@1, batch_loss@2, epoch_loss@1, …: in the order a 2-epoch fit of 2 batches logs them. */
+const order = (s: string): number => ['batch_loss@1', 'batch_loss@2', 'epoch_loss@1', 'batch_loss@3', 'batch_loss@4', 'epoch_loss@2'].indexOf(s);
 
 const scripts = path.resolve(__dirname, '../fixtures/scripts');
 const hostScript = path.join(DIST, 'scriptHost.js');
@@ -284,7 +288,14 @@ describe('model-lab run: a script behaves as under node with tfjs-node (real CLI
     expect(Math.abs((got.jpeg as { mean: number }).mean - 128)).toBeLessThan(2);
     expect(got.savedModel).toMatch(/^tf\.node\.loadSavedModel needs TensorFlow C\+\+/);
     expect(r.stderr).toContain("tf.setBackend('tensorflow'): TensorFlow C++ (@tensorflow/tfjs-node) is not available here; the script stays on the wasm backend.");
-    expect(r.stdout).toContain("tf.node.tensorBoard('./tb-logs'): the metrics of this fit are recorded in the Model Lab run");
+    expect(r.stdout).toContain(`tf.node.tensorBoard: writing TensorBoard event files to ${path.join(dir, 'tb-logs')}`);
+    // tfjs-node's layout and names: train/ with batch_loss per batch and epoch_loss per epoch.
+    const trainDir = path.join(dir, 'tb-logs', 'train');
+    const files = fs.readdirSync(trainDir).filter((f) => f.startsWith('events.out.tfevents.'));
+    expect(files).toHaveLength(1);
+    const events = readRecords(new Uint8Array(fs.readFileSync(path.join(trainDir, files[0])))).map(decodeEvent);
+    const scalars = events.flatMap((e) => e.values.filter((v) => v.simpleValue !== undefined).map((v) => `${v.tag}@${e.step}`));
+    expect(scalars).toEqual(['batch_loss@1', 'batch_loss@2', 'batch_loss@3', 'batch_loss@4', 'epoch_loss@1', 'epoch_loss@2'].sort((a, b) => order(a) - order(b)));
   });
 
   test('several fits and a generator fitDataset show the run\'s epochs right (no "epoch 3/2", no "of 0 batches of 0")', async () => {

@@ -2,15 +2,18 @@
  * What a script written for `@tensorflow/tfjs-node` finds when it imports tf and runs on plain tfjs
  * (wasm or cpu): the same tf, plus as much of tfjs-node's Node-only surface as works without
  * TensorFlow C++ — `file://` save/load and `tf.io.fileSystem`, `tf.node.decodeImage/decodePng/
- * decodeJpeg/encodePng/encodeJpeg` (pngjs, jpeg-js), a `tf.node.tensorBoard` callback, and
+ * decodeJpeg/encodePng/encodeJpeg` (pngjs, jpeg-js), a `tf.node.tensorBoard` callback that writes
+ * TensorBoard event files, and
  * `tf.setBackend('tensorflow')` falling back to the backend in use with a notice. The rest of
  * `tf.node` throws naming the API and why. When tfjs-node itself is loaded, its own API is kept.
  */
+import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { decodeImage as decodeRgba, isJpeg, isPng } from '../data/images';
 import { fileSystemHandler, registerFileRouters } from '../fsModelIo';
+import { EventFileWriter, scalarEvent } from '../tensorboard/eventWriter';
 
 type TF = typeof tfTypes;
 
@@ -123,17 +126,50 @@ function makeNodeApi(tf: TF, hooks: CompatHooks) {
       return new Uint8Array(jpeg.encode({ width: w, height: h, data: rgba }, quality).data);
     },
     /**
-     * A callback that records nothing itself: every fit of a script run is recorded into the run
-     * anyway (metrics.jsonl, the panel). TensorBoard event files are not written yet; said once.
+     * tfjs-node's TensorBoard callback, on any backend: the fit's metrics as TensorBoard event files
+     * in `logdir/train` and `logdir/val` (tags `batch_<metric>` per batch unless updateFreq is
+     * 'epoch', `epoch_<metric>` per epoch, validation metrics without their `val_` prefix), as
+     * tfjs-node names them. Each file is written under a temporary name and put in place when the
+     * fit ends. The fit is recorded in the Model Lab run as well.
      */
     tensorBoard: (logdir = './logs', args: { updateFreq?: 'batch' | 'epoch' } = {}) => {
       if (args.updateFreq !== undefined && args.updateFreq !== 'batch' && args.updateFreq !== 'epoch')
         throw new Error(`tf.node.tensorBoard: updateFreq must be 'batch' or 'epoch', not ${JSON.stringify(args.updateFreq)}`);
+      const writers = new Map<'train' | 'val', EventFileWriter>();
+      let batches = 0;
+      let epochs = 0;
+      const writerFor = (which: 'train' | 'val'): EventFileWriter => {
+        let w = writers.get(which);
+        if (!w) {
+          w = new EventFileWriter(path.resolve(logdir, which), Date.now() / 1000);
+          writers.set(which, w);
+        }
+        return w;
+      };
+      const logMetrics = (logs: Record<string, unknown> | undefined, prefix: string, step: number) => {
+        for (const [key, value] of Object.entries(logs ?? {})) {
+          if (key === 'batch' || key === 'size' || key === 'num_steps' || typeof value !== 'number') continue;
+          const val = key.startsWith('val_');
+          writerFor(val ? 'val' : 'train').add(scalarEvent(prefix + (val ? key.slice(4) : key), value, step, Date.now() / 1000));
+        }
+      };
       return new tf.CustomCallback({
         onTrainBegin: async () => {
           if (warned.has(logdir)) return;
           warned.add(logdir);
-          hooks.log('info', `tf.node.tensorBoard('${logdir}'): the metrics of this fit are recorded in the Model Lab run; TensorBoard event files are not written on this backend yet.`);
+          hooks.log('info', `tf.node.tensorBoard: writing TensorBoard event files to ${path.resolve(logdir)} (train/, val/) when the fit ends.`);
+        },
+        onBatchEnd: async (_batch, logs) => {
+          batches++;
+          if (args.updateFreq !== 'epoch') logMetrics(logs, 'batch_', batches);
+        },
+        onEpochEnd: async (_epoch, logs) => {
+          epochs++;
+          logMetrics(logs, 'epoch_', epochs);
+        },
+        onTrainEnd: async () => {
+          for (const w of writers.values()) w.close();
+          writers.clear();
         },
       });
     },
