@@ -93,6 +93,49 @@ function readCheckpoint(runDir: string, kind: 'last' | 'best'): CheckpointInfo |
   }
 }
 
+/**
+ * Starts a run with `start` and drives it as a user does: waits for its folder and first batch,
+ * pauses (no batch is trained while held), saves a checkpoint while paused, resumes (batches
+ * again), stops. Returns the run folder, the batch count it held at and the requested checkpoint.
+ */
+async function pauseCheckpointResumeStop(start: () => Thenable<TrainResult | undefined>): Promise<{ runDir: string; held: number; requested: CheckpointInfo; result: TrainResult | undefined }> {
+  const runsDir = path.join(workspaceDir(), '.modellab', 'runs');
+  const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
+  const running = start();
+  const runDir = await waitFor('the run folder appears', TRAIN_TIMEOUT_MS, () => {
+    const added = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => !before.has(d)) : [];
+    return added.length === 1 ? path.join(runsDir, added[0]) : undefined;
+  });
+  await waitFor('the first batch', TRAIN_TIMEOUT_MS, () => countBatchLines(runDir) > 0);
+
+  await vscode.commands.executeCommand('modelLab.pause');
+  // The trainer holds after the batch in flight; once it holds, no more batch lines are written.
+  // Held = no new batch line for a whole second (a running trainer writes several a second).
+  let held = -1;
+  let since = Date.now();
+  await waitFor('training holds after Pause', 30_000, () => {
+    const n = countBatchLines(runDir);
+    if (n !== held) [held, since] = [n, Date.now()];
+    return Date.now() - since >= 1000;
+  });
+  await sleep(1500);
+  assert.equal(countBatchLines(runDir), held, 'no batch is trained while paused');
+
+  await vscode.commands.executeCommand('modelLab.checkpoint');
+  const requested = await waitFor('checkpoints/last from "checkpoint now"', 30_000, () => {
+    const c = readCheckpoint(runDir, 'last');
+    return c?.reason === 'request' ? c : undefined;
+  });
+  assert.equal(countBatchLines(runDir), held, 'saving a checkpoint does not resume training');
+
+  await vscode.commands.executeCommand('modelLab.resume');
+  await waitFor('training continues after Resume', 30_000, () => countBatchLines(runDir) > held);
+
+  await vscode.commands.executeCommand('modelLab.stop');
+  const result = await withTimeout(running, 60_000, 'the stopped run ends');
+  return { runDir, held, requested, result };
+}
+
 function readRunRecord(runDir: string): RunRecord {
   const file = path.join(runDir, 'run.json');
   assert.ok(fs.existsSync(file), `${file} exists`);
@@ -314,43 +357,11 @@ export async function run(): Promise<void> {
   });
 
   await test('Pause holds the run, Checkpoint saves while paused, Resume continues, Stop ends it with checkpoints/last', async () => {
-    const ws = workspaceDir();
-    const runsDir = path.join(ws, '.modellab', 'runs');
-    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
-    const modelFile = vscode.Uri.file(path.join(ws, 'tiny.model.ts'));
+    const modelFile = vscode.Uri.file(path.join(workspaceDir(), 'tiny.model.ts'));
     // Many epochs so the run is still going when the commands arrive; Stop ends it.
-    const running = vscode.commands.executeCommand<TrainResult | undefined>('modelLab.train', modelFile, { epochs: 500 });
-    const runDir = await waitFor('the run folder appears', TRAIN_TIMEOUT_MS, () => {
-      const added = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => !before.has(d)) : [];
-      return added.length === 1 ? path.join(runsDir, added[0]) : undefined;
-    });
-    await waitFor('the first batch', TRAIN_TIMEOUT_MS, () => countBatchLines(runDir) > 0);
-
-    await vscode.commands.executeCommand('modelLab.pause');
-    // The trainer holds after the batch in flight; once it holds, no more batch lines are written.
-    // Held = no new batch line for a whole second (a running trainer writes several a second).
-    let held = -1;
-    let since = Date.now();
-    await waitFor('training holds after Pause', 30_000, () => {
-      const n = countBatchLines(runDir);
-      if (n !== held) [held, since] = [n, Date.now()];
-      return Date.now() - since >= 1000;
-    });
-    await sleep(1500);
-    assert.equal(countBatchLines(runDir), held, 'no batch is trained while paused');
-
-    await vscode.commands.executeCommand('modelLab.checkpoint');
-    const requested = await waitFor('checkpoints/last from "checkpoint now"', 30_000, () => {
-      const c = readCheckpoint(runDir, 'last');
-      return c?.reason === 'request' ? c : undefined;
-    });
-    assert.equal(countBatchLines(runDir), held, 'saving a checkpoint does not resume training');
-
-    await vscode.commands.executeCommand('modelLab.resume');
-    await waitFor('training continues after Resume', 30_000, () => countBatchLines(runDir) > held);
-
-    await vscode.commands.executeCommand('modelLab.stop');
-    const result = await withTimeout(running, 60_000, 'the stopped run ends');
+    const { runDir, held, requested, result } = await pauseCheckpointResumeStop(() =>
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.train', modelFile, { epochs: 500 }),
+    );
     assert.ok(result, 'modelLab.train started a run');
     assert.equal(result.status, 'stopped');
     assert.equal(path.resolve(result.runDir), runDir);
@@ -363,32 +374,10 @@ export async function run(): Promise<void> {
   });
 
   await test('a script run pauses, checkpoints while paused, resumes and stops like a model file', async () => {
-    const ws = workspaceDir();
-    const runsDir = path.join(ws, '.modellab', 'runs');
-    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
-    const script = vscode.Uri.file(path.join(ws, 'long-fit.js'));
-    const running = vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', script, { args: [] });
-    const runDir = await waitFor('the run folder of the script appears', TRAIN_TIMEOUT_MS, () => {
-      const added = fs.existsSync(runsDir) ? fs.readdirSync(runsDir).filter((d) => !before.has(d)) : [];
-      return added.length === 1 ? path.join(runsDir, added[0]) : undefined;
-    });
-    await waitFor('the first batch', TRAIN_TIMEOUT_MS, () => countBatchLines(runDir) > 0);
-    await vscode.commands.executeCommand('modelLab.pause');
-    let held = -1;
-    let since = Date.now();
-    await waitFor('the script holds after Pause', 30_000, () => {
-      const n = countBatchLines(runDir);
-      if (n !== held) [held, since] = [n, Date.now()];
-      return Date.now() - since >= 1000;
-    });
-    await sleep(1500);
-    assert.equal(countBatchLines(runDir), held, 'no batch is trained while the script is paused');
-    await vscode.commands.executeCommand('modelLab.checkpoint');
-    await waitFor('checkpoints/last from "checkpoint now"', 30_000, () => readCheckpoint(runDir, 'last')?.reason === 'request');
-    await vscode.commands.executeCommand('modelLab.resume');
-    await waitFor('the script trains again after Resume', 30_000, () => countBatchLines(runDir) > held);
-    await vscode.commands.executeCommand('modelLab.stop');
-    const result = await withTimeout(running, 60_000, 'the stopped script run ends');
+    const script = vscode.Uri.file(path.join(workspaceDir(), 'long-fit.js'));
+    const { runDir, held, result } = await pauseCheckpointResumeStop(() =>
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.runScript', script, { args: [] }),
+    );
     assert.equal(result?.status, 'stopped');
     assert.equal(readCheckpoint(runDir, 'last')?.reason, 'stop', 'the stop wrote checkpoints/last');
     return `held at ${held} batches, resumed, stopped`;

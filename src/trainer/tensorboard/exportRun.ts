@@ -3,25 +3,13 @@
  * run: scalars per batch (`batch/<metric>`, step = global batch) and per epoch (`epoch/<metric>`,
  * step = epoch from 0, as Keras writes them), the config as hparams and as text, the layers as text.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { METRICS_FILE, parseMetricLines, parseRunRecord, RUN_FILE } from '../../protocol/runFolder';
+import { readRunFolder as readSavedRun } from '../runWriter';
 import type { LayerSummary, RunStatus } from '../../protocol/trainer';
 import { EventFileWriter, hparamsSessionEndEvent, hparamsSessionStartEvent, scalarEvent, textEvent, type HParamValue, type SessionStatus } from './eventWriter';
 
-/** The one place the run folder is read, through the run-folder format's parsers (run.json named on failure). */
-function readRunFolder(runDir: string) {
-  const file = path.join(runDir, RUN_FILE);
-  const parsed = parseRunRecord(fs.readFileSync(file, 'utf8'));
-  if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(runDir, METRICS_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  return { record: parsed.value, metrics: parseMetricLines(text) };
-}
+/** The one place the run folder is read: the run writer's own reader (run.json named on failure). */
+const readRunFolder = readSavedRun;
 
 type RunRecord = ReturnType<typeof readRunFolder>['record'];
 
