@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs keeps global engine state: one process per test file keeps files independent.
     pool: 'forks',
+    // Memory tests measure what is retained after a full collection, not when V8 happens to collect.
+    execArgv: ['--expose-gc'],
   },
 });
