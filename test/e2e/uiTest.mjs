@@ -207,9 +207,12 @@ async function main() {
         ].join('\n'));
         await openFile(page, 'ui-long-fit.js');
         await runCommand(page, 'Model Lab: Run Script with Model Lab', { log });
-        // The arguments box (asked once per script): none.
-        await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 30_000 });
+        // The arguments box (asked once per script): none. Wait for that box itself: the palette's
+        // own quick input may still be on screen as it closes.
+        await page.locator('.quick-input-widget', { hasText: 'Arguments for ui-long-fit.js' }).waitFor({ state: 'visible', timeout: 30_000 });
+        await page.waitForTimeout(300);
         await page.keyboard.press('Enter');
+        await page.locator('.quick-input-widget', { hasText: 'Arguments for ui-long-fit.js' }).waitFor({ state: 'hidden', timeout: 30_000 });
         await until(page, 'the script run plots points', 240_000, async () => {
           const s = await panelState(page);
           if (s?.status === 'failed' || s?.status === 'crashed') throw new Error(`script run ended ${s.status}: ${s.error}`);
