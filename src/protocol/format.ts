@@ -38,3 +38,12 @@ export function formatShape(shape: Shape | readonly Shape[], separator = ','): s
   const one = (s: Shape): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(separator)}]`;
   return shape.length > 0 && Array.isArray(shape[0]) ? (shape as readonly Shape[]).map(one).join(' ') : one(shape as Shape);
 }
+
+/** A duration in words of units, for the status bar and the Runs view: `1h 02m`, `4m 05s`, `12s`. */
+export function formatShortDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}

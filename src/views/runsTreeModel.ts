@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
+import { formatShortDuration } from '../protocol/format';
 import type { MetricLine, RunRecord } from '../protocol/runFolder';
 import type { RunEntry } from '../training/runStore';
 
@@ -126,14 +127,6 @@ export function relativeTime(thenMs: number, nowMs: number, locale = 'en'): stri
   return new Date(thenMs).toLocaleDateString(locale);
 }
 
-/** `1h 02m`, `4m 05s`, `12s`. */
-export function shortDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 export interface RichRowInput {
   entry: RunEntry;
@@ -161,7 +154,7 @@ export function richRunRow(input: RichRowInput, w: RunRowWords = ENGLISH_RUN_ROW
   const when = relativeTime(Date.parse(r.startedAt), input.now, input.locale);
   const parts = [when];
   if (stats.best) parts.push(`${stats.best.name} ${stats.best.value.toPrecision(4)}`);
-  if (stats.durationMs !== undefined && r.status !== 'running') parts.push(shortDuration(stats.durationMs));
+  if (stats.durationMs !== undefined && r.status !== 'running') parts.push(formatShortDuration(stats.durationMs));
   if (r.status !== 'completed') parts.push(r.status);
   return {
     ...base,

@@ -5,6 +5,7 @@
  */
 import type { RunStatus } from '../protocol/trainer';
 import type { RunView } from '../protocol/webview';
+import { formatShortDuration } from '../protocol/format';
 
 export interface StatusWords {
   epoch: (e: number, of: number | string) => string;
@@ -35,14 +36,6 @@ export const ENGLISH_STATUS_WORDS: StatusWords = {
   epochLabel: 'Epoch',
 };
 
-/** `1h 02m`, `4m 05s`, `12s`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 /**
  * Time left from the pace of the last `window` batches: (total batches − done) × ms per batch.
@@ -88,7 +81,7 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
     parts.push(run.paused ? `$(debug-pause) ${w.paused} · ${w.epoch(epoch, epochs)}` : `$(sync~spin) ${w.epoch(epoch, epochs)}`);
     if (loss !== undefined && Number.isFinite(loss)) parts.push(`${w.loss} ${fmt(loss)}`);
     const eta = run.paused ? undefined : etaMs(run);
-    if (eta !== undefined) parts.push(w.eta(formatDuration(eta)));
+    if (eta !== undefined) parts.push(w.eta(formatShortDuration(eta)));
   } else {
     const icon = run.status === 'completed' ? '$(check)' : run.status === 'stopped' ? '$(debug-stop)' : '$(error)';
     const head = headlineMetric(run);
@@ -102,7 +95,7 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
     ...(run.backend ? ([[w.backend, run.backend.name]] as [string, string][]) : []),
     [w.epochLabel, `${epoch}/${epochs}`],
     ...(last ? ([[w.batch, `${last.batch + 1}/${run.batchesPerEpoch || '?'}`]] as [string, string][]) : []),
-    [w.elapsed, formatDuration((run.endedAt ?? now) - run.startedAt)],
+    [w.elapsed, formatShortDuration((run.endedAt ?? now) - run.startedAt)],
   ];
   const tooltip = [`**Model Lab** — ${w.status[run.status]}`, '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | \`${v}\` |`)].join('\n');
   return { text: parts.join(' · '), tooltip };

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchPoint } from '../../src/protocol/trainer';
 import type { RunView } from '../../src/protocol/webview';
-import { etaMs, formatDuration, headlineMetric, statusText } from '../../src/views/statusText';
+import { formatShortDuration as formatDuration } from '../../src/protocol/format';
+import { etaMs, headlineMetric, statusText } from '../../src/views/statusText';
 
 function run(over: Partial<RunView> = {}): RunView {
   const batches: BatchPoint[] = [];
