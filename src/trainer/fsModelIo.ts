@@ -11,6 +11,24 @@ type TF = typeof tfTypes;
 type ModelArtifacts = tfTypes.io.ModelArtifacts;
 type WeightsManifestEntry = tfTypes.io.WeightsManifestEntry;
 
+
+/** model.json + weights.bin of `artifacts` into `dir`, in tfjs-node's file layout. */
+async function writeArtifacts(tf: TF, artifacts: ModelArtifacts, dir: string): Promise<void> {
+  const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  // tf.io.getModelJSONForModelArtifacts is not exported by tfjs 4.22, so model.json is built here.
+  const modelJSON: Record<string, unknown> = {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+  };
+  if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
+  await fs.promises.writeFile(path.join(dir, WEIGHTS_BIN), Buffer.from(weightData));
+  await fs.promises.writeFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
+}
+
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
@@ -29,19 +47,7 @@ export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, 
     const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}`);
     await fs.promises.mkdir(tmp, { recursive: true });
     try {
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      // tf.io.getModelJSONForModelArtifacts is not exported by tfjs 4.22, so model.json is built here.
-      const modelJSON: Record<string, unknown> = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
-      };
-      if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-      if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-      await fs.promises.writeFile(path.join(tmp, WEIGHTS_BIN), Buffer.from(weightData));
-      await fs.promises.writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(modelJSON));
+      await writeArtifacts(tf, artifacts, tmp);
       for (const [name, text] of Object.entries(extraFiles)) await fs.promises.writeFile(path.join(tmp, name), text);
       // rename cannot replace a non-empty folder: move the old one aside first, drop it after.
       let old: string | undefined;
@@ -115,18 +121,7 @@ export function fileSystemHandler(tf: TF, target: string | string[]): tfTypes.io
       if (fs.existsSync(where) && !fs.statSync(where).isDirectory())
         throw new Error(`model.save: ${where} exists and is a file, not a folder; tfjs-node's file:// layout saves into a folder (model.json + ${WEIGHTS_BIN})`);
       await fs.promises.mkdir(where, { recursive: true });
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const modelJSON: Record<string, unknown> = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
-      };
-      if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-      if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-      await fs.promises.writeFile(path.join(where, WEIGHTS_BIN), Buffer.from(weightData));
-      await fs.promises.writeFile(path.join(where, MODEL_JSON), JSON.stringify(modelJSON));
+      await writeArtifacts(tf, artifacts, where);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     load: async () => {
