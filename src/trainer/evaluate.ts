@@ -20,6 +20,7 @@ import {
   type SampleInput,
 } from '../protocol/evalReport';
 import { RunFailure } from './errors';
+import { describeNonFinite, firstNonFinite, indexIn, nonFiniteInTensor, nonFiniteWeight } from './nonFinite';
 import { inferLabelKind, PROBE_ROWS, type LabelEncoding } from './labelKind';
 import { headValues, isTensor, perSample, tensorsOf, type Tensor, type TensorArg } from './tensors';
 
@@ -465,6 +466,14 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
     return new RegressionAccumulator(names[o], size, total);
   });
 
+  // Scores computed from NaN mean nothing (an all-NaN output argmaxes to class 0 and can look perfect): refuse instead.
+  const weight = nonFiniteWeight(tf, model);
+  if (weight) throw new RunFailure({ message: `Cannot evaluate: the model's weights are not finite (${describeNonFinite(weight)}); its training diverged or its data held NaN` });
+  [...xs.map((t, i) => ({ t, name: xs.length === 1 ? 'input' : `input ${i}` })), ...ys.map((t, i) => ({ t, name: ys.length === 1 ? 'labels' : `labels ${i}` }))].forEach(({ t, name }) => {
+    const bad = nonFiniteInTensor(t, name);
+    if (bad) throw new RunFailure({ message: `Cannot evaluate: the evaluation data is not finite (${describeNonFinite(bad)})` });
+  });
+
   const predict = (inputs: Tensor[]): Tensor[] => {
     const out = model.predict(inputs.length === 1 ? inputs[0] : inputs, { batchSize });
     return Array.isArray(out) ? out : [out];
@@ -477,7 +486,15 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
       return { preds, labels: ys.map((y) => y.slice(start, count)) };
     });
     try {
-      batch.preds.forEach((p, o) => accs[o].add(p.dataSync(), batch.labels[o].dataSync(), start, count));
+      batch.preds.forEach((p, o) => {
+        const values = p.dataSync();
+        const i = firstNonFinite(values);
+        if (i >= 0) {
+          const at = indexIn(p.shape, i);
+          throw new RunFailure({ message: `Cannot evaluate: the model predicts ${values[i]} for sample ${start + at[0]} of output "${names[o]}"; scores computed from it would mean nothing` });
+        }
+        accs[o].add(values, batch.labels[o].dataSync(), start, count);
+      });
     } finally {
       tf.dispose([...batch.preds, ...batch.labels]);
     }

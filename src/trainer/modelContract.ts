@@ -11,6 +11,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 import { inferLabelKind } from './labelKind';
 import { isTensor, tensorsOf, type TensorArg } from './tensors';
+import { describeNonFinite, nonFiniteInTensor } from './nonFinite';
 import { bundleFile } from './loadModelFile';
 
 type TF = typeof tfTypes;
@@ -372,8 +373,30 @@ function checkTensorArg(v: unknown, what: string, file: string): TensorArg {
   return wrong(describeValue(v));
 }
 
-/** Checks loadData()'s result; throws a RunFailure saying what was returned instead. */
+/** A NaN or ±Infinity in loadData()'s tensors fails the run at load, naming the tensor and its first bad index. */
+function checkFiniteTensors(data: TrainingData, file: string): TrainingData {
+  if (data.kind !== 'tensors') return data; // a tf.data.Dataset is checked batch by batch (loss) and epoch by epoch (weights)
+  const named = (arg: TensorArg, key: string): { t: Tensor; name: string }[] =>
+    isTensor(arg) ? [{ t: arg, name: key }] : Array.isArray(arg) ? arg.map((t, i) => ({ t, name: `${key}[${i}]` })) : Object.entries(arg).map(([k, t]) => ({ t, name: `${key}.${k}` }));
+  const all = [...named(data.xs, 'xs'), ...named(data.ys, 'ys')];
+  if (data.validation && !isDataset(data.validation)) all.push(...named(data.validation.xs, 'validation.xs'), ...named(data.validation.ys, 'validation.ys'));
+  for (const { t, name } of all) {
+    const bad = nonFiniteInTensor(t, name);
+    if (bad)
+      throw new RunFailure({
+        message: `${base(file)}: loadData() ${describeNonFinite(bad)} (shape [${t.shape.join(',')}]): training data must be finite numbers; fix or drop that sample`,
+        file,
+      });
+  }
+  return data;
+}
+
+/** Checks loadData()'s result (forms, and finite values in tensors); throws a RunFailure saying what is wrong. */
 export function checkLoadDataResult(raw: unknown, file: string): TrainingData {
+  return checkFiniteTensors(checkLoadDataShape(raw, file), file);
+}
+
+function checkLoadDataShape(raw: unknown, file: string): TrainingData {
   if (isDataset(raw)) return { kind: 'dataset', dataset: raw };
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;

@@ -22,6 +22,7 @@ export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'>;
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
+import { describeNonFinite, nonFiniteWeight } from './nonFinite';
 
 type TF = typeof tfTypes;
 
@@ -113,6 +114,7 @@ export class TrainingCallbacks {
   private bestWeights: tfTypes.Tensor[] | undefined;
   private restoreBestAtEnd = false;
   private warnedNonFinite = false;
+  private warnedNonFiniteWeights = false;
   private lastCheckpoint: CheckpointInfo | undefined;
   private readonly epochOffset: number;
   /** opts.batchesPerEpoch, or what the first epoch showed when that was 0. */
@@ -223,6 +225,7 @@ export class TrainingCallbacks {
     const values = numericLogs(rawLogs);
     const lr = this.lr;
     const saved: { dir: string; info: CheckpointInfo }[] = [];
+    if (!this.outcome.stopped && !this.outcome.failure) this.checkWeights(e);
     // A stopped or NaN-ended epoch is partial: no callbacks, no epoch checkpoint (finish() saves the stop one).
     if (this.batchesPerEpoch === 0 && !this.outcome.stopped && !this.outcome.failure) this.batchesPerEpoch = this.batchesThisEpoch;
     const complete = this.batchesThisEpoch === this.batchesPerEpoch && !this.outcome.stopped && !this.outcome.failure;
@@ -243,6 +246,26 @@ export class TrainingCallbacks {
     this.flush();
     this.o.emit({ type: 'epoch', point });
     for (const s of saved) this.o.emit({ type: 'checkpoint', dir: s.dir, checkpoint: s.info });
+  }
+
+  /**
+   * A NaN input behind a relu or a clipped loss can make the weights NaN while every batch loss
+   * stays finite, so the weights themselves are checked once per epoch, before anything saves them.
+   */
+  private checkWeights(e: number): void {
+    const bad = nonFiniteWeight(this.o.tf, this.o.model);
+    if (!bad) return;
+    const message =
+      `Weight ${describeNonFinite(bad)} after epoch ${e + 1}, batch ${this.batchesThisEpoch} (step ${this.lastStep}): ` +
+      `the weights are no longer finite, so the model is unusable. Check the data for NaN or Infinity, or try a lower learning rate.`;
+    if (this.o.callbacks.terminateOnNaN) {
+      this.outcome.failure = { message };
+      this.o.model.stopTraining = true;
+      this.log('error', message);
+    } else if (!this.warnedNonFiniteWeights) {
+      this.warnedNonFiniteWeights = true;
+      this.log('warn', message);
+    }
   }
 
   private applyEpochCallbacks(e: number, metrics: EpochLogs, lr: number | undefined): void {

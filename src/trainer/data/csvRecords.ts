@@ -27,6 +27,10 @@ export interface CsvRecord {
 
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export const isNumeric = (s: string): boolean => NUMBER_RE.test(s);
+/** How NumPy, pandas, R and spreadsheets write NaN and ±Infinity; such a cell in a numeric column is refused, not one-hot. */
+const NON_FINITE_RE = /^[+-]?(?:inf|infinity|nan|#num!)$/i;
+/** A cell that reads as a number that is not finite: a NaN/Infinity literal, or a numeral beyond float32 (1e39). */
+export const isNonFiniteCell = (s: string): boolean => NON_FINITE_RE.test(s) || (NUMBER_RE.test(s) && !Number.isFinite(Math.fround(Number(s))));
 
 /**
  * Picks the delimiter whose count per line is the most consistent (then the largest) over the first

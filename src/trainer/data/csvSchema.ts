@@ -5,7 +5,7 @@
  * JSON-able `CsvSchema`, stored with the run. Records come from csvRecords.ts; csv.ts makes datasets.
  */
 import { DataError } from './dataError';
-import { type CsvDelimiter, type CsvRecord, isNumeric } from './csvRecords';
+import { type CsvDelimiter, type CsvRecord, isNonFiniteCell, isNumeric } from './csvRecords';
 
 export type Normalization = 'zscore' | 'minmax' | 'none';
 export const NORMALIZATIONS: readonly Normalization[] = ['zscore', 'minmax', 'none'];
@@ -88,6 +88,8 @@ class ColumnAcc {
   missing = 0;
   numeric = true;
   firstText?: { value: string; line: number };
+  /** The first NaN/Infinity cell; refused at the end if the column is otherwise numeric. */
+  firstNonFinite?: { value: string; line: number };
   mean = 0;
   m2 = 0; // Welford: numerically stable over millions of rows
   min = Infinity;
@@ -99,7 +101,9 @@ class ColumnAcc {
 
   add(v: string, line: number): void {
     this.count++;
-    if (this.numeric) {
+    if (this.numeric && isNonFiniteCell(v)) {
+      this.firstNonFinite ??= { value: v, line };
+    } else if (this.numeric) {
       if (isNumeric(v)) {
         const x = Number(v);
         const d = x - this.mean;
@@ -270,6 +274,11 @@ export class CsvProfiler {
       const categorical = !a.numeric || this.forcedCategorical.has(j);
       const col: CsvColumn = { name, index: j, role, type: categorical ? 'categorical' : 'numeric', count: a.count, missing: this.missingAll[j] };
       if (role === 'ignored') return col;
+      if (a.numeric && a.firstNonFinite)
+        throw new DataError(
+          `column "${name}" holds "${a.firstNonFinite.value}", which is not a finite number; replace it, or list it in missingValues to impute it`,
+          { file: this.file, row: a.firstNonFinite.line },
+        );
       if (a.numeric && a.count > 0) {
         col.mean = a.mean;
         col.std = Math.sqrt(a.m2 / a.count);
@@ -329,7 +338,7 @@ export class CsvProfiler {
 export class CsvEncoder {
   readonly featureSize: number;
   readonly labelSize: number;
-  private readonly slots: { col: number; offset: number; shift: number; scale: number; fill: number; map?: Map<string, number>; numericKeys: boolean }[] = [];
+  private readonly slots: { name: string; col: number; offset: number; shift: number; scale: number; fill: number; map?: Map<string, number>; numericKeys: boolean }[] = [];
   private readonly labelMap?: Map<string, number>;
   private readonly labelNumericKeys: boolean;
   private readonly missingSet: Set<string>;
@@ -348,12 +357,12 @@ export class CsvEncoder {
         let scale = 1;
         if (schema.normalize === 'zscore') [shift, scale] = [mean, c.std ? c.std : 1];
         else if (schema.normalize === 'minmax') [shift, scale] = [c.min ?? 0, (c.max ?? 0) - (c.min ?? 0) || 1];
-        this.slots.push({ col: c.index, offset, shift, scale, fill: mean, numericKeys: false });
+        this.slots.push({ name: c.name, col: c.index, offset, shift, scale, fill: mean, numericKeys: false });
         offset += 1;
       } else {
         const cats = c.categories ?? [];
         const numericKeys = cats.every(isNumeric);
-        this.slots.push({ col: c.index, offset, shift: 0, scale: 1, fill: 0, map: new Map(cats.map((k, i) => [k, i])), numericKeys });
+        this.slots.push({ name: c.name, col: c.index, offset, shift: 0, scale: 1, fill: 0, map: new Map(cats.map((k, i) => [k, i])), numericKeys });
         offset += cats.length;
       }
     }
@@ -396,6 +405,9 @@ export class CsvEncoder {
       } else {
         const n = this.missingSet.has(v) ? s.fill : Number(v);
         x[xOff + s.offset] = (n - s.shift) / s.scale;
+        // Rows left out of the statistics (validation) were not profiled, and scaling can overflow float32.
+        if (!Number.isFinite(x[xOff + s.offset]))
+          throw new DataError(`column "${s.name}" holds "${v}", which ${Number.isFinite(n) ? 'overflows float32 once normalized' : 'is not a finite number'}`, { file: this.schema.file, row: rec.line });
       }
     }
     if (this.labelMap) {
@@ -405,6 +417,7 @@ export class CsvEncoder {
       return i;
     }
     y[yOff] = Number(lv);
+    if (!Number.isFinite(y[yOff])) throw new DataError(`label column "${this.schema.label.name}" holds "${lv}", which is not a finite number`, { file: this.schema.file, row: rec.line });
     return 0;
   }
 }

@@ -10,6 +10,7 @@
 import * as zlib from 'node:zlib';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError, readDataFile } from './dataError';
+import { firstNonFinite, indexIn } from '../nonFinite';
 
 type TF = typeof tfTypes;
 
@@ -116,7 +117,15 @@ export function parseIdx(input: Buffer, fileName: string, opts: { maxDecompresse
       { file, offset: headerBytes + needed },
     );
   }
-  return { dtype: type.dtype, shape, data: readBigEndian(buf, headerBytes, count, type.dtype) };
+  const data = readBigEndian(buf, headerBytes, count, type.dtype);
+  if (type.dtype === 'float32' || type.dtype === 'float64') {
+    const bad = firstNonFinite(data);
+    if (bad >= 0) {
+      const at = indexIn(shape, bad);
+      throw new DataError(`element [${at.join(', ')}] is ${data[bad]}: training data must be finite`, { file: fileName, item: at[0] ?? 0, offset: headerBytes + bad * type.bytes });
+    }
+  }
+  return { dtype: type.dtype, shape, data };
 }
 
 function readBigEndian(buf: Buffer, offset: number, count: number, dtype: IdxDtype): IdxData {

@@ -11,6 +11,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError, readDataFile } from './dataError';
+import { firstNonFinite, indexIn } from '../nonFinite';
 
 type TF = typeof tfTypes;
 
@@ -165,6 +166,16 @@ export function parseNpy(buf: Buffer, file: string): NpyArray {
   const descr = header.descr as string;
   const { dtype, data } = readElements(buf, dataStart, count, d, file, descr);
   const out = fortran && shape.length > 1 ? fortranToC(data, shape) : data;
+  if (dtype === 'float32') {
+    const bad = firstNonFinite(out);
+    if (bad >= 0) {
+      const at = indexIn(shape, bad);
+      throw new DataError(
+        `element [${at.join(', ')}] is ${out[bad]}${d.size === 8 && !Number.isNaN(out[bad]) ? ' (or a float64 beyond float32\'s ±3.4e38)' : ''}: training data must be finite; replace NaN/Infinity in NumPy first (e.g. np.nan_to_num)`,
+        { file, item: at[0] ?? 0 },
+      );
+    }
+  }
   return { shape, dtype, data: out, descr, trailingBytes: available - needed };
 }
 
