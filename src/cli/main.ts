@@ -25,6 +25,7 @@ import {
 } from './progress';
 import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
+import { resolveResumeTarget } from './resumeTarget';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -102,13 +103,11 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
   if (!stat.isFile()) return usageError(`not a file: ${args.file}`);
   const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
   if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) return usageError(`--runs-dir is not a folder: ${args.runsDir}`);
-  // A folder as typed (relative to here) or a run id, which the trainer looks up in the runs folder.
   let resumeFrom: string | undefined;
   if (args.resume !== undefined) {
-    const asPath = path.resolve(cwd, args.resume);
-    resumeFrom = fs.existsSync(path.join(asPath, 'run.json')) ? asPath : args.resume;
-    if (resumeFrom === args.resume && !fs.existsSync(path.join(runsDir, args.resume, 'run.json')))
-      return usageError(`--resume: no run "${args.resume}" (neither a run folder nor a run id in ${displayPath(runsDir)})`);
+    const target = resolveResumeTarget(args.resume, cwd, runsDir);
+    if ('error' in target) return usageError(target.error);
+    resumeFrom = target.dir;
   }
 
   // dist/cli.js and dist/trainer.js are built side by side.

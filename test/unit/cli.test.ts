@@ -240,6 +240,35 @@ describe('model-lab train --resume (real CLI, real trainer)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--resume: no run "no-such-run"');
   });
+
+  it('takes the run folder as printed (absolute), or relative to the current folder; a wrong one lists what was tried', async () => {
+    const runsDir = path.join(dir, 'resume-abs-runs');
+    const first = await runCli(['train', 'tiny.model.ts', '--backend', 'cpu', '--epochs', '1', '--runs-dir', runsDir, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const firstRun = lines(first.stdout).map((l) => JSON.parse(l) as TrainerToHost).find((m) => m.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
+    expect(path.isAbsolute(firstRun.runDir)).toBe(true);
+    const model = path.join(dir, 'tiny.model.ts');
+    // From another folder, with the default runs folder there (which does not hold the run).
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    const abs = await runCli(['train', model, '--backend', 'cpu', '--epochs', '2', '--resume', firstRun.runDir], { cwd: elsewhere });
+    expect(abs.code, abs.stderr).toBe(0);
+    expect(lines(abs.stdout)).toContainEqual(expect.stringMatching(/^Resuming run [\w-]+ from its checkpoint after 1 epoch/));
+    const rel = await runCli(['train', model, '--backend', 'cpu', '--epochs', '2', '--resume', path.relative(elsewhere, firstRun.runDir)], { cwd: elsewhere });
+    expect(rel.code, rel.stderr).toBe(0);
+    const resumed = fs.readdirSync(path.join(elsewhere, '.modellab', 'runs')).map((id) => readRun(path.join(elsewhere, '.modellab', 'runs', id)).record.resumedFrom?.runId);
+    expect(resumed).toEqual([firstRun.runId, firstRun.runId]);
+
+    const missing = path.join(dir, 'no-such-folder');
+    const bad = await runCli(['train', model, '--resume', missing], { cwd: elsewhere });
+    expect(bad.code).toBe(2);
+    expect(lines(bad.stderr)[0]).toBe(`model-lab: --resume: no run folder at ${missing}`);
+    const badRel = await runCli(['train', model, '--resume', 'models'], { cwd: elsewhere });
+    fs.mkdirSync(path.join(elsewhere, 'models'));
+    const notRun = await runCli(['train', model, '--resume', 'models'], { cwd: elsewhere });
+    const runs = path.join(elsewhere, '.modellab', 'runs');
+    expect(lines(badRel.stderr)[0]).toBe(`model-lab: --resume: no run "models": looked for a run id in ${runs} and a folder relative to ${elsewhere}, tried ${path.join(runs, 'models')}, ${path.join(elsewhere, 'models')}`);
+    expect(lines(notRun.stderr)[0]).toContain(`tried ${path.join(runs, 'models')}, ${path.join(elsewhere, 'models')} (a folder without run.json)`);
+  });
 });
 
 describe('model-lab bad arguments (exit 2)', () => {
