@@ -58,11 +58,11 @@ export const RunRecordSchema = v.object({
   endedAt: v.optional(v.string()),
   status: v.picklist(RUN_STATUSES),
   error: v.optional(RunErrorSchema),
-  totalParams: v.optional(v.number()),
+  totalParams: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   layers: v.optional(v.array(LayerSummarySchema)),
-  batchesPerEpoch: v.optional(v.number()),
+  batchesPerEpoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   /** Set when this run continues another run from its checkpoint. */
-  resumedFrom: v.optional(v.object({ runId: v.string(), runDir: v.string(), epochsCompleted: v.number(), step: v.number() })),
+  resumedFrom: v.optional(v.object({ runId: v.string(), runDir: v.string(), epochsCompleted: v.pipe(v.number(), v.integer(), v.minValue(0)), step: v.pipe(v.number(), v.integer(), v.minValue(-1)) })),
   /**
    * What the run trained on: the loader's one-line description, its kind, class names by index and
    * what is needed to feed new data the same way (CSV schema and scaling, series scaling, vocabulary).
@@ -94,14 +94,28 @@ export function lineMetrics(line: Record<string, unknown>): Record<string, numbe
   return out;
 }
 
+/**
+ * Why a JSON file does not parse, in words that say what to do: a file cut off mid-write (the usual
+ * case after a kill or a full disk) says so and how long it is; other damage gives the parser's words.
+ */
+export function describeBadJson(text: string, what: string, e: unknown): string {
+  const why = e instanceof Error ? e.message : String(e);
+  const t = text.trimEnd();
+  const cut = !t.endsWith('}') && !t.endsWith(']');
+  return cut
+    ? `${what} is cut short (${text.length} characters, no closing brace): its write was interrupted, by a kill or a full disk (${why})`
+    : `${what} is not valid JSON (${why})`;
+}
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function parseJson<T>(schema: v.GenericSchema<unknown, T>, text: string, what: string): Parsed<T> {
   let json: unknown;
+  if (text.trim() === '') return { ok: false, reason: `${what} is empty (${text.length} bytes): its write was cut short, by a kill or a full disk` };
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `${what} is not JSON (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, reason: describeBadJson(text, what, e) };
   }
   const r = v.safeParse(schema, json);
   return r.success ? { ok: true, value: r.output } : { ok: false, reason: `${what} is not a record this version can read: ${describeIssues(r.issues)}` };

@@ -156,18 +156,18 @@ export const CheckpointInfoSchema = v.object({
   /** epoch = an epoch ended; request = "checkpoint now"; stop = the run was stopped; improved = a new best. */
   reason: v.picklist(['epoch', 'request', 'stop', 'improved']),
   /** The epoch (from 0) whose training the weights include, finished or not. */
-  epoch: v.number(),
+  epoch: v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must be 0 or more')),
   /** Global step of the last batch the weights include (-1: none). */
-  step: v.number(),
+  step: v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(-1, 'must be -1 or more')),
   /** Whole epochs the weights include: a resumed run starts at this epoch. */
-  epochsCompleted: v.number(),
+  epochsCompleted: v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must be 0 or more')),
   /** The metric that chose a best checkpoint, and its value. */
   monitor: v.optional(v.string()),
   value: v.optional(v.number()),
   /** The learning rate at the time, so a resumed run continues with it. */
-  lr: v.optional(v.number()),
+  lr: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0, 'must be 0 or more'))),
   /** ms since the Unix epoch. */
-  time: v.number(),
+  time: v.pipe(v.number(), v.finite(), v.minValue(0, 'must be 0 or more')),
 });
 export type CheckpointInfo = v.InferOutput<typeof CheckpointInfoSchema>;
 

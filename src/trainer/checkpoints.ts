@@ -28,7 +28,8 @@ export async function saveCheckpoint(tf: TF, model: tfTypes.LayersModel, runDir:
 export function readCheckpointInfo(dir: string): CheckpointInfo {
   const file = path.join(dir, CHECKPOINT_FILE);
   const parsed = parseCheckpointInfo(fs.readFileSync(file, 'utf8'));
-  if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+  // The reason starts with "checkpoint.json …", so the folder in front of it names the file in full.
+  if (!parsed.ok) throw new Error(path.join(dir, parsed.reason));
   return parsed.value;
 }
 
@@ -69,7 +70,7 @@ export function findResumeSource(resumeFrom: string, runsDir: string): ResumeSou
     info = readCheckpointInfo(dir);
   } catch (e) {
     throw new RunFailure({
-      message: `Cannot resume ${path.basename(runDir)}: it has no readable checkpoint (${path.join(CHECKPOINTS_DIR, 'last', CHECKPOINT_FILE)})`,
+      message: `Cannot resume ${path.basename(runDir)}: it has no readable checkpoint (${e instanceof Error && e.message.includes(CHECKPOINT_FILE) ? e.message : path.join(CHECKPOINTS_DIR, 'last', CHECKPOINT_FILE)})`,
       details: e instanceof Error ? e.message : String(e),
     });
   }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { describeBadJson } from '../protocol/runFolder';
 
 type TF = typeof tfTypes;
 type ModelArtifacts = tfTypes.io.ModelArtifacts;
@@ -65,22 +66,68 @@ export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, 
   });
 }
 
-/** An IOHandler reading `dir/model.json` and the weight files it lists. */
+/**
+ * A weight file named in model.json, as a path inside `dir`: model.json comes from a folder a user
+ * or another program wrote, so `../../../etc/hostname` or an absolute path is refused, not read.
+ */
+export function weightFilePath(dir: string, jsonFile: string, p: unknown): string {
+  if (typeof p !== 'string' || p === '') throw new Error(`${jsonFile}: weightsManifest lists ${JSON.stringify(p)} as a weights file; expected a file name such as "./${WEIGHTS_BIN}"`);
+  const root = path.resolve(dir);
+  const target = path.resolve(root, p);
+  const rel = path.relative(root, target);
+  if (path.isAbsolute(p) || rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
+    throw new Error(`${jsonFile}: weightsManifest path "${p}" points outside the model's folder ${root}; weight files must sit next to model.json`);
+  return target;
+}
+
+/** An IOHandler reading `dir/model.json` and the weight files it lists (all inside `dir`), with errors naming the file. */
 export function fileLoadHandler(tf: TF, dir: string, jsonName = MODEL_JSON): tfTypes.io.IOHandler {
   return {
     load: async () => {
-      const modelJSON = JSON.parse(await fs.promises.readFile(path.join(dir, jsonName), 'utf8')) as tfTypes.io.ModelJSON;
+      const jsonFile = path.join(dir, jsonName);
+      const text = await fs.promises.readFile(jsonFile, 'utf8');
+      let modelJSON: tfTypes.io.ModelJSON;
+      try {
+        modelJSON = JSON.parse(text) as tfTypes.io.ModelJSON;
+      } catch (e) {
+        throw new Error(`${jsonFile}: ${describeBadJson(text, jsonName, e)}`);
+      }
+      if (typeof modelJSON !== 'object' || modelJSON === null || typeof modelJSON.modelTopology !== 'object')
+        throw new Error(`${jsonFile}: not a tfjs model.json (no modelTopology)`);
+      if (modelJSON.weightsManifest !== undefined && !Array.isArray(modelJSON.weightsManifest))
+        throw new Error(`${jsonFile}: weightsManifest is not a list`);
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest: WeightsManifestEntry[] | tfTypes.io.WeightsManifestConfig) => {
         const specs: WeightsManifestEntry[] = [];
         const bufs: ArrayBuffer[] = [];
+        const files: string[] = [];
         for (const group of manifest as tfTypes.io.WeightsManifestConfig) {
+          if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new Error(`${jsonFile}: a weightsManifest entry lacks its paths or weights list`);
           specs.push(...group.weights);
-          for (const p of group.paths) bufs.push(toArrayBuffer(await fs.promises.readFile(path.join(dir, p))));
+          for (const p of group.paths) {
+            const file = weightFilePath(dir, jsonFile, p);
+            files.push(file);
+            bufs.push(toArrayBuffer(await fs.promises.readFile(file)));
+          }
         }
+        // A cut-short weights.bin would otherwise surface as tfjs's "byte length of Float32Array should be a multiple of 4".
+        const want = specs.reduce((n, w) => n + weightBytes(w), 0);
+        const have = bufs.reduce((n, b) => n + b.byteLength, 0);
+        if (Number.isFinite(want) && have < want)
+          throw new Error(`${files.join(', ') || jsonFile}: ${have} bytes, but model.json's weightsManifest needs ${want}: the weights file is cut short (a kill or a full disk during the save?)`);
         return [specs, tf.io.concatenateArrayBuffers(bufs)];
       });
     },
   };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2 };
+
+/** Bytes a manifest entry takes in the weights file (NaN when it cannot say: quantized or unknown dtypes). */
+function weightBytes(w: WeightsManifestEntry): number {
+  if (w.quantization) return NaN;
+  const per = DTYPE_BYTES[w.dtype];
+  if (per === undefined || !Array.isArray(w.shape)) return NaN;
+  return w.shape.reduce((a, b) => a * b, 1) * per;
 }
 
 /** `extraFiles` (name -> text) land in `dir` in the same atomic rename as the model (a checkpoint's checkpoint.json). */

@@ -29,6 +29,7 @@ import type { TrainingControl } from './control';
 import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
 import { checkModelFitsData, RunFailure, toRunError, type StackMapper } from './errors';
+import { explainOutOfMemory, isOutOfMemory } from './outOfMemory';
 import { datasetToEvalData, disposeEvalData, evalHeadline, evaluateModel, validationTail, writeEvalReport, type EvalData } from './evaluate';
 import { isTensor } from './tensors';
 import { EVAL_FILE } from '../protocol/evalReport';
@@ -485,6 +486,8 @@ export async function runTraining(
     fitCallbacks?.flush();
     status = 'failed';
     error = toRunError(e, { modelFile, mapStack });
+    // Before the model exists toRunError's own words (the tensor's size) are all there is to say.
+    if (isOutOfMemory(e) && (model || !error.message.includes('Out of memory'))) error = explainOutOfMemory(error, backendInfo.name, model);
   } finally {
     try {
       fitCallbacks?.dispose();

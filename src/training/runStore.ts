@@ -37,7 +37,8 @@ function readMetrics(runDir: string): MetricLine[] {
 function readRecord(runDir: string): RunRecord {
   const file = path.join(runDir, RUN_FILE);
   const parsed = parseRunRecord(fs.readFileSync(file, 'utf8'));
-  if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+  // The reason starts with "run.json …", so the folder in front of it names the file in full.
+  if (!parsed.ok) throw new Error(`${path.join(runDir, parsed.reason)}`);
   return parsed.value;
 }
 

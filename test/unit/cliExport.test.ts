@@ -91,7 +91,9 @@ describe('model-lab export --tensorboard (real CLI, real trainer)', () => {
     fs.writeFileSync(path.join(broken, 'run.json'), '{"id": "x", "status": ');
     const r = await runCli(['export', broken, '--tensorboard', 'tb3']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`model-lab: cannot export: ${path.join(broken, 'run.json')}: run.json is not JSON (Unexpected end of JSON input)\n`);
+    expect(r.stderr).toBe(
+      `model-lab: cannot export: ${path.join(broken, 'run.json')}: run.json is cut short (22 characters, no closing brace): its write was interrupted, by a kill or a full disk (Unexpected end of JSON input)\n`,
+    );
     expect(fs.existsSync(path.join(dir, 'tb3'))).toBe(false);
   });
 });
