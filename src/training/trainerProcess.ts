@@ -18,6 +18,7 @@ import {
   type TrainerResultOf,
   type TrainerToHost,
 } from '../protocol/trainer';
+import { pathOutsideRuns } from './confineTrainerMessage';
 import { markCrashed } from './runStore';
 
 export interface Disposable {
@@ -176,6 +177,8 @@ export class TrainerProcess implements Disposable {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private runDir: string | undefined;
+  /** The runs folder of the run started (paths in its messages must stay inside). */
+  private runsDir: string | undefined;
   private endMessage: Extract<TrainerToHost, { type: 'end' }> | undefined;
   private stderrTail = '';
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -217,6 +220,7 @@ export class TrainerProcess implements Disposable {
   start(spec: RunSpec): void {
     if (this.state !== 'idle' || this.disposed) throw new Error('TrainerProcess.start() can be called only once, before dispose()');
     this.mode = 'run';
+    this.runsDir = spec.runsDir;
     if (!this.fork()) return;
     this.send({ type: 'start', spec });
   }
@@ -385,6 +389,13 @@ export class TrainerProcess implements Disposable {
         p.reject(new TrainerRequestError('invalid', { message: `The trainer's answer to the ${p.kind} request is not one this version can read (${why})` }));
       }
       return;
+    }
+    const outside = this.runsDir === undefined ? undefined : pathOutsideRuns(m, this.runsDir, this.runDir);
+    if (outside) {
+      this.warn(`dropped a message from the trainer (${outside})`);
+      // The end still ends the run (without the path), so the run does not hang on a bad field.
+      if (m.type !== 'end') return;
+      delete m.runDir;
     }
     switch (m.type) {
       case 'response': {
