@@ -9,6 +9,8 @@ import { registerLayerCallHover } from './editor/layerCallHover';
 import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
+import { TensorBoardLogs } from './views/tensorboardRuns';
+import { registerTensorBoardCommands } from './commands/tensorboardLogs';
 import { TrainingPanel } from './views/trainingPanel';
 import { RunStatusBar } from './views/statusBar';
 
@@ -40,6 +42,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerNewModelCommand(context);
   registerModelLabTasks(context, output);
   registerRunActions(context, session, runsTree);
+  const tensorboardLogs = new TensorBoardLogs(context.workspaceState, () => runsTree.refresh(), (m) => output.warn(m));
+  runsTree.showTensorBoard(tensorboardLogs);
+  registerTensorBoardCommands(context, session, tensorboardLogs, output);
 }
 
 export function deactivate(): void {}

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
 import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runStore';
 import { groupRuns, richRunRow, type ModelGroup, type RichRow, type RunRowWords } from './runsTreeModel';
+import { TensorBoardGroupItem, TensorBoardRunItem, type TensorBoardLogs } from './tensorboardRuns';
 
 /** One folder of the runs folder in the sidebar: a saved run, or a damaged one that says so. */
 export class RunItem extends vscode.TreeItem {
@@ -57,7 +58,7 @@ export class FailedItem extends vscode.TreeItem {
   }
 }
 
-type Node = GroupItem | FailedItem | RunItem;
+type Node = GroupItem | FailedItem | RunItem | TensorBoardGroupItem | TensorBoardRunItem;
 
 /**
  * The sidebar's saved runs across the workspace folders, grouped by model file (the group of the
@@ -72,6 +73,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly clock: NodeJS.Timeout;
   private roots: Node[] | undefined;
+  /** TensorBoard log folders, listed as one group after the model files' groups. */
+  private tensorboard: TensorBoardLogs | undefined;
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{run.json,label.txt}');
@@ -84,6 +87,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
     );
     this.clock = setInterval(() => this.refresh(), 60_000);
+  }
+
+  /** Lists the runs of TensorBoard log folders too (src/views/tensorboardRuns.ts). */
+  showTensorBoard(logs: TensorBoardLogs): void {
+    this.tensorboard = logs;
+    this.refresh();
   }
 
   refresh(): void {
@@ -105,11 +114,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
   }
 
   getParent(item: Node): Node | undefined {
-    return item instanceof GroupItem ? undefined : item.parent;
+    return item instanceof GroupItem || item instanceof TensorBoardGroupItem ? undefined : item.parent;
   }
 
   getChildren(parent?: Node): Node[] {
-    if (parent) return parent instanceof RunItem ? [] : parent.children;
+    if (parent) return 'children' in parent ? parent.children : [];
     return (this.roots ??= this.build());
   }
 
@@ -124,7 +133,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     const visit = (nodes: Node[]): RunItem | undefined => {
       for (const n of nodes) {
         if (n instanceof RunItem && path.resolve(n.runDir) === want) return n;
-        if (!(n instanceof RunItem)) {
+        if ('children' in n) {
           const hit = visit(n.children);
           if (hit) return hit;
         }
@@ -151,7 +160,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       }
     }
     const { groups, damaged } = groupRuns(rows);
-    return [...groups.map((g) => new GroupItem(g)), ...damaged.map((r) => new RunItem(r, undefined))];
+    const tensorboard = this.tensorboard?.group();
+    return [...groups.map((g) => new GroupItem(g)), ...(tensorboard ? [tensorboard] : []), ...damaged.map((r) => new RunItem(r, undefined))];
   }
 
   dispose(): void {

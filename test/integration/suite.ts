@@ -15,10 +15,12 @@ import * as vscode from 'vscode';
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { parseEvalReport } from '../../src/protocol/evalReport';
 import type { CheckpointInfo } from '../../src/protocol/trainer';
+import type { RunView } from '../../src/protocol/webview';
+import { EventFileWriter, scalarEvent } from '../../src/trainer/tensorboard/eventWriter';
 import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
-const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun'];
+const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun'];
 /** A cold first run loads tfjs, picks a backend and reads MNIST; two slow cores need time. */
 const TRAIN_TIMEOUT_MS = 240_000;
 
@@ -494,6 +496,32 @@ export async function run(): Promise<void> {
     });
     assert.equal(refused, undefined);
     assert.equal(fs.existsSync(path.join(ws, 'refused.model.ts')), false);
+  });
+
+  await test('Open TensorBoard Log Folder opens a Keras-style log folder (train + validation) as one run in the panel', async () => {
+    const logDir = path.join(workspaceDir(), 'tb-logs', 'fit', '20261201-120000');
+    for (const [sub, tag] of [['train', 'epoch_loss'], ['validation', 'epoch_loss']] as const) {
+      const w = new EventFileWriter(path.join(logDir, sub), 1_764_590_400);
+      for (let step = 0; step < 5; step++) w.add(scalarEvent(tag, (sub === 'train' ? 1 : 1.2) / (step + 1), step, 1_764_590_400 + step));
+      w.close();
+    }
+    try {
+      const views = await vscode.commands.executeCommand<RunView[]>('modelLab.openTensorBoardLogs', vscode.Uri.file(logDir));
+      assert.equal(views?.length, 1, 'train and validation are one run');
+      const [view] = views;
+      assert.equal(view.epochs.length, 5, `five epochs: ${JSON.stringify(view.epochs.slice(0, 2))}`);
+      assert.ok(view.epochs.every((e) => typeof e.metrics.loss === 'number' && typeof e.metrics.val_loss === 'number'), 'loss and val_loss per epoch');
+      const panel = await waitFor('the panel opens', 20_000, () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('Model Lab')),
+      );
+      const noLogs = path.join(workspaceDir(), 'tb-empty');
+      fs.mkdirSync(noLogs, { recursive: true });
+      const empty = await vscode.commands.executeCommand<RunView[]>('modelLab.openTensorBoardLogs', vscode.Uri.file(noLogs));
+      assert.deepEqual(empty, [], 'a folder without event files opens no run');
+      return `${view.runId}: ${view.epochs.length} epochs; panel "${panel.label}"`;
+    } finally {
+      for (const d of ['tb-logs', 'tb-empty']) fs.rmSync(path.join(workspaceDir(), d), { recursive: true, force: true });
+    }
   });
 
   await test('the extension host is still serving commands after the failed run', async () => {

@@ -6,7 +6,7 @@ import { isEventFileName, parseEventFile, runsFromEventFiles } from '../../src/p
 import { parseHostToWebview } from '../../src/protocol/webview';
 import { epochTable, initialState, metricSpecs, shownRun, update } from '../../webview-ui/src/state';
 import { exportRunToTensorBoard } from '../../src/trainer/tensorboard/exportRun';
-import { readTensorBoardLogDir, readTensorBoardRunViews } from '../../src/trainer/tensorboard/readLogDir';
+import { logFoldersOf, readTensorBoardLogDir, readTensorBoardRunViews } from '../../src/training/tensorboardLogDir';
 import { crc32cBitwise, mask } from './tfrecordReader';
 
 // ---- bytes built by hand from event.proto, summary.proto and tensor.proto ------------------------
@@ -263,5 +263,22 @@ describe('the reader never throws on damaged files', () => {
       }
       if (c.problem !== undefined) expect(c.problem.startsWith(`mutant-${i}: `)).toBe(true);
     }
+  });
+});
+
+describe('log folders found in a workspace', () => {
+  test('Keras train/validation pairs list their run folder; a PyTorch run folder lists itself; nested folders once', () => {
+    const ws = path.join(os.tmpdir(), 'ws');
+    const f = (...p: string[]) => path.join(ws, ...p);
+    expect(
+      logFoldersOf([
+        f('logs/fit/20261201-1200/train/events.out.tfevents.1.host.v2'),
+        f('logs/fit/20261201-1200/validation/events.out.tfevents.1.host.v2'),
+        f('runs/Dec01_12-00-00_host/events.out.tfevents.1764590400.host.1.0'),
+        f('tb/events.out.tfevents.1.a'),
+        f('tb/inner/events.out.tfevents.2.a'),
+      ]),
+    ).toEqual([f('logs/fit/20261201-1200'), f('runs/Dec01_12-00-00_host'), f('tb')]);
+    expect(logFoldersOf([])).toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
 /**
- * A TensorBoard log folder from disk: finds the event files under it and hands their bytes to the
+ * A TensorBoard log folder from disk (read by the host for the Runs view and the panel): finds the event files under it and hands their bytes to the
  * pure reader in src/protocol/tfevents.ts. Symbolic links are not followed, so a log folder cannot
  * lead the reader outside itself.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isEventFileName, parseEventFile, runsFromEventFiles, runViewsFromTfEvents, type EventFileContents, type TfEventsRun } from '../../protocol/tfevents';
-import type { RunView } from '../../protocol/webview';
+import { isEventFileName, parseEventFile, runsFromEventFiles, runViewsFromTfEvents, type EventFileContents, type TfEventsRun } from '../protocol/tfevents';
+import type { RunView } from '../protocol/webview';
 
 /** Folders deeper than this under the log folder are not searched (Keras nests 3: logs/fit/<time>/train). */
 const MAX_DEPTH = 8;
@@ -53,4 +53,19 @@ export function readTensorBoardLogDir(logDir: string): TfEventsRun[] {
 export function readTensorBoardRunViews(logDir: string): RunView[] {
   const abs = path.resolve(logDir);
   return runViewsFromTfEvents(readTensorBoardLogDir(abs), (name) => (name === '.' ? abs : path.join(abs, ...name.split('/'))), path.basename(abs));
+}
+
+/**
+ * The log folders to list for event files found in a workspace: the folder holding a file, or, for
+ * Keras's `<run>/train` and `<run>/validation`, the run folder above them (so the pair is one run).
+ * A folder inside another listed one is left out: reading the outer one finds its files too.
+ */
+export function logFoldersOf(eventFiles: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const f of eventFiles) {
+    const d = path.dirname(path.resolve(f));
+    dirs.add(/^(train|validation)$/.test(path.basename(d)) ? path.dirname(d) : d);
+  }
+  const sorted = [...dirs].sort();
+  return sorted.filter((d) => !sorted.some((o) => o !== d && d.startsWith(o + path.sep)));
 }
