@@ -195,7 +195,7 @@ export function registerTrainingCommands(
   const showRunDir = (runDir: string) => {
     let view;
     try {
-      view = runViewFromStore(runDir);
+      view = runViewFromStore(runDir, false, (why) => output.appendLine(`[warn] ${why}`));
     } catch (e) {
       // A run.json that went bad since the tree was drawn: say so instead of failing the command.
       const message = e instanceof Error ? e.message : String(e);

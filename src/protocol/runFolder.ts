@@ -131,19 +131,28 @@ export function parseCheckpointInfo(text: string): Parsed<CheckpointInfo> {
   return parseJson(CheckpointInfoSchema, text, CHECKPOINT_FILE);
 }
 
-/** metrics.jsonl's lines; a line cut short by a kill, or any line that is not a metric line, is skipped. */
-export function parseMetricLines(text: string): MetricLine[] {
+/**
+ * metrics.jsonl's lines; a line cut short by a kill, or any line that is not a metric line, is
+ * skipped. `onSkip` hears each skipped line but the last unterminated one (the normal trace of a
+ * kill mid-write): its 1-based number and what is wrong with it.
+ */
+export function parseMetricLines(text: string, onSkip?: (line: number, reason: string) => void): MetricLine[] {
   const out: MetricLine[] = [];
-  for (const raw of text.split('\n')) {
+  const raws = text.split('\n');
+  for (let i = 0; i < raws.length; i++) {
+    const raw = raws[i];
     if (!raw.trim()) continue;
+    const cutLast = i === raws.length - 1;
     let json: unknown;
     try {
       json = JSON.parse(raw);
-    } catch {
+    } catch (e) {
+      if (!cutLast) onSkip?.(i + 1, `not JSON (${e instanceof Error ? e.message : String(e)})`);
       continue; // a truncated last line from a killed process
     }
     const r = v.safeParse(MetricLineSchema, json);
     if (r.success) out.push(r.output);
+    else onSkip?.(i + 1, `not a metric line this version can read (${describeIssues(r.issues)})`);
   }
   return out;
 }

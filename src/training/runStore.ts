@@ -23,15 +23,16 @@ export type RunEntry =
   | { kind: 'run'; runDir: string; record: RunRecord }
   | { kind: 'damaged'; runDir: string; /** The folder name. */ id: string; reason: string; /** run.json's mtime (ms), for sorting. */ mtime: number };
 
-function readMetrics(runDir: string): MetricLine[] {
+function readMetrics(runDir: string, warn?: (why: string) => void): MetricLine[] {
   let text: string;
+  const file = path.join(runDir, METRICS_FILE);
   try {
-    text = fs.readFileSync(path.join(runDir, METRICS_FILE), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return parseMetricLines(text);
+  return parseMetricLines(text, warn && ((line, reason) => warn(`${file} line ${line}: ${reason}; skipped`)));
 }
 
 function readRecord(runDir: string): RunRecord {
@@ -42,9 +43,9 @@ function readRecord(runDir: string): RunRecord {
   return parsed.value;
 }
 
-/** A run's record and metric lines; throws (naming run.json) when the record is not readable. */
-export function readRun(runDir: string): { record: RunRecord; metrics: MetricLine[] } {
-  return { record: readRecord(runDir), metrics: readMetrics(runDir) };
+/** A run's record and metric lines; throws (naming run.json) when the record is not readable; `warn` hears each damaged metrics line skipped. */
+export function readRun(runDir: string, warn?: (why: string) => void): { record: RunRecord; metrics: MetricLine[] } {
+  return { record: readRecord(runDir), metrics: readMetrics(runDir, warn) };
 }
 
 /** Newest first: by start time, then by id. Damaged runs sort by their run.json's time. */

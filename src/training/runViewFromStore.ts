@@ -49,8 +49,8 @@ export function readCheckpoints(runDir: string): RunView['checkpoints'] {
  * Rebuilds what the panel shows from a saved run folder, so a past run looks as it did live.
  * A run whose process died without an `end` line and is not running shows as `crashed`.
  */
-export function runViewFromStore(runDir: string, isLive = false): RunView {
-  const { record, metrics } = readRun(runDir);
+export function runViewFromStore(runDir: string, isLive = false, warn?: (why: string) => void): RunView {
+  const { record, metrics } = readRun(runDir, warn);
   const batches: BatchPoint[] = [];
   const epochs: EpochPoint[] = [];
   let end: Extract<MetricLine, { type: 'end' }> | undefined;

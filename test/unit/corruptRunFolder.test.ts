@@ -73,6 +73,24 @@ describe('run.json and checkpoint.json', () => {
   });
 });
 
+describe('metrics.jsonl', () => {
+  test('damaged lines are skipped, each named with its file and line; a last line cut by a kill is skipped quietly', () => {
+    const runDir = path.join(dir, 'runs', 'damaged-metrics');
+    fs.mkdirSync(runDir, { recursive: true });
+    const run = { id: 'damaged-metrics', modelFile: '/m.ts', config: { epochs: 1, batchSize: 8, validationSplit: 0, shuffle: false, dataset: 'x' }, backend: { name: 'cpu', reason: 'test' }, versions: { tfjs: '4', node: 'v20', modelLab: '0' }, startedAt: '2026-12-01T00:00:00.000Z', status: 'completed' };
+    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(run));
+    const batch = (i: number) => JSON.stringify({ type: 'batch', epoch: 0, batch: i, step: i, time: i, loss: 1 / (i + 1) });
+    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), [batch(0), '\u0000\u0001garbage', batch(1), '{"type":"batch","epoch":"zero"}', batch(2), '{"type":"epo'].join('\n'));
+    const warnings: string[] = [];
+    const { metrics } = readRun(runDir, (w) => warnings.push(w));
+    expect(metrics.map((m) => (m as { batch: number }).batch)).toEqual([0, 1, 2]);
+    const file = path.join(runDir, 'metrics.jsonl');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 2: not JSON \\(.+\\); skipped$`));
+    expect(warnings[1]).toBe(`${file} line 4: not a metric line this version can read (epoch: Invalid type: Expected number but received "zero"); skipped`);
+  });
+});
+
 describe('model.json and its weight files', () => {
   let modelDir = '';
   beforeAll(async () => {
