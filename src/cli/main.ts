@@ -207,7 +207,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     if (interrupts === 1) {
       screen.err(
         sig === 'SIGINT'
-          ? 'Stopping after the current batch; the model will be saved. Press Ctrl-C again to kill the trainer.\n'
+          ? 'Stopping after the current batch: finishing it (however long it takes), then the model is saved. Press Ctrl-C again to kill the trainer.\n'
           : `Received ${sig}: stopping after the current batch.\n`,
       );
       tp.stop({ escalate: false });
@@ -235,7 +235,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
       case 'stop':
         if (stopRequested || interrupts > 0) return;
         stopRequested = true;
-        screen.err('Stopping after the current batch; the model will be saved.\n');
+        screen.err('Stopping after the current batch: finishing it, then the model is saved. Ctrl-C kills the trainer.\n');
         tp.stop({ escalate: false });
         return;
       case 'pauseResume':
