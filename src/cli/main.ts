@@ -25,6 +25,7 @@ import {
 } from './progress';
 import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
+import { listRunEntries } from '../training/runStore';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -110,6 +111,10 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     if (resumeFrom === args.resume && !fs.existsSync(path.join(runsDir, args.resume, 'run.json')))
       return usageError(`--resume: no run "${args.resume}" (neither a run folder nor a run id in ${displayPath(runsDir)})`);
   }
+
+  // Runs left `running` by a trainer that is gone (killed with its CLI) are marked crashed, so the
+  // folder never shows a run as in progress that nothing runs.
+  listRunEntries(runsDir, { markStale: true });
 
   // dist/cli.js and dist/trainer.js are built side by side.
   const trainerScript = path.join(__dirname, 'trainer.js');
