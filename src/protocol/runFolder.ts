@@ -58,6 +58,12 @@ export const ProcessIdentitySchema = v.object({
 });
 export type ProcessIdentity = v.InferOutput<typeof ProcessIdentitySchema>;
 
+/** True when a /proc/<pid>/stat line is a zombie or dead process: exited, only waiting to be reaped (a container's init may never reap it). */
+export function procStatExited(stat: string): boolean {
+  const state = stat.slice(stat.lastIndexOf(')') + 1).trim()[0];
+  return state === 'Z' || state === 'X';
+}
+
 /** The start time (field 22) of a /proc/<pid>/stat line; the command name before it may hold spaces and parentheses. */
 export function procStatStartTime(stat: string): string | undefined {
   const close = stat.lastIndexOf(')');

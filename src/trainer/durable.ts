@@ -91,14 +91,24 @@ export function writeFileAtomic(file: string, data: string): void {
   fsyncDir(path.dirname(file));
 }
 
+const faultHits = new Map<string, number>();
+
 /**
- * Test hook for the fault suite, not for users: with MODEL_LAB_FAULT_PAUSE_AT naming `point`, the
- * trainer says so on stderr and then blocks its main thread there for good, so a test can SIGKILL
- * it at exactly that moment (between the two renames of a checkpoint swap, say).
+ * Test hook for the fault suite, not for users: with MODEL_LAB_FAULT_PAUSE_AT=`point` (or
+ * `point:N`, the Nth time it is reached), the trainer says so on stderr and then blocks its main
+ * thread there for good, so a test can SIGKILL it at exactly that moment (between the two renames
+ * of a checkpoint swap, say).
  */
 export function faultPause(point: string): void {
   const want = process.env.MODEL_LAB_FAULT_PAUSE_AT;
-  if (!want || !want.split(',').includes(point)) return;
+  if (!want) return;
+  const hit = (faultHits.get(point) ?? 0) + 1;
+  faultHits.set(point, hit);
+  const match = want.split(',').some((w) => {
+    const [name, nth] = w.split(':');
+    return name === point && (nth === undefined ? hit === 1 : hit === Number(nth));
+  });
+  if (!match) return;
   fs.writeSync(2, `[model-lab test hook] paused at ${point}\n`);
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0, 60_000);

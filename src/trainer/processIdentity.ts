@@ -4,7 +4,7 @@
  * The host has the same check in src/training/runStore.ts (it may not import trainer code).
  */
 import * as fs from 'node:fs';
-import { procStatStartTime, type ProcessIdentity } from '../protocol/runFolder';
+import { procStatExited, procStatStartTime, type ProcessIdentity } from '../protocol/runFolder';
 
 function readText(file: string): string | undefined {
   try {
@@ -30,9 +30,11 @@ export function isProcessAlive(id: ProcessIdentity): boolean {
     const boot = readText('/proc/sys/kernel/random/boot_id');
     if (boot !== undefined && boot !== id.bootId) return false;
   }
-  if (id.startTime !== undefined && fs.existsSync('/proc/self/stat')) {
+  if (fs.existsSync('/proc/self/stat')) {
+    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
     const stat = readText(`/proc/${id.pid}/stat`);
-    return stat !== undefined && procStatStartTime(stat) === id.startTime;
+    if (stat === undefined || procStatExited(stat)) return false;
+    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
   }
   try {
     process.kill(id.pid, 0);

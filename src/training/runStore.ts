@@ -10,6 +10,7 @@ import {
   METRICS_FILE,
   parseMetricLines,
   parseRunRecord,
+  procStatExited,
   procStatStartTime,
   RUN_FILE,
   type ProcessIdentity,
@@ -70,9 +71,11 @@ export function isRecordedProcessAlive(id: ProcessIdentity): boolean {
     const boot = readText('/proc/sys/kernel/random/boot_id');
     if (boot !== undefined && boot !== id.bootId) return false;
   }
-  if (id.startTime !== undefined && fs.existsSync('/proc/self/stat')) {
+  if (fs.existsSync('/proc/self/stat')) {
+    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
     const stat = readText(`/proc/${id.pid}/stat`);
-    return stat !== undefined && procStatStartTime(stat) === id.startTime;
+    if (stat === undefined || procStatExited(stat)) return false;
+    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
   }
   try {
     process.kill(id.pid, 0);
