@@ -294,6 +294,17 @@ describe('hangs and a full disk', () => {
     await expectNoSuiteProcess();
   }, 120_000);
 
+  it('a summary that never finishes building times out naming the file: exit 1 when it waits, killed (137) when it spins', async () => {
+    fs.writeFileSync(path.join(dir, 'waits.model.js'), 'exports.createModel = () => new Promise(() => {});\n');
+    fs.writeFileSync(path.join(dir, 'spins.model.js'), 'exports.createModel = () => { for (;;) {} };\n');
+    for (const [file, code, signal] of [['waits.model.js', 1, null], ['spins.model.js', null, 'SIGKILL']] as const) {
+      const r = startCli(['summary', file], { MODEL_LAB_SUMMARY_TIMEOUT_S: '2' });
+      expect(await r.exited).toEqual({ code, signal });
+      expect(r.stderr()).toContain(`the summary of ${path.join(dir, file)} did not finish within 2 s`);
+    }
+    await expectNoSuiteProcess();
+  }, 120_000);
+
   it('a full disk (2 MB tmpfs) ends the run failed, naming the file it could not write', async (ctx) => {
     const mnt = path.join(dir, 'tiny-disk');
     fs.mkdirSync(mnt);
