@@ -266,6 +266,22 @@ describe('Stop during long batches', () => {
     await expectNoSuiteProcess();
   }, 180_000);
 
+  it('a second Ctrl-C kills the trainer: exit 130, the run recorded crashed with what was written before', async () => {
+    const runsDir = path.join(dir, 'kill-again-runs');
+    const r = startCli(['train', 'slow.model.js', '--backend', 'cpu', '--runs-dir', runsDir, '--json'], { FAULT_SLEEP_MS: '20000' });
+    await waitFor('the run to start', 60_000, () => ofType(r.messages, 'run').length > 0);
+    await sleep(1000);
+    r.child.kill('SIGINT');
+    await waitFor('the first Ctrl-C to be answered', 10_000, () => r.stderr().includes('Stopping after the current batch'));
+    r.child.kill('SIGINT');
+    expect((await r.exited).code, r.stderr()).toBe(130);
+    expect(r.stderr()).toContain('Killing the trainer');
+    const { record } = readRun(ofType(r.messages, 'run')[0].runDir);
+    expect(record.status).toBe('crashed');
+    expect(record.error?.message).toMatch(/^Killed while finishing the batch after Stop/);
+    await expectNoSuiteProcess();
+  }, 120_000);
+
   it('a CLI killed while its trainer is stuck in a synchronous 60-second batch leaves no orphan: the watchdog thread ends it', async () => {
     const runsDir = path.join(dir, 'orphan-runs');
     const r = startCli(['train', 'slow.model.js', '--backend', 'cpu', '--runs-dir', runsDir, '--json'], { FAULT_SLEEP_MS: '60000' });
