@@ -101,9 +101,10 @@ judged again on the run's validation data; writes eval.json (eval-best.json, eva
 
 Keys while training in a terminal: p pause/resume, c checkpoint now, s or q stop.
 
-Ctrl-C stops after the current batch and saves a checkpoint and the model; a second Ctrl-C kills
-the trainer.
-Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments.`;
+Ctrl-C stops after the current batch (however long it takes) and saves a checkpoint and the
+model; a second Ctrl-C kills the trainer.
+Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments, 130 killed by a second
+Ctrl-C (what was saved before stays; resume it with --resume).`;
 
 const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
 

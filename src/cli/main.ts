@@ -26,6 +26,7 @@ import {
 import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
 import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
 import { resolveResumeTarget } from './resumeTarget';
+import { listRunEntries } from '../training/runStore';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -109,6 +110,10 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     if ('error' in target) return usageError(target.error);
     resumeFrom = target.dir;
   }
+
+  // Runs left `running` by a trainer that is gone (killed with its CLI) are marked crashed, so the
+  // folder never shows a run as in progress that nothing runs.
+  listRunEntries(runsDir, { markStale: true });
 
   // dist/cli.js and dist/trainer.js are built side by side.
   const trainerScript = path.join(__dirname, 'trainer.js');
@@ -206,7 +211,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     if (interrupts === 1) {
       screen.err(
         sig === 'SIGINT'
-          ? 'Stopping after the current batch; the model will be saved. Press Ctrl-C again to kill the trainer.\n'
+          ? 'Stopping after the current batch: finishing it (however long it takes), then the model is saved. Press Ctrl-C again to kill the trainer.\n'
           : `Received ${sig}: stopping after the current batch.\n`,
       );
       tp.stop({ escalate: false });
@@ -234,7 +239,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
       case 'stop':
         if (stopRequested || interrupts > 0) return;
         stopRequested = true;
-        screen.err('Stopping after the current batch; the model will be saved.\n');
+        screen.err('Stopping after the current batch: finishing it, then the model is saved. Ctrl-C kills the trainer.\n');
         tp.stop({ escalate: false });
         return;
       case 'pauseResume':

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { toRunError } from '../trainer/errors';
 import { answerRequest, loadCpuTfjs } from '../trainer/requests';
+import { commandTimeout } from './timeout';
 
 function formatPreview(p: DatasetPreview): string {
   const lines = [p.description, `${p.count} samples · xs [${p.xShape.join(', ')}] · ys [${p.yShape.join(', ')}] · ${p.kind}`];
@@ -31,11 +32,14 @@ export async function previewCommand(file: string, opts: { json: boolean; limit?
   const cwd = opts.cwd ?? process.cwd();
   const modelFile = path.resolve(cwd, file);
   const tf = await loadCpuTfjs();
+  const stopTimer = commandTimeout('preview', modelFile);
   try {
     const { preview } = await answerRequest(tf, { kind: 'preview', file: modelFile, ...(opts.limit !== undefined && { limit: opts.limit }) });
+    stopTimer();
     process.stdout.write(opts.json ? JSON.stringify(preview) + '\n' : formatPreview(preview) + '\n');
     return 0;
   } catch (e) {
+    stopTimer();
     const err = toRunError(e, { modelFile });
     process.stderr.write(`model-lab: ${err.message}\n`);
     return 1;

@@ -46,6 +46,45 @@ export function cleanRunLabel(raw: string): string {
  */
 export const RUN_FORMAT_VERSION = 1;
 
+/**
+ * Which process writes a run: its pid, and where /proc exists its start time (clock ticks after
+ * boot, /proc/<pid>/stat field 22) and the boot id, so a pid reused by another process, or a
+ * reboot, is not taken for the trainer still running.
+ */
+export const ProcessIdentitySchema = v.object({
+  pid: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  startTime: v.optional(v.string()),
+  bootId: v.optional(v.string()),
+});
+export type ProcessIdentity = v.InferOutput<typeof ProcessIdentitySchema>;
+
+/** True when a /proc/<pid>/stat line is a zombie or dead process: exited, only waiting to be reaped (a container's init may never reap it). */
+export function procStatExited(stat: string): boolean {
+  const state = stat.slice(stat.lastIndexOf(')') + 1).trim()[0];
+  return state === 'Z' || state === 'X';
+}
+
+/** The start time (field 22) of a /proc/<pid>/stat line; the command name before it may hold spaces and parentheses. */
+export function procStatStartTime(stat: string): string | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // Fields after the name start at field 3 (state); starttime is field 22.
+  const f = stat.slice(close + 1).trim().split(/\s+/);
+  const t = f[22 - 3];
+  return t !== undefined && /^\d+$/.test(t) ? t : undefined;
+}
+
+/**
+ * checkpoints/<kind>.json: names the folder (in checkpoints/) holding the complete checkpoint of
+ * that kind. Written (atomically) only after that folder is complete on disk, so a reader that
+ * follows it never finds a half-swapped checkpoint. Folders written before it existed are read as
+ * checkpoints/<kind>/.
+ */
+export const CheckpointPointerSchema = v.object({
+  dir: v.pipe(v.string(), v.regex(/^(?!\.\.?$)[A-Za-z0-9._-]{1,200}$/, 'a folder name inside checkpoints/')),
+});
+export const checkpointPointerName = (kind: (typeof CHECKPOINT_KINDS)[number]) => `${kind}.json`;
+
 /** run.json */
 export const RunRecordSchema = v.object({
   formatVersion: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(RUN_FORMAT_VERSION, 'written by a newer Model Lab'))),
@@ -61,6 +100,8 @@ export const RunRecordSchema = v.object({
   totalParams: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   layers: v.optional(v.array(LayerSummarySchema)),
   batchesPerEpoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** The trainer process writing the run, to tell a run left `running` by a dead process. */
+  process: v.optional(ProcessIdentitySchema),
   /** Set when this run continues another run from its checkpoint. */
   resumedFrom: v.optional(v.object({ runId: v.string(), runDir: v.string(), epochsCompleted: v.pipe(v.number(), v.integer(), v.minValue(0)), step: v.pipe(v.number(), v.integer(), v.minValue(-1)) })),
   /**
@@ -124,6 +165,11 @@ function parseJson<T>(schema: v.GenericSchema<unknown, T>, text: string, what: s
 /** run.json's text as a record, or why it is not one (partial, foreign or from a newer version). */
 export function parseRunRecord(text: string): Parsed<RunRecord> {
   return parseJson(RunRecordSchema, text, RUN_FILE);
+}
+
+/** checkpoints/<kind>.json's text, or why it is not a pointer (a path outside checkpoints/ is refused). */
+export function parseCheckpointPointer(text: string): Parsed<v.InferOutput<typeof CheckpointPointerSchema>> {
+  return parseJson(CheckpointPointerSchema, text, 'checkpoint pointer');
 }
 
 /** checkpoint.json's text as a record, or why it is not one. */

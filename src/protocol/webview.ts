@@ -52,6 +52,8 @@ export interface RunView {
   mode?: RunMode;
   /** True while the trainer holds between batches (after `paused`, until `resumed` or the end). */
   paused?: boolean;
+  /** True after Stop until the end: the batch in progress is finishing, then the model is saved. */
+  stopping?: boolean;
   /** The latest checkpoint of each kind, with its folder. */
   checkpoints?: { last?: CheckpointEntry; best?: CheckpointEntry };
   /** The run folder's eval.json, once the run has ended and the trainer wrote one. */
@@ -67,12 +69,14 @@ export type RunEvent =
   | { type: 'epoch'; point: EpochPoint }
   | { type: 'paused' }
   | { type: 'resumed' }
+  /** Stop was asked: the batch in progress finishes, then the run saves and ends. */
+  | { type: 'stopping' }
   | { type: 'checkpoint'; checkpoint: CheckpointEntry }
   | { type: 'eval'; report: EvalReport }
   | { type: 'end'; status: Exclude<RunStatus, 'running'>; error?: RunError; time?: number };
 
 /** Run-control commands the panel's buttons send; each names the run it shows (see `stop`). */
-export const RUN_CONTROL_COMMANDS = ['stop', 'pause', 'resume', 'checkpoint'] as const;
+export const RUN_CONTROL_COMMANDS = ['stop', 'pause', 'resume', 'checkpoint', 'kill'] as const;
 export type RunControlCommand = (typeof RUN_CONTROL_COMMANDS)[number];
 
 /** Webview -> host. Commands are fire and forget. */
@@ -89,7 +93,9 @@ export type WebviewToHost =
   /** Webview sends when the user presses Resume on a paused run. */
   | { type: 'resume'; runId: string }
   /** Webview sends when the user presses "Checkpoint now": checkpoints/last after the current batch. */
-  | { type: 'checkpoint'; runId: string };
+  | { type: 'checkpoint'; runId: string }
+  /** Webview sends when the user presses Stop again while the batch is finishing: kill the trainer now. */
+  | { type: 'kill'; runId: string };
 
 /** Host -> webview notifications. `seq` increases by one per message, so the webview can spot a gap. */
 export type HostToWebview =
@@ -116,6 +122,9 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     case 'resumed':
       view.paused = false;
       break;
+    case 'stopping':
+      view.stopping = true;
+      break;
     case 'checkpoint':
       view.checkpoints = { ...view.checkpoints, [event.checkpoint.kind]: event.checkpoint };
       break;
@@ -125,6 +134,7 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     case 'end':
       view.status = event.status;
       view.paused = false;
+      view.stopping = false;
       if (event.error) view.error = event.error;
       if (event.time !== undefined) view.endedAt = event.time;
       break;
@@ -168,6 +178,7 @@ const RunViewSchema = v.object({
   epochs: v.array(WireEpochPointSchema),
   mode: v.optional(v.picklist(RUN_MODES)),
   paused: v.optional(v.boolean()),
+  stopping: v.optional(v.boolean()),
   checkpoints: v.optional(v.object({ last: v.optional(CheckpointEntrySchema), best: v.optional(CheckpointEntrySchema) })),
   evalReport: v.optional(EvalReportSchema),
 });
@@ -177,6 +188,7 @@ const RunEventSchema = v.variant('type', [
   v.object({ type: v.literal('epoch'), point: WireEpochPointSchema }),
   v.object({ type: v.literal('paused') }),
   v.object({ type: v.literal('resumed') }),
+  v.object({ type: v.literal('stopping') }),
   v.object({ type: v.literal('checkpoint'), checkpoint: CheckpointEntrySchema }),
   v.object({ type: v.literal('eval'), report: EvalReportSchema }),
   v.object({ type: v.literal('end'), status: EndStatusSchema, error: v.optional(RunErrorSchema), time: v.optional(v.number()) }),

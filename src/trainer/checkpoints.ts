@@ -7,7 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { CHECKPOINT_FILE, CHECKPOINTS_DIR, parseCheckpointInfo, RUN_FILE, type RunRecord } from '../protocol/runFolder';
+import {
+  CHECKPOINT_FILE,
+  checkpointPointerName,
+  CHECKPOINTS_DIR,
+  parseCheckpointInfo,
+  parseCheckpointPointer,
+  RUN_FILE,
+  type RunRecord,
+} from '../protocol/runFolder';
 import type { CheckpointInfo } from '../protocol/trainer';
 import { RunFailure } from './errors';
 import { fileLoadHandler, saveModel } from './fsModelIo';
@@ -16,12 +24,36 @@ import { readRunFolder } from './runWriter';
 type TF = typeof tfTypes;
 
 
+/** Where a checkpoint of `kind` is written (and where it is once a save has finished): checkpoints/<kind>/. */
 export const checkpointDir = (runDir: string, kind: CheckpointInfo['kind']) => path.join(runDir, CHECKPOINTS_DIR, kind);
+export const checkpointPointer = (runDir: string, kind: CheckpointInfo['kind']) => path.join(runDir, CHECKPOINTS_DIR, checkpointPointerName(kind));
+
+/**
+ * The folder holding the complete checkpoint of `kind`: the one checkpoints/<kind>.json names when
+ * it holds a checkpoint.json (a save was cut between its two renames), else checkpoints/<kind>/
+ * (a finished save, or a run folder from before the pointer existed).
+ */
+export function findCheckpointDir(runDir: string, kind: CheckpointInfo['kind']): string {
+  try {
+    const parsed = parseCheckpointPointer(fs.readFileSync(checkpointPointer(runDir, kind), 'utf8'));
+    if (parsed.ok) {
+      const dir = path.join(runDir, CHECKPOINTS_DIR, parsed.value.dir);
+      if (fs.existsSync(path.join(dir, CHECKPOINT_FILE))) return dir;
+    }
+  } catch {
+    // no pointer: the layout before it, or no checkpoint yet
+  }
+  return checkpointDir(runDir, kind);
+}
 
 /** Saves the model with its optimizer state and `info` as checkpoint.json; returns the folder. */
 export async function saveCheckpoint(tf: TF, model: tfTypes.LayersModel, runDir: string, info: CheckpointInfo): Promise<string> {
   const dir = checkpointDir(runDir, info.kind);
-  await saveModel(tf, model, dir, { includeOptimizer: true, extraFiles: { [CHECKPOINT_FILE]: JSON.stringify(info, null, 2) + '\n' } });
+  await saveModel(tf, model, dir, {
+    includeOptimizer: true,
+    extraFiles: { [CHECKPOINT_FILE]: JSON.stringify(info, null, 2) + '\n' },
+    pointer: checkpointPointer(runDir, info.kind),
+  });
   return dir;
 }
 
@@ -64,7 +96,7 @@ export function findResumeSource(resumeFrom: string, runsDir: string): ResumeSou
   const candidates = path.isAbsolute(resumeFrom) ? [resumeFrom] : [path.join(runsDir, resumeFrom), path.resolve(resumeFrom)];
   const runDir = candidates.find((d) => fs.existsSync(path.join(d, RUN_FILE)));
   if (!runDir) throw new RunFailure({ message: `Cannot resume: no run "${resumeFrom}" in ${runsDir}` });
-  const dir = checkpointDir(runDir, 'last');
+  const dir = findCheckpointDir(runDir, 'last');
   let info: CheckpointInfo;
   try {
     info = readCheckpointInfo(dir);

@@ -13,11 +13,20 @@ export function endRun(
 ): EndStatus {
   const { status, error, epoch } = end;
   if (writer) {
-    try {
-      writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status });
-      writer.updateRecord({ status, endedAt: new Date().toISOString(), ...(error ? { error } : {}) });
-    } catch (e) {
-      emit({ type: 'log', level: 'error', message: `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}` });
+    // The space set aside at the start: on a full disk these last writes still fit.
+    writer.releaseReserve();
+    // Each write on its own: run.json's status matters most, so a failed end line does not skip it.
+    const steps: (() => void)[] = [
+      () => writer.appendMetric(error ? { type: 'end', epoch, time: Date.now(), status, error } : { type: 'end', epoch, time: Date.now(), status }),
+      () => writer.sync(),
+      () => writer.updateRecord({ status, endedAt: new Date().toISOString(), ...(error ? { error } : {}) }),
+    ];
+    for (const step of steps) {
+      try {
+        step();
+      } catch (e) {
+        emit({ type: 'log', level: 'error', message: `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}` });
+      }
     }
   }
   emit(error ? { type: 'end', status, error, runDir: writer?.dir } : { type: 'end', status, runDir: writer?.dir });

@@ -11,7 +11,7 @@ import type { EvalReport } from '../protocol/evalReport';
 import { EVAL_FILE } from '../protocol/evalReport';
 import { MODEL_DIR, type RunRecord } from '../protocol/runFolder';
 import type { EvalCheckpoint } from '../protocol/trainer';
-import { checkpointDir } from './checkpoints';
+import { findCheckpointDir } from './checkpoints';
 import { RunFailure } from './errors';
 import { disposeEvalData, evaluateModel, type EvalData } from './evaluate';
 import { loadModel } from './fsModelIo';
@@ -29,7 +29,7 @@ export function evalFileName(checkpoint: EvalCheckpoint): string {
 
 /** The folder holding the model to evaluate; a RunFailure saying what is missing when there is none. */
 export function modelDirFor(runDir: string, checkpoint: EvalCheckpoint): string {
-  const dir = checkpoint === 'final' ? path.join(runDir, MODEL_DIR) : checkpointDir(runDir, checkpoint);
+  const dir = checkpoint === 'final' ? path.join(runDir, MODEL_DIR) : findCheckpointDir(runDir, checkpoint);
   if (!fs.existsSync(path.join(dir, 'model.json')))
     throw new RunFailure({
       message:

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { describeBadJson } from '../protocol/runFolder';
+import { faultPause, fsyncDir, writeFailure, writeFileAtomic, writeFileDurable } from './durable';
 
 type TF = typeof tfTypes;
 type ModelArtifacts = tfTypes.io.ModelArtifacts;
@@ -26,8 +27,9 @@ async function writeArtifacts(tf: TF, artifacts: ModelArtifacts, dir: string): P
   };
   if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
   if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-  await fs.promises.writeFile(path.join(dir, WEIGHTS_BIN), Buffer.from(weightData));
-  await fs.promises.writeFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
+  // fsynced: a folder renamed into place must hold its data, not names of blocks never written.
+  await writeFileDurable(path.join(dir, WEIGHTS_BIN), Buffer.from(weightData));
+  await writeFileDurable(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
 }
 
 export const MODEL_JSON = 'model.json';
@@ -38,32 +40,56 @@ function toArrayBuffer(b: Buffer): ArrayBuffer {
 }
 
 /**
- * An IOHandler that writes into a temp sibling folder and renames it over `dir`, so `dir` never
- * holds a half-written model (a kill during the save leaves the previous model or none).
+ * An IOHandler that writes into a temp sibling folder (files and folder fsynced) and then switches
+ * it in for `dir`, so `dir` never holds a half-written model. rename(2) cannot replace a non-empty
+ * folder, so the switch is two renames; with `pointer` (checkpoints/<kind>.json) a complete copy is
+ * findable at every moment of it: the pointer names the temp folder before the old one moves aside
+ * and names `dir` again once the new one is in place. Without a pointer (the final model/, written
+ * once) a kill between the renames leaves the previous model aside, cleaned at the next start.
  */
-export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, string> = {}): tfTypes.io.IOHandler {
+export function fileSaveHandler(tf: TF, dir: string, extraFiles: Record<string, string> = {}, pointer?: string): tfTypes.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts: ModelArtifacts) => {
     const parent = path.dirname(dir);
     await fs.promises.mkdir(parent, { recursive: true });
     const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}`);
     await fs.promises.mkdir(tmp, { recursive: true });
+    let old: string | undefined;
     try {
       await writeArtifacts(tf, artifacts, tmp);
-      for (const [name, text] of Object.entries(extraFiles)) await fs.promises.writeFile(path.join(tmp, name), text);
-      // rename cannot replace a non-empty folder: move the old one aside first, drop it after.
-      let old: string | undefined;
+      for (const [name, text] of Object.entries(extraFiles)) await writeFileDurable(path.join(tmp, name), text);
+      fsyncDir(tmp);
+      fsyncDir(parent);
+      faultPause('checkpoint-written');
+      if (pointer) writePointer(pointer, path.basename(tmp));
       if (fs.existsSync(dir)) {
         old = `${tmp}-old`;
         await fs.promises.rename(dir, old);
       }
+      // The window finding 3 was about: `dir` is missing here; the pointer names the new copy.
+      faultPause('checkpoint-swap');
       await fs.promises.rename(tmp, dir);
-      if (old) await fs.promises.rm(old, { recursive: true, force: true });
+      fsyncDir(parent);
+      if (pointer) writePointer(pointer, path.basename(dir));
     } catch (e) {
+      // The old copy goes back where readers without the pointer look for it.
+      if (old && !fs.existsSync(dir) && fs.existsSync(old)) await fs.promises.rename(old, dir).catch(() => undefined);
+      if (pointer && fs.existsSync(dir)) {
+        try {
+          writePointer(pointer, path.basename(dir));
+        } catch {
+          // the pointer still names a folder that is gone: readers fall back to `dir`
+        }
+      }
       await fs.promises.rm(tmp, { recursive: true, force: true });
-      throw e;
+      throw writeFailure(e, tmp);
     }
+    if (old) await fs.promises.rm(old, { recursive: true, force: true });
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   });
+}
+
+function writePointer(pointer: string, dirName: string): void {
+  writeFileAtomic(pointer, JSON.stringify({ dir: dirName }) + '\n');
 }
 
 /**
@@ -135,13 +161,13 @@ export async function saveModel(
   tf: TF,
   model: tfTypes.LayersModel,
   dir: string,
-  opts: { includeOptimizer?: boolean; extraFiles?: Record<string, string> } = {},
+  opts: { includeOptimizer?: boolean; extraFiles?: Record<string, string>; pointer?: string } = {},
 ): Promise<void> {
   // tfjs 4.22 leaks one scalar per save with includeOptimizer (the optimizer's `iterations`); a scope
   // frees whatever the save leaves behind. Variables are never tracked by scopes, so weights are safe.
   tf.engine().startScope();
   try {
-    await model.save(fileSaveHandler(tf, dir, opts.extraFiles), { includeOptimizer: opts.includeOptimizer ?? false });
+    await model.save(fileSaveHandler(tf, dir, opts.extraFiles, opts.pointer), { includeOptimizer: opts.includeOptimizer ?? false });
   } finally {
     tf.engine().endScope();
   }

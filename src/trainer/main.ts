@@ -15,6 +15,7 @@ import { toRunError } from './errors';
 import { answerRequest, loadCpuTfjs } from './requests';
 import { runScript } from './runScript';
 import { runTraining, silenceTfjsNodeBanner, trainerVersions } from './runTraining';
+import { startWatchdog, type Watchdog } from './watchdog';
 
 const control = new RunControl();
 let started = false;
@@ -58,7 +59,7 @@ async function run(spec: RunSpec): Promise<void> {
   send({ type: 'ready', backend: info, versions: trainerVersions(tf), timings: { ...timings } });
   // A script run records the script's own fit calls; everything else about the process is the same.
   if (spec.mode === 'script') await runScript(tf, info, spec, send, control);
-  else await runTraining(tf, info, spec, send, control);
+  else await runTraining(tf, info, spec, send, control, { ...(watchdog && { watchdog }) });
   return finish(0);
 }
 
@@ -85,10 +86,18 @@ function serve(id: number, request: TrainerRequest): void {
   answering.add(p);
 }
 
+let watchdog: Watchdog | undefined;
+
 function main(): void {
   if (!process.send) {
     process.stderr.write('model-lab trainer: start me with child_process.fork (an IPC channel is needed).\n');
     process.exit(2);
+  }
+  // Dies with its parent even inside synchronous code (its own thread watches), so no orphan trains on.
+  try {
+    watchdog = startWatchdog({ watchParent: true });
+  } catch (e) {
+    process.stderr.write(`model-lab trainer: no watchdog thread (${e instanceof Error ? e.message : String(e)})\n`);
   }
   process.on('message', (raw: unknown) => {
     let why = '';

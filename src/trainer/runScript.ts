@@ -14,6 +14,7 @@ import type { BackendInfo, EndStatus, RunError, RunSpec, TrainerToHost } from '.
 import { makeRunId, RunWriter } from './runWriter';
 import type { TrainingControl } from './control';
 import { endRun } from './endRun';
+import { cleanRunsFolder } from './cleanup';
 import { toRunError } from './errors';
 import { trainerVersions } from './runTraining';
 import { SCRIPT_DATASET } from './script/fitRecorder';
@@ -75,6 +76,7 @@ export async function runScript(
   let error: RunError | undefined;
   let state: ScriptState = { fits: 0, stopped: false, epoch: -1, fitSucceededAfterError: false };
   try {
+    cleanRunsFolder(spec.runsDir);
     writer = createWriter(tf, backendInfo, spec, scriptFile);
     emit({ type: 'started', runId: writer.current.id, runDir: writer.dir });
     const w = writer;

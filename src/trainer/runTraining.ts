@@ -24,7 +24,7 @@ import type {
 import type { RunRecord } from '../protocol/runFolder';
 import { makeRunId, RunWriter } from './runWriter';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
-import { checkpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
+import { checkpointDir, findCheckpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
 import { DATASET_NAMES, isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset } from './data/datasets';
 import { DatasetSpecError, DATASET_TYPES, describeDatasetSpec, parseDatasetSpec, type DatasetSpec } from './data/datasetSpec';
@@ -46,6 +46,8 @@ import {
 } from './modelContract';
 import { TrainingCallbacks, type YieldMode } from './trainingCallbacks';
 import { endRun } from './endRun';
+import { cleanRunsFolder } from './cleanup';
+import { LOAD_TIMEOUT_ENV, secondsFromEnv, type Watchdog } from './watchdog';
 import { prepareFusedFit } from './backends/fused/fusedFit';
 
 type TF = typeof tfTypes;
@@ -333,7 +335,7 @@ export async function runTraining(
   spec: RunSpec,
   emit: (m: TrainerToHost) => void,
   control: TrainingControl,
-  opts: { yieldMode?: YieldMode } = {},
+  opts: { yieldMode?: YieldMode; watchdog?: Pick<Watchdog, 'deadline' | 'clear'> } = {},
 ): Promise<EndStatus> {
   const modelFile = path.resolve(spec.modelFile);
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message });
@@ -359,6 +361,8 @@ export async function runTraining(
       startedAt: new Date().toISOString(),
       status: 'running' as const,
     };
+    // Leftovers of runs killed before (temp checkpoints, run.json temps) go; a half-done checkpoint swap is finished.
+    cleanRunsFolder(spec.runsDir);
     for (let attempt = 0; ; attempt++) {
       const runId = spec.runId ?? makeRunId(modelFile, new Date());
       try {
@@ -373,7 +377,18 @@ export async function runTraining(
     emit({ type: 'started', runId: w.current.id, runDir: w.dir });
     const resume = spec.resumeFrom !== undefined ? findResumeSource(spec.resumeFrom, spec.runsDir) : undefined;
 
+    // A model file that never finishes loading (an endless loop at its top level, a promise that never
+    // settles) would hang the run: the watchdog thread ends the process, naming the file.
+    const loadTimeoutS = secondsFromEnv(LOAD_TIMEOUT_ENV, 60);
+    const loadDeadline = (what: string) =>
+      opts.watchdog?.deadline(
+        loadTimeoutS * 1000,
+        `ModelLoadTimeoutError: ${modelFile} did not finish ${what} within ${loadTimeoutS} s ` +
+          `(an endless loop or a promise that never settles?). Set ${LOAD_TIMEOUT_ENV} to allow longer.`,
+      );
+    loadDeadline('loading');
     const contract = await loadModelContract(tf, modelFile);
+    opts.watchdog?.clear();
     mapStack = contract.mapStack;
     config = resolveConfig(contract.config, spec.overrides, modelFile, { hasLoadData: contract.hasLoadData });
     w.updateRecord({ config });
@@ -400,7 +415,9 @@ export async function runTraining(
     }
 
     // ---- model ----
+    loadDeadline('building its model (createModel)');
     model = await contract.createModel();
+    opts.watchdog?.clear();
     if (ld.data.kind === 'tensors' && ld.name !== undefined && isTensor(ld.data.xs) && isTensor(ld.data.ys) && !isClassIndices(model, ld.data.ys))
       // One-hot or value labels from config.dataset: the message names the dataset and both shapes.
       checkModelFitsData(model, { name: ld.name, xsShape: ld.data.xs.shape, ysShape: ld.data.ys.shape }, modelFile);
@@ -458,7 +475,7 @@ export async function runTraining(
       // The new run carries on the source's best checkpoint; only a better epoch replaces it.
       const [bestValue, bestEpoch] = previousBest(resume.runDir, checkpoint.monitor);
       if (bestValue !== undefined) {
-        fs.cpSync(checkpointDir(resume.runDir, 'best'), checkpointDir(w.dir, 'best'), { recursive: true });
+        fs.cpSync(findCheckpointDir(resume.runDir, 'best'), checkpointDir(w.dir, 'best'), { recursive: true });
         fitCallbacks.seedBest(bestValue, bestEpoch);
       }
     }
@@ -483,6 +500,7 @@ export async function runTraining(
     // eval.json on the validation data; a model that cannot be judged only gets a warning.
     await evaluateAtEnd(tf, model, trainData, { validationSplit: config.validationSplit, validationDescription: ld.validationDescription, classNames, runDir: w.dir, log });
   } catch (e) {
+    opts.watchdog?.clear();
     fitCallbacks?.flush();
     status = 'failed';
     error = toRunError(e, { modelFile, mapStack });
@@ -509,7 +527,7 @@ export async function runTraining(
 /** The best checkpoint's value of `monitor` in a run being resumed, so `best` is only replaced by a better one. */
 function previousBest(runDir: string, monitor: string): [number | undefined, number] {
   try {
-    const info = readCheckpointInfo(checkpointDir(runDir, 'best'));
+    const info = readCheckpointInfo(findCheckpointDir(runDir, 'best'));
     return info.monitor === monitor && typeof info.value === 'number' ? [info.value, info.epoch] : [undefined, -1];
   } catch {
     return [undefined, -1];

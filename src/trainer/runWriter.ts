@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fsyncDir, fsyncFile, writeFailure, writeFileAtomic } from './durable';
+import { ownProcessIdentity } from './processIdentity';
 import {
   formatRunRecord,
   METRICS_FILE,
@@ -43,12 +45,15 @@ export function makeRunId(modelFile: string, date: Date): string {
   return id;
 }
 
-/** Writes a file so readers see either the old or the new content, never half of it. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
+export { writeFileAtomic } from './durable';
+
+/**
+ * A few KiB set aside when the run starts and given back before its last writes: on a full disk the
+ * `end` line and run.json's final status still fit, so the run reads `failed` (the file named), not
+ * `running` forever.
+ */
+export const RESERVE_FILE = '.space-reserve';
+const RESERVE_BYTES = 64 * 1024;
 
 /** The writer side of one run folder; used by the trainer while the run is alive. */
 export class RunWriter {
@@ -67,15 +72,47 @@ export class RunWriter {
     fs.mkdirSync(runsDir, { recursive: true });
     const dir = path.join(runsDir, runId);
     fs.mkdirSync(dir); // throws EEXIST rather than mixing two runs' metrics
-    const w = new RunWriter(dir, { ...record, id: runId });
+    const w = new RunWriter(dir, { ...record, id: runId, process: ownProcessIdentity() });
     writeFileAtomic(path.join(dir, RUN_FILE), formatRunRecord(w.record));
-    fs.writeFileSync(path.join(dir, METRICS_FILE), '');
+    const metrics = path.join(dir, METRICS_FILE);
+    try {
+      fs.writeFileSync(metrics, '');
+    } catch (e) {
+      throw writeFailure(e, metrics);
+    }
+    try {
+      fs.writeFileSync(path.join(dir, RESERVE_FILE), Buffer.alloc(RESERVE_BYTES));
+    } catch {
+      fs.rmSync(path.join(dir, RESERVE_FILE), { force: true }); // already too full for a reserve: run without one
+    }
+    fsyncDir(dir);
+    fsyncDir(runsDir);
     return w;
   }
 
-  /** Appends synchronously: a run killed right after keeps this line. */
+  /** Appends synchronously (in the OS's cache at once: a killed trainer keeps it); sync() makes it durable. */
   appendMetric(line: MetricLine): void {
-    fs.appendFileSync(path.join(this.dir, METRICS_FILE), JSON.stringify(line) + '\n');
+    const file = path.join(this.dir, METRICS_FILE);
+    try {
+      fs.appendFileSync(file, JSON.stringify(line) + '\n');
+    } catch (e) {
+      throw writeFailure(e, file);
+    }
+  }
+
+  /** fsyncs metrics.jsonl: at each epoch end and at the end of the run, so a power cut keeps every line written until then. */
+  sync(): void {
+    const file = path.join(this.dir, METRICS_FILE);
+    try {
+      fsyncFile(file);
+    } catch (e) {
+      throw writeFailure(e, file);
+    }
+  }
+
+  /** Gives back the space reserve, so the run's last writes fit on a full disk. */
+  releaseReserve(): void {
+    fs.rmSync(path.join(this.dir, RESERVE_FILE), { force: true });
   }
 
   updateRecord(patch: Partial<RunRecord>): void {

@@ -18,7 +18,7 @@ import type { MetricLine } from '../protocol/runFolder';
 import type { RunWriter } from './runWriter';
 
 /** What the callbacks need of a run folder: where it is, and a synchronous metrics.jsonl append. */
-export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'>;
+export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'> & Partial<Pick<RunWriter, 'sync'>>;
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
 import type { TrainingControl } from './control';
@@ -243,6 +243,8 @@ export class TrainingCallbacks {
     const point = { epoch: e, time: Date.now(), metrics: { ...metrics, ...(lr !== undefined && { lr }), tensors: mem.numTensors, bytes: mem.numBytes } };
     // The line type says metrics sit beside `type`; TS cannot express that mix, hence the cast.
     this.o.writer.appendMetric({ type: 'epoch', epoch: e, time: point.time, ...point.metrics } as MetricLine);
+    // Durable at each epoch end: a power cut loses at most the batches of the epoch in progress.
+    this.o.writer.sync?.();
     this.flush();
     this.o.emit({ type: 'epoch', point });
     for (const s of saved) this.o.emit({ type: 'checkpoint', dir: s.dir, checkpoint: s.info });

@@ -9,8 +9,10 @@ export interface RunSource {
   readonly current: RunView | null;
   /** Fires for each event of the current run, and with `reset` when a different run becomes current. */
   readonly onDidUpdate: vscode.Event<RunUpdate>;
-  /** Asks the run to stop after its current batch. */
+  /** Asks the run to stop after its current batch; a second stop kills it. */
   stop(runId: string): void;
+  /** Kills the run's trainer now (the user pressed Stop again while the batch was finishing). */
+  kill(runId: string): void;
   /** Asks the run to hold after its current batch. */
   pause(runId: string): void;
   /** Continues a paused run. */

@@ -10,7 +10,10 @@ import {
   METRICS_FILE,
   parseMetricLines,
   parseRunRecord,
+  procStatExited,
+  procStatStartTime,
   RUN_FILE,
+  type ProcessIdentity,
   RUN_LABEL_FILE,
   cleanRunLabel,
   type MetricLine,
@@ -53,11 +56,66 @@ function entryTime(e: RunEntry): number {
   return e.kind === 'run' ? Date.parse(e.record.startedAt) || 0 : e.mtime;
 }
 
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True while the process run.json names still runs: same boot, same pid and, where /proc tells, the
+ * same start time (a reused pid is another process). The trainer's processIdentity.ts is its twin.
+ */
+export function isRecordedProcessAlive(id: ProcessIdentity): boolean {
+  if (id.bootId !== undefined) {
+    const boot = readText('/proc/sys/kernel/random/boot_id');
+    if (boot !== undefined && boot !== id.bootId) return false;
+  }
+  if (fs.existsSync('/proc/self/stat')) {
+    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
+    const stat = readText(`/proc/${id.pid}/stat`);
+    if (stat === undefined || procStatExited(stat)) return false;
+    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
+  }
+  try {
+    process.kill(id.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Why a run left `running` is over: its trainer is gone (run.json's pid and start time say so). */
+export function staleRunReason(record: RunRecord): string | undefined {
+  if (record.status !== 'running' || !record.process || isRecordedProcessAlive(record.process)) return undefined;
+  return `The trainer process (pid ${record.process.pid}) ended without finishing the run: it was killed, or the machine stopped`;
+}
+
+/**
+ * Marks a run `crashed` when run.json says `running` but the process it names is gone (both the
+ * trainer and its host were killed); returns the record as it is now. Runs written before run.json
+ * named its process are left as they are.
+ */
+export function reconcileStaleRun(runDir: string, record: RunRecord): RunRecord {
+  const reason = staleRunReason(record);
+  if (!reason) return record;
+  try {
+    markCrashed(runDir, reason);
+    return readRecord(runDir);
+  } catch {
+    // a read-only folder: still shown as crashed
+    return { ...record, status: 'crashed', error: { message: reason } };
+  }
+}
+
 /**
  * Every folder of `runsDir` that has a run.json, newest first: readable runs and damaged ones. A
- * folder without run.json (being created, or not a run) is left out.
+ * folder without run.json (being created, or not a run) is left out. With `markStale`, a run left
+ * `running` by a dead process is rewritten as `crashed` (reconcileStaleRun) and listed so.
  */
-export function listRunEntries(runsDir: string): RunEntry[] {
+export function listRunEntries(runsDir: string, opts: { markStale?: boolean } = {}): RunEntry[] {
   let names: string[];
   try {
     names = fs.readdirSync(runsDir);
@@ -77,15 +135,16 @@ export function listRunEntries(runsDir: string): RunEntry[] {
       continue;
     }
     const parsed = parseRunRecord(text);
-    out.push(parsed.ok ? { kind: 'run', runDir, record: parsed.value } : { kind: 'damaged', runDir, id: name, reason: parsed.reason, mtime });
+    if (parsed.ok) out.push({ kind: 'run', runDir, record: opts.markStale ? reconcileStaleRun(runDir, parsed.value) : parsed.value });
+    else out.push({ kind: 'damaged', runDir, id: name, reason: parsed.reason, mtime });
   }
   const id = (e: RunEntry) => (e.kind === 'run' ? e.record.id : e.id);
   return out.sort((a, b) => entryTime(b) - entryTime(a) || (id(a) < id(b) ? 1 : id(a) > id(b) ? -1 : 0));
 }
 
 /** All readable runs, newest first; damaged folders are left out (listRunEntries has them). */
-export function listRuns(runsDir: string): RunRecord[] {
-  return listRunEntries(runsDir).flatMap((e) => (e.kind === 'run' ? [e.record] : []));
+export function listRuns(runsDir: string, opts: { markStale?: boolean } = {}): RunRecord[] {
+  return listRunEntries(runsDir, opts).flatMap((e) => (e.kind === 'run' ? [e.record] : []));
 }
 
 /**
@@ -117,7 +176,13 @@ export function markCrashed(runDir: string, reason: string): void {
   }
   const file = path.join(runDir, RUN_FILE);
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, formatRunRecord({ ...record, status: 'crashed', endedAt: new Date(now).toISOString(), error }));
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, formatRunRecord({ ...record, status: 'crashed', endedAt: new Date(now).toISOString(), error }));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }
 

@@ -1,10 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVAL_FILE, type EvalReport } from '../protocol/evalReport';
-import { CHECKPOINT_FILE, CHECKPOINT_KINDS, CHECKPOINTS_DIR, lineMetrics, parseCheckpointInfo, type MetricLine } from '../protocol/runFolder';
+import {
+  CHECKPOINT_FILE,
+  CHECKPOINT_KINDS,
+  checkpointPointerName,
+  CHECKPOINTS_DIR,
+  lineMetrics,
+  parseCheckpointInfo,
+  parseCheckpointPointer,
+  type MetricLine,
+} from '../protocol/runFolder';
 import type { BatchPoint, EpochPoint } from '../protocol/trainer';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
-import { readRun } from './runStore';
+import { readRun, reconcileStaleRun, staleRunReason } from './runStore';
 
 /**
  * `<runDir>/eval.json` when it exists and the panel can draw it; undefined otherwise (no report yet,
@@ -28,11 +37,27 @@ export function readEvalReport(runDir: string, onInvalid?: (why: string) => void
   return undefined;
 }
 
+/**
+ * The folder with the complete checkpoint of `kind`: the one checkpoints/<kind>.json names (a save
+ * cut between its renames), else checkpoints/<kind>/ (a finished save, or a folder from before the
+ * pointer). The trainer's findCheckpointDir reads the same way.
+ */
+export function checkpointFolder(runDir: string, kind: (typeof CHECKPOINT_KINDS)[number]): string {
+  const base = path.join(runDir, CHECKPOINTS_DIR);
+  try {
+    const parsed = parseCheckpointPointer(fs.readFileSync(path.join(base, checkpointPointerName(kind)), 'utf8'));
+    if (parsed.ok && fs.existsSync(path.join(base, parsed.value.dir, CHECKPOINT_FILE))) return path.join(base, parsed.value.dir);
+  } catch {
+    // no pointer
+  }
+  return path.join(base, kind);
+}
+
 /** The run's checkpoints/last and checkpoints/best, from their checkpoint.json. */
 export function readCheckpoints(runDir: string): RunView['checkpoints'] {
   const out: NonNullable<RunView['checkpoints']> = {};
   for (const kind of CHECKPOINT_KINDS) {
-    const dir = path.join(runDir, CHECKPOINTS_DIR, kind);
+    const dir = checkpointFolder(runDir, kind);
     let text: string;
     try {
       text = fs.readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8');
@@ -50,7 +75,9 @@ export function readCheckpoints(runDir: string): RunView['checkpoints'] {
  * A run whose process died without an `end` line and is not running shows as `crashed`.
  */
 export function runViewFromStore(runDir: string, isLive = false, warn?: (why: string) => void): RunView {
-  const { record, metrics } = readRun(runDir, warn);
+  let { record, metrics } = readRun(runDir, warn);
+  // A run left `running` by a dead trainer is rewritten as crashed (with its end line), then shown so.
+  if (!isLive && staleRunReason(record)) ({ record, metrics } = (reconcileStaleRun(runDir, record), readRun(runDir, warn)));
   const batches: BatchPoint[] = [];
   const epochs: EpochPoint[] = [];
   let end: Extract<MetricLine, { type: 'end' }> | undefined;

@@ -1,8 +1,8 @@
 /**
  * The one owner of every forked trainer process: training runs, script runs, and the serving
  * children that answer the editor's requests (layer-hint summaries, dataset previews, evaluations).
- * It starts the child, validates what it says, stops it (message, then SIGTERM, then SIGKILL), makes
- * sure every run ends exactly once even when the child dies without saying so, and matches each
+ * It starts the child, validates what it says, stops it (a run: the message, and a kill only when the
+ * user asks again; a serving child: message, then SIGTERM, then SIGKILL), makes sure every run ends exactly once even when the child dies without saying so, and matches each
  * request's `response` by id. Pure Node (no `vscode`): the extension and the CLI share it. Nothing
  * else in the host forks a trainer or spawns the CLI.
  */
@@ -61,7 +61,10 @@ export interface TrainerProcessOptions {
   execPath?: string;
   /** The child's whole environment; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** How long the child gets after `stop` before SIGTERM, and after SIGTERM before SIGKILL. */
+  /**
+   * A serving child: how long it gets after `stop` before SIGTERM. Any child: how long after SIGTERM
+   * (or after its `end`) before SIGKILL. A run's `stop` never escalates: its batch may take minutes.
+   */
   stopGraceMs?: number;
   /** How long the child gets to say `ready` (or end) before it counts as crashed. */
   readyTimeoutMs?: number;
@@ -187,6 +190,7 @@ export class TrainerProcess implements Disposable {
   private timers = new Set<NodeJS.Timeout>();
   private readyTimer: NodeJS.Timeout | undefined;
   private escalating = false;
+  private stopping = false;
   private disposed = false;
 
   constructor(opts: TrainerProcessOptions) {
@@ -315,13 +319,22 @@ export class TrainerProcess implements Disposable {
   }
 
   /**
-   * Asks the trainer to end after the current batch; escalates to SIGTERM, then SIGKILL if it does
-   * not — unless `escalate: false` (the CLI, whose user has a second Ctrl-C to kill).
+   * Asks the trainer to end after the current batch, then save and evaluate as usual: a run waits for
+   * that however long the batch takes (no timer kills a working trainer; `kill()` is the user's
+   * second Stop). A serving child, which has nothing to lose, escalates to SIGTERM then SIGKILL
+   * after the grace unless `escalate: false`.
    */
   stop(opts: { escalate?: boolean } = {}): void {
     if (!this.running || !this.child) return;
+    this.stopping = true;
     this.send({ type: 'stop' });
-    if (opts.escalate !== false) this.escalate(this.opts.stopGraceMs, `Trainer did not stop within ${seconds(this.opts.stopGraceMs)}`);
+    const escalate = opts.escalate ?? this.mode === 'serve';
+    if (escalate) this.escalate(this.opts.stopGraceMs, `Trainer did not stop within ${seconds(this.opts.stopGraceMs)}`);
+  }
+
+  /** True once stop() was asked of a run that has not ended yet: the batch in progress is finishing. */
+  get stopRequested(): boolean {
+    return this.stopping && this.running;
   }
 
   /** Asks the trainer to hold after the current batch; it answers `paused`. A paused trainer still obeys stop(). */
@@ -342,7 +355,7 @@ export class TrainerProcess implements Disposable {
   /** Kills the child now (the run ends `crashed` unless it already ended). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (!this.child || this.exit) return;
-    if (this.state !== 'ended' && !this.endMessage) this.crashReason ??= 'Training was interrupted';
+    if (this.state !== 'ended' && !this.endMessage) this.crashReason ??= this.stopping ? 'Killed while finishing the batch after Stop' : 'Training was interrupted';
     this.signal(signal);
     if (signal !== 'SIGKILL') this.escalate(this.opts.stopGraceMs);
   }

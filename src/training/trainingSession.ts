@@ -116,11 +116,30 @@ export class TrainingSession implements RunSource, vscode.Disposable {
     return this.process;
   }
 
+  /**
+   * First Stop: the trainer finishes the batch in progress (however long it takes), then saves and
+   * evaluates; the views say "finishing batch…". A second Stop kills it (the batch is lost, what was
+   * saved stays).
+   */
   stop(runId?: string): void {
     const proc = this.target(runId);
     if (!proc) return;
-    this.output.appendLine('Stopping after the current batch…');
+    if (proc.stopRequested) return this.kill(runId);
+    this.output.appendLine(vscode.l10n.t('Stop: finishing the current batch, then saving the model. Stop again to kill the trainer.'));
     proc.stop();
+    const view = this.view;
+    if (view) {
+      view.stopping = true;
+      this.updates.fire({ kind: 'event', runId: view.runId, event: { type: 'stopping' } });
+    }
+  }
+
+  /** Kills the trainer now: the batch in progress is lost; metrics and checkpoints already written stay. */
+  kill(runId?: string): void {
+    const proc = this.target(runId);
+    if (!proc) return;
+    this.output.appendLine(vscode.l10n.t('Killing the trainer: the batch in progress is lost; metrics and checkpoints already saved are kept.'));
+    proc.kill();
   }
 
   pause(runId?: string): void {

@@ -154,7 +154,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
     const locale = vscode.env.language;
     const rows: RichRow[] = [];
     for (const runsDir of this.runsDirs()) {
-      for (const entry of listRunEntries(runsDir)) {
+      // markStale: a run left `running` by a dead trainer shows (and is rewritten) as crashed, not a spinner forever.
+      for (const entry of listRunEntries(runsDir, { markStale: true })) {
         const tail = entry.kind === 'run' ? readMetricsTail(entry.runDir) : [];
         rows.push(richRunRow({ entry, tail, label: readRunLabel(entry.runDir), now, locale }, words));
       }

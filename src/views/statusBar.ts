@@ -8,6 +8,7 @@ function statusWords(): StatusWords {
     loss: vscode.l10n.t('loss'),
     eta: (d) => vscode.l10n.t('{0} left', d),
     paused: vscode.l10n.t('Paused'),
+    finishing: vscode.l10n.t('finishing batch…'),
     status: {
       running: vscode.l10n.t('running'),
       completed: vscode.l10n.t('completed'),
@@ -46,7 +47,7 @@ export class RunStatusBar implements vscode.Disposable {
     if (!run) return this.item.hide();
     const now = Date.now();
     // Batch events can arrive 20 times a second; the status bar need not follow every one.
-    if (run.status === 'running' && !run.paused && now - this.lastDraw < 250) return;
+    if (run.status === 'running' && !run.paused && !run.stopping && now - this.lastDraw < 250) return;
     this.lastDraw = now;
     const { text, tooltip } = statusText(run, now, this.words);
     this.item.text = text;

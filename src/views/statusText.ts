@@ -12,6 +12,8 @@ export interface StatusWords {
   loss: string;
   eta: (d: string) => string;
   paused: string;
+  /** After Stop, while the batch in progress finishes. */
+  finishing: string;
   status: Record<RunStatus, string>;
   /** Tooltip row labels. */
   file: string;
@@ -27,6 +29,7 @@ export const ENGLISH_STATUS_WORDS: StatusWords = {
   loss: 'loss',
   eta: (d) => `${d} left`,
   paused: 'Paused',
+  finishing: 'finishing batch…',
   status: { running: 'running', completed: 'completed', stopped: 'stopped', failed: 'failed', crashed: 'crashed' },
   file: 'File',
   run: 'Run',
@@ -78,9 +81,10 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
   const loss = last?.metrics.loss;
   const parts: string[] = [];
   if (run.status === 'running') {
-    parts.push(run.paused ? `$(debug-pause) ${w.paused} · ${w.epoch(epoch, epochs)}` : `$(sync~spin) ${w.epoch(epoch, epochs)}`);
+    if (run.stopping) parts.push(`$(loading~spin) ${w.finishing} · ${w.epoch(epoch, epochs)}`);
+    else parts.push(run.paused ? `$(debug-pause) ${w.paused} · ${w.epoch(epoch, epochs)}` : `$(sync~spin) ${w.epoch(epoch, epochs)}`);
     if (loss !== undefined && Number.isFinite(loss)) parts.push(`${w.loss} ${fmt(loss)}`);
-    const eta = run.paused ? undefined : etaMs(run);
+    const eta = run.paused || run.stopping ? undefined : etaMs(run);
     if (eta !== undefined) parts.push(w.eta(formatShortDuration(eta)));
   } else {
     const icon = run.status === 'completed' ? '$(check)' : run.status === 'stopped' ? '$(debug-stop)' : '$(error)';

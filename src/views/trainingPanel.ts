@@ -144,6 +144,9 @@ export class TrainingPanel implements vscode.Disposable {
       case 'checkpoint':
         this.source.checkpoint(msg.runId);
         break;
+      case 'kill':
+        this.source.kill(msg.runId);
+        break;
     }
   }
 

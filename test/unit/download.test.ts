@@ -201,6 +201,15 @@ describe('bounded downloads', () => {
     expect(listing(cache)).toEqual(['data.bin', `data.bin.${process.pid}.ffff0000.part`, 'other.bin.1.abcd.part.keep']);
     expect(removeStalePartFiles(cache, 'data.bin')).toEqual([]);
   });
+
+  test('.part files of any download killed before are cleaned even when the file asked for is already cached', async () => {
+    const cache = freshCache();
+    await downloadOnce(`${base}/data.bin`, cache);
+    const deadPid = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+    fs.writeFileSync(path.join(cache, `other.bin.${deadPid}.0123abcd.part`), 'half of another file');
+    await downloadOnce(`${base}/data.bin`, cache);
+    expect(listing(cache)).toEqual(['data.bin']);
+  });
 });
 
 test('offline (nothing listening) says so', async () => {

@@ -76,7 +76,10 @@ describe('run-control commands from the webview', () => {
     expect(parseWebviewToHost({ type: 'pause' })).toBeUndefined();
     expect(parseWebviewToHost({ type: 'resume', runId: 7 })).toBeUndefined();
     expect(parseWebviewToHost({ type: 'checkpoint', runId: 'x'.repeat(500) })).toBeUndefined();
-    expect(parseWebviewToHost({ type: 'kill', runId: RUN })).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'explode', runId: RUN })).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'kill' })).toBeUndefined();
+    // The second Stop while a batch finishes.
+    expect(parseWebviewToHost({ type: 'kill', runId: RUN })).toEqual({ type: 'kill', runId: RUN });
   });
 });
 

@@ -75,7 +75,15 @@ describe('the Runs view over a runs folder with damaged runs', () => {
     const text = fs.readFileSync(path.join(w.dir, 'run.json'), 'utf8');
     expect(JSON.parse(text).formatVersion).toBe(RUN_FORMAT_VERSION);
     const parsed = parseRunRecord(text);
-    expect(parsed).toEqual({ ok: true, value: { ...record('r', '2026-11-01T10:00:00.000Z'), formatVersion: RUN_FORMAT_VERSION } });
+    // The writer adds which process writes the run: pid, and its start time and boot id from /proc.
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        ...record('r', '2026-11-01T10:00:00.000Z'),
+        formatVersion: RUN_FORMAT_VERSION,
+        process: { pid: process.pid, startTime: expect.stringMatching(/^\d+$/), bootId: expect.any(String) },
+      },
+    });
   });
 
   test('metrics.jsonl: metric keys are kept, a NaN stored as null stays a line, foreign and cut lines are skipped', () => {

@@ -62,7 +62,9 @@ describe('RunWriter', () => {
     expect(rec.totalParams).toBe(42);
     expect(rec.config.batchSize).toBe(64);
     expect(metrics.map((m) => (m as unknown as { loss: number }).loss)).toEqual([2.3, 2.1]);
-    // the atomic write leaves no temp files behind
+    // the atomic write leaves no temp files behind; the space reserve is given back at the end of the run
+    expect(fs.readdirSync(w.dir).sort()).toEqual(['.space-reserve', 'metrics.jsonl', 'run.json']);
+    w.releaseReserve();
     expect(fs.readdirSync(w.dir).sort()).toEqual(['metrics.jsonl', 'run.json']);
   });
 

@@ -40,6 +40,10 @@ describe('statusText', () => {
     expect(statusText(run({ paused: true }), 1_003_000).text).toBe('$(debug-pause) Paused · epoch 2/3 · loss 0.6000');
   });
 
+  it('after Stop: says the batch in progress is finishing, no time left', () => {
+    expect(statusText(run({ stopping: true }), 1_003_000).text).toBe('$(loading~spin) finishing batch… · epoch 2/3 · loss 0.6000');
+  });
+
   it('done: the headline metric of the last epoch, validation accuracy first', () => {
     const done = run({ status: 'completed', endedAt: 1_010_000 });
     expect(headlineMetric(done)).toEqual({ name: 'val_acc', value: 0.62 });

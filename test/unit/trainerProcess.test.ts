@@ -168,26 +168,41 @@ describe('TrainerProcess with a fake trainer', { timeout: 20_000 }, () => {
     expect(readRun(runDir).metrics.some((m) => m.type === 'end')).toBe(false);
   });
 
-  it('stop() escalates to SIGTERM when the trainer ignores the stop message', async () => {
+  it('stop() of a run waits for a batch that takes much longer than the grace period: nothing is killed', async () => {
+    const { tp, messages, runDir } = startFake('slow-stop');
+    await nextMessage(tp, 'batches');
+    tp.stop();
+    expect(tp.stopRequested).toBe(true);
+    const end = await tp.ended;
+    // 1.5 s after the stop, five times the 0.3 s grace: the trainer's own end, the batch kept.
+    expect(end).toEqual({ status: 'stopped', error: undefined, runDir });
+    expect(messages.filter((m) => m.type === 'batches')).toHaveLength(2);
+    expect(tp.stopRequested).toBe(false);
+  });
+
+  it('kill() after stop() (the second Stop) ends a run that ignores the stop, recorded as crashed', async () => {
     const { tp, messages, runDir } = startFake('ignore-stop');
     await nextMessage(tp, 'batches');
     const pid = tp.pid!;
     tp.stop();
+    await new Promise((r) => setTimeout(r, 900));
+    expect(isAlive(pid)).toBe(true); // three graces later it still runs: nothing escalated
+    tp.kill();
     const end = await tp.ended;
     expect(end.status).toBe('crashed');
-    expect(end.error?.message).toBe('Trainer did not stop within 0.3 s (trainer was killed by SIGTERM)');
+    expect(end.error?.message).toBe('Killed while finishing the batch after Stop (trainer was killed by SIGKILL)');
     expect(ends(messages)).toHaveLength(1);
     expect(isAlive(pid)).toBe(false);
     expect(readRun(runDir).record.status).toBe('crashed');
   });
 
-  it('escalates to SIGKILL when the trainer also ignores SIGTERM', async () => {
+  it('kill(SIGTERM) escalates to SIGKILL when the trainer ignores SIGTERM', async () => {
     const { tp, messages, output } = startFake('ignore-sigterm');
     await nextMessage(tp, 'batches');
     const pid = tp.pid!;
-    tp.stop();
+    tp.kill('SIGTERM');
     const end = await tp.ended;
-    expect(end.error?.message).toMatch(/^Trainer did not stop within 0\.3 s \(trainer was killed by SIGKILL\)/);
+    expect(end.error?.message).toMatch(/^Training was interrupted \(trainer was killed by SIGKILL\)/);
     // It did receive the SIGTERM first.
     expect(output.some((o) => o.text.includes('ignoring SIGTERM'))).toBe(true);
     expect(ends(messages)).toHaveLength(1);

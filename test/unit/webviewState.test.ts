@@ -204,8 +204,17 @@ describe('webview state: bad and unusual input', () => {
     update(state, { type: 'tick' }, 5000 + 15_000);
     expect(headerModel(state, 0)!.checkpoint.busy).toBe(false);
     expect(update(state, { type: 'control', command: 'stop' }, 0)).toEqual([{ type: 'stop', runId }]);
-    expect(update(state, { type: 'control', command: 'stop' }, 0)).toEqual([]);
     expect(headerModel(state, 0)!.status).toBe('stopping');
+    // While the batch finishes, the button stays live: pressing it again kills the trainer.
+    expect(headerModel(state, 0)!.stop).toEqual({ disabled: false, busy: true });
+    expect(update(state, { type: 'control', command: 'stop' }, 0)).toEqual([{ type: 'kill', runId }]);
+  });
+
+  it('a Stop from the command palette (host event `stopping`) shows "finishing" and makes the button the kill', () => {
+    const state = initialState();
+    feed(state, [snapshot, { type: 'event', seq: 2, runId, event: { type: 'stopping' } }]);
+    expect(headerModel(state, 0)!.status).toBe('stopping');
+    expect(update(state, { type: 'control', command: 'stop' }, 0)).toEqual([{ type: 'kill', runId }]);
   });
 
   it('stops the elapsed clock while paused', () => {

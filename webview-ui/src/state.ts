@@ -338,6 +338,7 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       if (e.checkpoint.reason === 'request') state.checkpointingSince = undefined;
       break;
     case 'eval':
+    case 'stopping':
       applyRunEvent(view, e);
       break;
     case 'end':
@@ -375,9 +376,10 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       const view = track?.view;
       if (!view || view.status !== 'running') break;
       if (action.command === 'stop') {
-        if (state.stoppingRunId === view.runId) break;
+        // The second Stop, while the batch finishes, kills the trainer.
+        if (state.stoppingRunId === view.runId || view.stopping) out.push({ type: 'kill', runId: view.runId });
+        else out.push({ type: 'stop', runId: view.runId });
         state.stoppingRunId = view.runId;
-        out.push({ type: 'stop', runId: view.runId });
       } else if (action.command === 'pause') {
         if (state.pausing || view.runId === '' || state.stoppingRunId === view.runId) break;
         state.pausing = view.paused ? 'resume' : 'pause';
@@ -472,7 +474,7 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
   const c = track.columns;
   const running = v.status === 'running';
   const paused = running && v.paused === true;
-  const stopping = running && state.stoppingRunId !== undefined && state.stoppingRunId === v.runId;
+  const stopping = running && ((state.stoppingRunId !== undefined && state.stoppingRunId === v.runId) || v.stopping === true);
   const status: HeaderStatus = stopping ? 'stopping' : paused ? 'paused' : v.status;
   const n = c.count;
   const lastEpoch = n > 0 ? c.epoch[n - 1] : undefined;
@@ -508,7 +510,7 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
       running && !paused && eta !== undefined && lastBatchTime !== undefined ? Math.max(0, eta - Math.max(0, now - lastBatchTime) / 1000) : undefined,
     elapsedMs: Math.max(0, end - v.startedAt - pMs),
     pausedMs: pMs,
-    stop: { disabled: !running || stopping, busy: stopping },
+    stop: { disabled: !running, busy: stopping },
     pause: {
       hidden: !running,
       disabled: !controllable || state.pausing !== undefined,

@@ -279,7 +279,9 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { m
   // Stop, Pause and Checkpoint act on a running run; an ended run has nothing to stop.
   l.stop.hidden = h.status !== 'running' && h.status !== 'paused' && h.status !== 'stopping';
   l.stop.disabled = h.stop.disabled;
-  setText(l.stop, h.stop.busy ? L.t('status.stopping') : L.t('button.stop'));
+  // While the batch finishes, the same button is the second Stop: kill now.
+  setText(l.stop, h.stop.busy ? L.t('button.kill') : L.t('button.stop'));
+  l.stop.title = h.stop.busy ? L.t('button.kill.title') : L.t('button.stop.title');
   l.pause.hidden = h.pause.hidden;
   l.checkpointNow.hidden = h.checkpoint.hidden;
   l.pause.disabled = h.pause.disabled;

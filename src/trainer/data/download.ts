@@ -51,10 +51,11 @@ const isAlive = (pid: number): boolean => {
 };
 
 /**
- * Deletes `<name>.<pid>.<hex>.part` files in `cacheDir` left by a download whose process is gone
- * (killed mid-download); a live process's download is left alone.
+ * Deletes `<name>.<pid>.<hex>.part` files in `cacheDir` (of every name when `name` is not given)
+ * left by a download whose process is gone (killed mid-download); a live process's download is
+ * left alone, and so is one newer than this process (its pid cannot be a reused one of ours).
  */
-export function removeStalePartFiles(cacheDir: string, name: string): string[] {
+export function removeStalePartFiles(cacheDir: string, name?: string): string[] {
   let entries: string[];
   try {
     entries = fs.readdirSync(cacheDir);
@@ -62,12 +63,22 @@ export function removeStalePartFiles(cacheDir: string, name: string): string[] {
     return [];
   }
   const removed: string[] = [];
+  const processStart = Date.now() - process.uptime() * 1000;
   for (const e of entries) {
-    if (!e.startsWith(`${name}.`) || !e.endsWith('.part')) continue;
-    const m = /^\.(\d+)\.[0-9a-f]+\.part$/.exec(e.slice(name.length));
-    if (!m || isAlive(Number(m[1]))) continue;
-    fs.rmSync(path.join(cacheDir, e), { force: true });
-    removed.push(e);
+    if ((name !== undefined && !e.startsWith(`${name}.`)) || !e.endsWith('.part')) continue;
+    const m = /\.(\d+)\.[0-9a-f]+\.part$/.exec(name !== undefined ? e.slice(name.length) : e);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    const file = path.join(cacheDir, e);
+    try {
+      // Ours from this very process (another download of it in progress): not a leftover.
+      if (pid === process.pid && fs.statSync(file).mtimeMs >= processStart) continue;
+      fs.rmSync(file, { force: true });
+      removed.push(e);
+    } catch {
+      // gone already, or not ours to delete
+    }
   }
   return removed;
 }
@@ -122,9 +133,10 @@ export async function downloadOnce(url: string, cacheDir: string, opts: Download
   const name = opts.fileName ?? cacheFileName(url);
   if (name !== path.basename(name) || name === '' || name === '.' || name === '..') throw new DataError(`fileName "${name}" must be a plain file name`, { file: url });
   const dest = path.join(cacheDir, name);
+  // Every download's leftovers in this cache, not just this file's: a file already cached never downloads again.
+  removeStalePartFiles(cacheDir);
   if (usableCachedFile(dest, opts.maxBytes) !== undefined) return dest;
   fs.mkdirSync(cacheDir, { recursive: true });
-  removeStalePartFiles(cacheDir, name);
   const tmp = `${dest}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
   try {
     const digest = await fetchToFile(parsed, tmp, opts, url);

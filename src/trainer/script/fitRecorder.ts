@@ -14,6 +14,7 @@ import type { TrainingControl } from '../control';
 import { toRunError, type StackMapper } from '../errors';
 import { saveModel } from '../fsModelIo';
 import { TrainingCallbacks, type MetricsSink } from '../trainingCallbacks';
+import { fsyncFile, writeFailure } from '../durable';
 import type { ScriptState } from './scriptProtocol';
 
 type TF = typeof tfTypes;
@@ -61,7 +62,17 @@ const firstTensor = (x: unknown): tfTypes.Tensor | undefined => {
 /** metrics.jsonl of a run folder the trainer created (it alone writes run.json). */
 function metricsSink(runDir: string): MetricsSink {
   const file = path.join(runDir, METRICS_FILE);
-  return { dir: runDir, appendMetric: (line: MetricLine) => fs.appendFileSync(file, JSON.stringify(line) + '\n') };
+  return {
+    dir: runDir,
+    appendMetric: (line: MetricLine) => {
+      try {
+        fs.appendFileSync(file, JSON.stringify(line) + '\n');
+      } catch (e) {
+        throw writeFailure(e, file);
+      }
+    },
+    sync: () => fsyncFile(file),
+  };
 }
 
 /** Patches fit/fitDataset on tf's model classes; `dispose()` puts the originals back. */

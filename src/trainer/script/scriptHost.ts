@@ -6,6 +6,7 @@
  * while a fit is paused, which is Model Lab's doing). The trainer reads the exit code and the last
  * state sent here and ends the run with the status they give.
  */
+import { startWatchdog } from '../watchdog';
 import { inspect } from 'node:util';
 import * as path from 'node:path';
 import type { TrainerToHost } from '../../protocol/trainer';
@@ -141,6 +142,12 @@ function main(): void {
         return;
     }
   });
+  // A script stuck in synchronous code never sees `disconnect`: its own thread ends it when the trainer dies.
+  try {
+    startWatchdog({ watchParent: true });
+  } catch {
+    // no worker threads: the disconnect handler below still covers a script that yields
+  }
   // The trainer went away: stop after the current batch; a script that keeps going is ended soon after.
   process.on('disconnect', () => {
     control.stop();
