@@ -30,6 +30,11 @@ interface LayerBuffers {
   bias?: number;
   /** SELU layers: the activation's input, which its gradient needs. */
   pre?: number;
+  /** Batch normalisation: gamma and beta (in the parameter block), the batch's mean and 1/sqrt(var + eps) from the last training forward. */
+  gamma?: number;
+  beta?: number;
+  mean?: Float64Array;
+  invStd?: Float64Array;
 }
 
 export interface StepResult {
@@ -62,6 +67,8 @@ export class FusedExecutor {
   private counters: OptimizerCounters = { iterations: 0, accBeta1: 0, accBeta2: 0 };
   private rng: number;
   private readonly outGrad: Float32Array;
+  /** Non-trainable weights (batch normalisation's moving mean and variance), as plan.states. */
+  private readonly states: Float32Array[];
 
   constructor(plan: FusedPlan, maxBatch: number, engine = new FusedEngine()) {
     this.engine = engine;
@@ -83,7 +90,8 @@ export class FusedExecutor {
     let input = this.x;
     let dInput = e.alloc(B * plan.inputSize);
     let w = 0;
-    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense');
+    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || (l.kind === 'batchnorm' && (l.scale || l.center)));
+    this.states = plan.states.map((st) => new Float32Array(st.size));
     for (const l of plan.layers) {
       const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };
       switch (l.kind) {
@@ -126,6 +134,14 @@ export class FusedExecutor {
         case 'activation':
           b.out = e.alloc(B * l.size);
           b.d = e.alloc(B * l.size);
+          break;
+        case 'batchnorm':
+          b.out = e.alloc(B * l.size);
+          b.d = e.alloc(B * l.size);
+          if (l.scale) b.gamma = this.params + 4 * this.offsets[w++];
+          if (l.center) b.beta = this.params + 4 * this.offsets[w++];
+          b.mean = new Float64Array(l.channels);
+          b.invStd = new Float64Array(l.channels);
           break;
       }
       if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
@@ -203,8 +219,82 @@ export class FusedExecutor {
           if (b.pre) e.copy(b.in, b.pre, n * l.size);
           k.act_fwd(ACTIVATIONS[l.activation], b.out, (n * l.size) / l.lastDim, l.lastDim);
           break;
+        case 'batchnorm':
+          this.batchNormForward(l, b, n, training);
+          break;
       }
     }
+  }
+
+  /**
+   * tfjs-layers' BatchNormalization over the last axis. Training: the batch's moments (tf.moments: mean,
+   * then the mean of the squared deviations, biased), normalised as tfjs's batchNorm kernel
+   * (offset + (x − mean)·scale / sqrt(var + eps)), and the moving statistics updated as its
+   * doMovingAverage (moving − (moving − value)·(1 − momentum)). Inference: the moving statistics.
+   * Plain loops: these layers are element-wise, a small share of a convolutional step.
+   */
+  private batchNormForward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, training: boolean): void {
+    const C = l.channels;
+    const rows = (n * l.size) / C;
+    const x = this.engine.view(b.in, n * l.size);
+    const y = this.engine.view(b.out, n * l.size);
+    const gamma = b.gamma ? this.engine.view(b.gamma, C) : undefined;
+    const beta = b.beta ? this.engine.view(b.beta, C) : undefined;
+    const movingMean = this.states[l.state];
+    const movingVar = this.states[l.state + 1];
+    const mean = b.mean!;
+    const invStd = b.invStd!;
+    const varOut = new Float64Array(C);
+    if (training) {
+      mean.fill(0);
+      for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < C; c++, i++) mean[c] += x[i];
+      for (let c = 0; c < C; c++) mean[c] = f(mean[c] / rows);
+      for (let r = 0, i = 0; r < rows; r++)
+        for (let c = 0; c < C; c++, i++) {
+          const dev = f(x[i] - mean[c]);
+          varOut[c] += f(dev * dev);
+        }
+      const decay = f(1 - l.momentum);
+      for (let c = 0; c < C; c++) {
+        varOut[c] = f(varOut[c] / rows);
+        movingMean[c] = f(movingMean[c] - f(f(movingMean[c] - mean[c]) * decay));
+        movingVar[c] = f(movingVar[c] - f(f(movingVar[c] - varOut[c]) * decay));
+      }
+    } else
+      for (let c = 0; c < C; c++) {
+        mean[c] = movingMean[c];
+        varOut[c] = movingVar[c];
+      }
+    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(varOut[c] + l.epsilon);
+    for (let r = 0, i = 0; r < rows; r++)
+      for (let c = 0; c < C; c++, i++) y[i] = (beta ? beta[c] : 0) + ((x[i] - mean[c]) * (gamma ? gamma[c] : 1)) * invStd[c];
+  }
+
+  /** Gradients of a training-mode batch normalisation: gamma, beta, and the input through the batch moments too. */
+  private batchNormBackward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, needDx: boolean): void {
+    const C = l.channels;
+    const rows = (n * l.size) / C;
+    const x = this.engine.view(b.in, n * l.size);
+    const d = this.engine.view(b.d, n * l.size);
+    const mean = b.mean!;
+    const invStd = b.invStd!;
+    const sumD = new Float64Array(C);
+    const sumDX = new Float64Array(C);
+    for (let r = 0, i = 0; r < rows; r++)
+      for (let c = 0; c < C; c++, i++) {
+        sumD[c] += d[i];
+        sumDX[c] += d[i] * (x[i] - mean[c]) * invStd[c];
+      }
+    if (b.gamma) this.engine.view(this.gradOffset(b.gamma), C).set(sumDX);
+    if (b.beta) this.engine.view(this.gradOffset(b.beta), C).set(sumD);
+    if (!needDx) return;
+    const gamma = b.gamma ? this.engine.view(b.gamma, C) : undefined;
+    const dx = this.engine.view(b.dIn, n * l.size);
+    for (let r = 0, i = 0; r < rows; r++)
+      for (let c = 0; c < C; c++, i++) {
+        const xhat = (x[i] - mean[c]) * invStd[c];
+        dx[i] = ((gamma ? gamma[c] : 1) * invStd[c] * (d[i] - sumD[c] / rows - (xhat * sumDX[c]) / rows));
+      }
   }
 
   /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
@@ -255,6 +345,9 @@ export class FusedExecutor {
         case 'activation':
           k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, (n * l.size) / l.lastDim, l.lastDim);
           e.copy(b.d, b.dIn, n * l.size);
+          break;
+        case 'batchnorm':
+          this.batchNormBackward(l, b, n, needDx);
           break;
       }
     }
@@ -321,6 +414,7 @@ export class FusedExecutor {
   async loadFromModel(model: tfTypes.LayersModel): Promise<void> {
     const all = this.paramView();
     model.trainableWeights.forEach((w, i) => all.set(w.read().dataSync() as Float32Array, this.offsets[i]));
+    model.nonTrainableWeights.forEach((w, i) => this.states[i].set(w.read().dataSync() as Float32Array));
     const opt = model.optimizer as unknown as TfjsOptimizerInternals;
     const o = this.plan.optimizer;
     this.counters = {
@@ -363,6 +457,11 @@ export class FusedExecutor {
     const all = this.paramView();
     model.trainableWeights.forEach((w, i) => {
       const t = tf.tensor(all.slice(this.offsets[i], this.offsets[i] + this.plan.weights[i].size), this.plan.weights[i].shape);
+      w.write(t);
+      t.dispose();
+    });
+    model.nonTrainableWeights.forEach((w, i) => {
+      const t = tf.tensor(this.states[i].slice(), w.shape as number[]);
       w.write(t);
       t.dispose();
     });

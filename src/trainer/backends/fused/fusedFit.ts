@@ -128,8 +128,13 @@ export async function prepareFusedFit(
   }
   const simd = exec.engine.variant;
   const decided = chooseThreads(opts.threads, opts.machine ?? machineLoad());
-  let threads = Math.min(decided.threads, exec.maxBatch);
-  let threadsReason = threads < decided.threads ? `${decided.reason}; batches of ${exec.maxBatch} give each of ${threads} threads a sample at most` : decided.reason;
+  const norm = plan.layers.find((l) => l.kind === 'batchnorm');
+  let threads = norm ? 1 : Math.min(decided.threads, exec.maxBatch);
+  let threadsReason = norm
+    ? `${decided.reason}, but layer ${norm.name} (batch normalisation) needs each whole batch's statistics, so one thread trains it`
+    : threads < decided.threads
+      ? `${decided.reason}; batches of ${exec.maxBatch} give each of ${threads} threads a sample at most`
+      : decided.reason;
   let pool: GradientWorkerPool | undefined;
   if (threads > 1) {
     const fault = /^(exit|hang)(?:@(\d+))?$/.exec(env[WORKER_FAULT_ENV] ?? '');
