@@ -30,11 +30,13 @@ interface LayerBuffers {
   bias?: number;
   /** SELU layers: the activation's input, which its gradient needs. */
   pre?: number;
-  /** Batch normalisation: gamma and beta (in the parameter block), the batch's mean and 1/sqrt(var + eps) from the last training forward. */
+  /** Batch normalisation: gamma and beta (in the parameter block); the mean, variance and 1/sqrt(var + eps) (doubles) of the last forward; scratch (2·C doubles + 3·C floats). */
   gamma?: number;
   beta?: number;
-  mean?: Float64Array;
-  invStd?: Float64Array;
+  mean?: number;
+  variance?: number;
+  invStd?: number;
+  acc?: number;
 }
 
 export interface StepResult {
@@ -138,10 +140,13 @@ export class FusedExecutor {
         case 'batchnorm':
           b.out = e.alloc(B * l.size);
           b.d = e.alloc(B * l.size);
-          if (l.scale) b.gamma = this.params + 4 * this.offsets[w++];
-          if (l.center) b.beta = this.params + 4 * this.offsets[w++];
-          b.mean = new Float64Array(l.channels);
-          b.invStd = new Float64Array(l.channels);
+          b.gamma = this.params + 4 * this.offsets[w++];
+          b.beta = this.params + 4 * this.offsets[w++];
+          b.mean = e.alloc(l.channels);
+          b.variance = e.alloc(l.channels);
+          b.invStd = e.alloc(2 * l.channels);
+          // 2·C doubles of sums, then 3·C floats of per-channel constants (native/fused/fused.c bn_bwd, bn_apply).
+          b.acc = e.alloc(7 * l.channels);
           break;
       }
       if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
@@ -231,70 +236,33 @@ export class FusedExecutor {
    * then the mean of the squared deviations, biased), normalised as tfjs's batchNorm kernel
    * (offset + (x − mean)·scale / sqrt(var + eps)), and the moving statistics updated as its
    * doMovingAverage (moving − (moving − value)·(1 − momentum)). Inference: the moving statistics.
-   * Plain loops: these layers are element-wise, a small share of a convolutional step.
    */
   private batchNormForward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, training: boolean): void {
+    const k = this.engine.k;
     const C = l.channels;
     const rows = (n * l.size) / C;
-    const x = this.engine.view(b.in, n * l.size);
-    const y = this.engine.view(b.out, n * l.size);
-    const gamma = b.gamma ? this.engine.view(b.gamma, C) : undefined;
-    const beta = b.beta ? this.engine.view(b.beta, C) : undefined;
     const movingMean = this.states[l.state];
     const movingVar = this.states[l.state + 1];
-    const mean = b.mean!;
-    const invStd = b.invStd!;
-    const varOut = new Float64Array(C);
     if (training) {
-      mean.fill(0);
-      for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < C; c++, i++) mean[c] += x[i];
-      for (let c = 0; c < C; c++) mean[c] = f(mean[c] / rows);
-      for (let r = 0, i = 0; r < rows; r++)
-        for (let c = 0; c < C; c++, i++) {
-          const dev = f(x[i] - mean[c]);
-          varOut[c] += f(dev * dev);
-        }
+      k.bn_moments(b.in, b.mean!, b.variance!, b.acc!, rows, C);
+      const mean = this.engine.view(b.mean!, C);
+      const variance = this.engine.view(b.variance!, C);
       const decay = f(1 - l.momentum);
       for (let c = 0; c < C; c++) {
-        varOut[c] = f(varOut[c] / rows);
         movingMean[c] = f(movingMean[c] - f(f(movingMean[c] - mean[c]) * decay));
-        movingVar[c] = f(movingVar[c] - f(f(movingVar[c] - varOut[c]) * decay));
+        movingVar[c] = f(movingVar[c] - f(f(movingVar[c] - variance[c]) * decay));
       }
-    } else
-      for (let c = 0; c < C; c++) {
-        mean[c] = movingMean[c];
-        varOut[c] = movingVar[c];
-      }
-    for (let c = 0; c < C; c++) invStd[c] = 1 / Math.sqrt(varOut[c] + l.epsilon);
-    for (let r = 0, i = 0; r < rows; r++)
-      for (let c = 0; c < C; c++, i++) y[i] = (beta ? beta[c] : 0) + ((x[i] - mean[c]) * (gamma ? gamma[c] : 1)) * invStd[c];
+    } else {
+      this.engine.view(b.mean!, C).set(movingMean);
+      this.engine.view(b.variance!, C).set(movingVar);
+    }
+    k.bn_apply(b.in, b.out, b.mean!, b.variance!, b.gamma!, b.beta!, l.epsilon, b.invStd!, b.acc! + 8 * C, rows, C);
   }
 
   /** Gradients of a training-mode batch normalisation: gamma, beta, and the input through the batch moments too. */
   private batchNormBackward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, needDx: boolean): void {
     const C = l.channels;
-    const rows = (n * l.size) / C;
-    const x = this.engine.view(b.in, n * l.size);
-    const d = this.engine.view(b.d, n * l.size);
-    const mean = b.mean!;
-    const invStd = b.invStd!;
-    const sumD = new Float64Array(C);
-    const sumDX = new Float64Array(C);
-    for (let r = 0, i = 0; r < rows; r++)
-      for (let c = 0; c < C; c++, i++) {
-        sumD[c] += d[i];
-        sumDX[c] += d[i] * (x[i] - mean[c]) * invStd[c];
-      }
-    if (b.gamma) this.engine.view(this.gradOffset(b.gamma), C).set(sumDX);
-    if (b.beta) this.engine.view(this.gradOffset(b.beta), C).set(sumD);
-    if (!needDx) return;
-    const gamma = b.gamma ? this.engine.view(b.gamma, C) : undefined;
-    const dx = this.engine.view(b.dIn, n * l.size);
-    for (let r = 0, i = 0; r < rows; r++)
-      for (let c = 0; c < C; c++, i++) {
-        const xhat = (x[i] - mean[c]) * invStd[c];
-        dx[i] = ((gamma ? gamma[c] : 1) * invStd[c] * (d[i] - sumD[c] / rows - (xhat * sumDX[c]) / rows));
-      }
+    this.engine.k.bn_bwd(b.in, b.d, b.dIn, b.mean!, b.invStd!, b.gamma!, this.gradOffset(b.gamma!), this.gradOffset(b.beta!), b.acc!, (n * l.size) / C, C, needDx ? 1 : 0);
   }
 
   /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
