@@ -30,6 +30,12 @@ export function createModel(): tf.LayersModel {
 }
 `;
 
+/** The seeded CNN with batch normalisation after each conv (no conv bias: the normalisation shifts). */
+const SEEDED_BN = SEEDED_CNN.replace(
+  /model\.add\(tf\.layers\.conv2d\(\{ (.*?), activation: 'relu', \.\.\.init\((\d)\) \}\)\);/g,
+  "model.add(tf.layers.conv2d({ $1, useBias: false, ...init($2) }));\n  model.add(tf.layers.batchNormalization());\n  model.add(tf.layers.activation({ activation: 'relu' }));",
+);
+
 function train(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'train', ...args, '--backend', 'wasm'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -61,6 +67,7 @@ beforeAll(async () => {
   await ensureBuilt(['cli.js', 'trainer.js', 'fusedWorker.js']);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-threads-'));
   fs.writeFileSync(path.join(dir, 'seeded.model.ts'), SEEDED_CNN);
+  fs.writeFileSync(path.join(dir, 'bn.model.ts'), SEEDED_BN);
 }, 180_000);
 
 afterAll(() => {
@@ -90,6 +97,25 @@ describe('training on two threads through the CLI', () => {
     }
     // Training moved: the last loss is not the first.
     expect(m1[m1.length - 1].loss).toBeLessThan(m1[0].loss!);
+  }, 180_000);
+
+  it('trains batch normalisation fused on one thread, saying why, with the losses of tfjs', async () => {
+    expect(SEEDED_BN.match(/batchNormalization/g)).toHaveLength(2);
+    const fused = await train(['bn.model.ts', '--threads', '2', '--runs-dir', path.join(dir, 'bn-fused')]);
+    const tfjs = await train(['bn.model.ts', '--runs-dir', path.join(dir, 'bn-tfjs')], { MODEL_LAB_EXECUTOR: 'tfjs' });
+    expect(fused.code, fused.stderr).toBe(0);
+    expect(tfjs.code, tfjs.stderr).toBe(0);
+    const df = onlyRun(path.join(dir, 'bn-fused'));
+    const dt = onlyRun(path.join(dir, 'bn-tfjs'));
+    expect(record(df).backend).toMatchObject({ executor: 'fused', threads: 1 });
+    expect(record(df).backend.threadsReason).toMatch(/^threads set to 2.*but layer \S+ \(batch normalisation\) needs each whole batch's statistics, so one thread trains it$/);
+    const ef = metrics(df).filter((l) => l.type === 'epoch');
+    const et = metrics(dt).filter((l) => l.type === 'epoch');
+    expect(ef).toHaveLength(2);
+    for (let i = 0; i < 2; i++) {
+      expect(Math.abs(ef[i].loss! - et[i].loss!), `epoch ${i + 1} loss`).toBeLessThan(2e-3 * et[i].loss!);
+      expect(Math.abs(ef[i].val_loss! - et[i].val_loss!), `epoch ${i + 1} val_loss (moving statistics)`).toBeLessThan(2e-3 * et[i].val_loss!);
+    }
   }, 180_000);
 
   it('fails the run naming the worker that died, keeping the metrics and checkpoint before it', async () => {
