@@ -23,6 +23,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/trainer/main.ts'], outfile: 'dist/trainer.js', platform: 'node', format: 'cjs', external: runtimeExternals },
+  // The fused executor's gradient worker (worker_threads), loaded by the trainer and the CLI from dist/.
+  { ...common, entryPoints: ['src/trainer/backends/fused/fusedWorker.ts'], outfile: 'dist/fusedWorker.js', platform: 'node', format: 'cjs', external: runtimeExternals },
   // The child a script run's script lives in (forked by the trainer), so the script is the main program.
   { ...common, entryPoints: ['src/trainer/script/scriptHost.ts'], outfile: 'dist/scriptHost.js', platform: 'node', format: 'cjs', external: runtimeExternals },
   {

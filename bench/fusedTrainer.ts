@@ -29,7 +29,7 @@ const seqData = (n: number, shape: number[]) => `export async function loadData(
 }`;
 
 /** Model files as a learner would write them; the CNN template as Model Lab renders it. */
-function modelFiles(): Record<string, string> {
+export function modelFiles(): Record<string, string> {
   const head = `import * as tf from '@tensorflow/tfjs';\n`;
   const template = renderTemplate('cnn-classifier').replace(/epochs: \d+,/, 'epochs: 1, limit: 7000,');
   if (!template.includes('limit: 7000')) throw new Error('the CNN template no longer has an epochs line to adapt');
@@ -89,33 +89,37 @@ export function createModel() {
   };
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-interface TrainerResult {
+export interface TrainerResult {
   samplesPerS: number;
   firstBatchS: number;
   executor: string;
   simd?: string;
+  threads?: number;
+  threadsReason?: string;
 }
 
 /** One real trainer run; its speed from its own metrics.jsonl. */
 /** fused: the default; tfjs: tfjs's fit with Model Lab's wasm kernels; stock: tfjs's fit on tfjs's own kernels (before issue 13). */
-type TrainerSide = 'fused' | 'tfjs' | 'stock';
+export type TrainerSide = 'fused' | 'tfjs' | 'stock';
 
 /** A cache folder that cannot be created: the 'stock' side parses MNIST's JSON as before the decoded copy existed. */
 const NO_CACHE = '/dev/null/model-lab-bench-no-cache'; // (a path under /proc would make Node's recursive mkdir spin)
 
-function trainOnce(file: string, executor: TrainerSide, runsDir: string): Promise<TrainerResult> {
+/** `threads`: --threads for the run (default: the trainer's own choice). */
+export function trainOnce(file: string, executor: TrainerSide, runsDir: string, threads?: number): Promise<TrainerResult> {
   return new Promise((resolve, reject) => {
     fs.rmSync(runsDir, { recursive: true, force: true });
     const t0 = performance.now();
     let firstBatch = NaN;
     const env = { ...process.env, ...(executor !== 'fused' && { MODEL_LAB_EXECUTOR: 'tfjs' }), ...(executor === 'stock' && { MODEL_LAB_WASM_KERNELS: 'tfjs', MODEL_LAB_CACHE: NO_CACHE }) };
-    const child = spawn(process.execPath, [CLI, 'train', file, '--backend', 'wasm', '--runs-dir', runsDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const threadArgs = threads === undefined ? [] : ['--threads', String(threads)];
+    const child = spawn(process.execPath, [CLI, 'train', file, '--backend', 'wasm', ...threadArgs, '--runs-dir', runsDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => {
@@ -133,7 +137,7 @@ function trainOnce(file: string, executor: TrainerSide, runsDir: string): Promis
         .split('\n')
         .filter((l) => l.includes('"type":"batch"'))
         .map((l) => JSON.parse(l) as { batch: number; time: number });
-      resolve({ samplesPerS: windowedRate(batches.slice(4, -1)), firstBatchS: firstBatch, executor: record.backend.executor, simd: record.backend.simd });
+      resolve({ samplesPerS: windowedRate(batches.slice(4, -1)), firstBatchS: firstBatch, executor: record.backend.executor, simd: record.backend.simd, threads: record.backend.threads, threadsReason: record.backend.threadsReason });
     });
   });
 }
@@ -150,9 +154,10 @@ function windowedRate(batches: { batch: number; time: number }[]): number {
   return median(rates);
 }
 
-function torchOnce(model: string): number {
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const out = execFileSync(PYTHON, [path.join(root, 'bench', 'torchModels.py'), model, model === 'lstm' || model === 'cifarCnn' ? '60' : '200', '5', '1'], { encoding: 'utf8', env });
+export function torchOnce(model: string, threads = 1): number {
+  const t = String(threads);
+  const env = { ...process.env, OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  const out = execFileSync(PYTHON, [path.join(root, 'bench', 'torchModels.py'), model, model === 'lstm' || model === 'cifarCnn' ? '60' : '200', '5', t], { encoding: 'utf8', env });
   return (JSON.parse(out.trim().split('\n').pop()!) as { median_window_samples_per_s: number }).median_window_samples_per_s;
 }
 
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
         if (side === 'torch') {
           sps[m].torch.push(torchOnce(m));
         } else {
-          const t = await trainOnce(path.join(dir, `${m}.model.ts`), side, path.join(dir, `runs-${side}`));
+          const t = await trainOnce(path.join(dir, `${m}.model.ts`), side, path.join(dir, `runs-${side}`), 1);
           sps[m][side].push(t.samplesPerS);
           first[m][side].push(t.firstBatchS);
           if (side === 'fused') executors[m] = `${t.executor}${t.simd ? ` (${t.simd})` : ''}`;
@@ -210,7 +215,9 @@ async function main(): Promise<void> {
   for (const m of models) console.log(`| ${m} | ${median(first[m].fused).toFixed(2)} | ${median(first[m].stock).toFixed(2)} |`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// bench/fusedThreads.ts imports the helpers above: run only as this benchmark's own bundle.
+if (path.basename(process.argv[1] ?? '') === 'fusedTrainer.js')
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -550,6 +550,104 @@ EXPORT void mul_inplace(float* d, const float* m, int n) {
   for (; i < n; i++) d[i] *= m[i];
 }
 
+// ---- batch normalisation over the last axis (rows × C, NHWC or [N, C]) ---------------------------
+// Sums in double per channel, as tfjs's cpu Sum accumulates in a JS number; float32 results.
+
+/** tf.moments: mean = Σx / rows, var = Σ (x − mean)² / rows (biased), each deviation and square rounded to float32. acc: 2·C doubles. */
+EXPORT void bn_moments(const float* x, float* mean, float* var, double* acc, int rows, int C) {
+  for (int c = 0; c < 2 * C; c++) acc[c] = 0;
+  const int C4 = C & ~3;
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    for (int c = 0; c < C4; c += 4) {
+      vf v = VLOAD(xr + c);
+      VSTORE(acc + c, wasm_f64x2_add(VLOAD(acc + c), wasm_f64x2_promote_low_f32x4(v)));
+      VSTORE(acc + c + 2, wasm_f64x2_add(VLOAD(acc + c + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1))));
+    }
+    for (int c = C4; c < C; c++) acc[c] += xr[c];
+  }
+  for (int c = 0; c < C; c++) mean[c] = (float)(acc[c] / rows);
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    for (int c = 0; c < C4; c += 4) {
+      vf dev = wasm_f32x4_sub(VLOAD(xr + c), VLOAD(mean + c));
+      vf sq = wasm_f32x4_mul(dev, dev);
+      double* a = acc + C + c;
+      VSTORE(a, wasm_f64x2_add(VLOAD(a), wasm_f64x2_promote_low_f32x4(sq)));
+      VSTORE(a + 2, wasm_f64x2_add(VLOAD(a + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(sq, sq, 2, 3, 0, 1))));
+    }
+    for (int c = C4; c < C; c++) {
+      float dev = xr[c] - mean[c];
+      acc[C + c] += (double)(dev * dev);
+    }
+  }
+  for (int c = 0; c < C; c++) var[c] = (float)(acc[C + c] / rows);
+}
+
+/**
+ * tfjs's batchNorm kernel: y = beta + (x − mean)·gamma / sqrt(var + eps); keeps 1/sqrt(var + eps) per channel
+ * in invStd (double). Per element in float32 with gamma/sqrt(var + eps) rounded once per channel (scratch:
+ * `acc`, C floats), within a float32 rounding or two of tfjs's double arithmetic.
+ */
+EXPORT void bn_apply(const float* x, float* y, const float* mean, const float* var, const float* gamma, const float* beta, float eps,
+                     double* invStd, float* scratch, int rows, int C) {
+  for (int c = 0; c < C; c++) {
+    invStd[c] = 1.0 / __builtin_sqrt((double)var[c] + (double)eps);
+    scratch[c] = (float)((double)gamma[c] * invStd[c]);
+  }
+  const int C4 = C & ~3;
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    for (int c = 0; c < C4; c += 4)
+      VSTORE(yr + c, wasm_f32x4_add(VLOAD(beta + c), wasm_f32x4_mul(wasm_f32x4_sub(VLOAD(xr + c), VLOAD(mean + c)), VLOAD(scratch + c))));
+    for (int c = C4; c < C; c++) yr[c] = beta[c] + (xr[c] - mean[c]) * scratch[c];
+  }
+}
+
+/**
+ * Gradients of a training-mode batch normalisation (through the batch's moments too): dgamma = Σ d·x̂,
+ * dbeta = Σ d, dx = gamma·invStd·(d − Σd/rows − x̂·Σ(d·x̂)/rows), x̂ = (x − mean)·invStd. acc: 2·C doubles.
+ */
+EXPORT void bn_bwd(const float* x, const float* d, float* dx, const float* mean, const double* invStd, const float* gamma, float* dgamma,
+                   float* dbeta, double* acc, int rows, int C, int needDx) {
+  for (int c = 0; c < 2 * C; c++) acc[c] = 0;
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* dr = d + r * C;
+    for (int c = 0; c < C; c++) {
+      acc[c] += dr[c];
+      acc[C + c] += (double)dr[c] * ((double)xr[c] - (double)mean[c]) * invStd[c];
+    }
+  }
+  for (int c = 0; c < C; c++) {
+    dbeta[c] = (float)acc[c];
+    dgamma[c] = (float)acc[C + c];
+  }
+  if (!needDx) return;
+  // Per-channel constants in float, after the 2·C doubles of acc: s = gamma·invStd, a = Σd/rows, b = invStd·Σ(d·x̂)/rows.
+  float* k = (float*)(acc + 2 * C);
+  for (int c = 0; c < C; c++) {
+    double sd = acc[c], sdx = acc[C + c];
+    float s = (float)((double)gamma[c] * invStd[c]), a = (float)(sd / rows), b = (float)(invStd[c] * sdx / rows);
+    k[c] = s;
+    k[C + c] = a;
+    k[2 * C + c] = b;
+  }
+  const int C4 = C & ~3;
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    const float* dr = d + r * C;
+    float* out = dx + r * C;
+    for (int c = 0; c < C4; c += 4) {
+      vf xm = wasm_f32x4_sub(VLOAD(xr + c), VLOAD(mean + c));
+      vf inner = wasm_f32x4_sub(wasm_f32x4_sub(VLOAD(dr + c), VLOAD(k + C + c)), wasm_f32x4_mul(xm, VLOAD(k + 2 * C + c)));
+      VSTORE(out + c, wasm_f32x4_mul(VLOAD(k + c), inner));
+    }
+    for (int c = C4; c < C; c++) out[c] = k[c] * ((dr[c] - k[C + c]) - (xr[c] - mean[c]) * k[2 * C + c]);
+  }
+}
+
 // ---- optimizers (tfjs-core 4.22's operation order; scalars precomputed in float32 by the caller) ----
 
 /** SGD: p = (-lr)·g + p. */

@@ -5,7 +5,7 @@
  * says what each command accepts and words the errors.
  */
 import { parseArgs as splitArgs } from 'node:util';
-import { BACKEND_CHOICES, EVAL_CHECKPOINTS, type BackendChoice, type EvalCheckpoint } from '../protocol/trainer';
+import { BACKEND_CHOICES, EVAL_CHECKPOINTS, MAX_THREADS, type BackendChoice, type EvalCheckpoint, type ThreadsChoice } from '../protocol/trainer';
 
 export interface TrainArgs {
   command: 'train';
@@ -14,6 +14,8 @@ export interface TrainArgs {
   epochs?: number;
   batchSize?: number;
   backend: BackendChoice;
+  /** --threads N|auto (absent: auto). */
+  threads?: ThreadsChoice;
   /** As typed; default `<cwd>/.modellab/runs`. */
   runsDir?: string;
   /** As typed: a run folder or a run id under the runs folder, to continue from its checkpoint. */
@@ -83,6 +85,8 @@ Options:
   --epochs N        override config.epochs
   --batch-size N    override config.batchSize
   --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
+  --threads N       threads for training, 1 to ${MAX_THREADS}, or auto (default: 2 when more than one
+                    core is free, else 1; the fused executor's data-parallel workers)
   --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
   --resume RUN      continue RUN (a run folder, or a run id in the runs folder) from its last
                     checkpoint, optimizer state included, as a new run; --epochs is the total
@@ -115,13 +119,14 @@ function parsePositiveInt(flag: string, raw: string): number | string {
   return Number(raw);
 }
 
-type Flag = 'epochs' | 'batch-size' | 'backend' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
+type Flag = 'epochs' | 'batch-size' | 'backend' | 'threads' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
 
 /** What util.parseArgs is told about each flag; which command takes which is below. */
 const FLAG_TYPES: Record<Flag, { type: 'string' | 'boolean' }> = {
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   'runs-dir': { type: 'string' },
   resume: { type: 'string' },
   limit: { type: 'string' },
@@ -189,6 +194,14 @@ function backendOf(values: Split['values']): BackendChoice | string {
   return (BACKEND_CHOICES as readonly string[]).includes(b) ? (b as BackendChoice) : `--backend must be one of ${BACKEND_CHOICES.join(', ')}, not "${b}"`;
 }
 
+function threadsOf(values: Split['values']): ThreadsChoice | { error: string } | undefined {
+  const raw = str(values.threads);
+  if (raw === undefined || raw === 'auto') return raw;
+  const n = parsePositiveInt('--threads', raw);
+  if (typeof n === 'string' || n > MAX_THREADS) return { error: `--threads needs auto or a whole number from 1 to ${MAX_THREADS}, not "${raw}"` };
+  return n;
+}
+
 /** Parses `process.argv.slice(2)`. Accepts `--flag value` and `--flag=value`; `--` ends the options. */
 export function parseArgs(argv: readonly string[]): CliCommand {
   const terminator = argv.indexOf('--');
@@ -250,8 +263,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
   }
 
-  const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+  const s = split(rest, ['json', 'backend', 'threads', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
   if ('error' in s) return usageError(s.error);
+  const threads = threadsOf(s.values);
+  if (typeof threads === 'object') return usageError(threads.error);
   const files = [...s.positionals, ...s.afterTerminator];
   if (files.length > 1) return usageError(`unexpected argument "${files[1]}": train takes one FILE`);
   const n = counts(s.values, ['epochs', 'batch-size']);
@@ -267,6 +282,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     ...(n.epochs !== undefined && { epochs: n.epochs }),
     ...(n['batch-size'] !== undefined && { batchSize: n['batch-size'] }),
     backend: backend as BackendChoice,
+    ...(threads !== undefined && { threads }),
     ...(runsDir !== undefined && { runsDir }),
     ...(resume !== undefined && { resume }),
     json: s.values.json === true,

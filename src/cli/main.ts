@@ -265,6 +265,7 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     ...(mode === 'script' && scriptArgs && scriptArgs.length > 0 && { scriptArgs }),
     runsDir,
     backend: args.backend,
+    ...(args.threads !== undefined && { threads: args.threads }),
     workspaceDir: cwd,
     ...(resumeFrom !== undefined && { resumeFrom }),
     overrides: {

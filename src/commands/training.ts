@@ -142,6 +142,7 @@ export function registerTrainingCommands(
       workspaceDir,
       runsDir: resolveRunsDir(cfg, workspaceDir),
       backend,
+      threads: cfg.threads,
       nodePath: cfg.nodePath,
       overrides: mode === 'script' ? undefined : { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize) },
       mode,

@@ -20,6 +20,14 @@ import { ModelSummarySchema } from './modelSummary';
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+/**
+ * Threads for training (the fused executor's data-parallel workers): 'auto' = 2 when more than one
+ * core is free (cores and load average), else 1; or a fixed count.
+ */
+export const MAX_THREADS = 16;
+export const ThreadsChoiceSchema = v.union([v.literal('auto'), v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_THREADS))]);
+export type ThreadsChoice = v.InferOutput<typeof ThreadsChoiceSchema>;
+
 export const RUN_MODES = ['train', 'script'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
 
@@ -62,6 +70,8 @@ export const RunSpecSchema = v.object({
   /** Absolute path of the runs folder (`<workspace>/.modellab/runs`). */
   runsDir: v.string(),
   backend: v.picklist(BACKEND_CHOICES),
+  /** Training threads (absent: 'auto'). */
+  threads: v.optional(ThreadsChoiceSchema),
   /** The workspace folder: its node_modules are searched first for @tensorflow/tfjs-node. */
   workspaceDir: v.optional(v.string()),
   /** Values that override the model file's `config`. */
@@ -211,6 +221,10 @@ export const BackendInfoSchema = v.object({
   executorReason: v.optional(v.string()),
   /** The fused executor's WebAssembly build: plain SIMD or relaxed SIMD (fused multiply-add). */
   simd: v.optional(v.picklist(['simd128', 'relaxed-simd'])),
+  /** Threads that computed each batch's gradients (the fused executor's data-parallel workers + the trainer). */
+  threads: v.optional(v.number()),
+  /** Why that many, in a sentence (the setting, cores and load average, or what ruled threads out). */
+  threadsReason: v.optional(v.string()),
 });
 export type BackendInfo = v.InferOutput<typeof BackendInfoSchema>;
 

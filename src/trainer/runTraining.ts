@@ -452,9 +452,12 @@ export async function runTraining(
 
     // ---- fit ----
     // The fused wasm executor when it covers the model and data, else tfjs's fit; run.json says which and why.
-    const fused = await prepareFusedFit(tf, backendInfo, model, trainData, config);
-    w.updateRecord({ backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }) } });
+    const fused = await prepareFusedFit(tf, backendInfo, model, trainData, { ...config, ...(spec.threads !== undefined && { threads: spec.threads }) });
+    w.updateRecord({
+      backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }), threads: fused.threads, threadsReason: fused.threadsReason },
+    });
     log('info', fused.executor === 'fused' ? `Training with the fused executor: ${fused.reason}.` : `Training with tfjs's fit: ${fused.reason}.`);
+    if (fused.executor === 'fused') log('info', `Training on ${fused.threads} thread${fused.threads === 1 ? '' : 's'}: ${fused.threadsReason}.`);
     const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);
     fitCallbacks = new TrainingCallbacks({
       tf,

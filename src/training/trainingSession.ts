@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BackendChoice, EndStatus, RunMode, TrainerToHost } from '../protocol/trainer';
+import type { BackendChoice, EndStatus, RunMode, ThreadsChoice, TrainerToHost } from '../protocol/trainer';
 import { applyRunEvent, type RunEvent, type RunView } from '../protocol/webview';
 import type { RunSource, RunUpdate } from './runSource';
 import { readEvalReport } from './runViewFromStore';
@@ -10,6 +10,8 @@ export interface StartOptions {
   workspaceDir: string;
   runsDir: string;
   backend: BackendChoice;
+  /** Training threads (absent: the trainer's 'auto'). */
+  threads?: ThreadsChoice;
   nodePath?: string;
   overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
   /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
@@ -81,6 +83,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       modelFile: opts.modelFile,
       runsDir: opts.runsDir,
       backend: opts.backend,
+      ...(opts.threads !== undefined && { threads: opts.threads }),
       workspaceDir: opts.workspaceDir,
       overrides: opts.overrides,
       ...(opts.mode === 'script' && { mode: opts.mode }),

@@ -15,7 +15,7 @@ function newestMtime(dir: string): number {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (/\.(ts|mts|js|mjs|json)$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    else if (/\.(ts|mts|js|mjs|json|wasm)$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }
   return newest;
 }

@@ -72,8 +72,16 @@ describe('parseArgs', () => {
     expect(usageError(['train', 'x.ts', '--backend', 'webgl'])).toBe('--backend must be one of auto, tensorflow, wasm, cpu, not "webgl"');
   });
 
+  it('reads --threads as auto or a whole number from 1 to 16', () => {
+    expect(parseArgs(['train', 'x.ts', '--threads', '2'])).toMatchObject({ command: 'train', threads: 2 });
+    expect(parseArgs(['train', 'x.ts', '--threads=auto'])).toMatchObject({ threads: 'auto' });
+    expect(parseArgs(['train', 'x.ts'])).not.toHaveProperty('threads');
+    for (const bad of ['0', '17', '1.5', 'two', '-1'])
+      expect(usageError(['train', 'x.ts', `--threads=${bad}`])).toBe(`--threads needs auto or a whole number from 1 to 16, not "${bad}"`);
+  });
+
   it('documents every flag it accepts in the usage text', () => {
-    for (const flag of ['--epochs', '--batch-size', '--backend', '--runs-dir', '--resume', '--json', '--help', '--version'])
+    for (const flag of ['--epochs', '--batch-size', '--backend', '--threads', '--runs-dir', '--resume', '--json', '--help', '--version'])
       expect(USAGE).toContain(flag);
   });
 });

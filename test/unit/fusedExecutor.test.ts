@@ -153,6 +153,28 @@ const CASES: Case[] = [
       ),
   },
   {
+    name: 'batch normalisation after a conv (per channel, NHWC) and after a dense layer, Adam',
+    batch: 8,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          // No bias before a normalisation (it would cancel out: a zero gradient made of rounding noise, which Adam scales up).
+          tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 6, kernelSize: 3, useBias: false }),
+          tf.layers.batchNormalization({ momentum: 0.9 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 12, activation: 'tanh' }),
+          tf.layers.batchNormalization({ epsilon: 0.01, momentum: 0.5 }),
+          tf.layers.dropout({ rate: 0 }),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
     name: 'a dropout of rate 0 between dense layers, plain momentum',
     batch: 4,
     steps: 3,
@@ -299,6 +321,39 @@ describe('fused executor vs tfjs cpu, whole training steps', () => {
       const scale = x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       expect(x.reduce((m, v, j) => Math.max(m, Math.abs(v - y[j])), 0)).toBeLessThanOrEqual(2e-3 * scale);
     }
+  });
+});
+
+describe('batch normalisation in the fused executor', () => {
+  it('evaluates with the moving statistics it trained, as tfjs does outside training', async () => {
+    const c = CASES.find((x) => x.name.startsWith('batch normalisation'))!;
+    const ref = c.build();
+    const fused = c.build();
+    fused.setWeights(ref.getWeights().map((w) => w.clone()));
+    const exec = new FusedExecutor(planFusedModel(fused).plan!, c.batch, new FusedEngine('simd128'));
+    await exec.loadFromModel(fused);
+    for (let s = 0; s < 3; s++) {
+      const d = batchData(ref, c, 300 + s);
+      const xs = tf.tensor(d.x, d.xShape);
+      const ys = tf.tensor(d.y, d.yShape);
+      await ref.trainOnBatch(xs, ys);
+      tf.dispose([xs, ys]);
+      exec.inputView(c.batch).set(d.x);
+      exec.trainStep(c.batch, d.y, 0.01);
+    }
+    const d = batchData(ref, c, 999);
+    const xs = tf.tensor(d.x, d.xShape);
+    const ys = tf.tensor(d.y, d.yShape);
+    const want = (ref.evaluate(xs, ys, { batchSize: c.batch }) as tf.Scalar[])[0].dataSync()[0];
+    const inference = (ref.predict(xs) as tf.Tensor).dataSync();
+    // The batch's own statistics give other outputs (this call also moves ref's moving statistics: last).
+    const trainingMode = (ref.apply(xs, { training: true }) as tf.Tensor).dataSync();
+    expect(Math.max(...inference.map((v, i) => Math.abs(v - trainingMode[i])))).toBeGreaterThan(1e-3);
+    tf.dispose([xs, ys]);
+    exec.inputView(c.batch).set(d.x);
+    const got = exec.evaluate(c.batch, d.y);
+    expect(Math.abs(got.loss - want)).toBeLessThan(1e-4 * want);
+    expect(Array.from(exec.outputView(c.batch)).map((v, i) => Math.abs(v - inference[i])).every((e) => e < 1e-4)).toBe(true);
   });
 });
 

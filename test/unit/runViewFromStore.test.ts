@@ -50,7 +50,7 @@ test('a saved run reopens with the same points, layers and status the panel show
   expect(saved.layers).toEqual(live.layers);
   expect(saved.totalParams).toBe(live.totalParams);
   expect(saved.batchesPerEpoch).toBe(live.batchesPerEpoch);
-  expect(saved.backend).toEqual({ name: 'cpu', reason: 'unit test', executor: 'tfjs', executorReason: expect.stringContaining('wasm backend') });
+  expect(saved.backend).toEqual({ name: 'cpu', reason: 'unit test', executor: 'tfjs', executorReason: expect.stringContaining('wasm backend'), threads: 1, threadsReason: expect.stringContaining('one thread') });
 });
 
 test('a run whose process died shows as crashed with the reason, keeping its batches', async () => {

@@ -30,6 +30,13 @@ interface LayerBuffers {
   bias?: number;
   /** SELU layers: the activation's input, which its gradient needs. */
   pre?: number;
+  /** Batch normalisation: gamma and beta (in the parameter block); the mean, variance and 1/sqrt(var + eps) (doubles) of the last forward; scratch (2·C doubles + 3·C floats). */
+  gamma?: number;
+  beta?: number;
+  mean?: number;
+  variance?: number;
+  invStd?: number;
+  acc?: number;
 }
 
 export interface StepResult {
@@ -62,6 +69,8 @@ export class FusedExecutor {
   private counters: OptimizerCounters = { iterations: 0, accBeta1: 0, accBeta2: 0 };
   private rng: number;
   private readonly outGrad: Float32Array;
+  /** Non-trainable weights (batch normalisation's moving mean and variance), as plan.states. */
+  private readonly states: Float32Array[];
 
   constructor(plan: FusedPlan, maxBatch: number, engine = new FusedEngine()) {
     this.engine = engine;
@@ -83,7 +92,8 @@ export class FusedExecutor {
     let input = this.x;
     let dInput = e.alloc(B * plan.inputSize);
     let w = 0;
-    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense');
+    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || (l.kind === 'batchnorm' && (l.scale || l.center)));
+    this.states = plan.states.map((st) => new Float32Array(st.size));
     for (const l of plan.layers) {
       const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };
       switch (l.kind) {
@@ -126,6 +136,17 @@ export class FusedExecutor {
         case 'activation':
           b.out = e.alloc(B * l.size);
           b.d = e.alloc(B * l.size);
+          break;
+        case 'batchnorm':
+          b.out = e.alloc(B * l.size);
+          b.d = e.alloc(B * l.size);
+          b.gamma = this.params + 4 * this.offsets[w++];
+          b.beta = this.params + 4 * this.offsets[w++];
+          b.mean = e.alloc(l.channels);
+          b.variance = e.alloc(l.channels);
+          b.invStd = e.alloc(2 * l.channels);
+          // 2·C doubles of sums, then 3·C floats of per-channel constants (native/fused/fused.c bn_bwd, bn_apply).
+          b.acc = e.alloc(7 * l.channels);
           break;
       }
       if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
@@ -203,8 +224,45 @@ export class FusedExecutor {
           if (b.pre) e.copy(b.in, b.pre, n * l.size);
           k.act_fwd(ACTIVATIONS[l.activation], b.out, (n * l.size) / l.lastDim, l.lastDim);
           break;
+        case 'batchnorm':
+          this.batchNormForward(l, b, n, training);
+          break;
       }
     }
+  }
+
+  /**
+   * tfjs-layers' BatchNormalization over the last axis. Training: the batch's moments (tf.moments: mean,
+   * then the mean of the squared deviations, biased), normalised as tfjs's batchNorm kernel
+   * (offset + (x − mean)·scale / sqrt(var + eps)), and the moving statistics updated as its
+   * doMovingAverage (moving − (moving − value)·(1 − momentum)). Inference: the moving statistics.
+   */
+  private batchNormForward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, training: boolean): void {
+    const k = this.engine.k;
+    const C = l.channels;
+    const rows = (n * l.size) / C;
+    const movingMean = this.states[l.state];
+    const movingVar = this.states[l.state + 1];
+    if (training) {
+      k.bn_moments(b.in, b.mean!, b.variance!, b.acc!, rows, C);
+      const mean = this.engine.view(b.mean!, C);
+      const variance = this.engine.view(b.variance!, C);
+      const decay = f(1 - l.momentum);
+      for (let c = 0; c < C; c++) {
+        movingMean[c] = f(movingMean[c] - f(f(movingMean[c] - mean[c]) * decay));
+        movingVar[c] = f(movingVar[c] - f(f(movingVar[c] - variance[c]) * decay));
+      }
+    } else {
+      this.engine.view(b.mean!, C).set(movingMean);
+      this.engine.view(b.variance!, C).set(movingVar);
+    }
+    k.bn_apply(b.in, b.out, b.mean!, b.variance!, b.gamma!, b.beta!, l.epsilon, b.invStd!, b.acc! + 8 * C, rows, C);
+  }
+
+  /** Gradients of a training-mode batch normalisation: gamma, beta, and the input through the batch moments too. */
+  private batchNormBackward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, needDx: boolean): void {
+    const C = l.channels;
+    this.engine.k.bn_bwd(b.in, b.d, b.dIn, b.mean!, b.invStd!, b.gamma!, this.gradOffset(b.gamma!), this.gradOffset(b.beta!), b.acc!, (n * l.size) / C, C, needDx ? 1 : 0);
   }
 
   /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
@@ -255,6 +313,9 @@ export class FusedExecutor {
         case 'activation':
           k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, (n * l.size) / l.lastDim, l.lastDim);
           e.copy(b.d, b.dIn, n * l.size);
+          break;
+        case 'batchnorm':
+          this.batchNormBackward(l, b, n, needDx);
           break;
       }
     }
@@ -321,6 +382,7 @@ export class FusedExecutor {
   async loadFromModel(model: tfTypes.LayersModel): Promise<void> {
     const all = this.paramView();
     model.trainableWeights.forEach((w, i) => all.set(w.read().dataSync() as Float32Array, this.offsets[i]));
+    model.nonTrainableWeights.forEach((w, i) => this.states[i].set(w.read().dataSync() as Float32Array));
     const opt = model.optimizer as unknown as TfjsOptimizerInternals;
     const o = this.plan.optimizer;
     this.counters = {
@@ -363,6 +425,11 @@ export class FusedExecutor {
     const all = this.paramView();
     model.trainableWeights.forEach((w, i) => {
       const t = tf.tensor(all.slice(this.offsets[i], this.offsets[i] + this.plan.weights[i].size), this.plan.weights[i].shape);
+      w.write(t);
+      t.dispose();
+    });
+    model.nonTrainableWeights.forEach((w, i) => {
+      const t = tf.tensor(this.states[i].slice(), w.shape as number[]);
       w.write(t);
       t.dispose();
     });

@@ -12,16 +12,22 @@
  * MODEL_LAB_EXECUTOR=fused fuses on any tfjs backend.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { BackendInfo } from '../../../protocol/trainer';
+import type { BackendInfo, ThreadsChoice } from '../../../protocol/trainer';
 import type { TrainingControl } from '../../control';
 import type { TrainingData } from '../../modelContract';
 import { FusedExecutor, type StepResult } from './executor';
 import { planFusedModel, type FusedPlan } from './plan';
+import { chooseThreads, machineLoad, type MachineLoad } from './threads';
 import { FusedEngine } from './wasmEngine';
+import { GradientWorkerPool } from './workerPool';
 
 type TF = typeof tfTypes;
 
 export const EXECUTOR_ENV = 'MODEL_LAB_EXECUTOR';
+/** Test only: `exit` or `hang`, optionally `@K`, makes training worker 1 do that on its K-th shard (default the first). */
+export const WORKER_FAULT_ENV = 'MODEL_LAB_WORKER_FAULT';
+/** A step fails when a worker has not finished its shard within this many ms (default 120 s). */
+export const WORKER_TIMEOUT_ENV = 'MODEL_LAB_WORKER_TIMEOUT_MS';
 
 export interface FitLoopArgs {
   epochs: number;
@@ -38,12 +44,17 @@ export interface FusedFit {
   /** Why the fused executor trains this run, with the SIMD build in use. */
   reason: string;
   simd: FusedEngine['variant'];
+  /** Threads computing each batch's gradients (the trainer and its workers), and why that many. */
+  threads: number;
+  threadsReason: string;
   /** The control TrainingCallbacks must read, so a "checkpoint now" first copies the weights back. */
   wrapControl(control: TrainingControl): TrainingControl;
   fit(args: FitLoopArgs): Promise<void>;
 }
 
-export type ExecutorChoice = FusedFit | { executor: 'tfjs'; reason: string };
+export type ExecutorChoice = FusedFit | { executor: 'tfjs'; reason: string; threads: 1; threadsReason: string };
+
+const onTfjs = (reason: string): ExecutorChoice => ({ executor: 'tfjs', reason, threads: 1, threadsReason: 'tfjs trains on one thread (the workers run the fused executor)' });
 
 interface Arrays {
   x: ArrayLike<number>;
@@ -84,23 +95,23 @@ export async function prepareFusedFit(
   backend: BackendInfo,
   model: tfTypes.LayersModel,
   data: TrainingData,
-  opts: { batchSize: number; validationSplit: number; env?: NodeJS.ProcessEnv },
+  opts: { batchSize: number; validationSplit: number; threads?: ThreadsChoice; machine?: MachineLoad; env?: NodeJS.ProcessEnv },
 ): Promise<ExecutorChoice> {
   const env = opts.env ?? process.env;
   const forced = env[EXECUTOR_ENV];
-  if (forced === 'tfjs') return { executor: 'tfjs', reason: `${EXECUTOR_ENV}=tfjs` };
-  if (backend.name !== 'wasm' && forced !== 'fused') return { executor: 'tfjs', reason: `the fused executor runs with the wasm backend (this run uses ${backend.name})` };
-  if (data.kind !== 'tensors') return { executor: 'tfjs', reason: 'the data is a tf.data.Dataset (the fused executor trains on tensors)' };
+  if (forced === 'tfjs') return onTfjs(`${EXECUTOR_ENV}=tfjs`);
+  if (backend.name !== 'wasm' && forced !== 'fused') return onTfjs(`the fused executor runs with the wasm backend (this run uses ${backend.name})`);
+  if (data.kind !== 'tensors') return onTfjs('the data is a tf.data.Dataset (the fused executor trains on tensors)');
   const planned = planFusedModel(model);
-  if (!planned.plan) return { executor: 'tfjs', reason: planned.reason };
+  if (!planned.plan) return onTfjs(planned.reason);
   const plan = planned.plan;
   const all = arraysOf(data.xs, data.ys, plan, 'training');
-  if (typeof all === 'string') return { executor: 'tfjs', reason: all };
+  if (typeof all === 'string') return onTfjs(all);
   let train = all;
   let val: Arrays | undefined;
   if (data.validation) {
     const v = arraysOf(data.validation.xs, data.validation.ys, plan, 'validation');
-    if (typeof v === 'string') return { executor: 'tfjs', reason: v };
+    if (typeof v === 'string') return onTfjs(v);
     val = v;
   } else if (opts.validationSplit > 0) {
     const splitAt = Math.floor(all.n * (1 - opts.validationSplit));
@@ -113,13 +124,41 @@ export async function prepareFusedFit(
     await exec.loadFromModel(model);
     await exec.ensureOptimizerState(tf, model);
   } catch (e) {
-    return { executor: 'tfjs', reason: `the fused executor could not start: ${e instanceof Error ? e.message : String(e)}` };
+    return onTfjs(`the fused executor could not start: ${e instanceof Error ? e.message : String(e)}`);
   }
   const simd = exec.engine.variant;
+  const decided = chooseThreads(opts.threads, opts.machine ?? machineLoad());
+  const norm = plan.layers.find((l) => l.kind === 'batchnorm');
+  let threads = norm ? 1 : Math.min(decided.threads, exec.maxBatch);
+  let threadsReason = norm
+    ? `${decided.reason}, but layer ${norm.name} (batch normalisation) needs each whole batch's statistics, so one thread trains it`
+    : threads < decided.threads
+      ? `${decided.reason}; batches of ${exec.maxBatch} give each of ${threads} threads a sample at most`
+      : decided.reason;
+  let pool: GradientWorkerPool | undefined;
+  if (threads > 1) {
+    const fault = /^(exit|hang)(?:@(\d+))?$/.exec(env[WORKER_FAULT_ENV] ?? '');
+    const timeoutMs = Number(env[WORKER_TIMEOUT_ENV]) || undefined;
+    try {
+      pool = await GradientWorkerPool.start(exec, {
+        threads,
+        maxBatch: exec.maxBatch,
+        yRow: train.yRow,
+        ...(timeoutMs && { timeoutMs }),
+        ...(fault && { fault: { index: 1, kind: fault[1] as 'exit' | 'hang', at: Number(fault[2] ?? 1) } }),
+      });
+    } catch (e) {
+      threadsReason = `${threadsReason}, but the workers could not start (${e instanceof Error ? e.message : String(e)})`;
+      threads = 1;
+    }
+  }
+  const step = pool ? stepOnPool(exec, pool) : stepAlone(exec);
   return {
     executor: 'fused',
     reason: `${plan.layers.length} layers fused into wasm kernels (${simd})`,
     simd,
+    threads,
+    threadsReason,
     wrapControl: (control) => ({
       stopRequested: () => control.stopRequested(),
       ...(control.pauseRequested && { pauseRequested: () => control.pauseRequested!() }),
@@ -132,16 +171,33 @@ export async function prepareFusedFit(
         },
       }),
     }),
-    fit: (args) => fitLoop(tf, model, exec, train, val, args),
+    fit: async (args) => {
+      try {
+        await fitLoop(tf, model, exec, step, train, val, args);
+      } finally {
+        await pool?.close();
+      }
+    },
   };
 }
+
+/** One training step on the n samples in the executor's input buffer: gradients, then the optimizer update once. */
+type Step = (n: number, y: ArrayLike<number>, lr: number) => Promise<StepResult>;
+
+const stepAlone = (exec: FusedExecutor): Step => async (n, y, lr) => exec.trainStep(n, y, lr);
+
+const stepOnPool = (exec: FusedExecutor, pool: GradientWorkerPool): Step => async (n, y, lr) => {
+  const r = await pool.computeGradients(exec, n, y);
+  exec.applyGradients(lr);
+  return r;
+};
 
 /** Copies samples ids[from..to) (or from..to in order when ids is null) into the executor's input; returns their labels. */
 type Gather = (src: Arrays, ids: ArrayLike<number> | null, from: number, to: number) => ArrayLike<number>;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, train: Arrays, val: Arrays | undefined, args: FitLoopArgs): Promise<void> {
+async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, step: Step, train: Arrays, val: Arrays | undefined, args: FitLoopArgs): Promise<void> {
   const cb = args.callbacks;
   const plan = exec.plan;
   const xRow = plan.inputSize;
@@ -182,7 +238,7 @@ async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, 
         await cb.onBatchBegin?.(b, { batch: b, size });
         const y = gather(train, indices, from, to);
         const lr = (model.optimizer as unknown as { learningRate: number }).learningRate;
-        const logs = metricsOf(exec.trainStep(size, y, lr));
+        const logs = metricsOf(await step(size, y, lr));
         dirty = true;
         for (const [k, v] of Object.entries(logs)) totals[k] = (totals[k] ?? 0) + v * size;
         seen += size;

@@ -44,7 +44,20 @@ export type FusedLayer =
   | { kind: 'dense'; name: string; units: number; inUnits: number; useBias: boolean; activation: ActivationName }
   | { kind: 'flatten'; name: string; size: number }
   | { kind: 'dropout'; name: string; rate: number; size: number }
-  | { kind: 'activation'; name: string; activation: ActivationName; size: number; lastDim: number };
+  | { kind: 'activation'; name: string; activation: ActivationName; size: number; lastDim: number }
+  | {
+      kind: 'batchnorm';
+      name: string;
+      /** Floats per sample and channels (the last axis, the only one normalised here). */
+      size: number;
+      channels: number;
+      epsilon: number;
+      momentum: number;
+      scale: boolean;
+      center: boolean;
+      /** Index in plan.states of this layer's moving mean (the moving variance follows). */
+      state: number;
+    };
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
@@ -62,6 +75,8 @@ export interface FusedPlan {
   layers: FusedLayer[];
   /** Trainable weights in model.trainableWeights order (the optimizer's order), with their sizes. */
   weights: { name: string; shape: number[]; size: number }[];
+  /** Non-trainable weights (batch normalisation's moving mean and variance) in model.nonTrainableWeights order. */
+  states: { name: string; size: number }[];
   loss: LossName;
   /** The accuracy metric tfjs would log as `acc`, if the model asked for one. */
   accuracy?: AccuracyKind;
@@ -109,7 +124,7 @@ function shape3(s: unknown, layer: string): [number, number, number] {
   return no(`layer ${layer}: input shape ${JSON.stringify(s)} is not [batch, height, width, channels]`);
 }
 
-function compileLayer(layer: tfTypes.layers.Layer, inShape: number[]): { fl: FusedLayer; outShape: number[]; weightNames: string[] } {
+function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex: number): { fl: FusedLayer; outShape: number[]; weightNames: string[]; stateNames?: string[] } {
   const cls = layer.getClassName();
   const cfg = layer.getConfig() as Cfg;
   const name = layer.name;
@@ -172,12 +187,28 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[]): { fl: Fus
       if (!(rate >= 0 && rate < 1)) no(`layer ${name}: dropout rate ${rate}`);
       return { fl: { kind: 'dropout', name, rate, size }, outShape: inShape, weightNames: [] };
     }
+    case 'BatchNormalization': {
+      const axis = cfg.axis ?? -1;
+      if (axis !== -1 && axis !== inShape.length - 1) no(`layer ${name}: batch normalisation over axis ${JSON.stringify(axis)} (only the last axis is fused)`);
+      for (const k of ['betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint']) if (cfg[k] != null) no(`layer ${name} has a ${k}`);
+      const scale = cfg.scale !== false;
+      const center = cfg.center !== false;
+      // tfjs-layers 4.22 reads gamma and beta unconditionally when training (normalization.ts), so it cannot train these either.
+      if (!scale || !center) no(`layer ${name}: batch normalisation with ${!scale ? 'scale' : 'center'}: false`);
+      const channels = inShape[inShape.length - 1];
+      return {
+        fl: { kind: 'batchnorm', name, size, channels, epsilon: cfg.epsilon as number, momentum: cfg.momentum as number, scale, center, state: stateIndex },
+        outShape: inShape,
+        weightNames: [...(scale ? ['gamma'] : []), ...(center ? ['beta'] : [])],
+        stateNames: ['moving_mean', 'moving_variance'],
+      };
+    }
     case 'Activation': {
       const activation = activationOf(cfg, name);
       return { fl: { kind: 'activation', name, activation, size, lastDim: inShape[inShape.length - 1] }, outShape: inShape, weightNames: [] };
     }
     default:
-      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout, Activation)`);
+      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization)`);
   }
 }
 
@@ -237,10 +268,14 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     let shape: number[] = inputShape as number[];
     const layers: FusedLayer[] = [];
     const expectedWeights: string[] = [];
+    const expectedStates: string[] = [];
     for (const layer of model.layers) {
       if (layer.getClassName() === 'InputLayer') continue;
-      const { fl, outShape, weightNames } = compileLayer(layer, shape);
-      if (layer.nonTrainableWeights.length > 0) no(`layer ${layer.name} has non-trainable weights`);
+      const { fl, outShape, weightNames, stateNames = [] } = compileLayer(layer, shape, expectedStates.length);
+      const states = layer.nonTrainableWeights.map((w) => w.name);
+      if (states.length !== stateNames.length || !stateNames.every((n, i) => states[i].endsWith(`/${n}`)))
+        no(states.length > 0 && stateNames.length === 0 ? `layer ${layer.name} has non-trainable weights` : `layer ${layer.name} has non-trainable weights ${states.join(', ')} (expected ${stateNames.join(', ')})`);
+      expectedStates.push(...states);
       const names = layer.trainableWeights.map((w) => w.name);
       if (names.length !== weightNames.length || !weightNames.every((n, i) => names[i].endsWith(`/${n}`)))
         no(`layer ${layer.name} has weights ${names.join(', ')} (expected ${weightNames.join(', ')})`);
@@ -251,6 +286,8 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     if (layers.length === 0) no('the model has no layers');
     const tw = model.trainableWeights;
     if (tw.length !== expectedWeights.length || tw.some((w, i) => w.name !== expectedWeights[i])) no('the model trains weights outside its layers');
+    const ntw = model.nonTrainableWeights;
+    if (ntw.length !== expectedStates.length || ntw.some((w, i) => w.name !== expectedStates[i])) no('the model keeps non-trainable weights outside its layers');
     if (shape.length !== 2) no(`the output shape ${JSON.stringify(shape)} is not [batch, units]`);
     const outputSize = shape[1];
     const inputSize = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
@@ -261,6 +298,7 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
         outputSize,
         layers,
         weights: tw.map((w) => ({ name: w.name, shape: w.shape as number[], size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
+        states: ntw.map((w) => ({ name: w.name, size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
         loss,
         ...(wantAccuracy ? { accuracy: accuracyKind(loss, outputSize) } : {}),
         optimizer,

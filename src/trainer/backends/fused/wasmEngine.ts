@@ -46,6 +46,9 @@ export interface FusedKernels {
   act_bwd(kind: I, y: Ptr, x: Ptr, d: Ptr, rows: I, k: I): void;
   dropout_fwd(x: Ptr, mask: Ptr, n: I, rate: number, state: I): I;
   mul_inplace(d: Ptr, m: Ptr, n: I): void;
+  bn_moments(x: Ptr, mean: Ptr, variance: Ptr, acc: Ptr, rows: I, c: I): void;
+  bn_apply(x: Ptr, y: Ptr, mean: Ptr, variance: Ptr, gamma: Ptr, beta: Ptr, eps: number, invStd: Ptr, scratch: Ptr, rows: I, c: I): void;
+  bn_bwd(x: Ptr, d: Ptr, dx: Ptr, mean: Ptr, invStd: Ptr, gamma: Ptr, dgamma: Ptr, dbeta: Ptr, acc: Ptr, rows: I, c: I, needDx: I): void;
   sgd_update(p: Ptr, g: Ptr, n: I, negLr: number): void;
   momentum_update(p: Ptr, g: Ptr, acc: Ptr, n: I, negLr: number, m: number, nesterov: I): void;
   adam_update(p: Ptr, g: Ptr, m1: Ptr, m2: Ptr, n: I, negLr: number, b1: number, c1: number, b2: number, c2: number, eps: number, ob1: number, ob2: number): void;

@@ -1,0 +1,86 @@
+/**
+ * The shared memory one gradient worker and the trainer talk through (one SharedArrayBuffer per
+ * worker, one for the parameters), shared by workerPool.ts (the trainer's side) and fusedWorker.ts
+ * (the worker's). Control words are Int32 slots used with Atomics; the rest is float32.
+ */
+import type { FusedPlan } from './plan';
+import type { SimdVariant } from './wasmEngine';
+
+/** Int32 control slots. */
+export const CTRL = {
+  /** The trainer bumps it to hand the worker a shard. */
+  seq: 0,
+  /** The worker sets it to the seq it finished. */
+  done: 1,
+  /** 0: the shard's gradients are in; 1: the worker failed (message in the error bytes). */
+  status: 2,
+  /** Samples in the shard. */
+  n: 3,
+  /** Non-zero: the worker returns. */
+  quit: 4,
+  /** Test only: the worker hangs (1) or exits (2) when handed shard number `faultAt` (from 1). */
+  fault: 5,
+  faultAt: 6,
+} as const;
+const CTRL_WORDS = 8;
+export const ERROR_BYTES = 2048;
+
+export interface SharedLayout {
+  plan: FusedPlan;
+  /** Most samples one worker gets (the shard size of the largest batch). */
+  shardMax: number;
+  /** Floats per label row. */
+  yRow: number;
+  paramCount: number;
+  variant: SimdVariant;
+}
+
+/** What a worker gets as workerData. */
+export interface WorkerInit extends SharedLayout {
+  index: number;
+  shard: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+}
+
+/** Typed views of one worker's shared buffer: control, its shard's inputs and labels, gradients, loss and accuracy, error text. */
+export interface ShardViews {
+  ctrl: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+  grads: Float32Array;
+  /** [loss, acc (NaN when the plan has none)], as doubles like a 1-thread step's. */
+  result: Float64Array;
+  error: Uint8Array;
+}
+
+export function shardBytes(l: SharedLayout): number {
+  return 4 * CTRL_WORDS + 16 + 4 * (l.shardMax * l.plan.inputSize + l.shardMax * l.yRow + l.paramCount) + ERROR_BYTES;
+}
+
+export function shardViews(buf: SharedArrayBuffer, l: SharedLayout): ShardViews {
+  let at = 0;
+  const f32 = (count: number) => {
+    const v = new Float32Array(buf, at, count);
+    at += 4 * count;
+    return v;
+  };
+  const ctrl = new Int32Array(buf, 0, CTRL_WORDS);
+  const result = new Float64Array(buf, 4 * CTRL_WORDS, 2);
+  at = 4 * CTRL_WORDS + 16;
+  const x = f32(l.shardMax * l.plan.inputSize);
+  const y = f32(l.shardMax * l.yRow);
+  const grads = f32(l.paramCount);
+  return { ctrl, x, y, grads, result, error: new Uint8Array(buf, at, ERROR_BYTES) };
+}
+
+export function writeError(error: Uint8Array, message: string): void {
+  const bytes = new TextEncoder().encode(message).subarray(0, ERROR_BYTES - 4);
+  new DataView(error.buffer, error.byteOffset).setUint32(0, bytes.length, true);
+  error.set(bytes, 4);
+}
+
+export function readError(error: Uint8Array): string {
+  const len = new DataView(error.buffer, error.byteOffset).getUint32(0, true);
+  // TextDecoder refuses views of shared memory: copy out first.
+  return new TextDecoder().decode(error.slice(4, 4 + Math.min(len, ERROR_BYTES - 4)));
+}

@@ -1,0 +1,226 @@
+/**
+ * Data-parallel training steps for the fused executor: the trainer and N−1 worker threads (each with
+ * its own wasm instance, fusedWorker.ts) compute the gradients of one shard of the batch each; the
+ * trainer averages them weighted by shard size in its executor's gradient block (= the whole batch's
+ * mean gradient, up to float rounding) and runs the optimizer update once, so the parameters and the
+ * optimizer state exist in one place and checkpoints stay as they are.
+ *
+ * Waits block with Atomics.wait (a step is a few milliseconds; a promise per shard would cost more),
+ * but only briefly: after SYNC_WAIT_MS the wait goes on asynchronously so a worker's exit or error
+ * event can arrive, and after `timeoutMs` the step fails naming the worker. A failed step applies
+ * nothing, so the model keeps the weights of the last finished step.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FusedExecutor, StepResult } from './executor';
+import { CTRL, readError, shardBytes, shardViews, type ShardViews, type SharedLayout, type WorkerInit } from './sharedStep';
+
+/** How long a step blocks the trainer's thread before waiting asynchronously (so exit events can arrive). */
+const SYNC_WAIT_MS = 200;
+export const DEFAULT_STEP_TIMEOUT_MS = 120_000;
+const START_TIMEOUT_MS = 30_000;
+
+export interface PoolOptions {
+  /** Threads in all, the trainer's included (≥ 2). */
+  threads: number;
+  /** The largest batch a step gets. */
+  maxBatch: number;
+  yRow: number;
+  /** A step fails when a worker has not finished its shard after this long. */
+  timeoutMs?: number;
+  /** dist/fusedWorker.js by default (next to the bundle, or one folder up from dist/bench). */
+  workerFile?: string;
+  /** Test only: worker `index` hangs or exits when handed its shard number `at` (from 1). */
+  fault?: { index: number; kind: 'hang' | 'exit'; at: number };
+}
+
+interface Member {
+  index: number;
+  worker: Worker;
+  views: ShardViews;
+  /** Set by the exit / error events: why this worker is gone. */
+  gone?: string;
+}
+
+export class WorkerFailure extends Error {}
+
+export function defaultWorkerFile(): string {
+  for (const dir of [__dirname, path.join(__dirname, '..')]) {
+    const f = path.join(dir, 'fusedWorker.js');
+    if (fs.existsSync(f)) return f;
+  }
+  throw new Error(`Model Lab's training worker (fusedWorker.js) is missing next to ${__dirname} (run npm run build)`);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class GradientWorkerPool {
+  readonly threads: number;
+  private readonly members: Member[];
+  private readonly params: Float32Array;
+  private readonly layout: SharedLayout;
+  private readonly timeoutMs: number;
+  private readonly shardMax: number;
+  private steps = 0;
+  private closed = false;
+
+  private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number) {
+    this.layout = layout;
+    this.members = members;
+    this.params = params;
+    this.timeoutMs = timeoutMs;
+    this.threads = members.length + 1;
+    this.shardMax = layout.shardMax;
+  }
+
+  /** Starts threads − 1 workers for `exec`'s plan and waits until each has its wasm instance. */
+  static async start(exec: FusedExecutor, opts: PoolOptions): Promise<GradientWorkerPool> {
+    if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new Error(`a worker pool needs at least 2 threads, not ${opts.threads}`);
+    const layout: SharedLayout = {
+      plan: exec.plan,
+      shardMax: Math.ceil(opts.maxBatch / opts.threads),
+      yRow: opts.yRow,
+      paramCount: exec.paramCount,
+      variant: exec.engine.variant,
+    };
+    const paramsBuf = new SharedArrayBuffer(4 * exec.paramCount);
+    const file = opts.workerFile ?? defaultWorkerFile();
+    const members: Member[] = [];
+    try {
+      for (let i = 1; i < opts.threads; i++) {
+        const shard = new SharedArrayBuffer(shardBytes(layout));
+        const init: WorkerInit = { ...layout, index: i, shard, params: paramsBuf };
+        const views = shardViews(shard, layout);
+        if (opts.fault?.index === i) {
+          views.ctrl[CTRL.fault] = opts.fault.kind === 'hang' ? 1 : 2;
+          views.ctrl[CTRL.faultAt] = opts.fault.at;
+        }
+        const worker = new Worker(file, { workerData: init, stdout: false, stderr: false });
+        // A worker must never keep the trainer alive (stop, crash paths): the pool ends them explicitly.
+        worker.unref();
+        const m: Member = { index: i, worker, views };
+        members.push(m);
+        worker.on('error', (e) => (m.gone ??= `failed: ${e instanceof Error ? e.message : String(e)}`));
+        worker.on('exit', (code) => (m.gone ??= `exited (code ${code})`));
+      }
+      await Promise.all(members.map((m) => readyOf(m, opts.threads)));
+    } catch (e) {
+      for (const m of members) void m.worker.terminate();
+      throw e;
+    }
+    return new GradientWorkerPool(layout, members, new Float32Array(paramsBuf), opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+  }
+
+  private name(m: Member): string {
+    return `training worker ${m.index} of ${this.threads - 1}`;
+  }
+
+  /**
+   * Gradients of the n samples in exec's input buffer (labels y), split over the threads and averaged
+   * into exec's gradient block; returns the batch's loss and accuracy (shard-size-weighted means).
+   * Does not update the parameters: the caller runs exec.applyGradients once.
+   */
+  async computeGradients(exec: FusedExecutor, n: number, y: ArrayLike<number>): Promise<StepResult> {
+    if (this.closed) throw new Error('the training workers were already shut down');
+    if (n > this.shardMax * this.threads) throw new Error(`a batch of ${n} is larger than the ${this.shardMax * this.threads} the workers were sized for`);
+    this.steps++;
+    for (const m of this.members) if (m.gone) throw this.failure(m, m.gone);
+    const sizes = shardSizes(n, this.threads);
+    const xRow = exec.plan.inputSize;
+    const yRow = this.layout.yRow;
+    const x = exec.inputView(n);
+    const yArr = y as Float32Array;
+    this.params.set(exec.paramView());
+    let from = sizes[0];
+    const handed: { m: Member; seq: number; n: number }[] = [];
+    for (const m of this.members) {
+      const size = sizes[m.index];
+      if (size > 0) {
+        m.views.x.set(x.subarray(from * xRow, (from + size) * xRow));
+        m.views.y.set(yArr.subarray(from * yRow, (from + size) * yRow));
+        Atomics.store(m.views.ctrl, CTRL.n, size);
+        const seq = Atomics.add(m.views.ctrl, CTRL.seq, 1) + 1;
+        Atomics.notify(m.views.ctrl, CTRL.seq);
+        handed.push({ m, seq, n: size });
+      }
+      from += size;
+    }
+    const mine = exec.computeGradients(sizes[0], yArr.subarray(0, sizes[0] * yRow));
+    const g = exec.gradView();
+    const w0 = sizes[0] / n;
+    if (handed.length > 0 && w0 !== 1) for (let i = 0; i < g.length; i++) g[i] *= w0;
+    let loss = mine.loss * w0;
+    let acc = mine.acc === undefined ? undefined : mine.acc * w0;
+    for (const h of handed) {
+      await this.waitFor(h.m, h.seq);
+      const v = h.m.views;
+      if (Atomics.load(v.ctrl, CTRL.status) !== 0) throw this.failure(h.m, `failed: ${readError(v.error)}`);
+      const wi = h.n / n;
+      const gi = v.grads;
+      for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
+      loss += v.result[0] * wi;
+      if (acc !== undefined) acc += v.result[1] * wi;
+    }
+    return { loss, ...(acc !== undefined && { acc }) };
+  }
+
+  /** Blocks briefly, then waits asynchronously (so exit events arrive) until the worker finished `seq`. */
+  private async waitFor(m: Member, seq: number): Promise<void> {
+    const ctrl = m.views.ctrl;
+    const start = Date.now();
+    const done = () => Atomics.load(ctrl, CTRL.done) >= seq;
+    const firstWait = Math.min(SYNC_WAIT_MS, this.timeoutMs);
+    while (!done() && Date.now() - start < firstWait) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done), firstWait - (Date.now() - start));
+    while (!done()) {
+      if (m.gone) throw this.failure(m, m.gone);
+      const waited = Date.now() - start;
+      if (waited >= this.timeoutMs) throw this.failure(m, `did not finish its shard within ${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}`, true);
+      await sleep(Math.min(20, this.timeoutMs - waited));
+    }
+  }
+
+  private failure(m: Member, what: string, timedOut = false): WorkerFailure {
+    const err = new WorkerFailure(
+      `Model Lab's ${this.name(m)} ${what} during training step ${this.steps}${timedOut ? ' (the machine may be overloaded; --threads 1 trains without workers)' : ''}; the model keeps the weights of the last finished step.`,
+    );
+    void this.close();
+    return err;
+  }
+
+  /** Ends every worker (also after a failure); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const m of this.members) {
+      Atomics.store(m.views.ctrl, CTRL.quit, 1);
+      Atomics.notify(m.views.ctrl, CTRL.seq);
+      Atomics.notify(m.views.ctrl, CTRL.quit);
+    }
+    await Promise.all(this.members.map((m) => m.worker.terminate().catch(() => undefined)));
+  }
+}
+
+/** Shard sizes, the trainer's first: as even as possible, earlier shards one larger. */
+export function shardSizes(n: number, threads: number): number[] {
+  const base = Math.floor(n / threads);
+  const rest = n % threads;
+  return Array.from({ length: threads }, (_, i) => base + (i < rest ? 1 : 0));
+}
+
+function readyOf(m: Member, threads: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`training worker ${m.index} of ${threads - 1} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new Error(`training worker ${m.index} of ${threads - 1} could not start: ${why}`));
+    };
+    m.worker.once('message', (msg: unknown) => {
+      clearTimeout(timer);
+      if ((msg as { type?: string })?.type === 'ready') resolve();
+      else fail(`it sent ${JSON.stringify(msg)}`);
+    });
+    m.worker.once('error', (e) => fail(e instanceof Error ? e.message : String(e)));
+    m.worker.once('exit', (code) => fail(`it exited (code ${code})`));
+  });
+}
