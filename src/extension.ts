@@ -4,6 +4,7 @@ import { changedNextRunKeys } from './config';
 import { registerRunActions } from './commands/runActions';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
+import { registerTrainAgainCommands } from './commands/trainAgain';
 import { ModelCodeLens } from './editor/codeLens';
 import { registerLayerCallHover } from './editor/layerCallHover';
 import { LayerHintsController } from './editor/layerHintsController';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerNewModelCommand(context);
   registerModelLabTasks(context, output);
   registerRunActions(context, session, runsTree);
+  registerTrainAgainCommands(context, session);
 }
 
 export function deactivate(): void {}

@@ -6,6 +6,7 @@
  */
 import { parseArgs as splitArgs } from 'node:util';
 import { BACKEND_CHOICES, EVAL_CHECKPOINTS, type BackendChoice, type EvalCheckpoint } from '../protocol/trainer';
+import { overrideProblemText, parseOverrideValue, type OptimizerName } from '../protocol/runOverrides';
 
 export interface TrainArgs {
   command: 'train';
@@ -13,6 +14,9 @@ export interface TrainArgs {
   file: string;
   epochs?: number;
   batchSize?: number;
+  learningRate?: number;
+  optimizer?: OptimizerName;
+  validationSplit?: number;
   backend: BackendChoice;
   /** As typed; default `<cwd>/.modellab/runs`. */
   runsDir?: string;
@@ -82,6 +86,10 @@ process and saves the run under the runs folder.
 Options:
   --epochs N        override config.epochs
   --batch-size N    override config.batchSize
+  --learning-rate X override config.learningRate (a number > 0)
+  --optimizer NAME  override config.optimizer: adam | sgd | rmsprop | adagrad | adadelta | adamax
+  --validation-split X
+                    override config.validationSplit (0 up to, not including, 1)
   --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
   --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
   --resume RUN      continue RUN (a run folder, or a run id in the runs folder) from its last
@@ -114,12 +122,15 @@ function parsePositiveInt(flag: string, raw: string): number | string {
   return Number(raw);
 }
 
-type Flag = 'epochs' | 'batch-size' | 'backend' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
+type Flag = 'epochs' | 'batch-size' | 'learning-rate' | 'optimizer' | 'validation-split' | 'backend' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
 
 /** What util.parseArgs is told about each flag; which command takes which is below. */
 const FLAG_TYPES: Record<Flag, { type: 'string' | 'boolean' }> = {
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  optimizer: { type: 'string' },
+  'validation-split': { type: 'string' },
   backend: { type: 'string' },
   'runs-dir': { type: 'string' },
   resume: { type: 'string' },
@@ -249,8 +260,16 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
   }
 
-  const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+  const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'learning-rate', 'optimizer', 'validation-split', 'resume'], (raw) => `unknown option ${raw}`);
   if ('error' in s) return usageError(s.error);
+  const tuned: Pick<TrainArgs, 'learningRate' | 'optimizer' | 'validationSplit'> = {};
+  for (const [flag, key] of [['learning-rate', 'learningRate'], ['optimizer', 'optimizer'], ['validation-split', 'validationSplit']] as const) {
+    const raw = str(s.values[flag]);
+    if (raw === undefined) continue;
+    const r = parseOverrideValue(key, raw);
+    if ('problem' in r) return usageError(overrideProblemText(r.problem, `--${flag}`, raw));
+    (tuned as Record<string, unknown>)[key] = r.value;
+  }
   const files = [...s.positionals, ...s.afterTerminator];
   if (files.length > 1) return usageError(`unexpected argument "${files[1]}": train takes one FILE`);
   const n = counts(s.values, ['epochs', 'batch-size']);
@@ -265,6 +284,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     file: files[0],
     ...(n.epochs !== undefined && { epochs: n.epochs }),
     ...(n['batch-size'] !== undefined && { batchSize: n['batch-size'] }),
+    ...tuned,
     backend: backend as BackendChoice,
     ...(runsDir !== undefined && { runsDir }),
     ...(resume !== undefined && { resume }),

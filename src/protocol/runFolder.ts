@@ -20,6 +20,7 @@ import {
   VersionsSchema,
   type CheckpointInfo,
 } from './trainer';
+import { RunOverridesSchema } from './runOverrides';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -70,6 +71,13 @@ export const RunRecordSchema = v.object({
   dataset: v.optional(
     v.object({ description: v.string(), kind: v.optional(v.string()), classNames: v.optional(v.array(v.string())), stats: v.optional(v.unknown()) }),
   ),
+  /** What the run was asked to use instead of the file's config (CLI flags, Train with Changes); the file is untouched. */
+  overrides: v.optional(RunOverridesSchema),
+  /** The optimizer the run trained with (its tfjs class name in lower case) and its starting learning rate. */
+  optimizer: v.optional(v.object({ name: v.string(), learningRate: v.optional(v.number()) })),
+  /** 'script' for an ordinary tfjs script run (`model-lab run`), with its own arguments. */
+  mode: v.optional(v.picklist(['train', 'script'])),
+  scriptArgs: v.optional(v.array(v.string())),
 });
 export type RunRecord = v.InferOutput<typeof RunRecordSchema>;
 

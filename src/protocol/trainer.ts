@@ -16,6 +16,7 @@ import type { DatasetSpec } from './datasetSpec';
 import { DatasetPreviewSchema } from './datasetPreview';
 import { EvalReportSchema } from './evalReport';
 import { ModelSummarySchema } from './modelSummary';
+import { RunOverridesSchema } from './runOverrides';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -65,14 +66,7 @@ export const RunSpecSchema = v.object({
   /** The workspace folder: its node_modules are searched first for @tensorflow/tfjs-node. */
   workspaceDir: v.optional(v.string()),
   /** Values that override the model file's `config`. */
-  overrides: v.optional(
-    v.object({
-      epochs: v.optional(v.number()),
-      batchSize: v.optional(v.number()),
-      validationSplit: v.optional(v.number()),
-      limit: v.optional(v.number()),
-    }),
-  ),
+  overrides: v.optional(RunOverridesSchema),
   /** Optional fixed run id (tests); otherwise the trainer makes one from the time and file name. */
   runId: v.optional(v.string()),
   /**

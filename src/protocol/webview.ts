@@ -89,7 +89,13 @@ export type WebviewToHost =
   /** Webview sends when the user presses Resume on a paused run. */
   | { type: 'resume'; runId: string }
   /** Webview sends when the user presses "Checkpoint now": checkpoints/last after the current batch. */
-  | { type: 'checkpoint'; runId: string };
+  | { type: 'checkpoint'; runId: string }
+  /** Webview sends when the user presses Train Again on an ended run: a new run, same file, same overrides. */
+  | { type: 'trainAgain'; runId: string }
+  /** Webview sends when the user presses Train with Changes: the host asks for the changes, then starts a new run. */
+  | { type: 'trainWithChanges'; runId: string }
+  /** Webview sends when the user clicks an error's location: open that line (the host keeps it inside the workspace). */
+  | { type: 'openLocation'; file: string; line?: number; column?: number };
 
 /** Host -> webview notifications. `seq` increases by one per message, so the webview can spot a gap. */
 export type HostToWebview =
@@ -185,9 +191,15 @@ const RunEventSchema = v.variant('type', [
 const seq = v.pipe(v.number(), v.safeInteger());
 const runIdOfPanel = v.pipe(v.string(), v.maxLength(199));
 
+/** Commands about an ended run the panel shows. */
+export const RUN_AGAIN_COMMANDS = ['trainAgain', 'trainWithChanges'] as const;
+const lineNumber = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
 const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('ready') }),
   ...RUN_CONTROL_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: runIdOfPanel })),
+  ...RUN_AGAIN_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: v.pipe(runIdOfPanel, v.minLength(1)) })),
+  v.object({ type: v.literal('openLocation'), file: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), line: v.optional(lineNumber), column: v.optional(lineNumber) }),
 ]);
 
 const HostToWebviewSchema = v.variant('type', [

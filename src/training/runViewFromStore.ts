@@ -79,6 +79,7 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
     batches,
     epochs,
     ...(record.endedAt && { endedAt: Date.parse(record.endedAt) || undefined }),
+    ...(record.mode === 'script' && { mode: 'script' as const }),
     ...(checkpoints && { checkpoints }),
     ...(evalReport && { evalReport }),
   };

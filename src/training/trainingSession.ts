@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackendChoice, EndStatus, RunMode, TrainerToHost } from '../protocol/trainer';
+import type { RunOverrides } from '../protocol/runOverrides';
 import { applyRunEvent, type RunEvent, type RunView } from '../protocol/webview';
 import type { RunSource, RunUpdate } from './runSource';
 import { readEvalReport } from './runViewFromStore';
@@ -11,7 +12,7 @@ export interface StartOptions {
   runsDir: string;
   backend: BackendChoice;
   nodePath?: string;
-  overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
+  overrides?: RunOverrides;
   /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
   mode?: RunMode;
   /** 'script' only: the script's own arguments (its process.argv after the file). */

@@ -149,6 +149,9 @@ function syncTicker(): void {
 layout.stop.addEventListener('click', () => dispatch({ type: 'control', command: 'stop' }));
 layout.pause.addEventListener('click', () => dispatch({ type: 'control', command: 'pause' }));
 layout.checkpointNow.addEventListener('click', () => dispatch({ type: 'control', command: 'checkpoint' }));
+layout.trainAgain.addEventListener('click', () => dispatch({ type: 'again', command: 'trainAgain' }));
+layout.trainWithChanges.addEventListener('click', () => dispatch({ type: 'again', command: 'trainWithChanges' }));
+layout.errorLink.addEventListener('click', () => dispatch({ type: 'openError' }));
 layout.smoothing.addEventListener('input', () => dispatch({ type: 'options', options: { smoothing: layout.smoothing.valueAsNumber } }));
 layout.logY.addEventListener('change', () => dispatch({ type: 'options', options: { logY: layout.logY.checked } }));
 layout.extraCharts.addEventListener('change', () => dispatch({ type: 'options', options: { extraCharts: layout.extraCharts.checked } }));

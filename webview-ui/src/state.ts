@@ -161,6 +161,10 @@ export type Action =
   | { type: 'message'; data: unknown }
   /** The user pressed a run control. */
   | { type: 'control'; command: 'stop' | 'pause' | 'checkpoint' }
+  /** The user pressed Train Again or Train with Changes on an ended run. */
+  | { type: 'again'; command: 'trainAgain' | 'trainWithChanges' }
+  /** The user clicked the error's file:line:col. */
+  | { type: 'openError' }
   /** Time passed (drives the checkpoint timeout). */
   | { type: 'tick' }
   | { type: 'tab'; tab: 'run' | 'data' }
@@ -390,6 +394,19 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.version++;
       break;
     }
+    case 'again': {
+      const view = shownRun(state)?.view;
+      if (!view || view.status === 'running' || view.runId === '') break;
+      if (action.command === 'trainWithChanges' && view.mode === 'script') break;
+      out.push({ type: action.command, runId: view.runId });
+      break;
+    }
+    case 'openError': {
+      const err = shownRun(state)?.view.error;
+      if (!err?.file) break;
+      out.push({ type: 'openLocation', file: err.file, ...(validLine(err.line) && { line: err.line }), ...(validLine(err.column) && { column: err.column }) });
+      break;
+    }
     case 'tick':
       // The button comes back even if the report is lost (a save that failed is logged by the trainer).
       if (state.checkpointingSince !== undefined && now - state.checkpointingSince >= CHECKPOINT_TIMEOUT_MS) {
@@ -436,10 +453,15 @@ export interface HeaderModel {
   stop: { disabled: boolean; busy: boolean };
   pause: { hidden: boolean; disabled: boolean; label: 'pause' | 'resume' | 'pausing' | 'resuming' };
   checkpoint: { hidden: boolean; disabled: boolean; busy: boolean };
+  /** Train Again (any ended run) and Train with Changes (ended model-file runs). */
+  again: { hidden: boolean };
+  withChanges: { hidden: boolean };
   /** A run that ended before its first batch: nothing to chart. */
   nothingRecorded: boolean;
-  error?: { title: 'crashed' | 'failed'; message: string; location: string; details: string };
+  error?: { title: 'crashed' | 'failed'; message: string; location: string; details: string; openable: boolean };
 }
+
+const validLine = (n: number | undefined): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 
 function lastFinite(col: Float64Array | undefined): number | undefined {
   if (!col) return undefined;
@@ -515,6 +537,8 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
       label: state.pausing === 'pause' ? 'pausing' : state.pausing === 'resume' ? 'resuming' : paused ? 'resume' : 'pause',
     },
     checkpoint: { hidden: !running, disabled: !controllable || state.checkpointingSince !== undefined, busy: state.checkpointingSince !== undefined },
+    again: { hidden: running || v.runId === '' },
+    withChanges: { hidden: running || v.runId === '' || v.mode === 'script' },
     nothingRecorded: !running && n === 0 && v.epochs.length === 0,
     error:
       err && (v.status === 'failed' || v.status === 'crashed')
@@ -523,6 +547,7 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
             message: err.message,
             location: err.file ? [err.file, err.line, err.column].filter((p) => p !== undefined).join(':') : '',
             details: err.details ?? '',
+            openable: !!err.file && /^([A-Za-z]:[\\/]|\/)/.test(err.file),
           }
         : undefined,
   };
