@@ -15,6 +15,7 @@ import {
   describeIssues,
   END_STATUSES,
   EpochPointSchema,
+  HistogramLineSchema,
   LayerSummarySchema,
   ResolvedConfigSchema,
   RUN_MODES,
@@ -24,6 +25,7 @@ import {
   type BatchPoint,
   type CheckpointInfo,
   type EpochPoint,
+  type HistogramLine,
   type LayerSummary,
   type ResolvedConfig,
   type RunError,
@@ -56,6 +58,8 @@ export interface RunView {
   checkpoints?: { last?: CheckpointEntry; best?: CheckpointEntry };
   /** The run folder's eval.json, once the run has ended and the trainer wrote one. */
   evalReport?: EvalReport;
+  /** Every weight's histogram at each epoch's end (histograms.jsonl), oldest first. */
+  histograms?: HistogramLine[];
 }
 
 /** A checkpoint the trainer reported, with its folder (absolute). */
@@ -69,6 +73,7 @@ export type RunEvent =
   | { type: 'resumed' }
   | { type: 'checkpoint'; checkpoint: CheckpointEntry }
   | { type: 'eval'; report: EvalReport }
+  | { type: 'histograms'; line: HistogramLine }
   | { type: 'end'; status: Exclude<RunStatus, 'running'>; error?: RunError; time?: number };
 
 /** Run-control commands the panel's buttons send; each names the run it shows (see `stop`). */
@@ -128,6 +133,9 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     case 'eval':
       view.evalReport = event.report;
       break;
+    case 'histograms':
+      (view.histograms ??= []).push(event.line);
+      break;
     case 'end':
       view.status = event.status;
       view.paused = false;
@@ -176,6 +184,7 @@ const RunViewSchema = v.object({
   paused: v.optional(v.boolean()),
   checkpoints: v.optional(v.object({ last: v.optional(CheckpointEntrySchema), best: v.optional(CheckpointEntrySchema) })),
   evalReport: v.optional(EvalReportSchema),
+  histograms: v.optional(v.array(HistogramLineSchema)),
 });
 
 const RunEventSchema = v.variant('type', [
@@ -185,6 +194,7 @@ const RunEventSchema = v.variant('type', [
   v.object({ type: v.literal('resumed') }),
   v.object({ type: v.literal('checkpoint'), checkpoint: CheckpointEntrySchema }),
   v.object({ type: v.literal('eval'), report: EvalReportSchema }),
+  v.object({ type: v.literal('histograms'), line: HistogramLineSchema }),
   v.object({ type: v.literal('end'), status: EndStatusSchema, error: v.optional(RunErrorSchema), time: v.optional(v.number()) }),
 ]);
 

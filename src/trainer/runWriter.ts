@@ -5,8 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { HistogramLine } from '../protocol/trainer';
 import {
   formatRunRecord,
+  HISTOGRAMS_FILE,
   METRICS_FILE,
   MODEL_DIR,
   parseMetricLines,
@@ -76,6 +78,11 @@ export class RunWriter {
   /** Appends synchronously: a run killed right after keeps this line. */
   appendMetric(line: MetricLine): void {
     fs.appendFileSync(path.join(this.dir, METRICS_FILE), JSON.stringify(line) + '\n');
+  }
+
+  /** One epoch's weight histograms, appended as one line of histograms.jsonl. */
+  appendHistograms(line: HistogramLine): void {
+    fs.appendFileSync(path.join(this.dir, HISTOGRAMS_FILE), JSON.stringify(line) + '\n');
   }
 
   updateRecord(patch: Partial<RunRecord>): void {

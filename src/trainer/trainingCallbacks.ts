@@ -18,9 +18,10 @@ import type { MetricLine } from '../protocol/runFolder';
 import type { RunWriter } from './runWriter';
 
 /** What the callbacks need of a run folder: where it is, and a synchronous metrics.jsonl append. */
-export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'>;
+export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric' | 'appendHistograms'>;
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
+import { weightHistograms } from './weightHistograms';
 import type { TrainingControl } from './control';
 
 type TF = typeof tfTypes;
@@ -242,7 +243,23 @@ export class TrainingCallbacks {
     this.o.writer.appendMetric({ type: 'epoch', epoch: e, time: point.time, ...point.metrics } as MetricLine);
     this.flush();
     this.o.emit({ type: 'epoch', point });
+    this.recordHistograms(e, point.time);
     for (const s of saved) this.o.emit({ type: 'checkpoint', dir: s.dir, checkpoint: s.info });
+  }
+
+  private histogramsFailed = false;
+
+  /** Every weight's histogram at this epoch's end; a failure only warns (once), the run goes on. */
+  private recordHistograms(e: number, time: number): void {
+    if (this.histogramsFailed) return;
+    try {
+      const line = weightHistograms(this.o.model, e, time);
+      this.o.writer.appendHistograms(line);
+      this.o.emit({ type: 'histograms', line });
+    } catch (err) {
+      this.histogramsFailed = true;
+      this.log('warn', `Weight histograms are not recorded: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private applyEpochCallbacks(e: number, metrics: EpochLogs, lr: number | undefined): void {

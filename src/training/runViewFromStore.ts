@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVAL_FILE, type EvalReport } from '../protocol/evalReport';
-import { CHECKPOINT_FILE, CHECKPOINT_KINDS, CHECKPOINTS_DIR, lineMetrics, parseCheckpointInfo, type MetricLine } from '../protocol/runFolder';
-import type { BatchPoint, EpochPoint } from '../protocol/trainer';
+import { CHECKPOINT_FILE, CHECKPOINT_KINDS, CHECKPOINTS_DIR, HISTOGRAMS_FILE, lineMetrics, parseCheckpointInfo, parseHistogramLines, type MetricLine } from '../protocol/runFolder';
+import type { BatchPoint, EpochPoint, HistogramLine } from '../protocol/trainer';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun } from './runStore';
 
@@ -26,6 +26,15 @@ export function readEvalReport(runDir: string, onInvalid?: (why: string) => void
     onInvalid?.(`${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   return undefined;
+}
+
+/** The run's histograms.jsonl (none for runs recorded before it existed or that ended before an epoch). */
+export function readHistograms(runDir: string): HistogramLine[] {
+  try {
+    return parseHistogramLines(fs.readFileSync(path.join(runDir, HISTOGRAMS_FILE), 'utf8'));
+  } catch {
+    return [];
+  }
 }
 
 /** The run's checkpoints/last and checkpoints/best, from their checkpoint.json. */
@@ -64,6 +73,7 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
   const perEpoch = batches.filter((b) => b.epoch === 0).length;
   const checkpoints = readCheckpoints(runDir);
   const evalReport = readEvalReport(runDir);
+  const histograms = readHistograms(runDir);
   return {
     runId: record.id,
     modelFile: record.modelFile,
@@ -82,5 +92,6 @@ export function runViewFromStore(runDir: string, isLive = false): RunView {
     ...(record.mode === 'script' && { mode: 'script' as const }),
     ...(checkpoints && { checkpoints }),
     ...(evalReport && { evalReport }),
+    ...(histograms.length > 0 && { histograms }),
   };
 }

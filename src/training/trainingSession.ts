@@ -191,6 +191,9 @@ export class TrainingSession implements RunSource, vscode.Disposable {
         this.updates.fire({ kind: 'event', runId: view.runId, event });
         return;
       }
+      case 'histograms':
+        this.emit(view, { type: 'histograms', line: m.line });
+        return;
       case 'paused':
         this.output.appendLine(`Paused after batch ${m.batch + 1} of epoch ${m.epoch + 1}.`);
         this.emit(view, { type: 'paused' });

@@ -342,6 +342,7 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       if (e.checkpoint.reason === 'request') state.checkpointingSince = undefined;
       break;
     case 'eval':
+    case 'histograms':
       applyRunEvent(view, e);
       break;
     case 'end':

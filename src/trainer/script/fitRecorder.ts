@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { LayerSummary, ResolvedConfig, TrainerToHost } from '../../protocol/trainer';
-import { METRICS_FILE, MODEL_DIR, type MetricLine } from '../../protocol/runFolder';
+import type { HistogramLine, LayerSummary, ResolvedConfig, TrainerToHost } from '../../protocol/trainer';
+import { HISTOGRAMS_FILE, METRICS_FILE, MODEL_DIR, type MetricLine } from '../../protocol/runFolder';
 import { parseCheckpointConfig } from '../callbacks';
 import type { TrainingControl } from '../control';
 import { toRunError, type StackMapper } from '../errors';
@@ -61,7 +61,12 @@ const firstTensor = (x: unknown): tfTypes.Tensor | undefined => {
 /** metrics.jsonl of a run folder the trainer created (it alone writes run.json). */
 function metricsSink(runDir: string): MetricsSink {
   const file = path.join(runDir, METRICS_FILE);
-  return { dir: runDir, appendMetric: (line: MetricLine) => fs.appendFileSync(file, JSON.stringify(line) + '\n') };
+  const histograms = path.join(runDir, HISTOGRAMS_FILE);
+  return {
+    dir: runDir,
+    appendMetric: (line: MetricLine) => fs.appendFileSync(file, JSON.stringify(line) + '\n'),
+    appendHistograms: (line: HistogramLine) => fs.appendFileSync(histograms, JSON.stringify(line) + '\n'),
+  };
 }
 
 /** Patches fit/fitDataset on tf's model classes; `dispose()` puts the originals back. */
