@@ -108,11 +108,20 @@ function draw(): void {
   }
   renderCheckpoints(layout, track?.view, L);
   const report = track?.view.evalReport;
-  const evalKey = `${state.options.normalise}|${JSON.stringify(colors)}`;
+  const evalKey = `${state.options.normalise}|${JSON.stringify(colors)}|${JSON.stringify(state.cell ?? null)}`;
   if (report !== drawn.eval || evalKey !== drawn.evalKey) {
+    const cellChanged = report === drawn.eval;
     drawn.eval = report;
     drawn.evalKey = evalKey;
-    renderEval(layout.evalSection, report, { L, normalise: state.options.normalise, onNormalise: (on) => dispatch({ type: 'options', options: { normalise: on } }) });
+    renderEval(layout.evalSection, report, {
+      L,
+      normalise: state.options.normalise,
+      onNormalise: (on) => dispatch({ type: 'options', options: { normalise: on } }),
+      cell: state.cell,
+      onCell: (cell) => dispatch({ type: 'cell', cell }),
+      focusCell: cellChanged,
+      lineColours: { actual: colors.validation, predicted: colors.batch, grid: colors.muted },
+    });
   }
   const lines = track?.view.histograms;
   const histKey = `${track?.view.runId}|${lines?.length ?? 0}|${JSON.stringify(colors)}`;

@@ -11,6 +11,7 @@
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
+import { validCell, type CellChoice } from './evalModel';
 
 /** How long "Checkpoint now" stays busy when its checkpoint report never comes. */
 export const CHECKPOINT_TIMEOUT_MS = 15_000;
@@ -134,6 +135,8 @@ export interface PanelState {
   /** Bumped when `preview` changes, so the DOM redraws it only then. */
   previewVersion: number;
   tab: 'run' | 'data';
+  /** The confusion-matrix cell whose samples are shown (unset: the whole gallery). */
+  cell?: CellChoice;
   /** Messages from the host that failed validation. */
   dropped: number;
   /** Events already applied (same or older seq) and ignored. */
@@ -141,6 +144,8 @@ export interface PanelState {
   options: ChartOptions;
   /** Pauses of a run restored from the webview's saved state (the page is rebuilt when hidden). */
   restoredPauses?: SavedPauses;
+  /** Tab and matrix cell restored from saved state, applied when the snapshot shows that run again. */
+  restoredView?: NonNullable<SavedState['view']>;
   /** Bumped on every change to a run, so the DOM knows when to redraw. */
   version: number;
 }
@@ -149,6 +154,8 @@ export interface PanelState {
 export interface SavedState {
   options: ChartOptions;
   pauses?: SavedPauses;
+  /** Which tab and which matrix cell were shown, for the run they belong to. */
+  view?: { runId: string; tab: 'run' | 'data'; cell?: CellChoice };
 }
 
 export interface SavedPauses {
@@ -168,12 +175,15 @@ export type Action =
   /** Time passed (drives the checkpoint timeout). */
   | { type: 'tick' }
   | { type: 'tab'; tab: 'run' | 'data' }
+  /** The user picked a confusion-matrix cell (null: back to all samples). */
+  | { type: 'cell'; cell: CellChoice | null }
   | { type: 'options'; options: Partial<ChartOptions> };
 
 /** A fresh state, from what an earlier page of this panel saved (anything; checked here). */
 export function initialState(options: Partial<ChartOptions> = {}, saved?: unknown): PanelState {
   return {
     restoredPauses: parseSavedPauses((saved as { pauses?: unknown } | undefined)?.pauses),
+    restoredView: parseSavedView((saved as { view?: unknown } | undefined)?.view),
     runs: new Map(),
     shown: null,
     lastSeq: -1,
@@ -197,10 +207,22 @@ function parseSavedPauses(v: unknown): SavedPauses | undefined {
   return ok ? { runId, pauses: pauses.map((p) => ({ start: p.start, ...(p.end !== undefined ? { end: p.end } : {}) })) } : undefined;
 }
 
-/** What to save so a rebuilt page shows the same: the chart options and the shown run's pauses. */
+function parseSavedView(v: unknown): PanelState['restoredView'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { runId, tab, cell } = v as Record<string, unknown>;
+  if (typeof runId !== 'string' || (tab !== 'run' && tab !== 'data')) return undefined;
+  const c = validCell(cell, undefined);
+  return { runId, tab, ...(c && { cell: c }) };
+}
+
+/** What to save so a rebuilt page shows the same: the chart options, the shown run's pauses, tab and matrix cell. */
 export function savedState(state: PanelState): SavedState {
   const track = shownRun(state);
-  return { options: state.options, ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}) };
+  return {
+    options: state.options,
+    ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}),
+    ...(track ? { view: { runId: track.view.runId, tab: state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
+  };
 }
 
 /** Options restored from storage may be anything: keep only valid values. */
@@ -276,6 +298,7 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
     if (nextId !== state.shown) {
       state.stoppingRunId = undefined;
       state.checkpointingSince = undefined;
+      state.cell = undefined;
       // A different run arriving (a new run started, a saved run opened) is what the user wants to see.
       if (state.shown !== null || run !== null) state.tab = 'run';
     }
@@ -298,6 +321,14 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       state.runs.set(run.runId, track);
     }
     state.shown = nextId;
+    // A page rebuilt for the same run comes back on the tab and cell it showed.
+    const rv = state.restoredView;
+    state.restoredView = undefined;
+    if (rv && run && rv.runId === run.runId) {
+      state.tab = rv.tab === 'data' && state.preview ? 'data' : 'run';
+      const c = validCell(rv.cell, run.evalReport?.outputs);
+      if (c) state.cell = c;
+    }
     state.lastSeq = msg.seq;
     state.awaitingSnapshot = false;
     state.version++;
@@ -423,6 +454,12 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.options = sanitizeOptions({ ...state.options, ...action.options });
       state.version++;
       break;
+    case 'cell': {
+      const outputs = shownRun(state)?.view.evalReport?.outputs;
+      state.cell = action.cell ? validCell(action.cell, outputs) : undefined;
+      state.version++;
+      break;
+    }
   }
   return out;
 }
