@@ -11,6 +11,7 @@ import { LayerHintsController } from './editor/layerHintsController';
 import { TrainingSession } from './training/trainingSession';
 import { RunsTreeProvider } from './views/runsTree';
 import { TrainingPanel } from './views/trainingPanel';
+import { registerPanelSerializer } from './views/panelSerializer';
 import { RunStatusBar } from './views/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerModelLabTasks(context, output);
   registerRunActions(context, session, runsTree);
   registerTrainAgainCommands(context, session);
+  context.subscriptions.push(registerPanelSerializer(context.extensionUri, session, (m) => output.appendLine(`[panel] ${m}`)));
 }
 
 export function deactivate(): void {}

@@ -1,7 +1,8 @@
 /**
- * Where an error location from the panel may be opened: only a file inside one of the workspace
- * folders. The path comes from the webview (a message is untrusted), so it is resolved and checked
- * here, pure, before the adapter opens anything. `..` segments and other roots are refused.
+ * Paths that come from the panel's webview (untrusted: a message, or the state it saved) are checked
+ * here, pure, before the adapter opens anything: an error location only inside a workspace folder,
+ * a run to reopen after a reload only if it is a run folder inside one. `..` segments and other
+ * roots are refused.
  */
 import * as path from 'node:path';
 
@@ -14,4 +15,15 @@ export function confineToFolders(file: string, folders: readonly string[], p: ty
     if (rel !== '' && !rel.startsWith('..') && !p.isAbsolute(rel)) return resolved;
   }
   return undefined;
+}
+
+/**
+ * The run folder a reloaded panel should show again, from the state its page saved (`view.runDir`):
+ * absolute, inside a workspace folder, holding a run.json (`exists` checks, so this stays pure).
+ */
+export function savedRunDir(state: unknown, folders: readonly string[], exists: (file: string) => boolean, p: typeof path = path): string | undefined {
+  const runDir = (state as { view?: { runDir?: unknown } } | undefined)?.view?.runDir;
+  if (typeof runDir !== 'string' || runDir.length > 4096) return undefined;
+  const inside = confineToFolders(runDir, folders, p);
+  return inside && exists(p.join(inside, 'run.json')) ? inside : undefined;
 }

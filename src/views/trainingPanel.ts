@@ -41,13 +41,30 @@ export class TrainingPanel implements vscode.Disposable {
       TrainingPanel.viewType,
       'Model Lab',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        localResourceRoots: [webviewRoot],
-        // The webview rebuilds itself from a snapshot when shown again; no need to hold it in memory.
-        retainContextWhenHidden: false,
-      },
+      TrainingPanel.webviewOptions(webviewRoot),
     );
+    TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
+    return TrainingPanel.instance;
+  }
+
+  private static webviewOptions(webviewRoot: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot],
+      // The webview rebuilds itself from a snapshot when shown again; no need to hold it in memory.
+      retainContextWhenHidden: false,
+    };
+  }
+
+  /**
+   * After a reload, VS Code hands back the panel the user had open (WebviewPanelSerializer): it gets
+   * the page again, with the same strict options, around `source`. Its saved state (the chart options,
+   * tab and cell) is the page's own and comes back through getState().
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: RunSource, log: PanelLog = console.warn): TrainingPanel {
+    TrainingPanel.instance?.dispose();
+    const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    panel.webview.options = TrainingPanel.webviewOptions(webviewRoot);
     TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
     return TrainingPanel.instance;
   }

@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseWebviewToHost, type RunView } from '../../src/protocol/webview';
-import { confineToFolders } from '../../src/views/errorLocation';
-import { headerModel, initialState, update } from '../../webview-ui/src/state';
+import { confineToFolders, savedRunDir } from '../../src/views/errorLocation';
+import { headerModel, initialState, savedState, update } from '../../webview-ui/src/state';
 
 const run = (over: Partial<RunView> = {}): RunView => ({
   runId: 'r1',
@@ -86,5 +86,46 @@ describe('an error location in the panel', () => {
     // Windows paths with the Windows rules.
     expect(confineToFolders('C:\\ws\\m.ts', ['C:\\ws'], path.win32)).toBe('C:\\ws\\m.ts');
     expect(confineToFolders('D:\\m.ts', ['C:\\ws'], path.win32)).toBeUndefined();
+  });
+});
+
+describe('the panel comes back as it was', () => {
+  const report = {
+    schema: 1, createdAt: 'x', data: 'd', count: 4,
+    outputs: [{ kind: 'classification', output: 'y', labels: 'sparse', classNames: ['a', 'b'], accuracy: 0.5, confusion: [[1, 1], [1, 1]], perClass: [0, 1].map(() => ({ precision: 0.5, recall: 0.5, f1: 0.5, support: 2 })), macro: { precision: 0.5, recall: 0.5, f1: 0.5 }, samples: [] }],
+  };
+
+  it('a rebuilt page (hidden and shown, or a reload) restores options, the picked cell and the run to reopen', () => {
+    const first = panelWith(run({ evalReport: report as RunView['evalReport'] }));
+    update(first, { type: 'options', options: { normalise: true, smoothing: 0.8 } }, 0);
+    update(first, { type: 'cell', cell: { output: 0, label: 1, predicted: 0 } }, 0);
+    const saved = JSON.parse(JSON.stringify(savedState(first)));
+    expect(saved.view).toEqual({ runId: 'r1', runDir: '/ws/.modellab/runs/r1', tab: 'run', cell: { output: 0, label: 1, predicted: 0 } });
+    // The page is torn down; a new one starts from what VS Code kept, then gets the host's snapshot.
+    const second = initialState(saved.options, saved);
+    update(second, { type: 'message', data: { type: 'snapshot', seq: 5, run: run({ evalReport: report as RunView['evalReport'] }) } }, 0);
+    expect(second.options).toMatchObject({ normalise: true, smoothing: 0.8 });
+    expect(second.cell).toEqual({ output: 0, label: 1, predicted: 0 });
+  });
+
+  it('a saved cell is dropped when the snapshot is another run, or the cell does not exist', () => {
+    const saved = { options: {}, view: { runId: 'r1', tab: 'run', cell: { output: 0, label: 5, predicted: 0 } } };
+    const s = initialState({}, saved);
+    update(s, { type: 'message', data: { type: 'snapshot', seq: 0, run: run({ evalReport: report as RunView['evalReport'] }) } }, 0);
+    expect(s.cell).toBeUndefined();
+    const other = initialState({}, { options: {}, view: { runId: 'r0', tab: 'run', cell: { output: 0, label: 1, predicted: 1 } } });
+    update(other, { type: 'message', data: { type: 'snapshot', seq: 0, run: run({ evalReport: report as RunView['evalReport'] }) } }, 0);
+    expect(other.cell).toBeUndefined();
+  });
+
+  it('after a reload the host reopens only a run folder inside the workspace', () => {
+    const ws = path.resolve('/work/ws');
+    const runDir = path.join(ws, '.modellab/runs/r1');
+    const exists = (f: string) => f === path.join(runDir, 'run.json');
+    expect(savedRunDir({ view: { runDir } }, [ws], exists)).toBe(runDir);
+    expect(savedRunDir({ view: { runDir: path.join(ws, '.modellab/runs/r2') } }, [ws], exists)).toBeUndefined();
+    expect(savedRunDir({ view: { runDir: '/etc' } }, [ws], () => true)).toBeUndefined();
+    expect(savedRunDir({ view: { runDir: 42 } }, [ws], () => true)).toBeUndefined();
+    expect(savedRunDir(undefined, [ws], () => true)).toBeUndefined();
   });
 });

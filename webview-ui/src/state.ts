@@ -155,7 +155,7 @@ export interface SavedState {
   options: ChartOptions;
   pauses?: SavedPauses;
   /** Which tab and which matrix cell were shown, for the run they belong to. */
-  view?: { runId: string; tab: 'run' | 'data'; cell?: CellChoice };
+  view?: { runId: string; runDir?: string; tab: 'run' | 'data'; cell?: CellChoice };
 }
 
 export interface SavedPauses {
@@ -221,7 +221,8 @@ export function savedState(state: PanelState): SavedState {
   return {
     options: state.options,
     ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}),
-    ...(track ? { view: { runId: track.view.runId, tab: state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
+    // runDir: after a reload the host reopens this run (its WebviewPanelSerializer reads it, checked).
+    ...(track ? { view: { runId: track.view.runId, ...(track.view.runDir && { runDir: track.view.runDir }), tab: state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
   };
 }
 
