@@ -62,7 +62,12 @@ export class TrainingPanel implements vscode.Disposable {
    * tab and cell) is the page's own and comes back through getState().
    */
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: RunSource, log: PanelLog = console.warn): TrainingPanel {
-    TrainingPanel.instance?.dispose();
+    // One panel: a command already opened one before VS Code restored this one, so this one goes.
+    const existing = TrainingPanel.instance;
+    if (existing) {
+      panel.dispose();
+      return existing;
+    }
     const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     panel.webview.options = TrainingPanel.webviewOptions(webviewRoot);
     TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
