@@ -135,8 +135,12 @@ describe('a recorded run with weight histograms', () => {
     assert.ok(shown.length >= Math.min(o.confusion[t][p], o.cellSampleLimit));
     for (const s of shown) assert.deepEqual(s, [t, p]);
     assert.match(await panel.page.$eval('#cell-samples h3', (e) => e.textContent), new RegExp(`: ${o.confusion[t][p]} samples$`));
-    // Keyboard: focus a diagonal cell, Enter.
-    await panel.page.locator('#confusion-matrix td[data-true="1"][data-predicted="1"]').focus();
+    // Keyboard: the matrix is one tab stop (the picked cell); arrows move to the diagonal cell, Enter.
+    assert.deepEqual(await panel.page.$$eval('#confusion-matrix td[tabindex="0"]', (tds) => tds.map((td) => [td.dataset.true, td.dataset.predicted])), [[String(t), String(p)]]);
+    await panel.page.locator('#confusion-matrix td[data-true="0"][data-predicted="0"]').focus();
+    await panel.page.keyboard.press('ArrowDown');
+    await panel.page.keyboard.press('ArrowRight');
+    assert.deepEqual(await panel.page.evaluate(() => [document.activeElement?.dataset.true, document.activeElement?.dataset.predicted]), ['1', '1']);
     await panel.page.keyboard.press('Enter');
     await settle(panel.page);
     const diag = await panel.page.$$eval('#cell-samples .sample-prediction', (f) => f.map((x) => [Number(x.dataset.label), Number(x.dataset.predicted)]));

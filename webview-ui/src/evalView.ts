@@ -81,7 +81,8 @@ function confusionMatrix(o: ClassificationEval, ctx: EvalContext, output: number
         {
           class: `num ${t === p ? 'diag' : 'off'}${picked ? ' picked' : ''}`,
           title: L.t('eval.cell.title', o.classNames[t], o.classNames[p], L.int(count), pct(share)),
-          tabindex: '0',
+          // One tab stop for the whole matrix (the picked cell, else the first); arrows move inside it.
+          tabindex: picked || (ctx.cell?.output !== output && t === 0 && p === 0) ? '0' : '-1',
           'aria-pressed': String(picked),
           'data-true': String(t),
           'data-predicted': String(p),
@@ -117,6 +118,20 @@ function confusionMatrix(o: ClassificationEval, ctx: EvalContext, output: number
     body.append(tr);
   });
   table.append(body);
+  table.addEventListener('keydown', (e) => {
+    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], Home: [0, -k], End: [0, k] };
+    const move = moves[e.key];
+    const from = (e.target as HTMLElement).closest?.('td[data-true]') as HTMLElement | null;
+    if (!move || !from) return;
+    e.preventDefault();
+    const t = Math.min(k - 1, Math.max(0, Number(from.dataset.true) + move[0]));
+    const p = Math.min(k - 1, Math.max(0, Number(from.dataset.predicted) + move[1]));
+    const to = table.querySelector<HTMLElement>(`td[data-true="${t}"][data-predicted="${p}"]`);
+    if (!to || to === from) return;
+    from.tabIndex = -1;
+    to.tabIndex = 0;
+    to.focus();
+  });
   const toggle = el('vscode-checkbox', { id: 'normalise', label: L.t('eval.normalise'), title: L.t('eval.normalise.title') });
   toggle.checked = ctx.normalise;
   toggle.addEventListener('change', () => ctx.onNormalise(toggle.checked));
