@@ -4,6 +4,7 @@ import { changedNextRunKeys } from './config';
 import { registerRunActions } from './commands/runActions';
 import { registerModelLabTasks } from './commands/tasks';
 import { registerTrainingCommands } from './commands/training';
+import { registerTrainAgainCommands } from './commands/trainAgain';
 import { ModelCodeLens } from './editor/codeLens';
 import { registerLayerCallHover } from './editor/layerCallHover';
 import { LayerHintsController } from './editor/layerHintsController';
@@ -12,6 +13,7 @@ import { RunsTreeProvider } from './views/runsTree';
 import { TensorBoardLogs } from './views/tensorboardRuns';
 import { registerTensorBoardCommands } from './commands/tensorboardLogs';
 import { TrainingPanel } from './views/trainingPanel';
+import { registerPanelSerializer } from './views/panelSerializer';
 import { RunStatusBar } from './views/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -45,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const tensorboardLogs = new TensorBoardLogs(context.workspaceState, () => runsTree.refresh(), (m) => output.warn(m));
   runsTree.showTensorBoard(tensorboardLogs);
   registerTensorBoardCommands(context, session, tensorboardLogs, output);
+  registerTrainAgainCommands(context, session);
+  context.subscriptions.push(registerPanelSerializer(context.extensionUri, session, (m) => output.appendLine(`[panel] ${m}`)));
 }
 
 export function deactivate(): void {}

@@ -6,6 +6,7 @@
  */
 import { parseArgs as splitArgs } from 'node:util';
 import { BACKEND_CHOICES, EVAL_CHECKPOINTS, MAX_THREADS, type BackendChoice, type EvalCheckpoint, type ThreadsChoice } from '../protocol/trainer';
+import { overrideProblemText, parseOverrideValue, type OptimizerName } from '../protocol/runOverrides';
 
 export interface TrainArgs {
   command: 'train';
@@ -13,6 +14,9 @@ export interface TrainArgs {
   file: string;
   epochs?: number;
   batchSize?: number;
+  learningRate?: number;
+  optimizer?: OptimizerName;
+  validationSplit?: number;
   backend: BackendChoice;
   /** --threads N|auto (absent: auto). */
   threads?: ThreadsChoice;
@@ -84,6 +88,10 @@ process and saves the run under the runs folder.
 Options:
   --epochs N        override config.epochs
   --batch-size N    override config.batchSize
+  --learning-rate X override config.learningRate (a number > 0)
+  --optimizer NAME  override config.optimizer: adam | sgd | rmsprop | adagrad | adadelta | adamax
+  --validation-split X
+                    override config.validationSplit (0 up to, not including, 1)
   --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
   --threads N       threads for training, 1 to ${MAX_THREADS}, or auto (default: 2 when more than one
                     core is free, else 1; the fused executor's data-parallel workers)
@@ -119,12 +127,15 @@ function parsePositiveInt(flag: string, raw: string): number | string {
   return Number(raw);
 }
 
-type Flag = 'epochs' | 'batch-size' | 'backend' | 'threads' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
+type Flag = 'epochs' | 'batch-size' | 'learning-rate' | 'optimizer' | 'validation-split' | 'backend' | 'threads' | 'runs-dir' | 'resume' | 'limit' | 'checkpoint' | 'json';
 
 /** What util.parseArgs is told about each flag; which command takes which is below. */
 const FLAG_TYPES: Record<Flag, { type: 'string' | 'boolean' }> = {
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  optimizer: { type: 'string' },
+  'validation-split': { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   'runs-dir': { type: 'string' },
@@ -263,10 +274,18 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
   }
 
-  const s = split(rest, ['json', 'backend', 'threads', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+  const s = split(rest, ['json', 'backend', 'threads', 'runs-dir', 'epochs', 'batch-size', 'learning-rate', 'optimizer', 'validation-split', 'resume'], (raw) => `unknown option ${raw}`);
   if ('error' in s) return usageError(s.error);
   const threads = threadsOf(s.values);
   if (typeof threads === 'object') return usageError(threads.error);
+  const tuned: Pick<TrainArgs, 'learningRate' | 'optimizer' | 'validationSplit'> = {};
+  for (const [flag, key] of [['learning-rate', 'learningRate'], ['optimizer', 'optimizer'], ['validation-split', 'validationSplit']] as const) {
+    const raw = str(s.values[flag]);
+    if (raw === undefined) continue;
+    const r = parseOverrideValue(key, raw);
+    if ('problem' in r) return usageError(overrideProblemText(r.problem, `--${flag}`, raw));
+    (tuned as Record<string, unknown>)[key] = r.value;
+  }
   const files = [...s.positionals, ...s.afterTerminator];
   if (files.length > 1) return usageError(`unexpected argument "${files[1]}": train takes one FILE`);
   const n = counts(s.values, ['epochs', 'batch-size']);
@@ -281,6 +300,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     file: files[0],
     ...(n.epochs !== undefined && { epochs: n.epochs }),
     ...(n['batch-size'] !== undefined && { batchSize: n['batch-size'] }),
+    ...tuned,
     backend: backend as BackendChoice,
     ...(threads !== undefined && { threads }),
     ...(runsDir !== undefined && { runsDir }),

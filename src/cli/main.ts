@@ -271,6 +271,9 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     overrides: {
       ...(args.epochs !== undefined && { epochs: args.epochs }),
       ...(args.batchSize !== undefined && { batchSize: args.batchSize }),
+      ...(args.learningRate !== undefined && { learningRate: args.learningRate }),
+      ...(args.optimizer !== undefined && { optimizer: args.optimizer }),
+      ...(args.validationSplit !== undefined && { validationSplit: args.validationSplit }),
     },
   });
 

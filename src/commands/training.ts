@@ -5,6 +5,7 @@ import { offerGitignore } from './gitignore';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import type { EvalReport } from '../protocol/evalReport';
 import { BACKEND_CHOICES, type BackendChoice, type RunMode, type TrainerRequest, type TrainerResultOf } from '../protocol/trainer';
+import { parseOverrideValue, type RunOverrides } from '../protocol/runOverrides';
 import { askTrainer } from '../training/trainerProcess';
 import type { RunResult, TrainingSession } from '../training/trainingSession';
 import { runViewFromStore } from '../training/runViewFromStore';
@@ -16,6 +17,10 @@ import { TrainingPanel } from '../views/trainingPanel';
 export interface TrainCommandOptions {
   epochs?: number;
   batchSize?: number;
+  /** Train with Changes: the optimizer, its learning rate and the validation split, instead of the file's. */
+  learningRate?: number;
+  optimizer?: string;
+  validationSplit?: number;
   backend?: string;
   /** Run Script with Arguments…: ask for the script's arguments even when some are remembered. */
   askArgs?: boolean;
@@ -82,6 +87,18 @@ function pickModelFile(arg: unknown): vscode.Uri | undefined {
   return doc && doc.uri.scheme === 'file' ? doc.uri : undefined;
 }
 
+/** Learning rate, optimizer and validation split from a caller, each kept only when valid. */
+function tuning(o: TrainCommandOptions | undefined): RunOverrides {
+  const out: RunOverrides = {};
+  for (const key of ['learningRate', 'optimizer', 'validationSplit'] as const) {
+    const raw = o?.[key];
+    if (raw === undefined) continue;
+    const r = parseOverrideValue(key, String(raw));
+    if ('value' in r && (key === 'optimizer' || typeof raw === 'number')) (out as Record<string, unknown>)[key] = r.value;
+  }
+  return out;
+}
+
 function positive(n: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
 }
@@ -144,7 +161,7 @@ export function registerTrainingCommands(
       backend,
       threads: cfg.threads,
       nodePath: cfg.nodePath,
-      overrides: mode === 'script' ? undefined : { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize) },
+      overrides: mode === 'script' ? undefined : { epochs: positive(options?.epochs), batchSize: positive(options?.batchSize), ...tuning(options) },
       mode,
       ...(scriptArgs && { scriptArgs }),
     });

@@ -67,6 +67,12 @@ export const ClassificationEvalSchema = v.pipe(
     /** Unweighted means over classes with a defined value. */
     macro: v.object({ precision: numOrNull, recall: numOrNull, f1: numOrNull }),
     samples: v.array(ClassificationSampleSchema),
+    /**
+     * More samples, apart from `samples`, so that together they hold up to `cellSampleLimit` of every
+     * confusion-matrix cell (bounded in all); absent in reports written before they existed.
+     */
+    cellSamples: v.optional(v.array(ClassificationSampleSchema)),
+    cellSampleLimit: v.optional(num),
   }),
   // The panel draws a k × k matrix and a k-row table for k class names.
   v.check(
@@ -102,6 +108,8 @@ export const RegressionEvalSchema = v.object({
   /** Distribution of predicted − target over all values. */
   errorHistogram: HistogramSchema,
   samples: v.array(RegressionSampleSchema),
+  /** The first target value and its prediction for the first samples, in data order (null: not finite). */
+  series: v.optional(v.object({ target: v.array(numOrNull), predicted: v.array(numOrNull) })),
 });
 export type RegressionEval = v.InferOutput<typeof RegressionEvalSchema>;
 

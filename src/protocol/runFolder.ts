@@ -2,6 +2,7 @@
  * The run folder's format, declared once: `<runsDir>/<run-id>/` holds
  * - `run.json` (RunRecord): what ran, how it was set up, how it ended;
  * - `metrics.jsonl` (one MetricLine per line): every batch and epoch, then one `end`;
+ * - `histograms.jsonl` (one HistogramLine per line): every weight's histogram at each epoch's end;
  * - `checkpoints/{last,best}/checkpoint.json` (CheckpointInfo) next to the saved weights;
  * - `model/` (the final model) and `eval.json` (evalReport.ts).
  * The trainer writes them (src/trainer/runWriter.ts); the host (src/training/runStore.ts) and the CLI
@@ -13,6 +14,8 @@ import {
   CheckpointInfoSchema,
   describeIssues,
   END_STATUSES,
+  HistogramLineSchema,
+  type HistogramLine,
   LayerSummarySchema,
   ResolvedConfigSchema,
   RUN_STATUSES,
@@ -20,9 +23,12 @@ import {
   VersionsSchema,
   type CheckpointInfo,
 } from './trainer';
+import { RunOverridesSchema } from './runOverrides';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
+/** One HistogramLine per epoch: every weight's histogram at that epoch's end. */
+export const HISTOGRAMS_FILE = 'histograms.jsonl';
 export const MODEL_DIR = 'model';
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -111,6 +117,13 @@ export const RunRecordSchema = v.object({
   dataset: v.optional(
     v.object({ description: v.string(), kind: v.optional(v.string()), classNames: v.optional(v.array(v.string())), stats: v.optional(v.unknown()) }),
   ),
+  /** What the run was asked to use instead of the file's config (CLI flags, Train with Changes); the file is untouched. */
+  overrides: v.optional(RunOverridesSchema),
+  /** The optimizer the run trained with (its tfjs class name in lower case) and its starting learning rate. */
+  optimizer: v.optional(v.object({ name: v.string(), learningRate: v.optional(v.number()) })),
+  /** 'script' for an ordinary tfjs script run (`model-lab run`), with its own arguments. */
+  mode: v.optional(v.picklist(['train', 'script'])),
+  scriptArgs: v.optional(v.array(v.string())),
 });
 export type RunRecord = v.InferOutput<typeof RunRecordSchema>;
 
@@ -199,6 +212,23 @@ export function parseMetricLines(text: string, onSkip?: (line: number, reason: s
     const r = v.safeParse(MetricLineSchema, json);
     if (r.success) out.push(r.output);
     else onSkip?.(i + 1, `not a metric line this version can read (${describeIssues(r.issues)})`);
+  }
+  return out;
+}
+
+/** histograms.jsonl's lines; a truncated or malformed line (a killed process) is skipped, so are lines whose counts do not add up. */
+export function parseHistogramLines(text: string): HistogramLine[] {
+  const out: HistogramLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    const r = v.safeParse(HistogramLineSchema, json);
+    if (r.success && r.output.weights.every((w) => w.min <= w.max)) out.push(r.output);
   }
   return out;
 }

@@ -16,6 +16,7 @@ import type { DatasetSpec } from './datasetSpec';
 import { DatasetPreviewSchema } from './datasetPreview';
 import { EvalReportSchema } from './evalReport';
 import { ModelSummarySchema } from './modelSummary';
+import { RunOverridesSchema } from './runOverrides';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -75,14 +76,7 @@ export const RunSpecSchema = v.object({
   /** The workspace folder: its node_modules are searched first for @tensorflow/tfjs-node. */
   workspaceDir: v.optional(v.string()),
   /** Values that override the model file's `config`. */
-  overrides: v.optional(
-    v.object({
-      epochs: v.optional(v.number()),
-      batchSize: v.optional(v.number()),
-      validationSplit: v.optional(v.number()),
-      limit: v.optional(v.number()),
-    }),
-  ),
+  overrides: v.optional(RunOverridesSchema),
   /** Optional fixed run id (tests); otherwise the trainer makes one from the time and file name. */
   runId: v.optional(v.string()),
   /**
@@ -256,6 +250,29 @@ export type BatchPoint = v.InferOutput<typeof BatchPointSchema>;
 export const EpochPointSchema = v.object({ epoch: v.number(), time: v.number(), metrics: MetricsSchema });
 export type EpochPoint = v.InferOutput<typeof EpochPointSchema>;
 
+/** Bins of each weight histogram the trainer records at an epoch's end. */
+export const WEIGHT_HISTOGRAM_BINS = 30;
+
+/**
+ * One weight's values at an epoch's end: `counts[i]` values fall in bin i of WEIGHT_HISTOGRAM_BINS
+ * equal bins from `min` to `max` (the last bin includes `max`; all values in bin 0 when min = max).
+ * Values that are NaN or ±Infinity are counted apart in `nonFinite`, outside min, max and the bins.
+ */
+export const WeightHistogramSchema = v.object({
+  /** The weight's tfjs name: `dense_Dense1/kernel`. */
+  name: v.string(),
+  shape: v.array(v.number()),
+  min: v.number(),
+  max: v.number(),
+  counts: v.array(v.number()),
+  nonFinite: v.optional(v.number()),
+});
+export type WeightHistogram = v.InferOutput<typeof WeightHistogramSchema>;
+
+/** Every weight's histogram at the end of one epoch (a line of histograms.jsonl, and the `histograms` message). */
+export const HistogramLineSchema = v.object({ epoch: v.number(), time: v.number(), weights: v.array(WeightHistogramSchema) });
+export type HistogramLine = v.InferOutput<typeof HistogramLineSchema>;
+
 /**
  * Values the trainer adds next to the model's metrics, in batch points (samples_per_sec, eta_sec,
  * lr) and epoch points (lr, tensors, bytes), live and in metrics.jsonl. Views that list "the model's
@@ -347,6 +364,8 @@ export const TrainerToHostSchema = v.variant('type', [
   v.object({ type: v.literal('batches'), points: v.array(BatchPointSchema) }),
   /** Trainer sends at the end of each epoch with train and validation metrics. */
   v.object({ type: v.literal('epoch'), point: EpochPointSchema }),
+  /** Trainer sends after each `epoch`: a histogram of every weight (also appended to histograms.jsonl). */
+  v.object({ type: v.literal('histograms'), line: HistogramLineSchema }),
   /** Trainer sends when training has halted after a batch (answer to `pause`). */
   v.object({ type: v.literal('paused'), epoch: v.number(), batch: v.number(), step: v.number() }),
   /** Trainer sends when a paused run continues; `pausedMs` is how long it was held. */

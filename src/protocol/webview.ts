@@ -15,6 +15,7 @@ import {
   describeIssues,
   END_STATUSES,
   EpochPointSchema,
+  HistogramLineSchema,
   LayerSummarySchema,
   ResolvedConfigSchema,
   RUN_MODES,
@@ -24,6 +25,7 @@ import {
   type BatchPoint,
   type CheckpointInfo,
   type EpochPoint,
+  type HistogramLine,
   type LayerSummary,
   type ResolvedConfig,
   type RunError,
@@ -58,6 +60,8 @@ export interface RunView {
   checkpoints?: { last?: CheckpointEntry; best?: CheckpointEntry };
   /** The run folder's eval.json, once the run has ended and the trainer wrote one. */
   evalReport?: EvalReport;
+  /** Every weight's histogram at each epoch's end (histograms.jsonl), oldest first. */
+  histograms?: HistogramLine[];
 }
 
 /** A checkpoint the trainer reported, with its folder (absolute). */
@@ -73,6 +77,7 @@ export type RunEvent =
   | { type: 'stopping' }
   | { type: 'checkpoint'; checkpoint: CheckpointEntry }
   | { type: 'eval'; report: EvalReport }
+  | { type: 'histograms'; line: HistogramLine }
   | { type: 'end'; status: Exclude<RunStatus, 'running'>; error?: RunError; time?: number };
 
 /** Run-control commands the panel's buttons send; each names the run it shows (see `stop`). */
@@ -95,7 +100,13 @@ export type WebviewToHost =
   /** Webview sends when the user presses "Checkpoint now": checkpoints/last after the current batch. */
   | { type: 'checkpoint'; runId: string }
   /** Webview sends when the user presses Stop again while the batch is finishing: kill the trainer now. */
-  | { type: 'kill'; runId: string };
+  | { type: 'kill'; runId: string }
+  /** Webview sends when the user presses Train Again on an ended run: a new run, same file, same overrides. */
+  | { type: 'trainAgain'; runId: string }
+  /** Webview sends when the user presses Train with Changes: the host asks for the changes, then starts a new run. */
+  | { type: 'trainWithChanges'; runId: string }
+  /** Webview sends when the user clicks an error's location: open that line (the host keeps it inside the workspace). */
+  | { type: 'openLocation'; file: string; line?: number; column?: number };
 
 /** Host -> webview notifications. `seq` increases by one per message, so the webview can spot a gap. */
 export type HostToWebview =
@@ -130,6 +141,9 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
       break;
     case 'eval':
       view.evalReport = event.report;
+      break;
+    case 'histograms':
+      (view.histograms ??= []).push(event.line);
       break;
     case 'end':
       view.status = event.status;
@@ -181,6 +195,7 @@ const RunViewSchema = v.object({
   stopping: v.optional(v.boolean()),
   checkpoints: v.optional(v.object({ last: v.optional(CheckpointEntrySchema), best: v.optional(CheckpointEntrySchema) })),
   evalReport: v.optional(EvalReportSchema),
+  histograms: v.optional(v.array(HistogramLineSchema)),
 });
 
 const RunEventSchema = v.variant('type', [
@@ -191,15 +206,22 @@ const RunEventSchema = v.variant('type', [
   v.object({ type: v.literal('stopping') }),
   v.object({ type: v.literal('checkpoint'), checkpoint: CheckpointEntrySchema }),
   v.object({ type: v.literal('eval'), report: EvalReportSchema }),
+  v.object({ type: v.literal('histograms'), line: HistogramLineSchema }),
   v.object({ type: v.literal('end'), status: EndStatusSchema, error: v.optional(RunErrorSchema), time: v.optional(v.number()) }),
 ]);
 
 const seq = v.pipe(v.number(), v.safeInteger());
 const runIdOfPanel = v.pipe(v.string(), v.maxLength(199));
 
+/** Commands about an ended run the panel shows. */
+export const RUN_AGAIN_COMMANDS = ['trainAgain', 'trainWithChanges'] as const;
+const lineNumber = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
 const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('ready') }),
   ...RUN_CONTROL_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: runIdOfPanel })),
+  ...RUN_AGAIN_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: v.pipe(runIdOfPanel, v.minLength(1)) })),
+  v.object({ type: v.literal('openLocation'), file: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), line: v.optional(lineNumber), column: v.optional(lineNumber) }),
 ]);
 
 const HostToWebviewSchema = v.variant('type', [

@@ -44,6 +44,12 @@ export interface EvaluateOptions {
 
 const DEFAULT_BATCH = 256;
 const DEFAULT_SAMPLES = 12;
+/** Samples kept per confusion-matrix cell, so clicking a cell shows some of its samples. */
+export const CELL_SAMPLES = 3;
+/** At most this many cell samples in all (a 100-class matrix would otherwise hold 30,000). */
+export const MAX_CELL_SAMPLES = 150;
+/** Values of the forecast vs actual line kept per regression output (the first in data order). */
+export const SERIES_POINTS = 400;
 const HISTOGRAM_BINS = 20;
 /** Errors kept for a regression histogram; more are subsampled evenly. */
 const MAX_HISTOGRAM_VALUES = 200_000;
@@ -190,7 +196,9 @@ interface Accumulator {
   add(pred: ArrayLike<number>, y: ArrayLike<number>, start: number, count: number): void;
   /** Indices of the samples worth showing. */
   pickSamples(n: number, total: number): number[];
-  finish(samples: SampleData[]): OutputEval;
+  /** More samples a report keeps apart from those (a classifier: some of every confusion cell). */
+  extraSamples?(): number[];
+  finish(samples: SampleData[], extra: SampleData[]): OutputEval;
 }
 
 /** One picked sample: its input(s) and the model's output for it. */
@@ -229,6 +237,9 @@ class ClassificationAccumulator implements Accumulator {
   private readonly wrong: number[] = [];
   private correct = 0;
   private seen = 0;
+  /** The first CELL_SAMPLES sample indices of each cell, MAX_CELL_SAMPLES in all. */
+  private readonly cellIndices: number[] = [];
+  private readonly cellCounts = new Map<number, number>();
 
   constructor(private readonly output: string, private readonly labels: LabelEncoding, private readonly classes: number, private readonly classNames: string[] | undefined) {
     this.confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
@@ -247,6 +258,12 @@ class ClassificationAccumulator implements Accumulator {
       const t = this.labelOf(y, i);
       const p = this.predictedOf(pred, i);
       this.confusion[t][p]++;
+      const cell = t * this.classes + p;
+      const kept = this.cellCounts.get(cell) ?? 0;
+      if (kept < CELL_SAMPLES && this.cellIndices.length < MAX_CELL_SAMPLES) {
+        this.cellCounts.set(cell, kept + 1);
+        this.cellIndices.push(start + i);
+      }
       if (t === p) this.correct++;
       else this.wrong.push(start + i);
     }
@@ -259,7 +276,11 @@ class ClassificationAccumulator implements Accumulator {
     return fillEvenly(new Set(mistakes), n, total);
   }
 
-  finish(samples: SampleData[]): ClassificationEval {
+  extraSamples(): number[] {
+    return this.cellIndices;
+  }
+
+  finish(samples: SampleData[], extra: SampleData[]): ClassificationEval {
     const k = this.classes;
     const perClass: ClassMetrics[] = [];
     for (let c = 0; c < k; c++) {
@@ -284,15 +305,19 @@ class ClassificationAccumulator implements Accumulator {
       confusion: this.confusion,
       perClass,
       macro: { precision: mean(perClass.map((m) => m.precision)), recall: mean(perClass.map((m) => m.recall)), f1: mean(perClass.map((m) => m.f1)) },
-      samples: samples.map((s) => {
-        const probs = this.labels === 'binary' ? [1 - s.pred[0], s.pred[0]] : Array.from(s.pred);
-        const top = probs
-          .map((probability, c) => ({ class: c, probability }))
-          .sort((a, b) => b.probability - a.probability)
-          .slice(0, 3);
-        return { index: s.index, input: s.input, label: this.labelOf(s.y, 0), predicted: this.predictedOf(s.pred, 0), top };
-      }),
+      samples: samples.map((s) => this.sampleOf(s)),
+      cellSamples: extra.map((s) => this.sampleOf(s)),
+      cellSampleLimit: CELL_SAMPLES,
     };
+  }
+
+  private sampleOf(s: SampleData): ClassificationEval['samples'][number] {
+    const probs = this.labels === 'binary' ? [1 - s.pred[0], s.pred[0]] : Array.from(s.pred);
+    const top = probs
+      .map((probability, c) => ({ class: c, probability }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, 3);
+    return { index: s.index, input: s.input, label: this.labelOf(s.y, 0), predicted: this.predictedOf(s.pred, 0), top };
   }
 }
 
@@ -305,6 +330,8 @@ class RegressionAccumulator implements Accumulator {
   private readonly errors: number[] = [];
   private readonly stride: number;
   private valueIndex = 0;
+  private readonly seriesTarget: number[] = [];
+  private readonly seriesPredicted: number[] = [];
 
   constructor(private readonly output: string, private readonly size: number, total: number) {
     this.sumY = new Float64Array(size);
@@ -323,6 +350,11 @@ class RegressionAccumulator implements Accumulator {
         this.sumRes2[c] += e * e;
         this.absErr += Math.abs(e);
         if (this.valueIndex++ % this.stride === 0) this.errors.push(e);
+      }
+      // The first target column of the first samples, in data order: forecast against actual.
+      if (this.seriesTarget.length < SERIES_POINTS) {
+        this.seriesTarget.push(y[i * this.size]);
+        this.seriesPredicted.push(pred[i * this.size]);
       }
     }
     this.n += count;
@@ -350,6 +382,8 @@ class RegressionAccumulator implements Accumulator {
       r2: r2s.length ? finiteOrNull(r2s.reduce((a, b) => a + b, 0) / r2s.length) : null,
       errorHistogram: histogram(this.errors),
       samples: samples.map((s) => ({ index: s.index, input: s.input, target: Array.from(s.y), predicted: Array.from(s.pred) })),
+      // JSON has no NaN: a diverged prediction is null, drawn as a gap.
+      series: { target: this.seriesTarget.map(finiteOrNull), predicted: this.seriesPredicted.map(finiteOrNull) },
     };
   }
 }
@@ -505,7 +539,11 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
   const outputs: OutputEval[] = [];
   for (let o = 0; o < accs.length; o++) {
     const indices = accs[o].pickSamples(sampleCount, total);
-    outputs.push(accs[o].finish(indices.length ? samplesAt(tf, indices, xs, ys[o], o, predict) : []));
+    const shown = new Set(indices);
+    const extra = (accs[o].extraSamples?.() ?? []).filter((i) => !shown.has(i));
+    const all = [...indices, ...extra];
+    const data = all.length ? samplesAt(tf, all, xs, ys[o], o, predict) : [];
+    outputs.push(accs[o].finish(data.slice(0, indices.length), data.slice(indices.length)));
   }
   return { schema: EVAL_SCHEMA, createdAt: new Date().toISOString(), data: data.description, count: total, outputs };
 }

@@ -529,7 +529,8 @@ export function inferLoss(tf: TF, model: LayersModel, outIndex: number, y: Tenso
   }
 }
 
-function makeOptimizer(tf: TF, config: ContractConfig): tfTypes.Optimizer {
+/** The optimizer config.optimizer names, at config.learningRate (or its default); an instance as given. */
+export function makeOptimizer(tf: TF, config: ContractConfig): tfTypes.Optimizer {
   const o = config.optimizer ?? 'adam';
   if (typeof o !== 'string') return o;
   const lr = config.learningRate ?? DEFAULT_LEARNING_RATES[o];

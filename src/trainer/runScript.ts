@@ -49,6 +49,9 @@ function createWriter(tf: TF, backendInfo: BackendInfo, spec: ScriptSpec, script
         versions: trainerVersions(tf),
         startedAt: new Date().toISOString(),
         status: 'running',
+        // So Train Again runs the script again with the same arguments.
+        mode: 'script',
+        scriptArgs: spec.scriptArgs ?? [],
       });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || spec.runId !== undefined || attempt > 20) throw e;

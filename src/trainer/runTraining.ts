@@ -49,6 +49,7 @@ import { endRun } from './endRun';
 import { cleanRunsFolder } from './cleanup';
 import { LOAD_TIMEOUT_ENV, secondsFromEnv, type Watchdog } from './watchdog';
 import { prepareFusedFit } from './backends/fused/fusedFit';
+import { applyOptimizerOverrides, configWithOptimizerOverrides, optimizerName } from './overrides';
 
 type TF = typeof tfTypes;
 
@@ -89,7 +90,8 @@ export function resolveConfig(
   opts: { hasLoadData?: boolean; hasValidation?: boolean } = {},
 ): ResolvedConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG, ...fileConfig };
-  for (const [k, v] of Object.entries(overrides ?? {})) if (v !== undefined) merged[k] = v;
+  // The optimizer overrides are applied when compiling (./overrides.ts), not part of ResolvedConfig.
+  for (const [k, v] of Object.entries(overrides ?? {})) if (v !== undefined && k !== 'optimizer' && k !== 'learningRate') merged[k] = v;
   const bad = (key: string, want: string): never => {
     throw new RunFailure({
       message: `${path.basename(modelFile)}: config.${key} must be ${want} (got ${JSON.stringify(merged[key])})`,
@@ -351,7 +353,7 @@ export async function runTraining(
   try {
     // The folder first, so even a model file that does not compile leaves a run saying why.
     let config: ResolvedConfig = { ...DEFAULT_CONFIG };
-    for (const [k, v] of Object.entries(spec.overrides ?? {})) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(spec.overrides ?? {})) if (v !== undefined && k !== 'optimizer' && k !== 'learningRate') (config as unknown as Record<string, unknown>)[k] = v;
     const record = {
       id: '',
       modelFile,
@@ -424,9 +426,18 @@ export async function runTraining(
     const prepared = await prepareData(tf, model, ld.data, { batchSize: config.batchSize, source: ld.source, file: modelFile });
     const trainData = prepared.data;
     if (prepared.note) log('info', prepared.note);
-    const compiledNote = await compileIfNeeded(tf, model, contract.config, trainData, modelFile);
+    // Optimizer overrides (Train with Changes, --optimizer, --learning-rate) go in as if the file said them.
+    const fileConfig = model.optimizer == null ? configWithOptimizerOverrides(contract.config, spec.overrides) : contract.config;
+    const compiledNote = await compileIfNeeded(tf, model, fileConfig, trainData, modelFile);
     if (compiledNote) log('info', compiledNote);
+    const overrideNote = applyOptimizerOverrides(tf, model, spec.overrides);
+    if (overrideNote) log('info', overrideNote);
     const baseLr = getLearningRate(model.optimizer);
+    const optName = optimizerName(model.optimizer);
+    w.updateRecord({
+      ...(optName && { optimizer: { name: optName, ...(baseLr !== undefined && { learningRate: baseLr }) } }),
+      ...(spec.overrides && Object.values(spec.overrides).some((x) => x !== undefined) && { overrides: spec.overrides }),
+    });
 
     const batchesPerEpoch = ld.batchesPerEpoch ?? (await countBatchesPerEpoch(tf, trainData, config, modelFile));
     const layers = layerSummaries(model);

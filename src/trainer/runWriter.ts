@@ -7,8 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir, fsyncFile, writeFailure, writeFileAtomic } from './durable';
 import { ownProcessIdentity } from './processIdentity';
+import type { HistogramLine } from '../protocol/trainer';
 import {
   formatRunRecord,
+  HISTOGRAMS_FILE,
   METRICS_FILE,
   MODEL_DIR,
   parseMetricLines,
@@ -113,6 +115,11 @@ export class RunWriter {
   /** Gives back the space reserve, so the run's last writes fit on a full disk. */
   releaseReserve(): void {
     fs.rmSync(path.join(this.dir, RESERVE_FILE), { force: true });
+  }
+
+  /** One epoch's weight histograms, appended as one line of histograms.jsonl. */
+  appendHistograms(line: HistogramLine): void {
+    fs.appendFileSync(path.join(this.dir, HISTOGRAMS_FILE), JSON.stringify(line) + '\n');
   }
 
   updateRecord(patch: Partial<RunRecord>): void {

@@ -18,9 +18,10 @@ import type { MetricLine } from '../protocol/runFolder';
 import type { RunWriter } from './runWriter';
 
 /** What the callbacks need of a run folder: where it is, and a synchronous metrics.jsonl append. */
-export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric'> & Partial<Pick<RunWriter, 'sync'>>;
+export type MetricsSink = Pick<RunWriter, 'dir' | 'appendMetric' | 'appendHistograms'> & Partial<Pick<RunWriter, 'sync'>>;
 import { BestTracker, EarlyStopping, monitorValue, ReduceLROnPlateau, scheduledLr, type EpochLogs } from './callbacks';
 import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints';
+import { weightHistograms } from './weightHistograms';
 import type { TrainingControl } from './control';
 import { describeNonFinite, nonFiniteWeight } from './nonFinite';
 
@@ -247,6 +248,7 @@ export class TrainingCallbacks {
     this.o.writer.sync?.();
     this.flush();
     this.o.emit({ type: 'epoch', point });
+    this.recordHistograms(e, point.time);
     for (const s of saved) this.o.emit({ type: 'checkpoint', dir: s.dir, checkpoint: s.info });
   }
 
@@ -267,6 +269,21 @@ export class TrainingCallbacks {
     } else if (!this.warnedNonFiniteWeights) {
       this.warnedNonFiniteWeights = true;
       this.log('warn', message);
+    }
+  }
+
+  private histogramsFailed = false;
+
+  /** Every weight's histogram at this epoch's end; a failure only warns (once), the run goes on. */
+  private recordHistograms(e: number, time: number): void {
+    if (this.histogramsFailed) return;
+    try {
+      const line = weightHistograms(this.o.model, e, time);
+      this.o.writer.appendHistograms(line);
+      this.o.emit({ type: 'histograms', line });
+    } catch (err) {
+      this.histogramsFailed = true;
+      this.log('warn', `Weight histograms are not recorded: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

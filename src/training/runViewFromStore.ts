@@ -6,12 +6,14 @@ import {
   CHECKPOINT_KINDS,
   checkpointPointerName,
   CHECKPOINTS_DIR,
+  HISTOGRAMS_FILE,
   lineMetrics,
   parseCheckpointInfo,
   parseCheckpointPointer,
+  parseHistogramLines,
   type MetricLine,
 } from '../protocol/runFolder';
-import type { BatchPoint, EpochPoint } from '../protocol/trainer';
+import type { BatchPoint, EpochPoint, HistogramLine } from '../protocol/trainer';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun, reconcileStaleRun, staleRunReason } from './runStore';
 
@@ -53,6 +55,15 @@ export function checkpointFolder(runDir: string, kind: (typeof CHECKPOINT_KINDS)
   return path.join(base, kind);
 }
 
+/** The run's histograms.jsonl (none for runs recorded before it existed or that ended before an epoch). */
+export function readHistograms(runDir: string): HistogramLine[] {
+  try {
+    return parseHistogramLines(fs.readFileSync(path.join(runDir, HISTOGRAMS_FILE), 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
 /** The run's checkpoints/last and checkpoints/best, from their checkpoint.json. */
 export function readCheckpoints(runDir: string): RunView['checkpoints'] {
   const out: NonNullable<RunView['checkpoints']> = {};
@@ -91,6 +102,7 @@ export function runViewFromStore(runDir: string, isLive = false, warn?: (why: st
   const perEpoch = batches.filter((b) => b.epoch === 0).length;
   const checkpoints = readCheckpoints(runDir);
   const evalReport = readEvalReport(runDir);
+  const histograms = readHistograms(runDir);
   return {
     runId: record.id,
     modelFile: record.modelFile,
@@ -106,7 +118,9 @@ export function runViewFromStore(runDir: string, isLive = false, warn?: (why: st
     batches,
     epochs,
     ...(record.endedAt && { endedAt: Date.parse(record.endedAt) || undefined }),
+    ...(record.mode === 'script' && { mode: 'script' as const }),
     ...(checkpoints && { checkpoints }),
     ...(evalReport && { evalReport }),
+    ...(histograms.length > 0 && { histograms }),
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { BackendChoice, EndStatus, RunMode, ThreadsChoice, TrainerToHost } from '../protocol/trainer';
+import type { RunOverrides } from '../protocol/runOverrides';
 import { applyRunEvent, type RunEvent, type RunView } from '../protocol/webview';
 import type { RunSource, RunUpdate } from './runSource';
 import { readEvalReport } from './runViewFromStore';
@@ -13,7 +14,7 @@ export interface StartOptions {
   /** Training threads (absent: the trainer's 'auto'). */
   threads?: ThreadsChoice;
   nodePath?: string;
-  overrides?: { epochs?: number; batchSize?: number; validationSplit?: number };
+  overrides?: RunOverrides;
   /** 'script': modelFile is an ordinary tfjs script (Run Script with Model Lab). */
   mode?: RunMode;
   /** 'script' only: the script's own arguments (its process.argv after the file). */
@@ -212,6 +213,9 @@ export class TrainingSession implements RunSource, vscode.Disposable {
         this.updates.fire({ kind: 'event', runId: view.runId, event });
         return;
       }
+      case 'histograms':
+        this.emit(view, { type: 'histograms', line: m.line });
+        return;
       case 'paused':
         this.output.appendLine(`Paused after batch ${m.batch + 1} of epoch ${m.epoch + 1}.`);
         this.emit(view, { type: 'paused' });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
 import { formatShortDuration } from '../protocol/format';
 import type { MetricLine, RunRecord } from '../protocol/runFolder';
+import { overrideArgs } from '../protocol/runOverrides';
 import type { RunEntry } from '../training/runStore';
 
 /** The words a row uses, translated by the caller (English here, for tests and the CLI). */
@@ -208,7 +209,15 @@ export function reproduceCommand(record: RunRecord, workspaceDir: string | undef
   };
   const q = (s: string) => (/^[\w./@:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const c = record.config;
+  if (record.mode === 'script') {
+    const args = ['npx', 'model-lab', 'run', q(rel(record.modelFile))];
+    if (record.backend?.name) args.push('--backend', record.backend.name);
+    if (record.scriptArgs?.length) args.push('--', ...record.scriptArgs.map(q));
+    return args.join(' ');
+  }
   const args = ['npx', 'model-lab', 'train', q(rel(record.modelFile)), '--epochs', String(c.epochs), '--batch-size', String(c.batchSize)];
+  // The rest of what Train with Changes (or the CLI) overrode, so the command trains the same way.
+  args.push(...overrideArgs(record.overrides ?? {}, ['learningRate', 'optimizer', 'validationSplit']));
   if (record.backend?.name) args.push('--backend', record.backend.name);
   return args.join(' ');
 }

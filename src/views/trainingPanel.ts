@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
 import type { RunSource, RunUpdate } from '../training/runSource';
+import { confineToFolders } from './errorLocation';
 import { renderHtml } from './panelHtml';
 
 export type PanelLog = (message: string) => void;
@@ -40,13 +41,35 @@ export class TrainingPanel implements vscode.Disposable {
       TrainingPanel.viewType,
       'Model Lab',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        localResourceRoots: [webviewRoot],
-        // The webview rebuilds itself from a snapshot when shown again; no need to hold it in memory.
-        retainContextWhenHidden: false,
-      },
+      TrainingPanel.webviewOptions(webviewRoot),
     );
+    TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
+    return TrainingPanel.instance;
+  }
+
+  private static webviewOptions(webviewRoot: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot],
+      // The webview rebuilds itself from a snapshot when shown again; no need to hold it in memory.
+      retainContextWhenHidden: false,
+    };
+  }
+
+  /**
+   * After a reload, VS Code hands back the panel the user had open (WebviewPanelSerializer): it gets
+   * the page again, with the same strict options, around `source`. Its saved state (the chart options,
+   * tab and cell) is the page's own and comes back through getState().
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, source: RunSource, log: PanelLog = console.warn): TrainingPanel {
+    // One panel: a command already opened one before VS Code restored this one, so this one goes.
+    const existing = TrainingPanel.instance;
+    if (existing) {
+      panel.dispose();
+      return existing;
+    }
+    const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    panel.webview.options = TrainingPanel.webviewOptions(webviewRoot);
     TrainingPanel.instance = new TrainingPanel(panel, webviewRoot, source, log);
     return TrainingPanel.instance;
   }
@@ -147,6 +170,34 @@ export class TrainingPanel implements vscode.Disposable {
       case 'kill':
         this.source.kill(msg.runId);
         break;
+      case 'trainAgain':
+      case 'trainWithChanges': {
+        // Only about the run this panel shows (a stale page naming another run is ignored).
+        const run = this.source.current;
+        if (!run || run.runId !== msg.runId || !run.runDir || run.status === 'running') return;
+        void vscode.commands.executeCommand(msg.type === 'trainAgain' ? 'modelLab.trainAgain' : 'modelLab.trainWithChanges', vscode.Uri.file(run.runDir));
+        break;
+      }
+      case 'openLocation':
+        void this.openLocation(msg.file, msg.line, msg.column);
+        break;
+    }
+  }
+
+  /** Opens an error's file:line:col in the editor beside the panel; refuses a path outside the workspace. */
+  private async openLocation(file: string, line?: number, column?: number): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const inside = confineToFolders(file, folders);
+    if (!inside) {
+      this.log(`Model Lab panel: refused to open ${safeJson(file)}: not inside a workspace folder`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Not opened: {0} is outside this workspace.', file));
+      return;
+    }
+    const at = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.file(inside), { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not open {0}: {1}', file, e instanceof Error ? e.message : String(e)));
     }
   }
 

@@ -16,6 +16,9 @@ const recordings = [
   { name: 'regressor', file: 'examples/temperature-tomorrow.model.ts', args: ['--epochs', '4'] },
   // Stopped with Ctrl-C (SIGINT: "stop after the current batch") in the middle of its third epoch.
   { name: 'stopped', file: 'examples/spiral.model.ts', args: ['--epochs', '40', '--batch-size', '8'], stopAfterBatches: 260 },
+  // With weight histograms and per-cell samples in eval.json (recorded after those existed).
+  { name: 'histograms', file: 'examples/spiral.model.ts', args: ['--epochs', '6'] },
+  { name: 'forecast', file: 'examples/temperature-tomorrow.model.ts', args: ['--epochs', '4'] },
 ];
 
 function record({ file, args, stopAfterBatches }) {
@@ -59,6 +62,9 @@ function toMessages({ lines, started }) {
         break;
       case 'epoch':
         ev({ type: 'epoch', point: m.point });
+        break;
+      case 'histograms':
+        ev({ type: 'histograms', line: m.line });
         break;
       case 'paused':
       case 'resumed':

@@ -20,7 +20,7 @@ import { EventFileWriter, scalarEvent } from '../../src/trainer/tensorboard/even
 import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
-const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun'];
+const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun', 'modelLab.trainAgain', 'modelLab.trainWithChanges'];
 /** A cold first run loads tfjs, picks a backend and reads MNIST; two slow cores need time. */
 const TRAIN_TIMEOUT_MS = 240_000;
 
@@ -356,6 +356,36 @@ export async function run(): Promise<void> {
     assert.equal(report.outputs[0].kind, 'classification');
     assert.ok(report.count > 0 && report.count <= 512, `evaluated ${report.count} held-out samples`);
     return `${record.backend.name}; ${batches.length} batches; val_loss ${(e.val_loss as number).toFixed(3)}; ${saved}; eval on ${report.count}`;
+  });
+
+  await test('Train with Changes makes a new run with the overrides recorded in run.json, the model file untouched', async () => {
+    const ws = workspaceDir();
+    const runsDir = path.join(ws, '.modellab', 'runs');
+    const source = fs
+      .readdirSync(runsDir)
+      .map((id) => path.join(runsDir, id))
+      .find((d) => fs.existsSync(path.join(d, 'run.json')) && readRunRecord(d).modelFile.endsWith('tiny.model.ts') && readRunRecord(d).status === 'completed');
+    assert.ok(source, 'a completed tiny.model.ts run to start from');
+    const file = path.join(ws, 'tiny.model.ts');
+    const before = fs.readFileSync(file, 'utf8');
+    const result = await withTimeout(
+      vscode.commands.executeCommand<TrainResult | undefined>('modelLab.trainWithChanges', vscode.Uri.file(source), { overrides: { epochs: 2, optimizer: 'sgd', learningRate: 0.05 } }),
+      TRAIN_TIMEOUT_MS,
+      'modelLab.trainWithChanges',
+    );
+    assert.ok(result, 'modelLab.trainWithChanges started a run');
+    assert.equal(result.status, 'completed', `run ${result.runId} ended ${result.status}`);
+    assert.notEqual(path.resolve(result.runDir), path.resolve(source), 'a new run folder');
+    const record = readRunRecord(result.runDir) as RunRecord & { overrides?: Record<string, unknown>; optimizer?: { name: string; learningRate?: number } };
+    assert.deepEqual(record.overrides, { ...readRunRecord(source).overrides, epochs: 2, optimizer: 'sgd', learningRate: 0.05 });
+    assert.deepEqual(record.optimizer, { name: 'sgd', learningRate: 0.05 });
+    assert.equal(record.config.epochs, 2);
+    const epochs = readMetricLines(result.runDir).filter((l) => l.type === 'epoch');
+    assert.equal(epochs.length, 2, 'two epoch lines');
+    const histograms = fs.readFileSync(path.join(result.runDir, 'histograms.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(histograms.length, 2, 'a weight histogram line per epoch');
+    assert.equal(fs.readFileSync(file, 'utf8'), before, 'the model file is unchanged');
+    return `${result.runId}: ${JSON.stringify(record.overrides)}`;
   });
 
   await test('Pause holds the run, Checkpoint saves while paused, Resume continues, Stop ends it with checkpoints/last', async () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseTrainerToHost, type TrainerToHost } from '../../src/protocol/trainer';
-import { parseWebviewToHost, RUN_CONTROL_COMMANDS } from '../../src/protocol/webview';
+import { parseWebviewToHost, RUN_AGAIN_COMMANDS, RUN_CONTROL_COMMANDS } from '../../src/protocol/webview';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { pathOutsideRuns } from '../../src/training/confineTrainerMessage';
 import { TrainerProcess } from '../../src/training/trainerProcess';
@@ -111,7 +111,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('trainer -> host', () => {
   test('the recording holds every kind of run message, each valid', () => {
-    expect(new Set(recorded.map((m) => m.type))).toEqual(new Set(['started', 'run', 'batches', 'epoch', 'checkpoint', 'log']));
+    expect(new Set(recorded.map((m) => m.type))).toEqual(new Set(['histograms', 'started', 'run', 'batches', 'epoch', 'checkpoint', 'log']));
     for (const m of recorded) expect(parseTrainerToHost(m)).toBeDefined();
   });
 
@@ -206,11 +206,15 @@ describe('trainer -> host', () => {
 
 describe('webview -> host', () => {
   test(`${WEBVIEW_MESSAGES} mutated panel messages: nothing throws, refusals name a field, what passes is a known command`, () => {
-    const valid = [{ type: 'ready' }, ...RUN_CONTROL_COMMANDS.map((type) => ({ type, runId: '20261201-101500-mnist-cnn' }))] as Json[];
+    const valid = [
+      { type: 'ready' },
+      ...[...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS].map((type) => ({ type, runId: '20261201-101500-mnist-cnn' })),
+      { type: 'openLocation', file: '/work/examples/mnist-cnn.model.ts', line: 19, column: 5 },
+    ] as Json[];
     for (const m of valid) expect(parseWebviewToHost(m)).toEqual(m);
     const random = rng(SEED + 2);
     const mutate = mutator(random, runsDir);
-    const types = ['ready', ...RUN_CONTROL_COMMANDS, 'train', 'delete', 'eval', 'openFile'];
+    const types = ['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'train', 'delete', 'eval', 'openFile'];
     let accepted = 0;
     let refused = 0;
     for (let i = 0; i < WEBVIEW_MESSAGES; i++) {
@@ -221,10 +225,16 @@ describe('webview -> host', () => {
       const out = parseWebviewToHost(raw, (w) => (why = w));
       if (out) {
         accepted++;
-        expect(['ready', ...RUN_CONTROL_COMMANDS]).toContain(out.type);
-        if (out.type !== 'ready') expect(typeof out.runId === 'string' && out.runId.length < 200).toBe(true);
-        // Unknown keys are not passed on.
-        expect(Object.keys(out).every((k) => k === 'type' || k === 'runId')).toBe(true);
+        expect(['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation']).toContain(out.type);
+        if (out.type === 'openLocation') {
+          expect(typeof out.file === 'string' && out.file.length > 0 && out.file.length <= 4096).toBe(true);
+          for (const n of [out.line, out.column]) if (n !== undefined) expect(Number.isInteger(n) && n >= 1).toBe(true);
+          // Unknown keys are not passed on.
+          expect(Object.keys(out).every((k) => ['type', 'file', 'line', 'column'].includes(k))).toBe(true);
+        } else if (out.type !== 'ready') {
+          expect(typeof out.runId === 'string' && out.runId.length < 200).toBe(true);
+          expect(Object.keys(out).every((k) => k === 'type' || k === 'runId')).toBe(true);
+        }
       } else {
         refused++;
         expect(why).toMatch(/^[\w$.]+: \S/);

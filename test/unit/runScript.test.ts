@@ -12,6 +12,7 @@ import { runScript } from '../../src/trainer/runScript';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { TrainerProcess } from '../../src/training/trainerProcess';
 import { readRun } from '../../src/training/runStore';
+import { HISTOGRAMS_FILE, parseHistogramLines } from '../../src/protocol/runFolder';
 import { DIST, ensureBuilt } from './builtTrainer';
 import { decodeEvent, readRecords } from './tfrecordReader';
 
@@ -108,6 +109,12 @@ describe('runScript: an unmodified tfjs script, run as its own main program', ()
     expect(model.countParams()).toBe(3);
     model.dispose();
     expect(readRun(r.runDir).record).toMatchObject({ status: 'completed', totalParams: 3, batchesPerEpoch: 2 });
+    // Weight histograms for a script too: one line per epoch of the run, across both fit calls.
+    const hist = parseHistogramLines(fs.readFileSync(path.join(r.runDir, HISTOGRAMS_FILE), 'utf8'));
+    expect(hist.map((l) => l.epoch)).toEqual([0, 1, 2]);
+    expect(hist[0].weights.reduce((a, w) => a + w.counts.reduce((x, y) => x + y, 0), 0)).toBe(3);
+    // Train Again runs the script again with the same arguments.
+    expect(readRun(r.runDir).record).toMatchObject({ mode: 'script', scriptArgs: ['--report', report] });
   });
 
   test('an ESM script using fitDataset after a timer is waited for and recorded', async () => {

@@ -183,7 +183,7 @@ describe('webview state: bad and unusual input', () => {
     ]);
     const h = headerModel(state, 0)!;
     expect(h.nothingRecorded).toBe(true);
-    expect(h.error).toEqual({ title: 'failed', message: 'bad model', location: '/m.ts:3', details: '' });
+    expect(h.error).toEqual({ title: 'failed', message: 'bad model', location: '/m.ts:3', details: '', openable: true });
     expect(metricSpecs(shownRun(state)!)).toEqual([]);
     expect(epochTable(shownRun(state)!).rows).toEqual([]);
   });

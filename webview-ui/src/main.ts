@@ -5,6 +5,7 @@
  */
 import { MetricChart, readColors, type ChartColors } from './charts';
 import { renderEval } from './evalView';
+import { buildHistogramSection, drawnHistograms, renderHistograms } from './histogramView';
 import { onHostMessage, loadState, postToHost, saveState } from './host';
 import { makeLocale } from './i18n';
 import { renderPreview } from './previewView';
@@ -22,6 +23,8 @@ const saved = loadState() as { options?: Partial<ChartOptions> } | undefined;
 const state = initialState(saved?.options ?? {}, saved);
 const root = document.getElementById('app') ?? document.body;
 const layout = buildLayout(root, L);
+const histSection = buildHistogramSection(L);
+layout.evalSection.before(histSection);
 let colors: ChartColors = readColors();
 const charts = new Map<string, MetricChart>();
 
@@ -58,6 +61,7 @@ const drawn = {
   epochRows: 0,
   epochColumns: '',
   eval: undefined as unknown,
+  histKey: '',
   evalKey: '',
   previewVersion: -1,
 };
@@ -104,11 +108,26 @@ function draw(): void {
   }
   renderCheckpoints(layout, track?.view, L);
   const report = track?.view.evalReport;
-  const evalKey = `${state.options.normalise}|${JSON.stringify(colors)}`;
+  const evalKey = `${state.options.normalise}|${JSON.stringify(colors)}|${JSON.stringify(state.cell ?? null)}`;
   if (report !== drawn.eval || evalKey !== drawn.evalKey) {
+    const cellChanged = report === drawn.eval;
     drawn.eval = report;
     drawn.evalKey = evalKey;
-    renderEval(layout.evalSection, report, { L, normalise: state.options.normalise, onNormalise: (on) => dispatch({ type: 'options', options: { normalise: on } }) });
+    renderEval(layout.evalSection, report, {
+      L,
+      normalise: state.options.normalise,
+      onNormalise: (on) => dispatch({ type: 'options', options: { normalise: on } }),
+      cell: state.cell,
+      onCell: (cell) => dispatch({ type: 'cell', cell }),
+      focusCell: cellChanged,
+      lineColours: { actual: colors.validation, predicted: colors.batch, grid: colors.muted },
+    });
+  }
+  const lines = track?.view.histograms;
+  const histKey = `${track?.view.runId}|${lines?.length ?? 0}|${JSON.stringify(colors)}`;
+  if (histKey !== drawn.histKey) {
+    drawn.histKey = histKey;
+    renderHistograms(histSection, lines, { fill: colors.batch, background: colors.background, grid: colors.muted }, L);
   }
   if (track) {
     const table = epochTable(track);
@@ -149,6 +168,9 @@ function syncTicker(): void {
 layout.stop.addEventListener('click', () => dispatch({ type: 'control', command: 'stop' }));
 layout.pause.addEventListener('click', () => dispatch({ type: 'control', command: 'pause' }));
 layout.checkpointNow.addEventListener('click', () => dispatch({ type: 'control', command: 'checkpoint' }));
+layout.trainAgain.addEventListener('click', () => dispatch({ type: 'again', command: 'trainAgain' }));
+layout.trainWithChanges.addEventListener('click', () => dispatch({ type: 'again', command: 'trainWithChanges' }));
+layout.errorLink.addEventListener('click', () => dispatch({ type: 'openError' }));
 layout.smoothing.addEventListener('input', () => dispatch({ type: 'options', options: { smoothing: layout.smoothing.valueAsNumber } }));
 layout.logY.addEventListener('change', () => dispatch({ type: 'options', options: { logY: layout.logY.checked } }));
 layout.extraCharts.addEventListener('change', () => dispatch({ type: 'options', options: { extraCharts: layout.extraCharts.checked } }));
@@ -207,7 +229,7 @@ themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'styl
 
 // The browser tests read the state and charts through this hook; the harness page sets the flag.
 if ((window as { __modelLabTest?: boolean }).__modelLabTest)
-  Object.assign(window, { __modelLab: { state, charts, L } });
+  Object.assign(window, { __modelLab: { state, charts, L, histograms: drawnHistograms } });
 
 onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.

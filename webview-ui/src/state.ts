@@ -11,6 +11,7 @@
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
+import { validCell, type CellChoice } from './evalModel';
 
 /** How long "Checkpoint now" stays busy when its checkpoint report never comes. */
 export const CHECKPOINT_TIMEOUT_MS = 15_000;
@@ -134,6 +135,8 @@ export interface PanelState {
   /** Bumped when `preview` changes, so the DOM redraws it only then. */
   previewVersion: number;
   tab: 'run' | 'data';
+  /** The confusion-matrix cell whose samples are shown (unset: the whole gallery). */
+  cell?: CellChoice;
   /** Messages from the host that failed validation. */
   dropped: number;
   /** Events already applied (same or older seq) and ignored. */
@@ -141,6 +144,8 @@ export interface PanelState {
   options: ChartOptions;
   /** Pauses of a run restored from the webview's saved state (the page is rebuilt when hidden). */
   restoredPauses?: SavedPauses;
+  /** Tab and matrix cell restored from saved state, applied when the snapshot shows that run again. */
+  restoredView?: NonNullable<SavedState['view']>;
   /** Bumped on every change to a run, so the DOM knows when to redraw. */
   version: number;
 }
@@ -149,6 +154,8 @@ export interface PanelState {
 export interface SavedState {
   options: ChartOptions;
   pauses?: SavedPauses;
+  /** Which tab and which matrix cell were shown, for the run they belong to. */
+  view?: { runId: string; runDir?: string; tab: 'run' | 'data'; cell?: CellChoice };
 }
 
 export interface SavedPauses {
@@ -161,15 +168,22 @@ export type Action =
   | { type: 'message'; data: unknown }
   /** The user pressed a run control. */
   | { type: 'control'; command: 'stop' | 'pause' | 'checkpoint' }
+  /** The user pressed Train Again or Train with Changes on an ended run. */
+  | { type: 'again'; command: 'trainAgain' | 'trainWithChanges' }
+  /** The user clicked the error's file:line:col. */
+  | { type: 'openError' }
   /** Time passed (drives the checkpoint timeout). */
   | { type: 'tick' }
   | { type: 'tab'; tab: 'run' | 'data' }
+  /** The user picked a confusion-matrix cell (null: back to all samples). */
+  | { type: 'cell'; cell: CellChoice | null }
   | { type: 'options'; options: Partial<ChartOptions> };
 
 /** A fresh state, from what an earlier page of this panel saved (anything; checked here). */
 export function initialState(options: Partial<ChartOptions> = {}, saved?: unknown): PanelState {
   return {
     restoredPauses: parseSavedPauses((saved as { pauses?: unknown } | undefined)?.pauses),
+    restoredView: parseSavedView((saved as { view?: unknown } | undefined)?.view),
     runs: new Map(),
     shown: null,
     lastSeq: -1,
@@ -193,10 +207,23 @@ function parseSavedPauses(v: unknown): SavedPauses | undefined {
   return ok ? { runId, pauses: pauses.map((p) => ({ start: p.start, ...(p.end !== undefined ? { end: p.end } : {}) })) } : undefined;
 }
 
-/** What to save so a rebuilt page shows the same: the chart options and the shown run's pauses. */
+function parseSavedView(v: unknown): PanelState['restoredView'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { runId, tab, cell } = v as Record<string, unknown>;
+  if (typeof runId !== 'string' || (tab !== 'run' && tab !== 'data')) return undefined;
+  const c = validCell(cell, undefined);
+  return { runId, tab, ...(c && { cell: c }) };
+}
+
+/** What to save so a rebuilt page shows the same: the chart options, the shown run's pauses, tab and matrix cell. */
 export function savedState(state: PanelState): SavedState {
   const track = shownRun(state);
-  return { options: state.options, ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}) };
+  return {
+    options: state.options,
+    ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}),
+    // runDir: after a reload the host reopens this run (its WebviewPanelSerializer reads it, checked).
+    ...(track ? { view: { runId: track.view.runId, ...(track.view.runDir && { runDir: track.view.runDir }), tab: state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
+  };
 }
 
 /** Options restored from storage may be anything: keep only valid values. */
@@ -272,6 +299,7 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
     if (nextId !== state.shown) {
       state.stoppingRunId = undefined;
       state.checkpointingSince = undefined;
+      state.cell = undefined;
       // A different run arriving (a new run started, a saved run opened) is what the user wants to see.
       if (state.shown !== null || run !== null) state.tab = 'run';
     }
@@ -294,6 +322,14 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       state.runs.set(run.runId, track);
     }
     state.shown = nextId;
+    // A page rebuilt for the same run comes back on the tab and cell it showed.
+    const rv = state.restoredView;
+    state.restoredView = undefined;
+    if (rv && run && rv.runId === run.runId) {
+      state.tab = rv.tab === 'data' && state.preview ? 'data' : 'run';
+      const c = validCell(rv.cell, run.evalReport?.outputs);
+      if (c) state.cell = c;
+    }
     state.lastSeq = msg.seq;
     state.awaitingSnapshot = false;
     state.version++;
@@ -339,6 +375,7 @@ function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: 
       break;
     case 'eval':
     case 'stopping':
+    case 'histograms':
       applyRunEvent(view, e);
       break;
     case 'end':
@@ -392,6 +429,19 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.version++;
       break;
     }
+    case 'again': {
+      const view = shownRun(state)?.view;
+      if (!view || view.status === 'running' || view.runId === '') break;
+      if (action.command === 'trainWithChanges' && view.mode === 'script') break;
+      out.push({ type: action.command, runId: view.runId });
+      break;
+    }
+    case 'openError': {
+      const err = shownRun(state)?.view.error;
+      if (!err?.file) break;
+      out.push({ type: 'openLocation', file: err.file, ...(validLine(err.line) && { line: err.line }), ...(validLine(err.column) && { column: err.column }) });
+      break;
+    }
     case 'tick':
       // The button comes back even if the report is lost (a save that failed is logged by the trainer).
       if (state.checkpointingSince !== undefined && now - state.checkpointingSince >= CHECKPOINT_TIMEOUT_MS) {
@@ -407,6 +457,12 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.options = sanitizeOptions({ ...state.options, ...action.options });
       state.version++;
       break;
+    case 'cell': {
+      const outputs = shownRun(state)?.view.evalReport?.outputs;
+      state.cell = action.cell ? validCell(action.cell, outputs) : undefined;
+      state.version++;
+      break;
+    }
   }
   return out;
 }
@@ -438,10 +494,15 @@ export interface HeaderModel {
   stop: { disabled: boolean; busy: boolean };
   pause: { hidden: boolean; disabled: boolean; label: 'pause' | 'resume' | 'pausing' | 'resuming' };
   checkpoint: { hidden: boolean; disabled: boolean; busy: boolean };
+  /** Train Again (any ended run) and Train with Changes (ended model-file runs). */
+  again: { hidden: boolean };
+  withChanges: { hidden: boolean };
   /** A run that ended before its first batch: nothing to chart. */
   nothingRecorded: boolean;
-  error?: { title: 'crashed' | 'failed'; message: string; location: string; details: string };
+  error?: { title: 'crashed' | 'failed'; message: string; location: string; details: string; openable: boolean };
 }
+
+const validLine = (n: number | undefined): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 
 function lastFinite(col: Float64Array | undefined): number | undefined {
   if (!col) return undefined;
@@ -517,6 +578,8 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
       label: state.pausing === 'pause' ? 'pausing' : state.pausing === 'resume' ? 'resuming' : paused ? 'resume' : 'pause',
     },
     checkpoint: { hidden: !running, disabled: !controllable || state.checkpointingSince !== undefined, busy: state.checkpointingSince !== undefined },
+    again: { hidden: running || v.runId === '' },
+    withChanges: { hidden: running || v.runId === '' || v.mode === 'script' },
     nothingRecorded: !running && n === 0 && v.epochs.length === 0,
     error:
       err && (v.status === 'failed' || v.status === 'crashed')
@@ -525,6 +588,7 @@ export function headerModel(state: PanelState, now: number): HeaderModel | undef
             message: err.message,
             location: err.file ? [err.file, err.line, err.column].filter((p) => p !== undefined).join(':') : '',
             details: err.details ?? '',
+            openable: !!err.file && /^([A-Za-z]:[\\/]|\/)/.test(err.file),
           }
         : undefined,
   };

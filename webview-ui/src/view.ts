@@ -32,6 +32,8 @@ export interface Layout {
   stop: HTMLButtonElement;
   pause: HTMLButtonElement;
   checkpointNow: HTMLButtonElement;
+  trainAgain: HTMLButtonElement;
+  trainWithChanges: HTMLButtonElement;
   checkpoints: HTMLElement;
   notice: HTMLElement;
   controls: HTMLElement;
@@ -51,6 +53,8 @@ export interface Layout {
   errorTitle: HTMLElement;
   errorMessage: HTMLElement;
   errorLocation: HTMLElement;
+  /** The location as a link that opens the line (a file path the host can open). */
+  errorLink: HTMLButtonElement;
   errorDetails: HTMLDetailsElement;
   errorDetailsText: HTMLElement;
   charts: HTMLElement;
@@ -105,6 +109,8 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
     stop: el('button', { id: 'stop', type: 'button', title: L.t('button.stop.title') }, L.t('button.stop')),
     pause: el('button', { id: 'pause', type: 'button', class: 'secondary', title: L.t('button.pause.title') }, L.t('button.pause')),
     checkpointNow: el('button', { id: 'checkpoint-now', type: 'button', class: 'secondary', title: L.t('button.checkpoint.title') }, L.t('button.checkpoint')),
+    trainAgain: el('button', { id: 'train-again', type: 'button', title: L.t('button.trainAgain.title') }, L.t('button.trainAgain')),
+    trainWithChanges: el('button', { id: 'train-with-changes', type: 'button', class: 'secondary', title: L.t('button.trainWithChanges.title') }, L.t('button.trainWithChanges')),
     checkpoints: el('div', { id: 'checkpoints', class: 'checkpoints' }),
     notice: el('p', { id: 'notice', class: 'notice', role: 'status' }),
     hint: el('p', { id: 'chart-hint', class: 'chart-hint' }, L.t('chart.hint')),
@@ -124,6 +130,7 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
     errorTitle: el('div', { class: 'error-title' }),
     errorMessage: el('div', { class: 'error-message' }),
     errorLocation: el('div', { class: 'error-location' }),
+    errorLink: el('button', { id: 'error-location', type: 'button', class: 'link', title: L.t('error.open.title') }),
     errorDetails: el('details', { class: 'error-details' }),
     errorDetailsText: el('pre'),
     charts: el('section', { id: 'charts', class: 'charts' }),
@@ -157,7 +164,7 @@ export function buildLayout(root: HTMLElement, L: Locale): Layout {
   const header = el(
     'header',
     { class: 'header' },
-    el('div', { class: 'title-row' }, l.model, l.status, el('span', { class: 'controls' }, l.checkpointNow, l.pause, l.stop)),
+    el('div', { class: 'title-row' }, l.model, l.status, el('span', { class: 'controls' }, l.checkpointNow, l.pause, l.stop, l.trainWithChanges, l.trainAgain)),
     l.progress,
     el(
       'div',
@@ -249,6 +256,8 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { m
     l.stop.disabled = true;
     l.pause.disabled = true;
     l.checkpointNow.disabled = true;
+    l.trainAgain.hidden = true;
+    l.trainWithChanges.hidden = true;
     l.error.hidden = true;
     return;
   }
@@ -291,13 +300,19 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { m
   l.pause.setAttribute('aria-pressed', String(paused));
   l.checkpointNow.disabled = h.checkpoint.disabled;
   setText(l.checkpointNow, h.checkpoint.busy ? L.t('button.saving') : L.t('button.checkpoint'));
+  l.trainAgain.hidden = h.again.hidden;
+  l.trainWithChanges.hidden = h.withChanges.hidden;
 
   const err = h.error;
   l.error.hidden = !err;
   if (err) {
     setText(l.errorTitle, err.title === 'crashed' ? L.t('error.crashed') : L.t('error.failed'));
     setText(l.errorMessage, err.message);
-    setText(l.errorLocation, err.location);
+    // A path the host can open is a link to the line; anything else stays text.
+    if (err.openable) {
+      setText(l.errorLink, err.location);
+      if (l.errorLocation.firstChild !== l.errorLink || l.errorLocation.childNodes.length !== 1) l.errorLocation.replaceChildren(l.errorLink);
+    } else setText(l.errorLocation, err.location);
     l.errorLocation.hidden = !err.location;
     setText(l.errorDetailsText, err.details);
     l.errorDetails.hidden = !err.details;

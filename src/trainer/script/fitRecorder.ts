@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { LayerSummary, ResolvedConfig, TrainerToHost } from '../../protocol/trainer';
-import { METRICS_FILE, MODEL_DIR, type MetricLine } from '../../protocol/runFolder';
+import type { HistogramLine, LayerSummary, ResolvedConfig, TrainerToHost } from '../../protocol/trainer';
+import { HISTOGRAMS_FILE, METRICS_FILE, MODEL_DIR, type MetricLine } from '../../protocol/runFolder';
 import { parseCheckpointConfig } from '../callbacks';
 import type { TrainingControl } from '../control';
 import { toRunError, type StackMapper } from '../errors';
@@ -62,6 +62,7 @@ const firstTensor = (x: unknown): tfTypes.Tensor | undefined => {
 /** metrics.jsonl of a run folder the trainer created (it alone writes run.json). */
 function metricsSink(runDir: string): MetricsSink {
   const file = path.join(runDir, METRICS_FILE);
+  const histograms = path.join(runDir, HISTOGRAMS_FILE);
   return {
     dir: runDir,
     appendMetric: (line: MetricLine) => {
@@ -72,6 +73,13 @@ function metricsSink(runDir: string): MetricsSink {
       }
     },
     sync: () => fsyncFile(file),
+    appendHistograms: (line: HistogramLine) => {
+      try {
+        fs.appendFileSync(histograms, JSON.stringify(line) + '\n');
+      } catch (e) {
+        throw writeFailure(e, histograms);
+      }
+    },
   };
 }
 
