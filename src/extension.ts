@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerCompareCommands } from './commands/compareRuns';
 import { registerNewModelCommand } from './commands/newModel';
 import { changedNextRunKeys } from './config';
 import { registerRunActions } from './commands/runActions';
@@ -39,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerTrainingCommands(context, session, runsTree, output);
   registerNewModelCommand(context);
   registerModelLabTasks(context, output);
-  registerRunActions(context, session, runsTree);
+  const runsView = registerRunActions(context, session, runsTree);
+  registerCompareCommands(context, session, runsTree, runsView, output);
 }
 
 export function deactivate(): void {}

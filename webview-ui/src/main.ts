@@ -4,6 +4,7 @@
  * fast batches stream, and draws only what changed.
  */
 import { MetricChart, readColors, type ChartColors } from './charts';
+import { buildCompare, CompareView, runPalette } from './compareView';
 import { renderEval } from './evalView';
 import { onHostMessage, loadState, postToHost, saveState } from './host';
 import { makeLocale } from './i18n';
@@ -23,6 +24,7 @@ const state = initialState(saved?.options ?? {}, saved);
 const root = document.getElementById('app') ?? document.body;
 const layout = buildLayout(root, L);
 let colors: ChartColors = readColors();
+let palette = runPalette();
 const charts = new Map<string, MetricChart>();
 
 let lastSaved = '';
@@ -36,6 +38,19 @@ function dispatch(action: Action): void {
   }
   scheduleDraw();
 }
+
+/** A comparison chart's viewport request: sent to the host without a redraw (the answer brings one). */
+function request(action: Action): void {
+  for (const msg of update(state, action, Date.now())) postToHost(msg);
+}
+
+const compareLayout = buildCompare(L, dispatch);
+layout.tabRun.after(compareLayout.tab);
+layout.runPane.after(compareLayout.pane);
+// The chart controls (smoothing, log y, x axis) serve both panes: they move to the one shown.
+const controlsSlot = document.createElement('div');
+compareLayout.legend.after(controlsSlot);
+const compareView = new CompareView(compareLayout, L, request, () => scheduleDraw());
 
 // ---- drawing -------------------------------------------------------------------------------------
 
@@ -118,6 +133,7 @@ function draw(): void {
     drawn.epochRows = table.rows.length;
     drawn.epochColumns = columns;
   }
+  if (state.tab === 'compare') compareView.render(state, palette, colors);
   syncCharts(track);
   drawn.track = track;
   if (track && !layout.runPane.hidden) {
@@ -161,25 +177,39 @@ layout.xAxis.addEventListener('change', () => {
 
 function showTab(): void {
   const preview = state.preview;
-  layout.tabs.hidden = preview === undefined;
-  const data = state.tab === 'data' && preview !== undefined;
-  layout.runPane.hidden = data;
-  layout.preview.hidden = !data;
-  layout.tabRun.setAttribute('aria-selected', String(!data));
-  layout.tabData.setAttribute('aria-selected', String(data));
-  layout.tabRun.tabIndex = data ? -1 : 0;
-  layout.tabData.tabIndex = data ? 0 : -1;
+  const comparing = state.compare.runs.length > 0;
+  layout.tabs.hidden = preview === undefined && !comparing;
+  const tab = state.tab === 'data' && preview !== undefined ? 'data' : state.tab === 'compare' && comparing ? 'compare' : 'run';
+  layout.runPane.hidden = tab !== 'run';
+  layout.preview.hidden = tab !== 'data';
+  compareLayout.pane.hidden = tab !== 'compare';
+  layout.tabData.hidden = preview === undefined;
+  compareLayout.tab.hidden = !comparing;
+  for (const [b, name] of [[layout.tabRun, 'run'], [layout.tabData, 'data'], [compareLayout.tab, 'compare']] as const) {
+    b.setAttribute('aria-selected', String(tab === name));
+    b.tabIndex = tab === name ? 0 : -1;
+  }
   layout.tabData.textContent = preview ? L.t('tabs.dataOf', preview.dataset) : L.t('tabs.data');
+  const slot = tab === 'compare' ? controlsSlot : layout.hint;
+  if (tab === 'compare' && layout.controls.parentElement !== controlsSlot) controlsSlot.append(layout.controls);
+  else if (tab !== 'compare' && layout.controls.nextElementSibling !== slot) slot.before(layout.controls);
 }
 
 layout.tabRun.addEventListener('click', () => dispatch({ type: 'tab', tab: 'run' }));
 layout.tabData.addEventListener('click', () => dispatch({ type: 'tab', tab: 'data' }));
+compareLayout.tab.addEventListener('click', () => dispatch({ type: 'tab', tab: 'compare' }));
 // Arrow keys move between tabs, as in VS Code's own tab lists.
 layout.tabs.addEventListener('keydown', (e) => {
   if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-  const next = state.tab === 'run' ? 'data' : 'run';
+  const tabs = [
+    ['run', layout.tabRun],
+    ['compare', compareLayout.tab],
+    ['data', layout.tabData],
+  ].filter(([, b]) => !(b as HTMLElement).hidden) as ['run' | 'compare' | 'data', HTMLButtonElement][];
+  const i = Math.max(0, tabs.findIndex(([name]) => name === state.tab));
+  const [next, button] = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
   dispatch({ type: 'tab', tab: next });
-  (next === 'run' ? layout.tabRun : layout.tabData).focus();
+  button.focus();
 });
 
 function seriesColors(): { line: string; target: string; grid: string } {
@@ -197,6 +227,7 @@ const themeObserver = new MutationObserver(() => {
     const next = readColors();
     if (JSON.stringify(next) === JSON.stringify(colors)) return;
     colors = next;
+    palette = runPalette();
     for (const chart of charts.values()) chart.setColors(colors);
     drawn.previewVersion = -1;
     scheduleDraw();
@@ -207,7 +238,7 @@ themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'styl
 
 // The browser tests read the state and charts through this hook; the harness page sets the flag.
 if ((window as { __modelLabTest?: boolean }).__modelLabTest)
-  Object.assign(window, { __modelLab: { state, charts, L } });
+  Object.assign(window, { __modelLab: { state, charts, L, compare: compareView } });
 
 onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.
