@@ -131,6 +131,11 @@ export interface SeriesRequest {
   x1: number | null;
   pixels: number;
   smoothing: number;
+  /**
+   * Runs whose slice the webview already holds for this same viewport, with their batch count then:
+   * the host leaves out a run that has not grown since (a live run's neighbours stay put).
+   */
+  known?: Record<string, number>;
 }
 
 /**
@@ -142,6 +147,8 @@ export interface SeriesSlice {
   raw: (number | null)[];
   smoothed: (number | null)[];
   visible: number;
+  /** The run's batch count when sliced (for `known`). */
+  count: number;
 }
 
 /** The final and best epoch value of one metric key (`loss`, `val_acc`, …); null when never finite. */
@@ -276,6 +283,7 @@ const SeriesRequestSchema = v.object({
   // A chart a few thousand pixels wide at most: a bigger ask would make the host ship every point.
   pixels: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8192)),
   smoothing: v.pipe(v.number(), v.minValue(0), v.maxValue(0.999)),
+  known: v.optional(v.record(v.pipe(v.string(), v.maxLength(200)), v.number())),
 });
 
 const WebviewToHostSchema = v.variant('type', [
@@ -286,7 +294,22 @@ const WebviewToHostSchema = v.variant('type', [
 ]);
 
 const nullableNumber = v.nullable(v.number());
-const SeriesSliceSchema = v.object({ x: v.array(v.number()), raw: v.array(nullableNumber), smoothed: v.array(nullableNumber), visible: v.number() });
+// Slices carry thousands of numbers per run and arrive several times a second: one plain loop per
+// array instead of a schema per element (the check is the same: numbers, or null for a gap).
+const NumberArraySchema = v.custom<number[]>((x) => {
+  if (!Array.isArray(x)) return false;
+  for (const n of x) if (typeof n !== 'number') return false;
+  return true;
+}, 'not an array of numbers');
+const GappyArraySchema = v.custom<(number | null)[]>((x) => {
+  if (!Array.isArray(x)) return false;
+  for (const n of x) if (n !== null && typeof n !== 'number') return false;
+  return true;
+}, 'not an array of numbers and nulls');
+const SeriesSliceSchema = v.pipe(
+  v.object({ x: NumberArraySchema, raw: GappyArraySchema, smoothed: GappyArraySchema, visible: v.number(), count: v.number() }),
+  v.check((s) => s.raw.length === s.x.length && s.smoothed.length === s.x.length, 'x, raw and smoothed differ in length'),
+);
 const CompareRunSchema = v.object({
   runId: v.string(),
   label: v.string(),

@@ -13,6 +13,12 @@ import type { CompareRun, MetricResult, SeriesRequest } from '../protocol/webvie
 import { readRun, readRunLabel } from './runStore';
 import { SeriesStore, type SeriesColumns } from './seriesStore';
 
+/**
+ * How often a growing compared run's summary is resent to the panel (which then asks for its
+ * viewport): short enough that a batch reaches its pixel within ~100 ms, long enough to batch a burst.
+ */
+export const COMPARE_UPDATE_MS = 50;
+
 /** Accuracy-like metrics are better when higher; everything else (loss, mae, mse, …) when lower. */
 const HIGHER_IS_BETTER = /(^|_)(acc|accuracy|precision|recall|auc)$/i;
 
@@ -204,6 +210,7 @@ export class CompareSet {
     const out: { runId: string; slice: ReturnType<SeriesColumns['slice']> }[] = [];
     for (const [runId, t] of this.tracked) {
       if (!t.columns.values.has(req.metric)) continue;
+      if (req.known?.[runId] === t.columns.count) continue; // the webview holds this slice already
       out.push({ runId, slice: t.columns.slice(req.metric, req.axis, req.x0, req.x1, req.pixels, req.smoothing) });
     }
     return out;

@@ -152,16 +152,17 @@ export class SeriesColumns {
     return b;
   }
 
+  /** The stored column behind an axis, and the axis value `x` in that column's units. */
+  private raw(axis: CompareXAxis): { xs: Float64Array | Float32Array; unit: (x: number) => number; back: (v: number) => number } {
+    if (axis === 'step') return { xs: this.step, unit: (x) => x, back: (v) => v };
+    if (axis === 'epoch') return { xs: this.epochPos, unit: (x) => x, back: (v) => v };
+    return { xs: this.time, unit: (x) => x * 1000 + this.startedAt, back: (v) => (v - this.startedAt) / 1000 };
+  }
+
   /** First index with x >= `x` under `axis` (count when none); x is ascending on every axis. */
   lowerBound(axis: CompareXAxis, x: number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.x(axis, mid) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const { xs, unit } = this.raw(axis);
+    return lowerBound(xs, this.count, unit(x));
   }
 
   /**
@@ -173,37 +174,54 @@ export class SeriesColumns {
   slice(key: string, axis: CompareXAxis, x0: number | null, x1: number | null, pixels: number, smoothing: number): SeriesSlice {
     const raw = this.column(key);
     const n = this.count;
-    if (!raw || n === 0) return { x: [], raw: [], smoothed: [], visible: 0 };
+    if (!raw || n === 0) return { x: [], raw: [], smoothed: [], visible: 0, count: n };
     const smooth = this.smoothed(key, smoothing) ?? raw;
-    const lo = x0 ?? this.x(axis, 0);
-    const hi = x1 ?? this.x(axis, n - 1);
-    const from = Math.max(0, this.lowerBound(axis, lo) - 1);
-    let to = this.lowerBound(axis, hi);
-    to = Math.min(n - 1, to < n && this.x(axis, to) === hi ? to + 1 : to);
+    const { xs, unit, back } = this.raw(axis);
+    // Work in the stored column's units (a time axis is stored as ms since the Unix epoch).
+    const lo = x0 === null ? xs[0] : unit(x0);
+    const hi = x1 === null ? xs[n - 1] : unit(x1);
+    const from = Math.max(0, lowerBound(xs, n, lo) - 1);
+    let to = lowerBound(xs, n, hi);
+    to = Math.min(n - 1, to < n && xs[to] === hi ? to + 1 : to);
     const cols = Math.max(1, Math.floor(pixels));
     const visible = Math.max(0, to - from + 1);
     let keep: number[];
     if (visible <= 4 * cols) keep = Array.from({ length: visible }, (_, i) => from + i);
-    else keep = pickColumns(this, axis, [raw, smooth], from, to, lo, hi, cols);
-    if (keep[keep.length - 1] !== n - 1 && hi >= this.x(axis, n - 1)) keep.push(n - 1);
-    const out: SeriesSlice = { x: new Array(keep.length), raw: new Array(keep.length), smoothed: new Array(keep.length), visible };
-    keep.forEach((i, k) => {
-      out.x[k] = this.x(axis, i);
+    else keep = pickColumns(xs, [raw, smooth], from, to, lo, hi, cols);
+    if (keep[keep.length - 1] !== n - 1 && hi >= xs[n - 1]) keep.push(n - 1);
+    const out: SeriesSlice = { x: new Array(keep.length), raw: new Array(keep.length), smoothed: new Array(keep.length), visible, count: n };
+    for (let k = 0; k < keep.length; k++) {
+      const i = keep[k];
+      out.x[k] = back(xs[i]);
       const r = raw[i];
-      const s = smooth[i];
-      out.raw[k] = Number.isFinite(r) ? r : null;
-      out.smoothed[k] = Number.isFinite(s) ? s : null;
-    });
+      const sm = smooth[i];
+      out.raw[k] = r === r ? r : null;
+      out.smoothed[k] = sm === sm ? sm : null;
+    }
     return out;
   }
 }
 
+function lowerBound(xs: ArrayLike<number>, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Per pixel column and per series: first, min, max, last finite index and the first gap. Ascending, unique. */
-function pickColumns(cols: SeriesColumns, axis: CompareXAxis, ys: Float32Array[], from: number, to: number, lo: number, hi: number, columns: number): number[] {
-  const span = hi - lo || 1;
+function pickColumns(xs: ArrayLike<number>, ys: Float32Array[], from: number, to: number, lo: number, hi: number, columns: number): number[] {
+  const scale = columns / (hi - lo || 1);
   const picked = new Uint8Array(to - from + 1);
   picked[0] = 1;
   picked[to - from] = 1;
+  // Column of each point, once for every series.
+  const colOf = new Int32Array(to - from + 1);
+  for (let i = from; i <= to; i++) colOf[i - from] = Math.min(columns - 1, Math.max(0, Math.floor((xs[i] - lo) * scale)));
   for (const y of ys) {
     let col = -1;
     let first = -1;
@@ -213,13 +231,16 @@ function pickColumns(cols: SeriesColumns, axis: CompareXAxis, ys: Float32Array[]
     let gap = -1;
     let minV = Infinity;
     let maxV = -Infinity;
-    const flush = (): void => {
-      for (const i of [first, minI, maxI, lastI, gap]) if (i >= 0) picked[i - from] = 1;
-    };
     for (let i = from; i <= to; i++) {
-      const c = Math.min(columns - 1, Math.max(0, Math.floor(((cols.x(axis, i) - lo) / span) * columns)));
+      const c = colOf[i - from];
       if (c !== col) {
-        flush();
+        if (first >= 0) {
+          picked[first - from] = 1;
+          picked[minI - from] = 1;
+          picked[maxI - from] = 1;
+          picked[lastI - from] = 1;
+        }
+        if (gap >= 0) picked[gap - from] = 1;
         col = c;
         first = minI = maxI = lastI = gap = -1;
         minV = Infinity;
@@ -241,7 +262,13 @@ function pickColumns(cols: SeriesColumns, axis: CompareXAxis, ys: Float32Array[]
         maxI = i;
       }
     }
-    flush();
+    if (first >= 0) {
+      picked[first - from] = 1;
+      picked[minI - from] = 1;
+      picked[maxI - from] = 1;
+      picked[lastI - from] = 1;
+    }
+    if (gap >= 0) picked[gap - from] = 1;
   }
   const out: number[] = [];
   for (let k = 0; k < picked.length; k++) if (picked[k]) out.push(from + k);

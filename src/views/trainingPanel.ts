@@ -8,14 +8,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
-import type { CompareSet } from '../training/compareRuns';
+import { COMPARE_UPDATE_MS, type CompareSet } from '../training/compareRuns';
 import type { RunSource, RunUpdate } from '../training/runSource';
 import { renderHtml } from './panelHtml';
 
 export type PanelLog = (message: string) => void;
 
-/** How often a growing compared run's summary is resent (the webview then asks for its viewport). */
-const COMPARE_UPDATE_MS = 250;
 
 export class TrainingPanel implements vscode.Disposable {
   static readonly viewType = 'modelLab.training';

@@ -56,9 +56,10 @@ function chart(page, base) {
   return page.evaluate((base) => {
     const c = window.__modelLab.compare.charts.get(base);
     const u = c.plot;
+    // Faceted data: one [xs, ys] per series.
     return {
       labels: u.series.slice(1).map((s) => s.label),
-      data: u.data.map((col) => Array.from(col, (v) => (v === undefined ? 'u' : v))),
+      series: u.data.slice(1).map(([xs, ys]) => ({ x: Array.from(xs), y: Array.from(ys) })),
       x: [u.scales.x.min, u.scales.x.max],
       points: Number(c.box.dataset.points),
       visible: Number(c.box.dataset.visible),
@@ -100,14 +101,14 @@ describe('two real runs compared', () => {
     // Series: per run its raw line (smoothing is on by default), smoothed line and validation points.
     for (const r of summaries) assert.ok(loss.labels.includes(r.label), `${r.label} in ${loss.labels}`);
     summaries.forEach((r, k) => {
-      const col = 1 + loss.labels.indexOf(`${r.label} · batch`);
+      const s = loss.series[loss.labels.indexOf(`${r.label} · batch`)];
       const drawn = new Map();
-      loss.data[0].forEach((x, i) => typeof loss.data[col][i] === 'number' && drawn.set(x, loss.data[col][i]));
+      s.x.forEach((x, i) => typeof s.y[i] === 'number' && drawn.set(x, s.y[i]));
       const lines = batchLines(runDirs[k]);
       assert.equal(drawn.size, lines.length, `${r.runId}: every batch of a short run is drawn`);
       for (const l of lines) assert.ok(Math.abs(drawn.get(l.step) - l.loss) < 1e-6 * Math.max(1, Math.abs(l.loss)), `${r.runId} step ${l.step}`);
+      for (const x of s.x) assert.ok(x >= loss.x[0] && x <= loss.x[1], `x ${x} in ${loss.x}`);
     });
-    for (const x of loss.data[0]) assert.ok(x >= loss.x[0] && x <= loss.x[1]);
   });
 
   it('hides a run from the charts with its legend toggle, and shows it again', async () => {
@@ -223,11 +224,12 @@ describe('a 100,000-batch run with one spike, compared with a real run', () => {
     const loss = await chart(panel.page, 'loss');
     assert.ok(loss.visible >= 100_000, `visible ${loss.visible}`);
     assert.ok(loss.points < 6000, `drawn ${loss.points}`);
-    const col = 1 + loss.labels.indexOf('20261201-000000-long · batch');
-    const i = loss.data[0].indexOf(73_421);
+    const s = loss.series[loss.labels.indexOf('20261201-000000-long · batch')];
+    const i = s.x.indexOf(73_421);
     assert.ok(i >= 0, 'the spike’s step is drawn');
-    assert.equal(loss.data[col][i], 40);
-    assert.ok(loss.data[0].includes(99_999));
+    assert.equal(s.y[i], 40);
+    assert.equal(Math.max(...s.y.filter((v) => typeof v === 'number')), 40);
+    assert.equal(s.x.at(-1), 99_999);
   });
 
   it('asks the host for the zoomed range and gets its real points', async () => {
@@ -241,8 +243,7 @@ describe('a 100,000-batch run with one spike, compared with a real run', () => {
     const last = panel.requests.filter((r) => r.metric === 'loss').at(-1);
     assert.ok(last.x0 !== null && last.x1 !== null && last.x1 - last.x0 < 10_000, JSON.stringify(last));
     const loss = await chart(panel.page, 'loss');
-    const col = 1 + loss.labels.indexOf('20261201-000000-long · batch');
-    const xs = loss.data[0].filter((_, k) => typeof loss.data[col][k] === 'number');
+    const xs = loss.series[loss.labels.indexOf('20261201-000000-long · batch')].x;
     // Every point of the range is there (it fits the pixels), one either side.
     assert.ok(xs.length >= last.x1 - last.x0 - 1 || loss.points < 4 * 600, `${xs.length} points for ${last.x1 - last.x0}`);
     assert.ok(xs[0] >= Math.floor(last.x0) - 1 && xs.at(-1) <= Math.ceil(last.x1) + 1, `${xs[0]}..${xs.at(-1)} in ${last.x0}..${last.x1}`);

@@ -8,14 +8,23 @@ import type { CompareRun, CompareXAxis, SeriesRequest, SeriesSlice } from '../..
 
 /** What a chart holds: the answer to its latest request (older answers are dropped). */
 export interface ChartSlices {
-  /** Id of the latest request; answers with another id are stale. */
+  /** Id of the request in flight (0: none); answers with another id are stale. */
   pending: number;
-  /** What that request asked, so a redraw knows whether to ask again. */
+  /** When it was sent (ms), so a lost answer does not block the chart for good. */
+  pendingSince: number;
+  /** The viewport and the comparison version last asked for, so a redraw knows whether to ask again. */
   key: string;
+  /** The viewport (without the version) the held slices are for. */
+  view: string;
+  /** The viewport of the request in flight. */
+  pendingView: string;
   runs: Map<string, SeriesSlice>;
   /** Bumped when an answer lands. */
   version: number;
 }
+
+/** A request in flight longer than this is taken as lost and asked again. */
+export const REQUEST_TIMEOUT_MS = 2000;
 
 export type SortDir = 'asc' | 'desc';
 
@@ -47,31 +56,42 @@ export function applyCompare(cs: CompareState, version: number, runs: CompareRun
   cs.runs = runs;
   const ids = new Set(runs.map((r) => r.runId));
   for (const id of cs.hidden) if (!ids.has(id)) cs.hidden.delete(id);
-  for (const [metric, s] of cs.slices) {
-    for (const id of s.runs.keys()) if (!ids.has(id)) s.runs.delete(id);
-    if (s.runs.size === 0 && s.pending === 0) cs.slices.delete(metric);
-    s.key = ''; // stale: the next draw asks for the viewport again
-  }
+  for (const s of cs.slices.values()) for (const id of s.runs.keys()) if (!ids.has(id)) s.runs.delete(id);
   if (!cs.scatterY || !resultKeys(cs).includes(cs.scatterY)) cs.scatterY = resultKeys(cs)[0] ?? '';
 }
 
-/** The request for a chart's viewport, unless the same one is already asked or answered. */
-export function seriesRequest(cs: CompareState, metric: string, axis: CompareXAxis, x0: number | null, x1: number | null, pixels: number, smoothing: number): SeriesRequest | undefined {
-  const key = `${cs.version}|${axis}|${x0}|${x1}|${pixels}|${smoothing}`;
+/**
+ * The request for a chart's viewport, unless the same one is already asked or answered. One request
+ * per chart is in flight at a time (a live run then costs the host one slice per frame, not a queue);
+ * the runs already held for the same viewport are named with their length, so only grown runs come back.
+ */
+export function seriesRequest(cs: CompareState, metric: string, axis: CompareXAxis, x0: number | null, x1: number | null, pixels: number, smoothing: number, now = 0): SeriesRequest | undefined {
+  const view = `${axis}|${x0}|${x1}|${pixels}|${smoothing}`;
+  const key = `${cs.version}|${view}`;
   let s = cs.slices.get(metric);
   if (s && s.key === key) return undefined;
-  if (!s) cs.slices.set(metric, (s = { pending: 0, key: '', runs: new Map(), version: 0 }));
+  if (s && s.pending !== 0 && now - s.pendingSince < REQUEST_TIMEOUT_MS) return undefined; // asked again when the answer lands
+  if (!s) cs.slices.set(metric, (s = { pending: 0, pendingSince: 0, key: '', view: '', pendingView: '', runs: new Map(), version: 0 }));
   s.key = key;
   s.pending = cs.nextRequest++;
-  return { type: 'seriesRequest', id: s.pending, metric, axis, x0, x1, pixels, smoothing };
+  s.pendingSince = now;
+  s.pendingView = view;
+  const known: Record<string, number> = {};
+  if (s.view === view) for (const [runId, slice] of s.runs) known[runId] = slice.count;
+  return { type: 'seriesRequest', id: s.pending, metric, axis, x0, x1, pixels, smoothing, ...(Object.keys(known).length ? { known } : {}) };
 }
 
-/** An answer: kept only when it answers the chart's latest request. */
+/** An answer: kept only when it answers the chart's latest request; runs it leaves out are the ones held. */
 export function applySeries(cs: CompareState, id: number, metric: string, runs: { runId: string; slice: SeriesSlice }[]): boolean {
   const s = cs.slices.get(metric);
   if (!s || s.pending !== id) return false;
   s.pending = 0;
-  s.runs = new Map(runs.map((r) => [r.runId, r.slice]));
+  const next = s.view === s.pendingView ? new Map(s.runs) : new Map<string, SeriesSlice>();
+  for (const r of runs) next.set(r.runId, r.slice);
+  const ids = new Set(cs.runs.map((r) => r.runId));
+  for (const runId of next.keys()) if (!ids.has(runId)) next.delete(runId);
+  s.runs = next;
+  s.view = s.pendingView;
   s.version++;
   return true;
 }

@@ -86,7 +86,8 @@ export class CompareChart {
   constructor(
     readonly metric: CompareMetric,
     private readonly L: Locale,
-    private readonly dispatch: Dispatch,
+    /** Sends a viewport request (no redraw: the answer brings one). */
+    private readonly request: Dispatch,
     private readonly redraw: () => void,
   ) {
     this.reset = el('button', { type: 'button', class: 'secondary small chart-reset', title: L.t('chart.reset') }, L.t('chart.reset'));
@@ -129,11 +130,11 @@ export class CompareChart {
     const o = state.options;
     const pixels = Math.max(50, this.width() - 60);
     if (this.metric.train)
-      this.dispatch({ type: 'compareRequest', metric: this.metric.train, axis: o.xAxis, x0: this.zoom?.[0] ?? null, x1: this.zoom?.[1] ?? null, pixels, smoothing: o.smoothing });
+      this.request({ type: 'compareRequest', metric: this.metric.train, axis: o.xAxis, x0: this.zoom?.[0] ?? null, x1: this.zoom?.[1] ?? null, pixels, smoothing: o.smoothing });
     const slices = this.metric.train ? cs.slices.get(this.metric.train) : undefined;
     const visible = cs.runs.filter((r) => !cs.hidden.has(r.runId));
     const key = `${slices?.version ?? -1}|${cs.version}|${[...cs.hidden].join(',')}|${o.smoothing > 0}|${o.logY}|${o.xAxis}|${this.zoom}|${palette.join()}`;
-    if (key === this.drawnKey && this.plot) return;
+    if (key === this.drawnKey) return;
     this.drawnKey = key;
     this.runs = cs.runs;
     this.slices = slices?.runs ?? new Map();
@@ -146,23 +147,37 @@ export class CompareChart {
       }
       if ((this.vals.get(r.runId)?.length ?? 0) > 0) series.push({ runId: r.runId, kind: 'val' });
     }
+    if (series.length === 0) {
+      // Nothing to draw yet (uPlot's faceted mode needs at least one series).
+      this.plot?.destroy();
+      this.plot = undefined;
+      this.builtFor = '';
+      this.box.setAttribute('data-points', '0');
+      this.box.setAttribute('data-runs', '0');
+      setText(this.empty, slices === undefined && this.metric.train ? this.L.t('compare.loading') : this.L.t('compare.noData'));
+      this.empty.hidden = false;
+      return;
+    }
     const built = `${series.map((s) => `${s.runId}:${s.kind}`).join('|')}|${o.logY}|${o.xAxis}|${palette.join()}`;
     if (built !== this.builtFor || !this.plot) {
       this.builtFor = built;
       this.seriesRuns = series;
       this.create(o, palette, colors);
     }
-    const tables: uPlot.AlignedData[] = series.map((s) => {
-      if (s.kind === 'val') {
-        const pts = this.vals.get(s.runId)!;
-        return [pts.map((p) => p.x), pts.map((p) => (o.logY && p.y <= 0 ? null : p.y))];
-      }
-      const sl = this.slices.get(s.runId)!;
-      const ys = s.kind === 'raw' ? sl.raw : sl.smoothed;
-      return [sl.x, o.logY ? ys.map((y) => (y !== null && y <= 0 ? null : y)) : ys];
-    });
-    // uPlot wants one x column: join the runs' x values; a run's missing x is undefined (drawn across), a NaN stays null (a gap).
-    const data = tables.length > 0 ? uPlot.join(tables, tables.map(() => [1])) : ([[]] as unknown as uPlot.AlignedData);
+    // uPlot's faceted mode: each series has its own x (runs are downsampled on their own columns),
+    // so nothing is joined and each line is drawn over its own points only. null is a gap.
+    const logOk = (ys: (number | null)[]): (number | null)[] => (o.logY ? ys.map((y) => (y !== null && y <= 0 ? null : y)) : ys);
+    const data = [
+      null,
+      ...series.map((s) => {
+        if (s.kind === 'val') {
+          const pts = this.vals.get(s.runId)!;
+          return [pts.map((p) => p.x), logOk(pts.map((p) => p.y))];
+        }
+        const sl = this.slices.get(s.runId)!;
+        return [sl.x, logOk(s.kind === 'raw' ? sl.raw : sl.smoothed)];
+      }),
+    ] as unknown as uPlot.AlignedData;
     const drawn = [...this.slices.values()].reduce((n, s) => n + s.x.length, 0);
     const total = [...this.slices.values()].reduce((n, s) => n + s.visible, 0);
     this.box.setAttribute('data-points', String(drawn));
@@ -170,8 +185,7 @@ export class CompareChart {
     this.box.setAttribute('data-runs', String(series.filter((s) => s.kind !== 'raw').map((s) => s.runId).filter((v, i, a) => a.indexOf(v) === i).length));
     this.box.toggleAttribute('data-zoomed', !!this.zoom);
     this.reset.hidden = !this.zoom;
-    this.empty.hidden = series.length > 0 || (this.metric.train !== undefined && slices === undefined ? false : true);
-    setText(this.empty, slices === undefined && this.metric.train ? this.L.t('compare.loading') : this.L.t('compare.noData'));
+    this.empty.hidden = true;
     this.canvasHost.setAttribute('aria-label', this.L.t('compare.chartLabel', this.metric.base, this.L.int(visible.length), this.L.int(drawn), this.L.int(total)));
     this.drawStart = performance.now();
     if (this.zoom) {
@@ -199,15 +213,22 @@ export class CompareChart {
     const xLabel = L.t(o.xAxis === 'step' ? 'chart.x.step' : o.xAxis === 'epoch' ? 'chart.x.epoch' : 'chart.x.time');
     const index = new Map(this.runs.map((r, i) => [r.runId, i]));
     const label = new Map(this.runs.map((r) => [r.runId, r.label]));
+    const facets = [
+      { scale: 'x', auto: true },
+      { scale: 'y', auto: true },
+    ] as uPlot.Series.Facet[];
+    const linear = uPlot.paths.linear!();
     const series: uPlot.Series[] = this.seriesRuns.map((s) => {
       const i = index.get(s.runId) ?? 0;
       const colour = runColour(palette, i);
       const dash = runDash(palette, i);
-      if (s.kind === 'raw') return { label: `${label.get(s.runId)} · ${L.t('chart.batch')}`, stroke: withAlpha(colour, 0.25), width: 1, points: { show: false }, ...(dash ? { dash } : {}) };
-      if (s.kind === 'smoothed') return { label: label.get(s.runId), stroke: colour, width: 1.5, points: { show: false }, ...(dash ? { dash } : {}) };
-      return { label: `${label.get(s.runId)} · ${L.t('chart.validation')}`, stroke: colour, width: 2, dash: [6, 4], points: { show: true, size: 4, fill: colour }, spanGaps: true };
+      const common = { facets, paths: linear };
+      if (s.kind === 'raw') return { ...common, label: `${label.get(s.runId)} · ${L.t('chart.batch')}`, stroke: withAlpha(colour, 0.25), width: 1, points: { show: false }, ...(dash ? { dash } : {}) };
+      if (s.kind === 'smoothed') return { ...common, label: label.get(s.runId), stroke: colour, width: 1.5, points: { show: false }, ...(dash ? { dash } : {}) };
+      return { ...common, label: `${label.get(s.runId)} · ${L.t('chart.validation')}`, stroke: colour, width: 2, dash: [6, 4], points: { show: true, size: 4, fill: colour, stroke: colour }, spanGaps: true };
     });
     const opts: uPlot.Options = {
+      mode: 2,
       width: this.width(),
       height: CHART_HEIGHT,
       scales: { x: { time: false }, y: o.logY ? { distr: 3, log: 10 } : {} },
@@ -221,7 +242,7 @@ export class CompareChart {
         draw: [() => (this.lastDrawMs = performance.now() - this.drawStart)],
       },
     };
-    this.plot = new uPlot(opts, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, this.canvasHost);
+    this.plot = new uPlot(opts, [null, ...series.map(() => [[], []])] as unknown as uPlot.AlignedData, this.canvasHost);
     this.canvasHost.append(this.tooltip);
   }
 

@@ -3,6 +3,7 @@
  * message and user action goes through `dispatch`; drawing happens at most ~10 times a second however
  * fast batches stream, and draws only what changed.
  */
+import uPlot from 'uplot';
 import { MetricChart, readColors, type ChartColors } from './charts';
 import { buildCompare, CompareView, runPalette } from './compareView';
 import { renderEval } from './evalView';
@@ -101,9 +102,14 @@ function syncCharts(track: RunTrack | undefined): void {
   }
 }
 
+/** Main-thread time of each frame (the draw and uPlot's commits after it), for the bench; test pages only. */
+const frames: number[] = [];
+const measureFrames = (window as { __modelLabTest?: boolean }).__modelLabTest === true;
+
 function draw(): void {
   framePending = false;
   lastFrame = performance.now();
+
   const now = Date.now();
   const track = shownRun(state);
   renderHeader(layout, headerModel(state, now), dropped(), L);
@@ -143,6 +149,11 @@ function draw(): void {
   layout.charts.toggleAttribute('data-empty', charts.size === 0);
   drawn.version = state.version;
   syncTicker();
+  // uPlot commits its redraws in microtasks queued during this frame; this one is queued after them.
+  if (measureFrames) {
+    const t0 = lastFrame;
+    queueMicrotask(() => frames.push(performance.now() - t0));
+  }
 }
 
 // The elapsed time moves while a run is running even when no batch arrives (a slow first batch).
@@ -238,7 +249,7 @@ themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'styl
 
 // The browser tests read the state and charts through this hook; the harness page sets the flag.
 if ((window as { __modelLabTest?: boolean }).__modelLabTest)
-  Object.assign(window, { __modelLab: { state, charts, L, compare: compareView } });
+  Object.assign(window, { __modelLab: { state, charts, L, compare: compareView, frames, uPlot, redraw: scheduleDraw } });
 
 onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.

@@ -428,7 +428,7 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.version++;
       break;
     case 'compareRequest': {
-      const req = seriesRequest(state.compare, action.metric, action.axis, action.x0, action.x1, action.pixels, action.smoothing);
+      const req = seriesRequest(state.compare, action.metric, action.axis, action.x0, action.x1, action.pixels, action.smoothing, now);
       if (req) out.push(req);
       break;
     }
