@@ -44,7 +44,7 @@ export function registerCompareCommands(
   const selectedRuns = (): RunItem[] => view.selection.filter((i): i is RunItem => i instanceof RunItem && !i.damaged);
   const setMulti = () => void vscode.commands.executeCommand('setContext', 'modelLab.runsMultiSelected', selectedRuns().length >= 2);
 
-  const pickRuns = async (preselected: string[]): Promise<string[] | undefined> => {
+  const pickRuns = async (preselected: string[], modelFile?: string): Promise<string[] | undefined> => {
     const want = new Set(preselected.map((d) => path.resolve(d)));
     const items: RunPick[] = [];
     for (const runsDir of runsTree.runsDirs())
@@ -59,7 +59,7 @@ export function registerCompareCommands(
           label: readRunLabel(e.runDir) ?? r.id,
           description: `${path.basename(r.modelFile)} · ${statusWord(end?.status ?? r.status)}`,
           detail: `${new Date(Date.parse(r.startedAt)).toLocaleString(vscode.env.language)} · ${r.id}`,
-          picked: want.has(path.resolve(e.runDir)),
+          picked: want.has(path.resolve(e.runDir)) || (modelFile !== undefined && path.resolve(r.modelFile) === modelFile),
         });
       }
     // Newest first across every workspace folder (each folder's list already is).
@@ -120,7 +120,9 @@ export function registerCompareCommands(
       // Run folders passed in directly (tests, other commands).
       const dirs = Array.isArray(item) && item.every((d) => typeof d === 'string') ? (item as string[]) : fromTree.map((r) => r.runDir);
       if (dirs.length >= 2) return compare(dirs);
-      const picked = await pickRuns(dirs);
+      // From the editor's "Compare" lens: that model file's runs come chosen.
+      const modelFile = item instanceof vscode.Uri ? path.resolve(item.fsPath) : undefined;
+      const picked = await pickRuns(dirs, modelFile);
       return picked ? compare(picked) : undefined;
     }
   }
