@@ -80,12 +80,13 @@ const cpu = (() => {
 })();
 say(`# dashboard bench ${new Date().toISOString()} · ${cpu} · ${cpus().length} CPUs · load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (start)`);
 
+const ONLY_BIG = process.env.DASHBOARD_ONLY === 'big';
 const dirs = [];
-for (let k = 0; k < RUNS; k++) dirs.push(writeRun(`run-${String(k).padStart(2, '0')}`, POINTS, k));
+for (let k = 0; k < (ONLY_BIG ? 0 : RUNS); k++) dirs.push(writeRun(`run-${String(k).padStart(2, '0')}`, POINTS, k));
 const set = new CompareSet();
 let t = performance.now();
 for (const d of dirs) set.addFolder(d);
-say(`host: read ${RUNS} runs × ${POINTS.toLocaleString('en')} batches × ${METRICS.length} metrics into the store in ${fmt(performance.now() - t, 0)} ms; store ${fmt(set.store.bytes() / 2 ** 20)} MiB`);
+if (!ONLY_BIG) say(`host: read ${RUNS} runs × ${POINTS.toLocaleString('en')} batches × ${METRICS.length} metrics into the store in ${fmt(performance.now() - t, 0)} ms; store ${fmt(set.store.bytes() / 2 ** 20)} MiB`);
 
 const h = await startHarness();
 let requests = 0;
@@ -113,6 +114,7 @@ const allDrawn = (page, n) =>
   }, n, { timeout: 120_000, polling: 'raf' });
 
 try {
+  if (!ONLY_BIG) {
   // ---- first render ------------------------------------------------------------------------------
   const panel = await openWith(set);
   const page = panel.page;
@@ -262,6 +264,7 @@ try {
   say(`frames while zooming (${ZOOMS} zoom steps, ${zoomFrames.length} frames): median ${fmt(quantile(zoomFrames, 0.5))} ms, p95 ${fmt(quantile(zoomFrames, 0.95))} ms · baseline uPlot with every point: median ${fmt(quantile(baseZoom, 0.5))} ms, p95 ${fmt(quantile(baseZoom, 0.95))} ms · ratio (median) ${fmt(quantile(baseZoom, 0.5) / quantile(zoomFrames, 0.5), 1)}×`);
   if (panel.problems.length) say(`page problems: ${panel.problems.slice(0, 5).join(' | ')}`);
   await panel.close();
+  }
 
   // ---- a finished 1,000,000-batch run ------------------------------------------------------------------
   const bigDir = writeRun('run-big', BIG, 3);

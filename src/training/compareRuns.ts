@@ -98,26 +98,30 @@ export class CompareSet {
   addFolder(runDir: string): CompareRun {
     const { record } = readRun(runDir);
     const t = this.start(record, runDir);
-    const text = readText(path.join(runDir, METRICS_FILE));
-    for (const raw of text.split('\n')) {
-      if (!raw) continue;
+    // Read in chunks: a million-batch metrics.jsonl is ~140 MB, never held as one string.
+    forEachLine(path.join(runDir, METRICS_FILE), (raw) => {
       let line: Record<string, unknown>;
       try {
         line = JSON.parse(raw) as Record<string, unknown>;
       } catch {
-        continue; // a line cut short by a kill
+        return; // a line cut short by a kill
       }
       if (line.type === 'batch') {
-        // The hot path for a million lines: the same checks as MetricLineSchema's batch variant, inline.
+        // The hot path: the same checks as MetricLineSchema's batch variant, inline, values straight into the columns.
         const { epoch, batch, step, time } = line;
-        if (typeof epoch === 'number' && typeof batch === 'number' && typeof step === 'number' && typeof time === 'number')
-          this.pushBatch(t, { epoch, batch, step, time, metrics: lineMetrics(line) });
+        if (typeof epoch === 'number' && typeof batch === 'number' && typeof step === 'number' && typeof time === 'number') {
+          const fresh = t.columns.pushLine(line, epoch, batch, step, time);
+          if (fresh === undefined) return;
+          t.lastStepOfEpoch.set(epoch, step);
+          for (const k of fresh) if (!RUN_STAT_KEYS.includes(k)) t.summary.batchMetrics.push(k);
+          if (t.summary.learningRate === null && typeof line.lr === 'number' && Number.isFinite(line.lr)) t.summary.learningRate = line.lr;
+        }
       } else {
         const [parsed] = parseMetricLines(raw);
         if (parsed?.type === 'epoch') this.pushEpoch(t, { epoch: parsed.epoch, time: parsed.time, metrics: lineMetrics(parsed) });
         else if (parsed?.type === 'end') this.end(t, parsed.status, parsed.time);
       }
-    }
+    });
     this.bump();
     return t.summary;
   }
@@ -217,11 +221,41 @@ export class CompareSet {
   }
 }
 
-function readText(file: string): string {
+/** Calls `fn` with each non-empty line of `file`, reading 4 MiB at a time; no file is no lines. */
+function forEachLine(file: string, fn: (line: string) => void): void {
+  let fd: number;
   try {
-    return fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
+  }
+  try {
+    const buf = Buffer.alloc(4 << 20);
+    let rest: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      // Split on the last newline of the chunk (bytes kept, not text) so neither a line nor a UTF-8
+      // character straddles two reads.
+      const end = buf.lastIndexOf(10, n - 1);
+      if (end < 0) {
+        rest = Buffer.concat([rest, buf.subarray(0, n)]);
+        continue;
+      }
+      const text = Buffer.concat([rest, buf.subarray(0, end)]).toString('utf8');
+      rest = Buffer.from(buf.subarray(end + 1, n));
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', from);
+        const line = nl < 0 ? text.slice(from) : text.slice(from, nl);
+        if (line) fn(line);
+        if (nl < 0) break;
+        from = nl + 1;
+      }
+    }
+    if (rest.length > 0) fn(rest.toString('utf8'));
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -18,6 +18,8 @@ interface SmoothCache {
   n: number;
   last: number;
   numAccum: number;
+  /** weight ** numAccum, kept as a running product (a pow per point is the slow part of a million). */
+  wpow: number;
   firstFinite: number;
   constant: boolean;
 }
@@ -65,6 +67,40 @@ export class SeriesColumns {
       c.out = next;
     }
     this.capacity = size;
+  }
+
+  /**
+   * Appends one batch line of metrics.jsonl as parsed (`{type, epoch, batch, step, time, <metric>: value}`)
+   * without building a metrics object first: the hot path when a run of a million batches opens.
+   * Returns the metric keys seen for the first time, or undefined when the step did not move forward.
+   */
+  pushLine(line: Record<string, unknown>, epoch: number, batch: number, step: number, time: number): string[] | undefined {
+    const prev = this.count > 0 ? this.step[this.count - 1] : -Infinity;
+    if (!(step > prev) || !Number.isFinite(step) || !Number.isFinite(time)) {
+      this.refused++;
+      return undefined;
+    }
+    this.grow(this.count + 1);
+    const i = this.count;
+    this.step[i] = step;
+    this.time[i] = time;
+    const bpe = this.batchesPerEpoch;
+    this.epochPos[i] = epoch + (bpe > 0 ? (batch + 1) / bpe : 1);
+    let fresh: string[] | undefined;
+    for (const k in line) {
+      if (k === 'type' || k === 'epoch' || k === 'batch' || k === 'step' || k === 'time') continue;
+      const raw = line[k];
+      if (typeof raw !== 'number' && raw !== null) continue;
+      let col = this.values.get(k);
+      if (!col) {
+        col = new Float32Array(this.capacity).fill(Number.NaN);
+        this.values.set(k, col);
+        (fresh ??= []).push(k);
+      }
+      col[i] = typeof raw === 'number' && Number.isFinite(raw) ? raw : Number.NaN;
+    }
+    this.count = i + 1;
+    return fresh ?? [];
   }
 
   /** Appends one batch; false (and counted in `refused`) when its step does not move forward. */
@@ -115,7 +151,7 @@ export class SeriesColumns {
     if (!(weight > 0)) return raw;
     let c = this.smooth.get(key);
     if (!c || c.weight !== weight) {
-      c = { weight, out: new Float32Array(this.capacity).fill(Number.NaN), n: 0, last: 0, numAccum: 0, firstFinite: Number.NaN, constant: true };
+      c = { weight, out: new Float32Array(this.capacity).fill(Number.NaN), n: 0, last: 0, numAccum: 0, wpow: 1, firstFinite: Number.NaN, constant: true };
       this.smooth.set(key, c);
     }
     const n = this.count;
@@ -129,6 +165,7 @@ export class SeriesColumns {
         c.n = 0;
         c.last = 0;
         c.numAccum = 0;
+        c.wpow = 1;
       }
     }
     for (let i = c.n; i < n; i++) {
@@ -137,7 +174,8 @@ export class SeriesColumns {
       else {
         c.last = c.last * weight + (1 - weight) * v;
         c.numAccum++;
-        c.out[i] = c.last / (weight === 1 ? 1 : 1 - Math.pow(weight, c.numAccum));
+        c.wpow *= weight;
+        c.out[i] = c.last / (weight === 1 ? 1 : 1 - c.wpow);
       }
     }
     c.n = n;
