@@ -78,6 +78,12 @@ describe('panel state', () => {
     // A malformed slice is dropped and counted, never drawn.
     update(s, { type: 'message', data: { type: 'seriesResponse', id: 1, metric: 'loss', runs: [{ runId: 'a', slice: { x: [1, 2], raw: [1], smoothed: [1, 2], visible: 2, count: 2 } }] } }, 0);
     expect(s.dropped).toBe(1);
+    // The same runs grown do not pull the user back; a new set of runs does.
+    update(s, { type: 'tab', tab: 'run' }, 0);
+    update(s, { type: 'message', data: { type: 'compare', version: 6, runs: [run('a', 64, 0.4), run('b', 32, 0.3)] } }, 0);
+    expect(s.tab).toBe('run');
+    update(s, { type: 'message', data: { type: 'compare', version: 7, runs: [run('a', 64, 0.4), run('b', 32, 0.3), run('c', 16, 0.2)] } }, 0);
+    expect(s.tab).toBe('compare');
     update(s, { type: 'compareToggle', runId: 'b' }, 0);
     expect([...s.compare.hidden]).toEqual(['b']);
     expect(update(s, { type: 'compareClose' }, 0)).toEqual([{ type: 'closeCompare' }]);

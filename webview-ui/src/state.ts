@@ -382,7 +382,9 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
         break;
       }
       if (msg.type === 'compare') {
-        const opening = state.compare.runs.length === 0 && msg.runs.length > 0;
+        // A new set of runs (not the same runs grown) is what the user just asked to see.
+        const ids = (runs: { runId: string }[]): string => runs.map((r) => r.runId).join('\u0000');
+        const opening = msg.runs.length > 0 && msg.version > state.compare.version && ids(msg.runs) !== ids(state.compare.runs);
         applyCompare(state.compare, msg.version, msg.runs);
         if (opening) state.tab = 'compare';
         if (msg.runs.length === 0 && state.tab === 'compare') state.tab = 'run';
