@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerCompareCommands } from './commands/compareRuns';
 import { registerNewModelCommand } from './commands/newModel';
 import { changedNextRunKeys } from './config';
 import { registerRunActions } from './commands/runActions';
@@ -43,12 +44,13 @@ export function activate(context: vscode.ExtensionContext): void {
   registerTrainingCommands(context, session, runsTree, output);
   registerNewModelCommand(context);
   registerModelLabTasks(context, output);
-  registerRunActions(context, session, runsTree);
+  const runsView = registerRunActions(context, session, runsTree);
   const tensorboardLogs = new TensorBoardLogs(context.workspaceState, () => runsTree.refresh(), (m) => output.warn(m));
   runsTree.showTensorBoard(tensorboardLogs);
   registerTensorBoardCommands(context, session, tensorboardLogs, output);
   registerTrainAgainCommands(context, session);
   context.subscriptions.push(registerPanelSerializer(context.extensionUri, session, (m) => output.appendLine(`[panel] ${m}`)));
+  registerCompareCommands(context, session, runsTree, runsView, output);
 }
 
 export function deactivate(): void {}

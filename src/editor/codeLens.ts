@@ -19,6 +19,7 @@ function lensWords(): LensWords {
     runScript: vscode.l10n.t('▶ Run Script'),
     params: (n) => vscode.l10n.t('Σ {0} params', n),
     runs: (n) => vscode.l10n.t('Runs ({0})', n),
+    compare: vscode.l10n.t('Compare'),
     pause: vscode.l10n.t('⏸ Pause'),
     resume: vscode.l10n.t('▶ Resume'),
     stop: vscode.l10n.t('■ Stop'),
@@ -104,7 +105,7 @@ export class ModelCodeLens implements vscode.CodeLensProvider, vscode.Disposable
     );
     return lenses.map((l) => {
       const range = new vscode.Range(l.line, 0, l.line, 0);
-      const args = l.command === 'modelLab.train' || l.command === 'modelLab.runScript' ? [doc.uri] : [];
+      const args = l.command === 'modelLab.train' || l.command === 'modelLab.runScript' || l.command === 'modelLab.compareRuns' ? [doc.uri] : [];
       return new vscode.CodeLens(range, { title: l.title, command: l.command ?? '', arguments: args });
     });
   }

@@ -11,6 +11,8 @@ export interface LensWords {
   runScript: string;
   params: (n: string) => string;
   runs: (n: number) => string;
+  /** Shown once the file has two runs or more: opens Compare Runs with this file's runs chosen. */
+  compare: string;
   pause: string;
   resume: string;
   stop: string;
@@ -23,6 +25,7 @@ export const ENGLISH_LENS_WORDS: LensWords = {
   runScript: '▶ Run Script',
   params: (n) => `Σ ${n} params`,
   runs: (n) => `Runs (${n})`,
+  compare: 'Compare',
   pause: '⏸ Pause',
   resume: '▶ Resume',
   stop: '■ Stop',
@@ -48,7 +51,7 @@ export interface Lens {
   line: number;
   title: string;
   /** The command a click runs, with its arguments (the file's URI is added by the adapter). */
-  command?: 'modelLab.train' | 'modelLab.runScript' | 'modelLab.pause' | 'modelLab.resume' | 'modelLab.stop' | 'modelLab.showPanel' | 'modelLab.runs.focus';
+  command?: 'modelLab.train' | 'modelLab.runScript' | 'modelLab.pause' | 'modelLab.resume' | 'modelLab.stop' | 'modelLab.showPanel' | 'modelLab.runs.focus' | 'modelLab.compareRuns';
 }
 
 /** 0-based lines of `.fit(` / `.fitDataset(` calls outside comments. */
@@ -91,6 +94,7 @@ export function modelLenses(s: LensState, w: LensWords = ENGLISH_LENS_WORDS): Le
     lenses.push({ line, title: s.isModelFile ? w.train : w.runScript, command: s.isModelFile ? 'modelLab.train' : 'modelLab.runScript' });
     if (s.isModelFile && s.totalParams !== undefined) lenses.push({ line, title: w.params(s.totalParams.toLocaleString(s.locale ?? 'en-US')) });
     if (s.runCount > 0) lenses.push({ line, title: w.runs(s.runCount), command: 'modelLab.runs.focus' });
+    if (s.runCount > 1) lenses.push({ line, title: w.compare, command: 'modelLab.compareRuns' });
   }
   return lenses;
 }

@@ -106,7 +106,15 @@ export type WebviewToHost =
   /** Webview sends when the user presses Train with Changes: the host asks for the changes, then starts a new run. */
   | { type: 'trainWithChanges'; runId: string }
   /** Webview sends when the user clicks an error's location: open that line (the host keeps it inside the workspace). */
-  | { type: 'openLocation'; file: string; line?: number; column?: number };
+  | { type: 'openLocation'; file: string; line?: number; column?: number }
+  /**
+   * Webview sends (a request, answered by a `seriesResponse` with the same `id`) when a comparison
+   * chart needs the points of its viewport: `metric` of every compared run over [x0, x1] (null: the
+   * whole run) at `pixels` columns, smoothed with `smoothing` on the host's full-resolution data.
+   */
+  | SeriesRequest
+  /** Webview sends when the user closes the comparison: the host drops the compared runs' series. */
+  | { type: 'closeCompare' };
 
 /** Host -> webview notifications. `seq` increases by one per message, so the webview can spot a gap. */
 export type HostToWebview =
@@ -116,7 +124,86 @@ export type HostToWebview =
    */
   | { type: 'snapshot'; seq: number; run: RunView | null; preview?: DatasetPreview }
   /** Host sends as the run progresses: one change to the run in the last snapshot. */
-  | { type: 'event'; seq: number; runId: string; event: RunEvent };
+  | { type: 'event'; seq: number; runId: string; event: RunEvent }
+  /**
+   * Host sends when the user compares runs, when a compared run grows (at most a few times a second)
+   * and after each snapshot while a comparison is open: the runs' summaries, no batch points (those
+   * stay in the host; the webview asks for its viewport with `seriesRequest`). `runs: []` closes it.
+   * `version` increases with each, so the webview knows its charts are stale.
+   */
+  | { type: 'compare'; version: number; runs: CompareRun[] }
+  /** Host sends in answer to a `seriesRequest` with its `id`: one slice per compared run that has the metric. */
+  | { type: 'seriesResponse'; id: number; metric: string; runs: { runId: string; slice: SeriesSlice }[] };
+
+export const COMPARE_X_AXES = ['step', 'epoch', 'time'] as const;
+export type CompareXAxis = (typeof COMPARE_X_AXES)[number];
+
+/** A comparison chart's request for the points of its viewport. */
+export interface SeriesRequest {
+  type: 'seriesRequest';
+  id: number;
+  metric: string;
+  axis: CompareXAxis;
+  x0: number | null;
+  x1: number | null;
+  pixels: number;
+  smoothing: number;
+  /**
+   * Runs whose slice the webview already holds for this same viewport, with their batch count then:
+   * the host leaves out a run that has not grown since (a live run's neighbours stay put).
+   */
+  known?: Record<string, number>;
+}
+
+/**
+ * Downsampled points of one run's metric: x ascending, `raw` and `smoothed` aligned with it (null is
+ * a gap), `visible` = how many full-resolution points the range holds.
+ */
+export interface SeriesSlice {
+  x: number[];
+  raw: (number | null)[];
+  smoothed: (number | null)[];
+  visible: number;
+  /** The run's batch count when sliced (for `known`). */
+  count: number;
+}
+
+/** The final and best epoch value of one metric key (`loss`, `val_acc`, …); null when never finite. */
+export interface MetricResult {
+  final: number | null;
+  best: number | null;
+}
+
+/** One compared run: what the runs table, the legend and the hyperparameter view show. */
+export interface CompareRun {
+  runId: string;
+  /** The name the user gave it, or its id. */
+  label: string;
+  runDir: string;
+  modelFile: string;
+  status: RunStatus;
+  /** ms since the Unix epoch. */
+  startedAt: number;
+  durationMs: number | null;
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  /** The optimizer's name when the run recorded it; null otherwise. */
+  optimizer: string | null;
+  /** The learning rate: recorded, or the first batch's `lr`; null when unknown. */
+  learningRate: number | null;
+  params: number | null;
+  batchesPerEpoch: number;
+  /** Batch points the host holds for it. */
+  batches: number;
+  /** Model metric keys its batches report (loss, acc, …; no run statistics). */
+  batchMetrics: string[];
+  /** Epoch lines: the epoch's end (step of its last batch, time) and its metric values. */
+  epochLines: { epoch: number; step: number | null; time: number; metrics: Record<string, number | null> }[];
+  /** Per metric key of the epoch lines: final and best. */
+  results: Record<string, MetricResult>;
+}
 
 /** Folds one event into a run view (returns the same object, mutated, for cheap streaming). */
 export function applyRunEvent(view: RunView, event: RunEvent): RunView {
@@ -216,17 +303,73 @@ const runIdOfPanel = v.pipe(v.string(), v.maxLength(199));
 /** Commands about an ended run the panel shows. */
 export const RUN_AGAIN_COMMANDS = ['trainAgain', 'trainWithChanges'] as const;
 const lineNumber = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const finiteOrNull = v.nullable(v.pipe(v.number(), v.finite()));
+const SeriesRequestSchema = v.object({
+  type: v.literal('seriesRequest'),
+  id: seq,
+  metric: v.pipe(v.string(), v.maxLength(200)),
+  axis: v.picklist(COMPARE_X_AXES),
+  x0: finiteOrNull,
+  x1: finiteOrNull,
+  // A chart a few thousand pixels wide at most: a bigger ask would make the host ship every point.
+  pixels: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8192)),
+  smoothing: v.pipe(v.number(), v.minValue(0), v.maxValue(0.999)),
+  known: v.optional(v.record(v.pipe(v.string(), v.maxLength(200)), v.number())),
+});
 
 const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('ready') }),
   ...RUN_CONTROL_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: runIdOfPanel })),
   ...RUN_AGAIN_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: v.pipe(runIdOfPanel, v.minLength(1)) })),
   v.object({ type: v.literal('openLocation'), file: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), line: v.optional(lineNumber), column: v.optional(lineNumber) }),
+  SeriesRequestSchema,
+  v.object({ type: v.literal('closeCompare') }),
 ]);
+
+const nullableNumber = v.nullable(v.number());
+// Slices carry thousands of numbers per run and arrive several times a second: one plain loop per
+// array instead of a schema per element (the check is the same: numbers, or null for a gap).
+const NumberArraySchema = v.custom<number[]>((x) => {
+  if (!Array.isArray(x)) return false;
+  for (const n of x) if (typeof n !== 'number') return false;
+  return true;
+}, 'not an array of numbers');
+const GappyArraySchema = v.custom<(number | null)[]>((x) => {
+  if (!Array.isArray(x)) return false;
+  for (const n of x) if (n !== null && typeof n !== 'number') return false;
+  return true;
+}, 'not an array of numbers and nulls');
+const SeriesSliceSchema = v.pipe(
+  v.object({ x: NumberArraySchema, raw: GappyArraySchema, smoothed: GappyArraySchema, visible: v.number(), count: v.number() }),
+  v.check((s) => s.raw.length === s.x.length && s.smoothed.length === s.x.length, 'x, raw and smoothed differ in length'),
+);
+const CompareRunSchema = v.object({
+  runId: v.string(),
+  label: v.string(),
+  runDir: v.string(),
+  modelFile: v.string(),
+  status: v.picklist(RUN_STATUSES),
+  startedAt: v.number(),
+  durationMs: nullableNumber,
+  dataset: v.string(),
+  epochs: v.number(),
+  batchSize: v.number(),
+  validationSplit: v.number(),
+  optimizer: v.nullable(v.string()),
+  learningRate: nullableNumber,
+  params: nullableNumber,
+  batchesPerEpoch: v.number(),
+  batches: v.number(),
+  batchMetrics: v.array(v.string()),
+  epochLines: v.array(v.object({ epoch: v.number(), step: nullableNumber, time: v.number(), metrics: v.record(v.string(), nullableNumber) })),
+  results: v.record(v.string(), v.object({ final: nullableNumber, best: nullableNumber })),
+});
 
 const HostToWebviewSchema = v.variant('type', [
   v.object({ type: v.literal('snapshot'), seq, run: v.nullable(RunViewSchema), preview: v.optional(DatasetPreviewSchema) }),
   v.object({ type: v.literal('event'), seq, runId: v.string(), event: RunEventSchema }),
+  v.object({ type: v.literal('compare'), version: seq, runs: v.array(CompareRunSchema) }),
+  v.object({ type: v.literal('seriesResponse'), id: seq, metric: v.string(), runs: v.array(v.object({ runId: v.string(), slice: SeriesSliceSchema })) }),
 ]);
 
 /**

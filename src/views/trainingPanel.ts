@@ -8,11 +8,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
+import { COMPARE_UPDATE_MS, type CompareSet } from '../training/compareRuns';
 import type { RunSource, RunUpdate } from '../training/runSource';
 import { confineToFolders } from './errorLocation';
 import { renderHtml } from './panelHtml';
 
 export type PanelLog = (message: string) => void;
+
 
 export class TrainingPanel implements vscode.Disposable {
   static readonly viewType = 'modelLab.training';
@@ -81,6 +83,10 @@ export class TrainingPanel implements vscode.Disposable {
   private preview: DatasetPreview | undefined;
   private wasVisible: boolean;
   private disposed = false;
+  /** The runs compared, their full-resolution series held here; the webview asks for viewports. */
+  private compare: CompareSet | undefined;
+  /** A compared run grew: the next `compare` message is sent at most every COMPARE_UPDATE_MS. */
+  private compareTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -119,6 +125,36 @@ export class TrainingPanel implements vscode.Disposable {
     this.postSnapshot();
   }
 
+  /** Shows `set` in the panel's Compare view (replacing an earlier comparison). */
+  showCompare(set: CompareSet): void {
+    this.compare = set;
+    this.postCompare();
+  }
+
+  /** The comparison shown, if any (for tests and commands). */
+  get compared(): CompareSet | undefined {
+    return this.compare;
+  }
+
+  private postCompare(): void {
+    if (this.compareTimer) clearTimeout(this.compareTimer);
+    this.compareTimer = undefined;
+    const set = this.compare;
+    this.post({ type: 'compare', version: set?.version ?? 0, runs: set ? set.summaries() : [] });
+  }
+
+  /** A compared run that is training grows through the session's events, sent on a short timer. */
+  private feedCompare(update: RunUpdate): void {
+    const set = this.compare;
+    if (!set || update.kind !== 'event' || !set.has(update.runId)) return;
+    const e = update.event;
+    if (e.type === 'batches') set.appendBatches(update.runId, e.points);
+    else if (e.type === 'epoch') set.appendEpoch(update.runId, e.point);
+    else if (e.type === 'end') set.appendEnd(update.runId, e.status, e.time ?? Date.now());
+    else return;
+    if (this.panel.visible && !this.compareTimer) this.compareTimer = setTimeout(() => this.postCompare(), COMPARE_UPDATE_MS);
+  }
+
   /** Points the panel at another run source (the command may create a new one per session). */
   private setSource(source: RunSource): void {
     if (source === this.source) return;
@@ -134,6 +170,7 @@ export class TrainingPanel implements vscode.Disposable {
   }
 
   private onUpdate(update: RunUpdate): void {
+    this.feedCompare(update);
     if (update.kind === 'reset') {
       this.updateTitle();
       this.postSnapshot();
@@ -181,6 +218,13 @@ export class TrainingPanel implements vscode.Disposable {
       case 'openLocation':
         void this.openLocation(msg.file, msg.line, msg.column);
         break;
+      case 'seriesRequest':
+        // Answered even without a comparison (empty), so the webview's request never hangs.
+        this.post({ type: 'seriesResponse', id: msg.id, metric: msg.metric, runs: this.compare?.query(msg) ?? [] });
+        break;
+      case 'closeCompare':
+        this.compare = undefined;
+        break;
     }
   }
 
@@ -203,6 +247,8 @@ export class TrainingPanel implements vscode.Disposable {
 
   private postSnapshot(): void {
     this.post({ type: 'snapshot', seq: ++this.seq, run: this.source.current, ...(this.preview && { preview: this.preview }) });
+    // A rebuilt page (reload, hidden and shown) gets the comparison back too.
+    if (this.compare) this.postCompare();
   }
 
   private post(msg: HostToWebview): void {
@@ -220,6 +266,8 @@ export class TrainingPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (TrainingPanel.instance === this) TrainingPanel.instance = undefined;
+    if (this.compareTimer) clearTimeout(this.compareTimer);
+    this.compare = undefined;
     this.sourceListener?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();

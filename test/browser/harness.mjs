@@ -69,9 +69,14 @@ export async function startHarness() {
    * Opens the panel in a theme and locale at `width` px. Returns the page plus what the page said:
    * console errors and CSP violations (both should stay empty), and the messages it sent the host.
    */
-  async function openPanel({ theme = 'dark', locale = 'en', width = 700, height = 900, reducedMotion = 'reduce' } = {}) {
+  async function openPanel({ theme = 'dark', locale = 'en', width = 700, height = 900, reducedMotion = 'reduce', onMessage } = {}) {
     const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, reducedMotion, locale: locale === 'zh-cn' ? 'zh-CN' : 'en-US' });
     const page = await context.newPage();
+    // A host that answers: `onMessage(msg, post)` hears each message the panel sends; `post` answers it.
+    if (onMessage) {
+      const post = (msg) => page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), JSON.stringify(msg)).catch(() => undefined);
+      await page.exposeBinding('__toHost', (_source, m) => onMessage(m, post));
+    }
     const problems = [];
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -83,7 +88,10 @@ export async function startHarness() {
       window.__sent = [];
       window.__modelLabTest = true;
       window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__sent.push(m),
+        postMessage: (m) => {
+          window.__sent.push(m);
+          window.__toHost?.(m);
+        },
         getState: () => saved,
         setState: (s) => (saved = s),
       });
@@ -110,6 +118,13 @@ export async function startHarness() {
       await new Promise((ok) => server.close(ok));
     },
   };
+}
+
+/** A TypeScript module of Model Lab (host code such as src/training/compareRuns.ts), bundled for Node. */
+export async function loadModule(entry) {
+  const out = join(mkdtempSync(join(tmpdir(), 'modellab-harness-')), 'module.mjs');
+  await build({ entryPoints: [join(root, entry)], outfile: out, bundle: true, format: 'esm', platform: 'node', logLevel: 'silent' });
+  return import(out);
 }
 
 /** A recorded stream: `{ at, msg }[]` (ms since the run started, message). */

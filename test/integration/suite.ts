@@ -20,7 +20,7 @@ import { EventFileWriter, scalarEvent } from '../../src/trainer/tensorboard/even
 import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
-const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun', 'modelLab.trainAgain', 'modelLab.trainWithChanges'];
+const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun', 'modelLab.trainAgain', 'modelLab.trainWithChanges', 'modelLab.compareRuns'];
 /** A cold first run loads tfjs, picks a backend and reads MNIST; two slow cores need time. */
 const TRAIN_TIMEOUT_MS = 240_000;
 
@@ -386,6 +386,37 @@ export async function run(): Promise<void> {
     assert.equal(histograms.length, 2, 'a weight histogram line per epoch');
     assert.equal(fs.readFileSync(file, 'utf8'), before, 'the model file is unchanged');
     return `${result.runId}: ${JSON.stringify(record.overrides)}`;
+  });
+
+  await test('Compare Runs overlays two real runs in the panel: both summarised, both answer a viewport request', async () => {
+    const modelFile = vscode.Uri.file(path.join(workspaceDir(), 'tiny.model.ts'));
+    const runs: TrainResult[] = [];
+    for (const batchSize of [64, 128]) {
+      const r = await withTimeout(vscode.commands.executeCommand<TrainResult | undefined>('modelLab.train', modelFile, { epochs: 1, batchSize }), TRAIN_TIMEOUT_MS, `train batch ${batchSize}`);
+      assert.ok(r && r.status === 'completed', `run with batch size ${batchSize} completed`);
+      runs.push(r);
+    }
+    // The command returns what it showed in the panel (a CompareSet of the host).
+    type Shown = {
+      runIds: string[];
+      summaries(): { runId: string; batchSize: number; batches: number; results: Record<string, { final: number | null }> }[];
+      query(req: unknown): { runId: string; slice: { x: number[]; raw: (number | null)[] } }[];
+    };
+    const shown = await vscode.commands.executeCommand<Shown | undefined>('modelLab.compareRuns', runs.map((r) => r.runDir));
+    assert.ok(shown, 'the comparison was shown');
+    assert.deepEqual(shown.runIds, runs.map((r) => r.runId));
+    const summaries = shown.summaries();
+    assert.deepEqual(summaries.map((x) => x.batchSize), [64, 128]);
+    summaries.forEach((x, i) => {
+      const batches = readMetricLines(runs[i].runDir).filter((l) => l.type === 'batch').length;
+      assert.equal(x.batches, batches, `${x.runId}: every batch line is in the host's store`);
+      assert.ok(isFiniteNum(x.results.val_loss?.final), `${x.runId} has a final val_loss`);
+    });
+    const answer = shown.query({ type: 'seriesRequest', id: 1, metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 300, smoothing: 0 });
+    assert.deepEqual(answer.map((a) => a.runId), runs.map((r) => r.runId));
+    const panelTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('Model Lab'));
+    assert.ok(panelTab, 'the Model Lab panel is open');
+    return `${summaries.map((x) => `${x.runId}: ${x.batches} batches`).join('; ')}`;
   });
 
   await test('Pause holds the run, Checkpoint saves while paused, Resume continues, Stop ends it with checkpoints/last', async () => {

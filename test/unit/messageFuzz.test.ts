@@ -210,11 +210,13 @@ describe('webview -> host', () => {
       { type: 'ready' },
       ...[...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS].map((type) => ({ type, runId: '20261201-101500-mnist-cnn' })),
       { type: 'openLocation', file: '/work/examples/mnist-cnn.model.ts', line: 19, column: 5 },
+      { type: 'seriesRequest', id: 3, metric: 'loss', axis: 'step', x0: 0, x1: 500, pixels: 300, smoothing: 0.6 },
+      { type: 'closeCompare' },
     ] as Json[];
     for (const m of valid) expect(parseWebviewToHost(m)).toEqual(m);
     const random = rng(SEED + 2);
     const mutate = mutator(random, runsDir);
-    const types = ['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'train', 'delete', 'eval', 'openFile'];
+    const types = ['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'seriesRequest', 'closeCompare', 'train', 'delete', 'eval', 'openFile'];
     let accepted = 0;
     let refused = 0;
     for (let i = 0; i < WEBVIEW_MESSAGES; i++) {
@@ -225,13 +227,16 @@ describe('webview -> host', () => {
       const out = parseWebviewToHost(raw, (w) => (why = w));
       if (out) {
         accepted++;
-        expect(['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation']).toContain(out.type);
-        if (out.type === 'openLocation') {
+        expect(['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'seriesRequest', 'closeCompare']).toContain(out.type);
+        if (out.type === 'seriesRequest') {
+          expect(Number.isInteger(out.pixels) && out.pixels >= 1 && out.pixels <= 8192).toBe(true);
+          expect(out.smoothing >= 0 && out.smoothing < 1).toBe(true);
+        } else if (out.type === 'openLocation') {
           expect(typeof out.file === 'string' && out.file.length > 0 && out.file.length <= 4096).toBe(true);
           for (const n of [out.line, out.column]) if (n !== undefined) expect(Number.isInteger(n) && n >= 1).toBe(true);
           // Unknown keys are not passed on.
           expect(Object.keys(out).every((k) => ['type', 'file', 'line', 'column'].includes(k))).toBe(true);
-        } else if (out.type !== 'ready') {
+        } else if (out.type !== 'ready' && out.type !== 'closeCompare') {
           expect(typeof out.runId === 'string' && out.runId.length < 200).toBe(true);
           expect(Object.keys(out).every((k) => k === 'type' || k === 'runId')).toBe(true);
         }

@@ -15,6 +15,7 @@ describe('modelLenses', () => {
       [createLine, '▶ Train', 'modelLab.train'],
       [createLine, 'Σ 112,394 params', undefined],
       [createLine, 'Runs (3)', 'modelLab.runs.focus'],
+      [createLine, 'Compare', 'modelLab.compareRuns'],
     ]);
   });
 

@@ -3,7 +3,9 @@
  * message and user action goes through `dispatch`; drawing happens at most ~10 times a second however
  * fast batches stream, and draws only what changed.
  */
+import uPlot from 'uplot';
 import { MetricChart, readColors, type ChartColors } from './charts';
+import { buildCompare, CompareView, runPalette } from './compareView';
 import { renderEval } from './evalView';
 import { buildHistogramSection, drawnHistograms, renderHistograms } from './histogramView';
 import { onHostMessage, loadState, postToHost, saveState } from './host';
@@ -26,6 +28,7 @@ const layout = buildLayout(root, L);
 const histSection = buildHistogramSection(L);
 layout.evalSection.before(histSection);
 let colors: ChartColors = readColors();
+let palette = runPalette();
 const charts = new Map<string, MetricChart>();
 
 let lastSaved = '';
@@ -39,6 +42,19 @@ function dispatch(action: Action): void {
   }
   scheduleDraw();
 }
+
+/** A comparison chart's viewport request: sent to the host without a redraw (the answer brings one). */
+function request(action: Action): void {
+  for (const msg of update(state, action, Date.now())) postToHost(msg);
+}
+
+const compareLayout = buildCompare(L, dispatch);
+layout.tabRun.after(compareLayout.tab);
+layout.runPane.after(compareLayout.pane);
+// The chart controls (smoothing, log y, x axis) serve both panes: they move to the one shown.
+const controlsSlot = document.createElement('div');
+compareLayout.legend.after(controlsSlot);
+const compareView = new CompareView(compareLayout, L, request, () => scheduleDraw());
 
 // ---- drawing -------------------------------------------------------------------------------------
 
@@ -90,9 +106,14 @@ function syncCharts(track: RunTrack | undefined): void {
   }
 }
 
+/** Main-thread time of each frame (the draw and uPlot's commits after it), for the bench; test pages only. */
+const frames: number[] = [];
+const measureFrames = (window as { __modelLabTest?: boolean }).__modelLabTest === true;
+
 function draw(): void {
   framePending = false;
   lastFrame = performance.now();
+
   const now = Date.now();
   const track = shownRun(state);
   renderHeader(layout, headerModel(state, now), dropped(), L);
@@ -137,6 +158,7 @@ function draw(): void {
     drawn.epochRows = table.rows.length;
     drawn.epochColumns = columns;
   }
+  if (state.tab === 'compare') compareView.render(state, palette, colors);
   syncCharts(track);
   drawn.track = track;
   if (track && !layout.runPane.hidden) {
@@ -146,6 +168,11 @@ function draw(): void {
   layout.charts.toggleAttribute('data-empty', charts.size === 0);
   drawn.version = state.version;
   syncTicker();
+  // uPlot commits its redraws in microtasks queued during this frame; this one is queued after them.
+  if (measureFrames) {
+    const t0 = lastFrame;
+    queueMicrotask(() => frames.push(performance.now() - t0));
+  }
 }
 
 // The elapsed time moves while a run is running even when no batch arrives (a slow first batch).
@@ -183,25 +210,39 @@ layout.xAxis.addEventListener('change', () => {
 
 function showTab(): void {
   const preview = state.preview;
-  layout.tabs.hidden = preview === undefined;
-  const data = state.tab === 'data' && preview !== undefined;
-  layout.runPane.hidden = data;
-  layout.preview.hidden = !data;
-  layout.tabRun.setAttribute('aria-selected', String(!data));
-  layout.tabData.setAttribute('aria-selected', String(data));
-  layout.tabRun.tabIndex = data ? -1 : 0;
-  layout.tabData.tabIndex = data ? 0 : -1;
+  const comparing = state.compare.runs.length > 0;
+  layout.tabs.hidden = preview === undefined && !comparing;
+  const tab = state.tab === 'data' && preview !== undefined ? 'data' : state.tab === 'compare' && comparing ? 'compare' : 'run';
+  layout.runPane.hidden = tab !== 'run';
+  layout.preview.hidden = tab !== 'data';
+  compareLayout.pane.hidden = tab !== 'compare';
+  layout.tabData.hidden = preview === undefined;
+  compareLayout.tab.hidden = !comparing;
+  for (const [b, name] of [[layout.tabRun, 'run'], [layout.tabData, 'data'], [compareLayout.tab, 'compare']] as const) {
+    b.setAttribute('aria-selected', String(tab === name));
+    b.tabIndex = tab === name ? 0 : -1;
+  }
   layout.tabData.textContent = preview ? L.t('tabs.dataOf', preview.dataset) : L.t('tabs.data');
+  const slot = tab === 'compare' ? controlsSlot : layout.hint;
+  if (tab === 'compare' && layout.controls.parentElement !== controlsSlot) controlsSlot.append(layout.controls);
+  else if (tab !== 'compare' && layout.controls.nextElementSibling !== slot) slot.before(layout.controls);
 }
 
 layout.tabRun.addEventListener('click', () => dispatch({ type: 'tab', tab: 'run' }));
 layout.tabData.addEventListener('click', () => dispatch({ type: 'tab', tab: 'data' }));
+compareLayout.tab.addEventListener('click', () => dispatch({ type: 'tab', tab: 'compare' }));
 // Arrow keys move between tabs, as in VS Code's own tab lists.
 layout.tabs.addEventListener('keydown', (e) => {
   if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-  const next = state.tab === 'run' ? 'data' : 'run';
+  const tabs = [
+    ['run', layout.tabRun],
+    ['compare', compareLayout.tab],
+    ['data', layout.tabData],
+  ].filter(([, b]) => !(b as HTMLElement).hidden) as ['run' | 'compare' | 'data', HTMLButtonElement][];
+  const i = Math.max(0, tabs.findIndex(([name]) => name === state.tab));
+  const [next, button] = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
   dispatch({ type: 'tab', tab: next });
-  (next === 'run' ? layout.tabRun : layout.tabData).focus();
+  button.focus();
 });
 
 function seriesColors(): { line: string; target: string; grid: string } {
@@ -219,6 +260,7 @@ const themeObserver = new MutationObserver(() => {
     const next = readColors();
     if (JSON.stringify(next) === JSON.stringify(colors)) return;
     colors = next;
+    palette = runPalette();
     for (const chart of charts.values()) chart.setColors(colors);
     drawn.previewVersion = -1;
     scheduleDraw();
@@ -229,7 +271,7 @@ themeObserver.observe(html, { attributes: true, attributeFilter: ['class', 'styl
 
 // The browser tests read the state and charts through this hook; the harness page sets the flag.
 if ((window as { __modelLabTest?: boolean }).__modelLabTest)
-  Object.assign(window, { __modelLab: { state, charts, L, histograms: drawnHistograms } });
+  Object.assign(window, { __modelLab: { state, charts, L, histograms: drawnHistograms, compare: compareView, frames, uPlot, redraw: scheduleDraw } });
 
 onHostMessage((data) => dispatch({ type: 'message', data }));
 // Handshake: nothing is drawn from events until the host answers with a snapshot.

@@ -10,6 +10,7 @@
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
+import { applyCompare, applySeries, emptyCompare, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
 import { validCell, type CellChoice } from './evalModel';
 
@@ -134,9 +135,11 @@ export interface PanelState {
   preview?: DatasetPreview;
   /** Bumped when `preview` changes, so the DOM redraws it only then. */
   previewVersion: number;
-  tab: 'run' | 'data';
+  tab: 'run' | 'data' | 'compare';
   /** The confusion-matrix cell whose samples are shown (unset: the whole gallery). */
   cell?: CellChoice;
+  /** The runs compared (empty when no comparison is open); their series stay in the host. */
+  compare: CompareState;
   /** Messages from the host that failed validation. */
   dropped: number;
   /** Events already applied (same or older seq) and ignored. */
@@ -174,9 +177,19 @@ export type Action =
   | { type: 'openError' }
   /** Time passed (drives the checkpoint timeout). */
   | { type: 'tick' }
-  | { type: 'tab'; tab: 'run' | 'data' }
+  | { type: 'tab'; tab: 'run' | 'data' | 'compare' }
   /** The user picked a confusion-matrix cell (null: back to all samples). */
   | { type: 'cell'; cell: CellChoice | null }
+  /** A comparison chart needs the points of its viewport (answered by the host). */
+  | { type: 'compareRequest'; metric: string; axis: XAxis; x0: number | null; x1: number | null; pixels: number; smoothing: number }
+  /** The user toggled a run in the comparison's legend. */
+  | { type: 'compareToggle'; runId: string }
+  /** The user sorted the runs table by a column. */
+  | { type: 'compareSort'; column: string }
+  /** The user chose the hyperparameter view's axes. */
+  | { type: 'compareScatter'; x?: HyperKey; y?: string }
+  /** The user closed the comparison. */
+  | { type: 'compareClose' }
   | { type: 'options'; options: Partial<ChartOptions> };
 
 /** A fresh state, from what an earlier page of this panel saved (anything; checked here). */
@@ -190,6 +203,7 @@ export function initialState(options: Partial<ChartOptions> = {}, saved?: unknow
     awaitingSnapshot: true,
     previewVersion: 0,
     tab: 'run',
+    compare: emptyCompare(),
     dropped: 0,
     duplicates: 0,
     options: sanitizeOptions({ ...DEFAULT_OPTIONS, ...options }),
@@ -222,7 +236,8 @@ export function savedState(state: PanelState): SavedState {
     options: state.options,
     ...(track && track.pauses.length ? { pauses: { runId: track.view.runId, pauses: track.pauses } } : {}),
     // runDir: after a reload the host reopens this run (its WebviewPanelSerializer reads it, checked).
-    ...(track ? { view: { runId: track.view.runId, ...(track.view.runDir && { runDir: track.view.runDir }), tab: state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
+    // A comparison's series live in the host and are not reopened after a reload: its page comes back on the run tab.
+    ...(track ? { view: { runId: track.view.runId, ...(track.view.runDir && { runDir: track.view.runDir }), tab: state.tab === 'compare' ? 'run' : state.tab, ...(state.cell && { cell: state.cell }) } } : {}),
   };
 }
 
@@ -292,7 +307,7 @@ function closePause(track: RunTrack, now: number): void {
   if (open && open.end === undefined) open.end = now;
 }
 
-function onHostMessage(state: PanelState, msg: HostToWebview, now: number, out: WebviewToHost[]): void {
+function onHostMessage(state: PanelState, msg: Extract<HostToWebview, { type: 'snapshot' | 'event' }>, now: number, out: WebviewToHost[]): void {
   if (msg.type === 'snapshot') {
     const run = msg.run;
     const nextId = run ? run.runId : null;
@@ -405,6 +420,20 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
         state.version++;
         break;
       }
+      if (msg.type === 'compare') {
+        // A new set of runs (not the same runs grown) is what the user just asked to see.
+        const ids = (runs: { runId: string }[]): string => runs.map((r) => r.runId).join('\u0000');
+        const opening = msg.runs.length > 0 && msg.version > state.compare.version && ids(msg.runs) !== ids(state.compare.runs);
+        applyCompare(state.compare, msg.version, msg.runs);
+        if (opening) state.tab = 'compare';
+        if (msg.runs.length === 0 && state.tab === 'compare') state.tab = 'run';
+        state.version++;
+        break;
+      }
+      if (msg.type === 'seriesResponse') {
+        if (applySeries(state.compare, msg.id, msg.metric, msg.runs)) state.version++;
+        break;
+      }
       onHostMessage(state, msg, now, out);
       break;
     }
@@ -450,7 +479,34 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       }
       break;
     case 'tab':
-      state.tab = action.tab === 'data' && state.preview ? 'data' : 'run';
+      state.tab = action.tab === 'data' && state.preview ? 'data' : action.tab === 'compare' && state.compare.runs.length > 0 ? 'compare' : 'run';
+      state.version++;
+      break;
+    case 'compareRequest': {
+      const req = seriesRequest(state.compare, action.metric, action.axis, action.x0, action.x1, action.pixels, action.smoothing, now);
+      if (req) out.push(req);
+      break;
+    }
+    case 'compareToggle': {
+      const h = state.compare.hidden;
+      if (h.has(action.runId)) h.delete(action.runId);
+      else if (state.compare.runs.some((r) => r.runId === action.runId)) h.add(action.runId);
+      state.version++;
+      break;
+    }
+    case 'compareSort':
+      toggleSort(state.compare, action.column);
+      state.version++;
+      break;
+    case 'compareScatter':
+      if (action.x) state.compare.scatterX = action.x;
+      if (action.y !== undefined) state.compare.scatterY = action.y;
+      state.version++;
+      break;
+    case 'compareClose':
+      state.compare = emptyCompare();
+      if (state.tab === 'compare') state.tab = 'run';
+      out.push({ type: 'closeCompare' });
       state.version++;
       break;
     case 'options':
