@@ -16,7 +16,7 @@ export interface LayerHint {
   line: number;
   /** 1-based column from which hovering the line shows `hover` (the first layer call on it). */
   column: number;
-  /** The after-line text, e.g. `→ [null,24,24,8] · 208 params`. */
+  /** The after-line text, e.g. `→ [batch, 24, 24, 8] · 208 params`. */
   text: string;
   /** Markdown (tables, code spans; no HTML, no command links). */
   hover: string;
@@ -127,7 +127,7 @@ export const ENGLISH_HINT_WORDS: HintWords = {
 
 const fill = (template: string, ...args: (string | number)[]) => template.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 
-/** `[null,24,24,8]`; a layer with several outputs: `[null,4] [null,1]`; one used at several nodes: `(shared)`. */
+/** `[batch, 24, 24, 8]`; a layer with several outputs: `[batch, 4] [batch, 1]`; one used at several nodes: `(shared)`. */
 export function shapeText(s: LayerRow['outputShape'], words: HintWords = ENGLISH_HINT_WORDS): string {
   if (s.length === 0) return words.shared;
   return formatShape(s);

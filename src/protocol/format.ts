@@ -33,10 +33,32 @@ export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 type Shape = readonly (number | null)[];
 
-/** `[null,24,24,8]`; several outputs' shapes side by side. `separator` goes between dimensions. */
-export function formatShape(shape: Shape | readonly Shape[], separator = ','): string {
-  const one = (s: Shape): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(separator)}]`;
-  return shape.length > 0 && Array.isArray(shape[0]) ? (shape as readonly Shape[]).map(one).join(' ') : one(shape as Shape);
+/**
+ * One notation for tensor shapes everywhere Model Lab shows them (layer hints and their hovers, the
+ * panel's layers table, `model-lab summary`, template comments, build errors): `[batch, 24, 24, 8]`.
+ * The batch axis is shown, because the tensors really have it (a dense layer fed "a 4-D tensor"
+ * counts it) and named, because `null`/`None` say nothing to someone who wrote `inputShape: [24, 24, 8]`;
+ * a fixed batch size shows its number, any other unknown size `?`. Several outputs side by side.
+ * `batchLabel` names an unknown first axis otherwise, e.g. `N` for a data set's sample count.
+ */
+export function formatShape(shape: Shape | readonly Shape[], batchLabel = 'batch'): string {
+  const one = (s: Shape): string => `[${s.map((d, i) => (d === null ? (i === 0 ? batchLabel : '?') : String(d))).join(', ')}]`;
+  return isShapeList(shape) ? shape.map(one).join(' ') : one(shape as Shape);
+}
+
+/** The same notation for one sample's shape (no batch axis given): `[24, 24, 8]` reads `[batch, 24, 24, 8]`. */
+export function formatSampleShape(dims: Shape): string {
+  return formatShape([null, ...dims]);
+}
+
+/** The short form for narrow editors: one sample's dimensions, `24×24×8` (`?` when unknown). */
+export function formatShapeCompact(shape: Shape | readonly Shape[]): string {
+  const one = (s: Shape): string => (s.length <= 1 ? formatShape(s) : s.slice(1).map((d) => (d === null ? '?' : String(d))).join('×'));
+  return isShapeList(shape) ? shape.map(one).join(' ') : one(shape as Shape);
+}
+
+function isShapeList(shape: Shape | readonly Shape[]): shape is readonly Shape[] {
+  return shape.length > 0 && Array.isArray(shape[0]);
 }
 
 /** A duration in words of units, for the status bar and the Runs view: `1h 02m`, `4m 05s`, `12s`. */

@@ -15,10 +15,10 @@ import * as esbuild from 'esbuild';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 import { bundleFile } from './loadModelFile';
+import { formatShape } from '../protocol/format';
 import type { LayerRow, ModelSummary, SourceLocation } from '../protocol/modelSummary';
 
 type TF = typeof tfTypes;
-type Shape = (number | null)[];
 
 const isClass = (f: unknown) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
@@ -216,8 +216,7 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
   }
 }
 
-const shapeText = (s: LayerRow['outputShape']): string =>
-  s.length > 0 && Array.isArray(s[0]) ? (s as Shape[]).map(shapeText).join(' ') : `[${(s as Shape).map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
+const shapeText = (s: LayerRow['outputShape']): string => (s.length === 0 ? '(shared)' : formatShape(s));
 
 const thousands = (n: number) => n.toLocaleString('en-US');
 

@@ -234,11 +234,11 @@ export async function run(): Promise<void> {
     const convLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.conv2d')) + 1;
     const conv = result.hints.find((h) => h.line === convLine);
     assert.ok(conv, `a hint on line ${convLine}; hints: ${JSON.stringify(result.hints.map((h) => [h.line, h.text]))}`);
-    assert.match(conv.text, /\[null,24,24,8\]/, `the conv2d hint names the output shape: "${conv.text}"`);
+    assert.match(conv.text, /\[batch, 24, 24, 8\]/, `the conv2d hint names the output shape: "${conv.text}"`);
     assert.match(conv.text, /\b208 params\b/, `the conv2d hint names its 208 parameters: "${conv.text}"`);
     // 12*12*8 = 1152 flattened values, dense 1152*10+10 = 11530 params.
     const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
-    assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [null,10] · 11,530 params');
+    assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [batch, 10] · 11,530 params');
 
     // The hover provider answers on that line with the layer's details.
     const col = doc.lineAt(convLine - 1).text.indexOf('conv2d(') + 1;
@@ -248,7 +248,7 @@ export async function run(): Promise<void> {
       .map((c) => (typeof c === 'string' ? c : c.value))
       .join('\n');
     assert.match(hoverText, /Conv2D/, `the hover names the layer class: ${hoverText.slice(0, 300)}`);
-    assert.match(hoverText, /\[null,24,24,8\]/, 'the hover shows the output shape');
+    assert.match(hoverText, /\[batch, 24, 24, 8\]/, 'the hover shows the output shape');
     // The layer-call hover: what the layer does and this call's arithmetic (28 − 5 + 1 = 24).
     assert.match(hoverText, /\*\*tf\.layers\.conv2d\*\* — /, 'the hover says what conv2d does');
     assert.match(hoverText, /height: 28 − 5 \+ 1 = 24/, `the hover shows the arithmetic: ${hoverText.slice(0, 600)}`);

@@ -70,28 +70,28 @@ describe('layer hints from real summaries', () => {
     runner.dispose();
     const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
 
-    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0)).text).toBe('→ [null,24,24,8] · 208 params');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0)).text).toBe('→ [batch, 24, 24, 8] · 208 params');
     // A layer without parameters shows its shape only.
-    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).text).toBe('→ [null,12,12,8]');
-    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 1)).text).toBe(`→ [null,8,8,16] · ${(5 * 5 * 8 * 16 + 16).toLocaleString('en-US')} params`);
-    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [null,256]');
-    expect(hintAt(hints, lineOf(file, 'units: 128')).text).toBe('→ [null,128] · 32,896 params');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).text).toBe('→ [batch, 12, 12, 8]');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 1)).text).toBe(`→ [batch, 8, 8, 16] · ${(5 * 5 * 8 * 16 + 16).toLocaleString('en-US')} params`);
+    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [batch, 256]');
+    expect(hintAt(hints, lineOf(file, 'units: 128')).text).toBe('→ [batch, 128] · 32,896 params');
     const bn = hintAt(hints, lineOf(file, 'batchNormalization'));
-    expect(bn.text).toBe('→ [null,128] · 512 params');
+    expect(bn.text).toBe('→ [batch, 128] · 512 params');
     expect(bn.hover).toContain('256 non-trainable');
-    expect(hintAt(hints, lineOf(file, 'units: 10')).text).toBe('→ [null,10] · 1,290 params');
+    expect(hintAt(hints, lineOf(file, 'units: 10')).text).toBe('→ [batch, 10] · 1,290 params');
 
     // createModel's line carries the model's total; nothing else gets a hint.
     const total = 208 + 3216 + 32896 + 512 + 1290;
     const cm = hintAt(hints, lineOf(file, 'export function createModel'));
     expect(cm.text).toBe(`→ model: ${total.toLocaleString('en-US')} params`);
-    expect(cm.hover).toContain('[null,28,28,1]');
+    expect(cm.hover).toContain('[batch, 28, 28, 1]');
     expect(hints).toHaveLength(9);
 
     const conv = hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0));
     // Hovering shows the details from the layer call on (V8 reports the call at the method's name).
     expect(conv.column).toBe(fs.readFileSync(file, 'utf8').split('\n')[conv.line - 1].indexOf('conv2d(') + 1);
-    expect(conv.hover).toMatch(/\| conv2d_\w+ \(Conv2D\) \| `\[null,24,24,8\]` \| 208 \|/);
+    expect(conv.hover).toMatch(/\| conv2d_\w+ \(Conv2D\) \| `\[batch, 24, 24, 8\]` \| 208 \|/);
   });
 
   test('functional model: layers made in a loop share one hint; a layer made in another file goes to createModel', async () => {
@@ -106,17 +106,17 @@ describe('layer hints from real summaries', () => {
     const convParams = 9 * 1 * 8 + 8 + (9 * 8 * 16 + 16) + (9 * 16 * 32 + 32);
     const loop = hintAt(hints, lineOf(file, 'tf.layers.conv2d'));
     expect(loop.layers.map((l) => l.className)).toEqual(['Conv2D', 'Conv2D', 'Conv2D']);
-    expect(loop.text).toBe(`→ ×3 … last [null,4,4,32] · ${convParams.toLocaleString('en-US')} params`);
-    expect(loop.hover).toContain('`[null,14,14,8]`');
-    expect(loop.hover).toContain('`[null,7,7,16]`');
+    expect(loop.text).toBe(`→ ×3 … last [batch, 4, 4, 32] · ${convParams.toLocaleString('en-US')} params`);
+    expect(loop.hover).toContain('`[batch, 14, 14, 8]`');
+    expect(loop.hover).toContain('`[batch, 7, 7, 16]`');
 
-    expect(hintAt(hints, lineOf(file, 'tf.input')).text).toBe('→ [null,28,28,1]');
-    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [null,512]');
+    expect(hintAt(hints, lineOf(file, 'tf.input')).text).toBe('→ [batch, 28, 28, 1]');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [batch, 512]');
 
     const cm = hintAt(hints, lineOf(file, 'export function createModel'));
     const dense = 512 * 10 + 10;
     expect(cm.layers.map((l) => l.className)).toEqual(['Dense']);
-    expect(cm.text).toBe(`→ [null,10] · ${dense.toLocaleString('en-US')} params (made elsewhere) · model: ${(convParams + dense).toLocaleString('en-US')} params`);
+    expect(cm.text).toBe(`→ [batch, 10] · ${dense.toLocaleString('en-US')} params (made elsewhere) · model: ${(convParams + dense).toLocaleString('en-US')} params`);
     expect(cm.hover).toContain('made at loopHelpers.ts:');
     expect(hints.map((h) => h.line)).toEqual([...hints.map((h) => h.line)].sort((a, b) => a - b));
   });
@@ -127,7 +127,7 @@ describe('layer hints from real summaries', () => {
       layers: [{ name: 'd', className: 'Dense', outputShape: [null, 2], params: 4, trainableParams: 4, nonTrainableParams: 0 }],
     };
     const hints = layerHints(summary);
-    expect(hints.map((h) => [h.line, h.text])).toEqual([[1, '→ [null,2] · 4 params (made elsewhere) · model: 4 params']]);
+    expect(hints.map((h) => [h.line, h.text])).toEqual([[1, '→ [batch, 2] · 4 params (made elsewhere) · model: 4 params']]);
   });
 });
 
