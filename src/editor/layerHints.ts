@@ -7,7 +7,7 @@
  * Lines and columns here are 1-based, as the CLI prints them; the adapter converts.
  */
 import * as path from 'node:path';
-import { formatCount, formatShape } from '../protocol/format';
+import { formatCount, formatShape, formatShapeCompact } from '../protocol/format';
 import type { LayerRow, ModelSummary } from '../protocol/modelSummary';
 import type { SummaryError } from './summaryRunner';
 
@@ -18,6 +18,8 @@ export interface LayerHint {
   column: number;
   /** The after-line text, e.g. `→ [batch, 24, 24, 8] · 208 params`. */
   text: string;
+  /** The same in few columns, for narrow editors: `→ 24×24×8 · 208` (the hover keeps the detail). */
+  compactText: string;
   /** Markdown (tables, code spans; no HTML, no command links). */
   hover: string;
   /** The layers behind the hint, in the model's order. */
@@ -146,6 +148,70 @@ export function hintText(layers: LayerRow[], w: HintWords = ENGLISH_HINT_WORDS):
   return `→ ${fill(w.repeated, layers.length, shapeText(layers[layers.length - 1].outputShape, w))}${tail}`;
 }
 
+/** A parameter count in at most ~5 characters: `208`, `32.9k`, `1.2M`. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0).replace(/\.0$/, '')}k`;
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0).replace(/\.0$/, '')}M`;
+}
+
+const compactShape = (s: LayerRow['outputShape'], w: HintWords) => (s.length === 0 ? w.shared : formatShapeCompact(s));
+
+/** hintText in few columns: `→ 24×24×8 · 208`; several layers on a line: `→ ×3 … 4×4×32 · 12.5k`. */
+export function compactHintText(layers: LayerRow[], w: HintWords = ENGLISH_HINT_WORDS): string {
+  const params = layers.reduce((n, l) => n + l.params, 0);
+  const tail = params > 0 ? ` · ${compactCount(params)}` : '';
+  const last = compactShape(layers[layers.length - 1].outputShape, w);
+  return layers.length === 1 ? `→ ${last}${tail}` : `→ ×${layers.length} … ${last}${tail}`;
+}
+
+/** `modelLab.layerHints.style`. */
+export type HintStyle = 'auto' | 'full' | 'compact';
+
+/** What the adapter knows about the editor's width: VS Code tells no pixel width, so the column the user keeps lines within. */
+export interface HintLayout {
+  style: HintStyle;
+  /** The column past which a hint counts as too long: the word-wrap column when wrapping is bounded, else the first ruler, else 80. */
+  limitColumn: number;
+  /** `editor.tabSize`, to count a tab's columns. */
+  tabSize: number;
+}
+
+/** The columns a line takes on screen, tabs expanded. */
+export function displayWidth(line: string, tabSize: number): number {
+  let col = 0;
+  for (const ch of line.trimEnd()) col = ch === '\t' ? col + tabSize - (col % tabSize) : col + 1;
+  return col;
+}
+
+/** The decoration's left margin (2em) in columns, about. */
+const HINT_MARGIN_COLUMNS = 2;
+
+/**
+ * Full or compact for a document's hints, one choice for all of them so the column of hints reads
+ * alike: `auto` picks compact when any full hint would pass `limitColumn` after its line (where a
+ * half-width editor, with the panel beside it, cuts it off or runs it under the minimap).
+ * `lineText(line)` gives a 1-based line's text.
+ */
+export function useCompactHints(hints: readonly LayerHint[], lineText: (line: number) => string | undefined, layout: HintLayout): boolean {
+  if (layout.style !== 'auto') return layout.style === 'compact';
+  return hints.some((h) => {
+    const text = lineText(h.line);
+    return text !== undefined && displayWidth(text, layout.tabSize) + HINT_MARGIN_COLUMNS + h.text.length > layout.limitColumn;
+  });
+}
+
+/**
+ * The limit column from the editor's settings: a bounded word wrap's column, else the first ruler
+ * (a number or `{ column }`), else 80.
+ */
+export function hintLimitColumn(wordWrap: string | undefined, wordWrapColumn: number | undefined, rulers: unknown): number {
+  if ((wordWrap === 'wordWrapColumn' || wordWrap === 'bounded') && typeof wordWrapColumn === 'number' && wordWrapColumn > 0) return wordWrapColumn;
+  const first = Array.isArray(rulers) ? rulers[0] : undefined;
+  const ruler = typeof first === 'number' ? first : typeof first === 'object' && first !== null && typeof (first as { column?: unknown }).column === 'number' ? (first as { column: number }).column : undefined;
+  return ruler !== undefined && ruler > 0 ? ruler : 80;
+}
+
 function layerTable(layers: LayerRow[], file: string, w: HintWords): string[] {
   const rows = layers.map((l) => {
     const params = l.nonTrainableParams > 0 ? `${thousands(l.params)} (${fill(w.nonTrainable, thousands(l.nonTrainableParams))})` : thousands(l.params);
@@ -199,14 +265,15 @@ export function layerHints(summary: ModelSummary, opts: LayerHintsOptions = {}):
     const layers = line === createModelLine ? [...group.layers, ...unplaced] : group.layers;
     const hover = [title, '', ...layerTable(layers, file, w)];
     if (line === createModelLine) hover.push('', modelLine(summary, w));
-    hints.push({ line, column: Math.max(1, group.column), text: hintText(layers, w), hover: hover.join('\n'), layers });
+    hints.push({ line, column: Math.max(1, group.column), text: hintText(layers, w), compactText: compactHintText(layers, w), hover: hover.join('\n'), layers });
   }
   if (!byLine.has(createModelLine)) {
     const total = fill(w.model, paramsText(summary.totalParams, w));
     const text = unplaced.length > 0 ? `${hintText(unplaced, w)} ${w.madeElsewhere} · ${total}` : `→ ${total}`;
+    const compactText = unplaced.length > 0 ? `${compactHintText(unplaced, w)} · Σ ${compactCount(summary.totalParams)}` : `→ Σ ${compactCount(summary.totalParams)}`;
     const hover = [title, '', modelLine(summary, w)];
     if (unplaced.length > 0) hover.push('', w.unplacedTitle, '', ...layerTable(unplaced, file, w));
-    hints.push({ line: createModelLine, column: 1, text, hover: hover.join('\n'), layers: unplaced });
+    hints.push({ line: createModelLine, column: 1, text, compactText, hover: hover.join('\n'), layers: unplaced });
   }
   return hints.sort((a, b) => a.line - b.line);
 }

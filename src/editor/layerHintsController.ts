@@ -9,12 +9,16 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
-import { errorDiagnostic, isModelFileName, layerHints, mayBeModelFile, shiftHints, type HintWords, type LayerHint } from './layerHints';
+import { errorDiagnostic, hintLimitColumn, isModelFileName, layerHints, mayBeModelFile, shiftHints, useCompactHints, type HintLayout, type HintStyle, type HintWords, type LayerHint } from './layerHints';
 import { SummaryRunner, type SummaryError } from './summaryRunner';
 
 export const REFRESH_LAYER_HINTS_COMMAND = 'modelLab.refreshLayerHints';
 /** `modelLab.layerHints.enabled`, default true. */
 export const LAYER_HINTS_ENABLED_SETTING = 'layerHints.enabled';
+/** `modelLab.layerHints.style`: auto | full | compact, default auto. */
+export const LAYER_HINTS_STYLE_SETTING = 'layerHints.style';
+/** Settings that change how wide a hint may be: a change redraws the hints (no new summary). */
+const LAYOUT_SETTINGS = [`modelLab.${LAYER_HINTS_STYLE_SETTING}`, 'editor.wordWrap', 'editor.wordWrapColumn', 'editor.rulers', 'editor.tabSize'];
 const DEBOUNCE_MS = 500;
 /** Larger scripts are not looked into for `export function createModel` (they can still be *.model.* files). */
 const SNIFF_LIMIT_CHARS = 512 * 1024;
@@ -23,6 +27,8 @@ const SNIFF_LIMIT_CHARS = 512 * 1024;
 export interface LayerHintsResult {
   file: string;
   hints: LayerHint[];
+  /** Whether the hints are drawn in their compact form (`modelLab.layerHints.style`, or auto for a long line). */
+  compact?: boolean;
   error?: SummaryError;
   skipped?: 'untrusted' | 'disabled' | 'not-a-model-file' | 'cancelled';
 }
@@ -104,6 +110,9 @@ export class LayerHintsController implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (LAYOUT_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+          for (const doc of vscode.workspace.textDocuments) if (this.hints.has(doc.uri.toString())) this.render(doc);
+        }
         if (!e.affectsConfiguration(`modelLab.${LAYER_HINTS_ENABLED_SETTING}`)) return;
         if (this.enabled()) this.scheduleVisible();
         else this.clearAll();
@@ -202,8 +211,9 @@ export class LayerHintsController implements vscode.Disposable {
         this.diagnostics.delete(doc.uri);
         this.hints.set(key, hints);
         this.totals.set(key, outcome.summary.totalParams);
-        this.render(doc);
+        const compact = this.render(doc);
         this.changed.fire(doc.uri);
+        return { file, hints, compact };
       }
       return { file, hints };
     }
@@ -230,15 +240,26 @@ export class LayerHintsController implements vscode.Disposable {
     return { file, hints: [], error };
   }
 
-  /** Draws the document's hints in every visible editor showing it. */
-  private render(doc: vscode.TextDocument): void {
-    const hints = this.hints.get(doc.uri.toString()) ?? [];
-    const options: vscode.DecorationOptions[] = hints
-      .filter((h) => h.line >= 1 && h.line <= doc.lineCount)
-      .map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: h.text } } }));
+  /** Draws the document's hints in every visible editor showing it; true when in their compact form. */
+  private render(doc: vscode.TextDocument): boolean {
+    const hints = (this.hints.get(doc.uri.toString()) ?? []).filter((h) => h.line >= 1 && h.line <= doc.lineCount);
+    const compact = useCompactHints(hints, (n) => (n >= 1 && n <= doc.lineCount ? doc.lineAt(n - 1).text : undefined), this.layout(doc));
+    const options: vscode.DecorationOptions[] = hints.map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: compact ? h.compactText : h.text } } }));
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document === doc) editor.setDecorations(this.decoration, options);
     }
+    return compact;
+  }
+
+  private layout(doc: vscode.TextDocument): HintLayout {
+    const style = vscode.workspace.getConfiguration('modelLab', doc.uri).get<string>(LAYER_HINTS_STYLE_SETTING, 'auto');
+    const editor = vscode.workspace.getConfiguration('editor', { uri: doc.uri, languageId: doc.languageId });
+    const tabSize = editor.get<number>('tabSize', 4);
+    return {
+      style: style === 'full' || style === 'compact' ? (style as HintStyle) : 'auto',
+      limitColumn: hintLimitColumn(editor.get<string>('wordWrap'), editor.get<number>('wordWrapColumn'), editor.get<unknown>('rulers')),
+      tabSize: typeof tabSize === 'number' && tabSize > 0 ? tabSize : 4,
+    };
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

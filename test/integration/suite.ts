@@ -202,7 +202,8 @@ export async function run(): Promise<void> {
   };
   type HintsResult = {
     file: string;
-    hints: { line: number; column: number; text: string; hover: string }[];
+    hints: { line: number; column: number; text: string; compactText: string; hover: string }[];
+    compact?: boolean;
     error?: { reason: string; message: string; line?: number };
     skipped?: string;
   };
@@ -239,6 +240,17 @@ export async function run(): Promise<void> {
     // 12*12*8 = 1152 flattened values, dense 1152*10+10 = 11530 params.
     const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
     assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [batch, 10] · 11,530 params');
+    // The conv2d line is ~100 columns: under `auto` its full hint would pass column 80, so the file's hints are compact.
+    assert.equal(result.compact, true, 'auto chose the compact form for lines past column 80');
+    assert.equal(conv.compactText, '→ 24×24×8 · 208');
+    const hintsSettings = vscode.workspace.getConfiguration('modelLab', doc.uri);
+    await hintsSettings.update('layerHints.style', 'full', vscode.ConfigurationTarget.Workspace);
+    try {
+      const full = await vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri);
+      assert.equal(full?.compact, false, 'style full draws the full form whatever the line length');
+    } finally {
+      await hintsSettings.update('layerHints.style', undefined, vscode.ConfigurationTarget.Workspace);
+    }
 
     // The hover provider answers on that line with the layer's details.
     const col = doc.lineAt(convLine - 1).text.indexOf('conv2d(') + 1;
@@ -258,8 +270,8 @@ export async function run(): Promise<void> {
       .flatMap((h) => h.contents)
       .map((c) => (typeof c === 'string' ? c : c.value))
       .join('\n');
-    assert.match(denseHover, /input: `\[1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
-    assert.match(denseHover, /output: `\[10\]`/);
+    assert.match(denseHover, /input: `\[batch, 1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
+    assert.match(denseHover, /output: `\[batch, 10\]`/);
 
     // CodeLens above createModel: ▶ Train and the parameter total (208 + 11,530).
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);

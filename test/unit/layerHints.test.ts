@@ -8,7 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  compactCount,
+  displayWidth,
   errorDiagnostic,
+  hintLimitColumn,
+  useCompactHints,
   findCreateModelLine,
   layerHints,
   mayBeModelFile,
@@ -92,6 +96,31 @@ describe('layer hints from real summaries', () => {
     // Hovering shows the details from the layer call on (V8 reports the call at the method's name).
     expect(conv.column).toBe(fs.readFileSync(file, 'utf8').split('\n')[conv.line - 1].indexOf('conv2d(') + 1);
     expect(conv.hover).toMatch(/\| conv2d_\w+ \(Conv2D\) \| `\[batch, 24, 24, 8\]` \| 208 \|/);
+
+    // The compact form for narrow editors: one sample's dimensions and a short count; the hover keeps the detail.
+    expect(conv.compactText).toBe('→ 24×24×8 · 208');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).compactText).toBe('→ 12×12×8');
+    expect(hintAt(hints, lineOf(file, 'units: 128')).compactText).toBe('→ 128 · 33k');
+    expect(cm.compactText).toBe('→ Σ 38k');
+
+    // auto: these conv lines are ~100 columns, so a full hint passes column 80 and the whole file goes compact.
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const lineText = (n: number) => lines[n - 1];
+    expect(useCompactHints(hints, lineText, { style: 'auto', limitColumn: 80, tabSize: 2 })).toBe(true);
+    expect(useCompactHints(hints, lineText, { style: 'auto', limitColumn: 160, tabSize: 2 })).toBe(false);
+    expect(useCompactHints(hints, lineText, { style: 'full', limitColumn: 80, tabSize: 2 })).toBe(false);
+    expect(useCompactHints(hints, lineText, { style: 'compact', limitColumn: 400, tabSize: 2 })).toBe(true);
+  });
+
+  test('the column a hint may reach: a bounded word wrap, else the first ruler, else 80; tabs count to their stop', () => {
+    expect(hintLimitColumn('wordWrapColumn', 100, [120])).toBe(100);
+    expect(hintLimitColumn('bounded', 90, undefined)).toBe(90);
+    expect(hintLimitColumn('off', 100, [120, 140])).toBe(120);
+    expect(hintLimitColumn('on', 100, [{ column: 110, color: '#f00' }])).toBe(110);
+    expect(hintLimitColumn('off', 100, [])).toBe(80);
+    expect(displayWidth('\tab', 4)).toBe(6);
+    expect(displayWidth('a\tb  ', 4)).toBe(5);
+    expect([999, 1000, 12_345, 32_896, 1_234_567, 23_000_000].map(compactCount)).toEqual(['999', '1k', '12k', '33k', '1.2M', '23M']);
   });
 
   test('functional model: layers made in a loop share one hint; a layer made in another file goes to createModel', async () => {
@@ -321,7 +350,7 @@ describe('which files, which lines', () => {
   });
 
   test('hints move with edits made after the summary; hints on removed lines go', () => {
-    const h = (line: number, column = 5): LayerHint => ({ line, column, text: `h${line}`, hover: '', layers: [] });
+    const h = (line: number, column = 5): LayerHint => ({ line, column, text: `h${line}`, compactText: `c${line}`, hover: '', layers: [] });
     const hints = [h(3), h(5), h(8)];
     // Two lines inserted at the end of line 4.
     expect(shiftHints(hints, [{ startLine: 4, startColumn: 10, endLine: 4, insertedLineBreaks: 2 }]).map((x) => x.line)).toEqual([3, 7, 10]);
