@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { formatCount, formatShape, formatShapeCompact } from '../protocol/format';
 import type { LayerRow, ModelSummary } from '../protocol/modelSummary';
-import type { SummaryError } from './summaryRunner';
+import { parseErrorLocation, type SummaryError } from './summaryRunner';
 
 export interface LayerHint {
   /** 1-based line of the model file. */
@@ -267,7 +267,8 @@ export function layerHints(summary: ModelSummary, opts: LayerHintsOptions = {}):
     if (line === createModelLine) hover.push('', modelLine(summary, w));
     hints.push({ line, column: Math.max(1, group.column), text: hintText(layers, w), compactText: compactHintText(layers, w), hover: hover.join('\n'), layers });
   }
-  if (!byLine.has(createModelLine)) {
+  // A model that failed part way has no total worth showing; its error goes on the failing line.
+  if (!byLine.has(createModelLine) && (!summary.buildError || unplaced.length > 0)) {
     const total = fill(w.model, paramsText(summary.totalParams, w));
     const text = unplaced.length > 0 ? `${hintText(unplaced, w)} ${w.madeElsewhere} · ${total}` : `→ ${total}`;
     const compactText = unplaced.length > 0 ? `${compactHintText(unplaced, w)} · Σ ${compactCount(summary.totalParams)}` : `→ Σ ${compactCount(summary.totalParams)}`;
@@ -293,6 +294,23 @@ export function errorDiagnostic(error: SummaryError, modelFile: string, source?:
   }
   const where = error.file && !sameFile(error.file, modelFile) ? ` (${path.basename(error.file)}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''})` : '';
   return { line: fallbackLine, message: `${error.message}${where}`, severity: 'error' };
+}
+
+/**
+ * The build error a partial summary carries (createModel() threw after some layers built), as the
+ * SummaryError a failed summary gives, so both reach the editor the same way.
+ */
+export function partialBuildError(summary: ModelSummary): SummaryError | undefined {
+  const e = summary.buildError;
+  if (!e) return undefined;
+  const parsed = parseErrorLocation(e.message, summary.file);
+  return { ...parsed, file: e.file ?? parsed.file, line: e.line ?? parsed.line, column: e.column ?? parsed.column };
+}
+
+/** The after-line text on the line that failed: why, in a few words (`maxChars` cuts it, the diagnostic has all). */
+export function failureText(message: string, maxChars = 120): string {
+  const one = message.replace(/\s+/g, ' ').trim();
+  return `✗ ${one.length > maxChars ? `${one.slice(0, maxChars - 1)}…` : one}`;
 }
 
 /** One edit, in the lines of the text before it (1-based, inclusive), and how many line breaks it inserted. */

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
-import { errorDiagnostic, hintLimitColumn, isModelFileName, layerHints, mayBeModelFile, shiftHints, useCompactHints, type HintLayout, type HintStyle, type HintWords, type LayerHint } from './layerHints';
+import { errorDiagnostic, failureText, hintLimitColumn, partialBuildError, isModelFileName, layerHints, mayBeModelFile, shiftHints, useCompactHints, type HintLayout, type HintStyle, type HintWords, type LayerHint } from './layerHints';
 import { SummaryRunner, type SummaryError } from './summaryRunner';
 
 export const REFRESH_LAYER_HINTS_COMMAND = 'modelLab.refreshLayerHints';
@@ -65,6 +65,10 @@ function hintWords(): HintWords {
 export class LayerHintsController implements vscode.Disposable {
   private readonly runner: SummaryRunner;
   private readonly decoration: vscode.TextEditorDecorationType;
+  /** After the line that failed to build: why, in the error colour. */
+  private readonly failureDecoration: vscode.TextEditorDecorationType;
+  /** The failing line (1-based) and its message per document, while shown. */
+  private readonly failures = new Map<string, { line: number; message: string }>();
   private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly disposables: vscode.Disposable[] = [];
   /** Hints shown per document (uri string), moved with edits until the next summary replaces them. */
@@ -88,6 +92,10 @@ export class LayerHintsController implements vscode.Disposable {
       after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
+    this.failureDecoration = vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor('editorError.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
     this.diagnostics = vscode.languages.createDiagnosticCollection('Model Lab');
     const selector: vscode.DocumentSelector = [
       { scheme: 'file', language: 'typescript' },
@@ -96,6 +104,7 @@ export class LayerHintsController implements vscode.Disposable {
     this.disposables.push(
       { dispose: () => this.runner.dispose() },
       this.decoration,
+      this.failureDecoration,
       this.diagnostics,
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
       vscode.commands.registerCommand(REFRESH_LAYER_HINTS_COMMAND, (arg?: unknown) => this.refresh(arg)),
@@ -145,6 +154,7 @@ export class LayerHintsController implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.hints.clear();
+    this.failures.clear();
     this.totals.clear();
     this.changed.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -207,37 +217,47 @@ export class LayerHintsController implements vscode.Disposable {
 
     if (outcome.kind === 'summary') {
       const hints = layerHints(outcome.summary, { file, source, words: this.words });
+      // createModel() failed after some layers built: their hints stay, the failure goes on its line.
+      const failed = partialBuildError(outcome.summary);
       if (current) {
-        this.diagnostics.delete(doc.uri);
         this.hints.set(key, hints);
         this.totals.set(key, outcome.summary.totalParams);
+        this.showError(doc, failed, source);
         const compact = this.render(doc);
         this.changed.fire(doc.uri);
-        return { file, hints, compact };
+        return { file, hints, compact, ...(failed && { error: failed }) };
       }
-      return { file, hints };
+      return { file, hints, ...(failed && { error: failed }) };
     }
 
     const { error } = outcome;
     if (error.reason !== 'build') this.opts.output?.appendLine(`[layer hints] ${file}: ${error.message}${error.details ? `\n${error.details}` : ''}`);
     if (current) {
       this.hints.delete(key);
+      this.showError(doc, error, source);
       this.render(doc);
-      // A file that is a model file only by its exports gets no red squiggles from a guess.
-      const diag = isModelFileName(file) ? errorDiagnostic(error, file, source) : undefined;
-      if (diag) {
-        const line = Math.min(Math.max(diag.line - 1, 0), doc.lineCount - 1);
-        const text = doc.lineAt(line);
-        const start = diag.column !== undefined ? Math.min(diag.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
-        const range = new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
-        const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-        d.source = 'Model Lab';
-        this.diagnostics.set(doc.uri, [d]);
-      } else {
-        this.diagnostics.delete(doc.uri);
-      }
     }
     return { file, hints: [], error };
+  }
+
+  /** The build error as a diagnostic at its line, and its reason after that line; none clears both. */
+  private showError(doc: vscode.TextDocument, error: SummaryError | undefined, source: string | undefined): void {
+    const key = doc.uri.toString();
+    this.failures.delete(key);
+    // A file that is a model file only by its exports gets no red squiggles from a guess.
+    const diag = error && isModelFileName(doc.uri.fsPath) ? errorDiagnostic(error, doc.uri.fsPath, source) : undefined;
+    if (!diag) {
+      this.diagnostics.delete(doc.uri);
+      return;
+    }
+    const line = Math.min(Math.max(diag.line - 1, 0), doc.lineCount - 1);
+    const text = doc.lineAt(line);
+    const start = diag.column !== undefined ? Math.min(diag.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
+    const range = new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
+    const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+    d.source = 'Model Lab';
+    this.diagnostics.set(doc.uri, [d]);
+    if (diag.severity === 'error') this.failures.set(key, { line: line + 1, message: diag.message });
   }
 
   /** Draws the document's hints in every visible editor showing it; true when in their compact form. */
@@ -245,8 +265,13 @@ export class LayerHintsController implements vscode.Disposable {
     const hints = (this.hints.get(doc.uri.toString()) ?? []).filter((h) => h.line >= 1 && h.line <= doc.lineCount);
     const compact = useCompactHints(hints, (n) => (n >= 1 && n <= doc.lineCount ? doc.lineAt(n - 1).text : undefined), this.layout(doc));
     const options: vscode.DecorationOptions[] = hints.map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: compact ? h.compactText : h.text } } }));
+    const failure = this.failures.get(doc.uri.toString());
+    const failureOptions: vscode.DecorationOptions[] =
+      failure && failure.line <= doc.lineCount ? [{ range: doc.lineAt(failure.line - 1).range, renderOptions: { after: { contentText: failureText(failure.message, compact ? 48 : 120) } } }] : [];
     for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document === doc) editor.setDecorations(this.decoration, options);
+      if (editor.document !== doc) continue;
+      editor.setDecorations(this.decoration, options);
+      editor.setDecorations(this.failureDecoration, failureOptions);
     }
     return compact;
   }
@@ -273,19 +298,30 @@ export class LayerHintsController implements vscode.Disposable {
   private moveWithEdits(e: vscode.TextDocumentChangeEvent): void {
     const key = e.document.uri.toString();
     const hints = this.hints.get(key);
-    if (!hints || e.contentChanges.length === 0) return;
-    const moved = shiftHints(
-      hints,
-      e.contentChanges.map((c) => ({
-        startLine: c.range.start.line + 1,
-        startColumn: c.range.start.character + 1,
-        endLine: c.range.end.line + 1,
-        insertedLineBreaks: (c.text.match(/\n/g) ?? []).length,
-      })),
-    );
-    if (moved.length === hints.length && moved.every((h, i) => h.line === hints[i].line)) return;
-    this.hints.set(key, moved);
-    this.render(e.document);
+    const failure = this.failures.get(key);
+    if ((!hints && !failure) || e.contentChanges.length === 0) return;
+    const edits = e.contentChanges.map((c) => ({
+      startLine: c.range.start.line + 1,
+      startColumn: c.range.start.character + 1,
+      endLine: c.range.end.line + 1,
+      insertedLineBreaks: (c.text.match(/\n/g) ?? []).length,
+    }));
+    let changed = false;
+    if (hints) {
+      const moved = shiftHints(hints, edits);
+      if (moved.length !== hints.length || moved.some((h, i) => h.line !== hints[i].line)) {
+        this.hints.set(key, moved);
+        changed = true;
+      }
+    }
+    if (failure) {
+      // The failing line's reason moves like a hint (the diagnostic is moved by VS Code itself).
+      const [moved] = shiftHints([{ line: failure.line, column: 1, text: '', compactText: '', hover: '', layers: [] }], edits);
+      if (!moved) this.failures.delete(key);
+      else if (moved.line !== failure.line) this.failures.set(key, { ...failure, line: moved.line });
+      changed ||= moved?.line !== failure.line;
+    }
+    if (changed) this.render(e.document);
   }
 
   private forget(doc: vscode.TextDocument): void {
@@ -293,6 +329,7 @@ export class LayerHintsController implements vscode.Disposable {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.hints.delete(key);
+    this.failures.delete(key);
     this.diagnostics.delete(doc.uri);
     if (doc.uri.scheme === 'file') this.runner.cancel(doc.uri.fsPath);
   }
@@ -300,8 +337,9 @@ export class LayerHintsController implements vscode.Disposable {
   private clearAll(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    for (const key of [...this.hints.keys()]) {
+    for (const key of new Set([...this.hints.keys(), ...this.failures.keys()])) {
       this.hints.delete(key);
+      this.failures.delete(key);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (doc) {
         this.render(doc);

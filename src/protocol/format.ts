@@ -69,3 +69,19 @@ export function formatShortDuration(ms: number): string {
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * A layer's name as the user wrote it (`name: 'encoder'`), or tfjs's default made readable: tfjs
+ * names a layer `snake_case(class)_ClassN` (`conv2d_Conv2D2`); Keras users know `conv2d_2`.
+ */
+export function readableLayerName(name: string, className: string): string {
+  const m = /^(.+)_([A-Za-z]\w*?)(\d+)$/.exec(name);
+  return m && m[2] === className ? `${m[1]}_${m[3]}` : name;
+}
+
+/** tfjs's default layer names in a message made readable (`dense_Dense3` → `dense_3`). */
+export function readableLayerNames(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9_]*?)_([A-Z][A-Za-z0-9]*?)(\d+)\b/g, (all, snake: string, cls: string, n: string) =>
+    snake.replace(/_/g, '') === cls.toLowerCase().replace(/_/g, '') ? `${snake}_${n}` : all,
+  );
+}

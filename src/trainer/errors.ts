@@ -3,7 +3,7 @@
  * or both shapes) plus the details. Also checks a model against its data before fit, because tfjs's
  * own message for a mismatch names internal layer ids, not the data.
  */
-import { formatShape } from '../protocol/format';
+import { formatShape, readableLayerNames } from '../protocol/format';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { RunError } from '../protocol/trainer';
@@ -80,7 +80,7 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   }
   if (stack && ctx.mapStack) stack = ctx.mapStack(stack);
   const where = stack ? userFrame(stack, ctx.modelFile) : undefined;
-  let one = firstLine(message);
+  let one = readableLayerNames(firstLine(message));
   // A typed array too large to allocate is tfjs running out of memory for a tensor: say so plainly.
   const oom = e instanceof RangeError && /Invalid typed array length: (\d+)|Array buffer allocation failed/.exec(message);
   if (oom) {

@@ -11,6 +11,8 @@ import {
   compactCount,
   displayWidth,
   errorDiagnostic,
+  failureText,
+  partialBuildError,
   hintLimitColumn,
   useCompactHints,
   findCreateModelLine,
@@ -172,15 +174,40 @@ describe('build errors become diagnostics', () => {
     expect(errorDiagnostic(o.error, file, fs.readFileSync(file, 'utf8'))).toEqual({ line: 7, column: 31, message: 'Unexpected ";"', severity: 'error' });
   });
 
-  test('createModel() throwing: the line of the throw', async () => {
+  test('createModel() throwing after a layer built: that layer keeps its hint, the throw line gets the error', async () => {
     const file = fixture('throws.model.ts');
     const runner = new SummaryRunner({ trainerScript: TRAINER });
-    const o = await runner.summarize(file);
+    const summary = summaryOf(await runner.summarize(file));
     runner.dispose();
-    if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}`);
     const line = lineOf(file, 'throw new Error');
-    expect(o.error).toMatchObject({ reason: 'build', file, line, message: 'createModel() failed: units must be a power of two' });
-    expect(errorDiagnostic(o.error, file)).toMatchObject({ line, severity: 'error', message: 'createModel() failed: units must be a power of two' });
+    const error = partialBuildError(summary);
+    expect(error).toMatchObject({ reason: 'build', file, line, message: 'createModel() failed: units must be a power of two' });
+    expect(errorDiagnostic(error!, file)).toMatchObject({ line, severity: 'error', message: 'createModel() failed: units must be a power of two' });
+    const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
+    // The dense layer's hint only: no model total on createModel's line for a model that did not build.
+    expect(hints.map((h) => [h.line, h.text])).toEqual([[lineOf(file, 'tf.layers.dense'), '→ [batch, 3] · 15 params']]);
+    expect(failureText(error!.message)).toBe('✗ createModel() failed: units must be a power of two');
+  });
+
+  test('a kernel larger than its feature map: the layers before keep their hints (names as written or readable), the line says why', async () => {
+    const file = fixture('kernelTooLarge.model.ts');
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
+    const summary = summaryOf(await runner.summarize(file));
+    runner.dispose();
+    // The user's name, and tfjs's default made readable (not max_pooling2d_MaxPooling2D1).
+    expect(summary.layers.map((l) => [l.name, l.outputShape])).toEqual([['edges', [null, 24, 24, 8]], ['max_pooling2d_1', [null, 12, 12, 8]]]);
+    const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
+    expect(hints.map((h) => [h.line, h.text])).toEqual([
+      [lineOf(file, "name: 'edges'"), '→ [batch, 24, 24, 8] · 208 params'],
+      [lineOf(file, 'maxPooling2d'), '→ [batch, 12, 12, 8]'],
+    ]);
+    const line = lineOf(file, 'kernelSize: 15');
+    const error = partialBuildError(summary)!;
+    expect(error.line).toBe(line);
+    expect(errorDiagnostic(error, file)).toMatchObject({ line, severity: 'error' });
+    expect(error.message).toBe(
+      `createModel() failed: conv2d on line ${line}: the kernel (15) is larger than the 12×12 feature map that line ${line - 1} makes (input [batch, 12, 12, 8]: 12 − 15 + 1 = −2). Use kernelSize ≤ 12, padding: 'same', or downsample less before it.`,
+    );
   });
 
   test('an unresolvable import: the import line', async () => {
@@ -250,7 +277,7 @@ describe('SummaryRunner on real child processes', () => {
     const spawned: string[] = [];
     const runner = new SummaryRunner({ trainerScript: TRAINER, onDidSpawn: (f) => spawned.push(f) });
     try {
-      const file = fixture('throws.model.ts');
+      const file = fixture('syntaxError.model.ts');
       const [a, b] = await Promise.all([runner.summarize(file), runner.summarize(file)]);
       expect(a).toBe(b);
       expect(a.kind).toBe('error');
