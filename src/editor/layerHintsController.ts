@@ -11,6 +11,9 @@ import * as vscode from 'vscode';
 import { readConfig } from '../config';
 import { errorDiagnostic, failureText, hintLimitColumn, partialBuildError, isModelFileName, layerHints, mayBeModelFile, shiftHints, useCompactHints, type HintLayout, type HintStyle, type HintWords, type LayerHint } from './layerHints';
 import { SummaryRunner, type SummaryError } from './summaryRunner';
+import { findModelProblems, shrinkWindowFix, type FixWords, type ModelFix, type ModelProblem } from './quickFixes';
+import { MODEL_LAB_DIAGNOSTIC_SOURCE, ModelQuickFixProvider } from './quickFixProvider';
+import type { ModelSummary } from '../protocol/modelSummary';
 
 export const REFRESH_LAYER_HINTS_COMMAND = 'modelLab.refreshLayerHints';
 /** `modelLab.layerHints.enabled`, default true. */
@@ -42,6 +45,19 @@ export interface LayerHintsControllerOptions {
   timeoutMs?: number;
 }
 
+function fixWords(): FixWords {
+  return {
+    denseFed4d: vscode.l10n.t(
+      'dense on line {0} gets a {1} feature map and works on each of its {2} positions apart (output {3}): a classifier needs tf.layers.flatten() before it',
+      '{0}', '{1}', '{2}', '{3}',
+    ),
+    addFlatten: vscode.l10n.t('Add tf.layers.flatten() before this dense layer'),
+    inputMismatch: vscode.l10n.t("The model takes {0} but its dataset '{1}' gives {2}: training would stop at the first batch", '{0}', '{1}', '{2}'),
+    setInputShape: vscode.l10n.t("Set the input shape to {0} (the shape of '{1}')", '{0}', '{1}'),
+    shrinkWindow: vscode.l10n.t('Use {0}: {1} (the largest that fits the {2} feature map)', '{0}', '{1}', '{2}'),
+  };
+}
+
 function hintWords(): HintWords {
   // The placeholder is passed through so it survives vscode.l10n.t's own formatting.
   return {
@@ -69,6 +85,9 @@ export class LayerHintsController implements vscode.Disposable {
   private readonly failureDecoration: vscode.TextEditorDecorationType;
   /** The failing line (1-based) and its message per document, while shown. */
   private readonly failures = new Map<string, { line: number; message: string }>();
+  /** The quick fixes of each document's diagnostics, from its last summary. */
+  private readonly fixes = new Map<string, { version: number; fixes: ModelFix[] }>();
+  private readonly fixWords = fixWords();
   private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly disposables: vscode.Disposable[] = [];
   /** Hints shown per document (uri string), moved with edits until the next summary replaces them. */
@@ -107,6 +126,11 @@ export class LayerHintsController implements vscode.Disposable {
       this.failureDecoration,
       this.diagnostics,
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      vscode.languages.registerCodeActionsProvider(selector, new ModelQuickFixProvider((doc) => {
+        // The edits are in the lines of the text summarized: once it is edited, they wait for the next save.
+        const f = this.fixes.get(doc.uri.toString());
+        return f && f.version === doc.version ? f.fixes : [];
+      }), ModelQuickFixProvider.metadata),
       vscode.commands.registerCommand(REFRESH_LAYER_HINTS_COMMAND, (arg?: unknown) => this.refresh(arg)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc)),
       vscode.workspace.onDidSaveTextDocument((doc) => this.schedule(doc)),
@@ -155,6 +179,7 @@ export class LayerHintsController implements vscode.Disposable {
     this.timers.clear();
     this.hints.clear();
     this.failures.clear();
+    this.fixes.clear();
     this.totals.clear();
     this.changed.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -222,7 +247,7 @@ export class LayerHintsController implements vscode.Disposable {
       if (current) {
         this.hints.set(key, hints);
         this.totals.set(key, outcome.summary.totalParams);
-        this.showError(doc, failed, source);
+        this.showError(doc, failed, source, outcome.summary);
         const compact = this.render(doc);
         this.changed.fire(doc.uri);
         return { file, hints, compact, ...(failed && { error: failed }) };
@@ -240,24 +265,53 @@ export class LayerHintsController implements vscode.Disposable {
     return { file, hints: [], error };
   }
 
-  /** The build error as a diagnostic at its line, and its reason after that line; none clears both. */
-  private showError(doc: vscode.TextDocument, error: SummaryError | undefined, source: string | undefined): void {
+  /**
+   * The build error as a diagnostic at its line (with its reason after that line), and the problems
+   * the summary shows with their quick fixes; none clears them.
+   */
+  private showError(doc: vscode.TextDocument, error: SummaryError | undefined, source: string | undefined, summary?: ModelSummary): void {
     const key = doc.uri.toString();
     this.failures.delete(key);
-    // A file that is a model file only by its exports gets no red squiggles from a guess.
-    const diag = error && isModelFileName(doc.uri.fsPath) ? errorDiagnostic(error, doc.uri.fsPath, source) : undefined;
-    if (!diag) {
+    this.fixes.delete(key);
+    // A file that is a model file only by its exports gets no squiggles from a guess.
+    if (!isModelFileName(doc.uri.fsPath)) {
       this.diagnostics.delete(doc.uri);
       return;
     }
-    const line = Math.min(Math.max(diag.line - 1, 0), doc.lineCount - 1);
-    const text = doc.lineAt(line);
-    const start = diag.column !== undefined ? Math.min(diag.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
-    const range = new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
-    const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-    d.source = 'Model Lab';
-    this.diagnostics.set(doc.uri, [d]);
-    if (diag.severity === 'error') this.failures.set(key, { line: line + 1, message: diag.message });
+    const diagnostics: vscode.Diagnostic[] = [];
+    const fixes: ModelFix[] = [];
+    const lineRange = (line1: number, column?: number) => {
+      const line = Math.min(Math.max(line1 - 1, 0), doc.lineCount - 1);
+      const text = doc.lineAt(line);
+      const start = column !== undefined ? Math.min(column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
+      return new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
+    };
+    const diag = error ? errorDiagnostic(error, doc.uri.fsPath, source) : undefined;
+    if (diag) {
+      const range = lineRange(diag.line, diag.column);
+      const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      d.source = MODEL_LAB_DIAGNOSTIC_SOURCE;
+      if (diag.severity === 'error') this.failures.set(key, { line: range.start.line + 1, message: diag.message });
+      // A window larger than its feature map: the input is what the last layer that built made.
+      const input = summary?.layers.at(-1)?.outputShape;
+      const shrink = source !== undefined && input && input.length > 0 && !Array.isArray(input[0]) ? shrinkWindowFix(source, range.start.line + 1, (input as (number | null)[]).slice(1), this.fixWords) : undefined;
+      if (shrink) {
+        d.code = shrink.kind;
+        fixes.push(shrink);
+      }
+      diagnostics.push(d);
+    }
+    const problems: ModelProblem[] = summary && source !== undefined ? findModelProblems(summary, source, this.fixWords) : [];
+    for (const p of problems) {
+      const d = new vscode.Diagnostic(lineRange(p.line), p.message, vscode.DiagnosticSeverity.Warning);
+      d.source = MODEL_LAB_DIAGNOSTIC_SOURCE;
+      d.code = p.kind;
+      diagnostics.push(d);
+      if (p.fix) fixes.push(p.fix);
+    }
+    if (diagnostics.length > 0) this.diagnostics.set(doc.uri, diagnostics);
+    else this.diagnostics.delete(doc.uri);
+    if (fixes.length > 0) this.fixes.set(key, { version: doc.version, fixes });
   }
 
   /** Draws the document's hints in every visible editor showing it; true when in their compact form. */
@@ -330,6 +384,7 @@ export class LayerHintsController implements vscode.Disposable {
     this.timers.delete(key);
     this.hints.delete(key);
     this.failures.delete(key);
+    this.fixes.delete(key);
     this.diagnostics.delete(doc.uri);
     if (doc.uri.scheme === 'file') this.runner.cancel(doc.uri.fsPath);
   }
@@ -340,6 +395,7 @@ export class LayerHintsController implements vscode.Disposable {
     for (const key of new Set([...this.hints.keys(), ...this.failures.keys()])) {
       this.hints.delete(key);
       this.failures.delete(key);
+      this.fixes.delete(key);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (doc) {
         this.render(doc);

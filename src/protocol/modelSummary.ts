@@ -54,6 +54,8 @@ export const ModelSummarySchema = v.object({
   nonTrainableParams: v.number(),
   /** Whether createModel() compiled the model. */
   compiled: v.boolean(),
+  /** `config.dataset` when the model file names one (a string), for checks of the input shape. */
+  dataset: v.optional(v.string()),
   /**
    * Set when createModel() threw after building some layers: `layers` are those that built (in the
    * order they were made), `inputs`/`outputs` are empty and the totals count the built layers only.

@@ -230,6 +230,14 @@ async function buildModel(exp: unknown, file: string, mapStack: StackMapper): Pr
   return model;
 }
 
+/** `config.dataset` of a module (named or in a default export), when it is a name. */
+function configuredDataset(exp: unknown): string | undefined {
+  const named = (typeof exp === 'object' && exp !== null ? exp : {}) as Record<string, unknown>;
+  const def = named.default as Record<string, unknown> | undefined;
+  const config = (named.config ?? (typeof def === 'object' && def !== null ? def.config : undefined)) as { dataset?: unknown } | undefined;
+  return typeof config?.dataset === 'string' ? config.dataset : undefined;
+}
+
 /** Loads the model file, builds its model (nothing else) and summarizes it. Throws RunFailure like training does. */
 export async function summarizeModelFile(tf: TF, modelFile: string): Promise<ModelSummary> {
   const file = path.resolve(modelFile);
@@ -242,6 +250,8 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
   } catch (e) {
     throw new RunFailure(toRunError(e, { modelFile: file, mapStack: bundled.mapStack, during: `Loading ${path.basename(file)} failed` }));
   }
+  const dataset = configuredDataset(exp);
+  const withDataset = (s: ModelSummary): ModelSummary => (dataset !== undefined ? { ...s, dataset } : s);
   const locate = (layer: object) => {
     const stack = tracker.stackOf(layer);
     return stack ? firstUserFrame(stack, bundled.mapStack) : undefined;
@@ -255,10 +265,10 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
     const { message, file: errFile, line, column } = e.runError;
     const partial = partialSummary(tracker.made(), file, { message, ...(errFile && { file: errFile }), ...(line !== undefined && { line }), ...(column !== undefined && { column }) }, locate);
     if (!partial) throw e;
-    return partial;
+    return withDataset(partial);
   }
   try {
-    return summarizeModel(model, file, locate);
+    return withDataset(summarizeModel(model, file, locate));
   } finally {
     const optimizer = model.optimizer;
     model.dispose();

@@ -317,6 +317,53 @@ export async function run(): Promise<void> {
     return diags[0].message;
   });
 
+  await test('layer hints: a kernel too large keeps the hints above it, the failing line says why, and its quick fix makes it build', async () => {
+    const text = HINTS_CNN.replace('  model.add(tf.layers.flatten());', "  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 15 }));\n  model.add(tf.layers.flatten());");
+    const doc = await openModelFile('hintsKernel.model.ts', text);
+    const result = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refreshLayerHints hintsKernel.model.ts');
+    const lines = doc.getText().split('\n');
+    const convLine = lines.findIndex((l) => l.includes('inputShape')) + 1;
+    const badLine = lines.findIndex((l) => l.includes('kernelSize: 15')) + 1;
+    assert.ok(result?.error, `the failure is reported: ${JSON.stringify(result)}`);
+    assert.equal(result.error.line, badLine, 'the error is on the kernel-15 line');
+    assert.deepEqual(result.hints.map((h) => h.line), [convLine, convLine + 1], 'the conv2d and pooling lines above keep their hints');
+    const diags = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab');
+    assert.equal(diags.length, 1, `one diagnostic: ${JSON.stringify(diags.map((d) => d.message))}`);
+    assert.equal(diags[0].range.start.line, badLine - 1, 'at the failing line');
+    assert.match(diags[0].message, /the kernel \(15\) is larger than the 12×12 feature map/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diags[0].range, vscode.CodeActionKind.QuickFix.value);
+    const shrink = actions.find((a) => a.title.startsWith('Use kernelSize: 12'));
+    assert.ok(shrink?.edit, `a quick fix shrinks the kernel: ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(shrink.edit), 'the fix applies');
+    assert.match(doc.lineAt(badLine - 1).text, /kernelSize: 12 \}/, doc.lineAt(badLine - 1).text);
+    assert.ok(await doc.save());
+    const fixed = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refresh after the fix');
+    assert.equal(fixed?.error, undefined, `builds after the fix: ${fixed?.error?.message}`);
+    assert.ok(fixed?.hints.some((h) => h.line === badLine), 'the fixed line has its hint');
+
+    // A dense layer fed the 4-D map: a warning with a flatten() fix at its line.
+    const noFlatten = HINTS_CNN.replace('  model.add(tf.layers.flatten());\n', '');
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), noFlatten));
+    assert.ok(await doc.save());
+    const dense = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refresh without flatten');
+    assert.equal(dense?.error, undefined);
+    const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
+    const warn = vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'Model Lab' && d.code === 'add-flatten');
+    assert.ok(warn, 'a warning for the dense layer');
+    assert.equal(warn.range.start.line, denseLine - 1);
+    assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
+    const flattenActions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, warn.range, vscode.CodeActionKind.QuickFix.value);
+    const flatten = flattenActions.find((a) => a.title === 'Add tf.layers.flatten() before this dense layer');
+    assert.ok(flatten?.edit, `a flatten fix: ${JSON.stringify(flattenActions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(flatten.edit));
+    assert.equal(doc.lineAt(denseLine - 1).text, '  model.add(tf.layers.flatten());');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(doc.uri.fsPath, { force: true });
+    return `${diags[0].message} | ${warn.message}`;
+  });
+
   await test('Train on tiny.model.ts completes and writes the run folder', async () => {
     const ws = workspaceDir();
     const modelFile = vscode.Uri.file(path.join(ws, 'tiny.model.ts'));
