@@ -101,12 +101,12 @@ describe('describeLayerCall', () => {
     const en = describeLayerCall(call, [12, 12, 8], 'en')!;
     expect(en).toContain('**tf.layers.conv2d** — A 2-D convolution');
     expect(en).toContain("- `padding` = `'same'`");
-    expect(en).toContain('- input: `[12, 12, 8]` (from the layer before)');
+    expect(en).toContain('- input: `[batch, 12, 12, 8]` (from the layer before)');
     expect(en).toContain('- height: ⌈12 / 2⌉ = 6');
-    expect(en).toContain('- output: `[6, 6, 16]`');
+    expect(en).toContain('- output: `[batch, 6, 6, 16]`');
     const zh = describeLayerCall(call, [12, 12, 8], 'zh-cn')!;
     expect(zh).toContain('二维卷积');
-    expect(zh).toContain('- 输出: `[6, 6, 16]`');
+    expect(zh).toContain('- 输出: `[batch, 6, 6, 16]`');
   });
 
   it('uses inputShape from the call itself and says when no shape is known', () => {
