@@ -41,6 +41,8 @@ const builds = [
     ...common, entryPoints: ['test/integration/suite.ts'], outfile: 'dist/test/suite.js', platform: 'node', format: 'cjs',
     external: ['vscode', ...runtimeExternals],
   },
+  // The Restricted Mode suite (test/e2e/restricted.sh): the same launch, an untrusted workspace.
+  { ...common, entryPoints: ['test/integration/restrictedSuite.ts'], outfile: 'dist/test/restrictedSuite.js', platform: 'node', format: 'cjs', external: ['vscode'] },
 ];
 
 // The tfjs type declarations the plugin resolves to: only .d.ts files and package.json (its `types`).

@@ -13,20 +13,20 @@ export const config = {
 
 export function createModel(): tf.LayersModel {
   const model = tf.sequential();
-  // [28, 28, 1] -> [24, 24, 8]: eight 5x5 filters look for strokes and edges
+  // [batch, 28, 28, 1] -> [batch, 24, 24, 8]: eight 5x5 filters look for strokes and edges
   model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }));
-  // -> [12, 12, 8]: keep the strongest response in each 2x2 patch
+  // -> [batch, 12, 12, 8]: keep the strongest response in each 2x2 patch
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  // -> [8, 8, 16]: combine strokes into parts of digits
+  // -> [batch, 8, 8, 16]: combine strokes into parts of digits
   model.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }));
-  // -> [4, 4, 16]
+  // -> [batch, 4, 4, 16]
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  // -> [256]
+  // -> [batch, 256]
   model.add(tf.layers.flatten());
-  // -> [128]
+  // -> [batch, 128]
   model.add(tf.layers.dense({ units: 128, activation: 'relu' }));
   model.add(tf.layers.dropout({ rate: 0.2 }));
-  // -> [10]: one probability per digit
+  // -> [batch, 10]: one probability per digit
   model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;

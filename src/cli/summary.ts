@@ -18,6 +18,11 @@ export async function summaryCommand(file: string, opts: { json: boolean; cwd?: 
     const { summary } = await answerRequest(tf, { kind: 'summary', file: path.resolve(cwd, file) });
     stopTimer();
     process.stdout.write(opts.json ? JSON.stringify(summary) + '\n' : formatSummaryTable(summary, cwd) + '\n');
+    // createModel() failed after some layers built: they are printed (and in the JSON), the error too.
+    if (summary.buildError) {
+      process.stderr.write(`model-lab: ${summary.buildError.message}\n`);
+      return 1;
+    }
     return 0;
   } catch (e) {
     stopTimer();

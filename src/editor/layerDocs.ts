@@ -4,7 +4,8 @@
  * in English and Simplified Chinese. Pure (no `vscode`): src/editor/layerCallHover.ts is the adapter.
  */
 import { callArithmetic, declaredInputShape, SPATIAL, type ArgValue, type LayerCall } from '../protocol/layerCall';
-import { formatShape, type Shape } from '../protocol/layerMath';
+import { type Shape } from '../protocol/layerMath';
+import { formatSampleShape as formatShape } from '../protocol/format';
 
 export interface LayerDoc {
   /** One or two sentences: what the layer does. */

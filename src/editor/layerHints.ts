@@ -7,17 +7,19 @@
  * Lines and columns here are 1-based, as the CLI prints them; the adapter converts.
  */
 import * as path from 'node:path';
-import { formatCount, formatShape } from '../protocol/format';
+import { formatCount, formatShape, formatShapeCompact } from '../protocol/format';
 import type { LayerRow, ModelSummary } from '../protocol/modelSummary';
-import type { SummaryError } from './summaryRunner';
+import { parseErrorLocation, type SummaryError } from './summaryRunner';
 
 export interface LayerHint {
   /** 1-based line of the model file. */
   line: number;
   /** 1-based column from which hovering the line shows `hover` (the first layer call on it). */
   column: number;
-  /** The after-line text, e.g. `→ [null,24,24,8] · 208 params`. */
+  /** The after-line text, e.g. `→ [batch, 24, 24, 8] · 208 params`. */
   text: string;
+  /** The same in few columns, for narrow editors: `→ 24×24×8 · 208` (the hover keeps the detail). */
+  compactText: string;
   /** Markdown (tables, code spans; no HTML, no command links). */
   hover: string;
   /** The layers behind the hint, in the model's order. */
@@ -127,7 +129,7 @@ export const ENGLISH_HINT_WORDS: HintWords = {
 
 const fill = (template: string, ...args: (string | number)[]) => template.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 
-/** `[null,24,24,8]`; a layer with several outputs: `[null,4] [null,1]`; one used at several nodes: `(shared)`. */
+/** `[batch, 24, 24, 8]`; a layer with several outputs: `[batch, 4] [batch, 1]`; one used at several nodes: `(shared)`. */
 export function shapeText(s: LayerRow['outputShape'], words: HintWords = ENGLISH_HINT_WORDS): string {
   if (s.length === 0) return words.shared;
   return formatShape(s);
@@ -144,6 +146,70 @@ export function hintText(layers: LayerRow[], w: HintWords = ENGLISH_HINT_WORDS):
   const tail = params > 0 ? ` · ${paramsText(params, w)}` : '';
   if (layers.length === 1) return `→ ${shapeText(layers[0].outputShape, w)}${tail}`;
   return `→ ${fill(w.repeated, layers.length, shapeText(layers[layers.length - 1].outputShape, w))}${tail}`;
+}
+
+/** A parameter count in at most ~5 characters: `208`, `32.9k`, `1.2M`. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0).replace(/\.0$/, '')}k`;
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0).replace(/\.0$/, '')}M`;
+}
+
+const compactShape = (s: LayerRow['outputShape'], w: HintWords) => (s.length === 0 ? w.shared : formatShapeCompact(s));
+
+/** hintText in few columns: `→ 24×24×8 · 208`; several layers on a line: `→ ×3 … 4×4×32 · 12.5k`. */
+export function compactHintText(layers: LayerRow[], w: HintWords = ENGLISH_HINT_WORDS): string {
+  const params = layers.reduce((n, l) => n + l.params, 0);
+  const tail = params > 0 ? ` · ${compactCount(params)}` : '';
+  const last = compactShape(layers[layers.length - 1].outputShape, w);
+  return layers.length === 1 ? `→ ${last}${tail}` : `→ ×${layers.length} … ${last}${tail}`;
+}
+
+/** `modelLab.layerHints.style`. */
+export type HintStyle = 'auto' | 'full' | 'compact';
+
+/** What the adapter knows about the editor's width: VS Code tells no pixel width, so the column the user keeps lines within. */
+export interface HintLayout {
+  style: HintStyle;
+  /** The column past which a hint counts as too long: the word-wrap column when wrapping is bounded, else the first ruler, else 80. */
+  limitColumn: number;
+  /** `editor.tabSize`, to count a tab's columns. */
+  tabSize: number;
+}
+
+/** The columns a line takes on screen, tabs expanded. */
+export function displayWidth(line: string, tabSize: number): number {
+  let col = 0;
+  for (const ch of line.trimEnd()) col = ch === '\t' ? col + tabSize - (col % tabSize) : col + 1;
+  return col;
+}
+
+/** The decoration's left margin (2em) in columns, about. */
+const HINT_MARGIN_COLUMNS = 2;
+
+/**
+ * Full or compact for a document's hints, one choice for all of them so the column of hints reads
+ * alike: `auto` picks compact when any full hint would pass `limitColumn` after its line (where a
+ * half-width editor, with the panel beside it, cuts it off or runs it under the minimap).
+ * `lineText(line)` gives a 1-based line's text.
+ */
+export function useCompactHints(hints: readonly LayerHint[], lineText: (line: number) => string | undefined, layout: HintLayout): boolean {
+  if (layout.style !== 'auto') return layout.style === 'compact';
+  return hints.some((h) => {
+    const text = lineText(h.line);
+    return text !== undefined && displayWidth(text, layout.tabSize) + HINT_MARGIN_COLUMNS + h.text.length > layout.limitColumn;
+  });
+}
+
+/**
+ * The limit column from the editor's settings: a bounded word wrap's column, else the first ruler
+ * (a number or `{ column }`), else 80.
+ */
+export function hintLimitColumn(wordWrap: string | undefined, wordWrapColumn: number | undefined, rulers: unknown): number {
+  if ((wordWrap === 'wordWrapColumn' || wordWrap === 'bounded') && typeof wordWrapColumn === 'number' && wordWrapColumn > 0) return wordWrapColumn;
+  const first = Array.isArray(rulers) ? rulers[0] : undefined;
+  const ruler = typeof first === 'number' ? first : typeof first === 'object' && first !== null && typeof (first as { column?: unknown }).column === 'number' ? (first as { column: number }).column : undefined;
+  return ruler !== undefined && ruler > 0 ? ruler : 80;
 }
 
 function layerTable(layers: LayerRow[], file: string, w: HintWords): string[] {
@@ -199,14 +265,16 @@ export function layerHints(summary: ModelSummary, opts: LayerHintsOptions = {}):
     const layers = line === createModelLine ? [...group.layers, ...unplaced] : group.layers;
     const hover = [title, '', ...layerTable(layers, file, w)];
     if (line === createModelLine) hover.push('', modelLine(summary, w));
-    hints.push({ line, column: Math.max(1, group.column), text: hintText(layers, w), hover: hover.join('\n'), layers });
+    hints.push({ line, column: Math.max(1, group.column), text: hintText(layers, w), compactText: compactHintText(layers, w), hover: hover.join('\n'), layers });
   }
-  if (!byLine.has(createModelLine)) {
+  // A model that failed part way has no total worth showing; its error goes on the failing line.
+  if (!byLine.has(createModelLine) && (!summary.buildError || unplaced.length > 0)) {
     const total = fill(w.model, paramsText(summary.totalParams, w));
     const text = unplaced.length > 0 ? `${hintText(unplaced, w)} ${w.madeElsewhere} · ${total}` : `→ ${total}`;
+    const compactText = unplaced.length > 0 ? `${compactHintText(unplaced, w)} · Σ ${compactCount(summary.totalParams)}` : `→ Σ ${compactCount(summary.totalParams)}`;
     const hover = [title, '', modelLine(summary, w)];
     if (unplaced.length > 0) hover.push('', w.unplacedTitle, '', ...layerTable(unplaced, file, w));
-    hints.push({ line: createModelLine, column: 1, text, hover: hover.join('\n'), layers: unplaced });
+    hints.push({ line: createModelLine, column: 1, text, compactText, hover: hover.join('\n'), layers: unplaced });
   }
   return hints.sort((a, b) => a.line - b.line);
 }
@@ -226,6 +294,23 @@ export function errorDiagnostic(error: SummaryError, modelFile: string, source?:
   }
   const where = error.file && !sameFile(error.file, modelFile) ? ` (${path.basename(error.file)}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''})` : '';
   return { line: fallbackLine, message: `${error.message}${where}`, severity: 'error' };
+}
+
+/**
+ * The build error a partial summary carries (createModel() threw after some layers built), as the
+ * SummaryError a failed summary gives, so both reach the editor the same way.
+ */
+export function partialBuildError(summary: ModelSummary): SummaryError | undefined {
+  const e = summary.buildError;
+  if (!e) return undefined;
+  const parsed = parseErrorLocation(e.message, summary.file);
+  return { ...parsed, file: e.file ?? parsed.file, line: e.line ?? parsed.line, column: e.column ?? parsed.column };
+}
+
+/** The after-line text on the line that failed: why, in a few words (`maxChars` cuts it, the diagnostic has all). */
+export function failureText(message: string, maxChars = 120): string {
+  const one = message.replace(/\s+/g, ' ').trim();
+  return `✗ ${one.length > maxChars ? `${one.slice(0, maxChars - 1)}…` : one}`;
 }
 
 /** One edit, in the lines of the text before it (1-based, inclusive), and how many line breaks it inserted. */

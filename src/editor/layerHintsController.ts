@@ -9,12 +9,19 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
-import { errorDiagnostic, isModelFileName, layerHints, mayBeModelFile, shiftHints, type HintWords, type LayerHint } from './layerHints';
+import { errorDiagnostic, failureText, hintLimitColumn, partialBuildError, isModelFileName, layerHints, mayBeModelFile, shiftHints, useCompactHints, type HintLayout, type HintStyle, type HintWords, type LayerHint } from './layerHints';
 import { SummaryRunner, type SummaryError } from './summaryRunner';
+import { findModelProblems, shrinkWindowFix, type FixWords, type ModelFix, type ModelProblem } from './quickFixes';
+import { MODEL_LAB_DIAGNOSTIC_SOURCE, ModelQuickFixProvider } from './quickFixProvider';
+import type { ModelSummary } from '../protocol/modelSummary';
 
 export const REFRESH_LAYER_HINTS_COMMAND = 'modelLab.refreshLayerHints';
 /** `modelLab.layerHints.enabled`, default true. */
 export const LAYER_HINTS_ENABLED_SETTING = 'layerHints.enabled';
+/** `modelLab.layerHints.style`: auto | full | compact, default auto. */
+export const LAYER_HINTS_STYLE_SETTING = 'layerHints.style';
+/** Settings that change how wide a hint may be: a change redraws the hints (no new summary). */
+const LAYOUT_SETTINGS = [`modelLab.${LAYER_HINTS_STYLE_SETTING}`, 'editor.wordWrap', 'editor.wordWrapColumn', 'editor.rulers', 'editor.tabSize'];
 const DEBOUNCE_MS = 500;
 /** Larger scripts are not looked into for `export function createModel` (they can still be *.model.* files). */
 const SNIFF_LIMIT_CHARS = 512 * 1024;
@@ -23,6 +30,8 @@ const SNIFF_LIMIT_CHARS = 512 * 1024;
 export interface LayerHintsResult {
   file: string;
   hints: LayerHint[];
+  /** Whether the hints are drawn in their compact form (`modelLab.layerHints.style`, or auto for a long line). */
+  compact?: boolean;
   error?: SummaryError;
   skipped?: 'untrusted' | 'disabled' | 'not-a-model-file' | 'cancelled';
 }
@@ -34,6 +43,19 @@ export interface LayerHintsControllerOptions {
   output?: vscode.OutputChannel;
   /** For tests; default 30 s. */
   timeoutMs?: number;
+}
+
+function fixWords(): FixWords {
+  return {
+    denseFed4d: vscode.l10n.t(
+      'dense on line {0} gets a {1} feature map and works on each of its {2} positions apart (output {3}): a classifier needs tf.layers.flatten() before it',
+      '{0}', '{1}', '{2}', '{3}',
+    ),
+    addFlatten: vscode.l10n.t('Add tf.layers.flatten() before this dense layer'),
+    inputMismatch: vscode.l10n.t("The model takes {0} but its dataset '{1}' gives {2}: training would stop at the first batch", '{0}', '{1}', '{2}'),
+    setInputShape: vscode.l10n.t("Set the input shape to {0} (the shape of '{1}')", '{0}', '{1}'),
+    shrinkWindow: vscode.l10n.t('Use {0}: {1} (the largest that fits the {2} feature map)', '{0}', '{1}', '{2}'),
+  };
 }
 
 function hintWords(): HintWords {
@@ -59,6 +81,13 @@ function hintWords(): HintWords {
 export class LayerHintsController implements vscode.Disposable {
   private readonly runner: SummaryRunner;
   private readonly decoration: vscode.TextEditorDecorationType;
+  /** After the line that failed to build: why, in the error colour. */
+  private readonly failureDecoration: vscode.TextEditorDecorationType;
+  /** The failing line (1-based) and its message per document, while shown. */
+  private readonly failures = new Map<string, { line: number; message: string }>();
+  /** The quick fixes of each document's diagnostics, from its last summary. */
+  private readonly fixes = new Map<string, { version: number; fixes: ModelFix[] }>();
+  private readonly fixWords = fixWords();
   private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly disposables: vscode.Disposable[] = [];
   /** Hints shown per document (uri string), moved with edits until the next summary replaces them. */
@@ -82,6 +111,10 @@ export class LayerHintsController implements vscode.Disposable {
       after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
+    this.failureDecoration = vscode.window.createTextEditorDecorationType({
+      after: { color: new vscode.ThemeColor('editorError.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
     this.diagnostics = vscode.languages.createDiagnosticCollection('Model Lab');
     const selector: vscode.DocumentSelector = [
       { scheme: 'file', language: 'typescript' },
@@ -90,8 +123,14 @@ export class LayerHintsController implements vscode.Disposable {
     this.disposables.push(
       { dispose: () => this.runner.dispose() },
       this.decoration,
+      this.failureDecoration,
       this.diagnostics,
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
+      vscode.languages.registerCodeActionsProvider(selector, new ModelQuickFixProvider((doc) => {
+        // The edits are in the lines of the text summarized: once it is edited, they wait for the next save.
+        const f = this.fixes.get(doc.uri.toString());
+        return f && f.version === doc.version ? f.fixes : [];
+      }), ModelQuickFixProvider.metadata),
       vscode.commands.registerCommand(REFRESH_LAYER_HINTS_COMMAND, (arg?: unknown) => this.refresh(arg)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc)),
       vscode.workspace.onDidSaveTextDocument((doc) => this.schedule(doc)),
@@ -104,6 +143,9 @@ export class LayerHintsController implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (LAYOUT_SETTINGS.some((k) => e.affectsConfiguration(k))) {
+          for (const doc of vscode.workspace.textDocuments) if (this.hints.has(doc.uri.toString())) this.render(doc);
+        }
         if (!e.affectsConfiguration(`modelLab.${LAYER_HINTS_ENABLED_SETTING}`)) return;
         if (this.enabled()) this.scheduleVisible();
         else this.clearAll();
@@ -136,6 +178,8 @@ export class LayerHintsController implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.hints.clear();
+    this.failures.clear();
+    this.fixes.clear();
     this.totals.clear();
     this.changed.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -198,47 +242,103 @@ export class LayerHintsController implements vscode.Disposable {
 
     if (outcome.kind === 'summary') {
       const hints = layerHints(outcome.summary, { file, source, words: this.words });
+      // createModel() failed after some layers built: their hints stay, the failure goes on its line.
+      const failed = partialBuildError(outcome.summary);
       if (current) {
-        this.diagnostics.delete(doc.uri);
         this.hints.set(key, hints);
         this.totals.set(key, outcome.summary.totalParams);
-        this.render(doc);
+        this.showError(doc, failed, source, outcome.summary);
+        const compact = this.render(doc);
         this.changed.fire(doc.uri);
+        return { file, hints, compact, ...(failed && { error: failed }) };
       }
-      return { file, hints };
+      return { file, hints, ...(failed && { error: failed }) };
     }
 
     const { error } = outcome;
     if (error.reason !== 'build') this.opts.output?.appendLine(`[layer hints] ${file}: ${error.message}${error.details ? `\n${error.details}` : ''}`);
     if (current) {
       this.hints.delete(key);
+      this.showError(doc, error, source);
       this.render(doc);
-      // A file that is a model file only by its exports gets no red squiggles from a guess.
-      const diag = isModelFileName(file) ? errorDiagnostic(error, file, source) : undefined;
-      if (diag) {
-        const line = Math.min(Math.max(diag.line - 1, 0), doc.lineCount - 1);
-        const text = doc.lineAt(line);
-        const start = diag.column !== undefined ? Math.min(diag.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
-        const range = new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
-        const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-        d.source = 'Model Lab';
-        this.diagnostics.set(doc.uri, [d]);
-      } else {
-        this.diagnostics.delete(doc.uri);
-      }
     }
     return { file, hints: [], error };
   }
 
-  /** Draws the document's hints in every visible editor showing it. */
-  private render(doc: vscode.TextDocument): void {
-    const hints = this.hints.get(doc.uri.toString()) ?? [];
-    const options: vscode.DecorationOptions[] = hints
-      .filter((h) => h.line >= 1 && h.line <= doc.lineCount)
-      .map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: h.text } } }));
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document === doc) editor.setDecorations(this.decoration, options);
+  /**
+   * The build error as a diagnostic at its line (with its reason after that line), and the problems
+   * the summary shows with their quick fixes; none clears them.
+   */
+  private showError(doc: vscode.TextDocument, error: SummaryError | undefined, source: string | undefined, summary?: ModelSummary): void {
+    const key = doc.uri.toString();
+    this.failures.delete(key);
+    this.fixes.delete(key);
+    // A file that is a model file only by its exports gets no squiggles from a guess.
+    if (!isModelFileName(doc.uri.fsPath)) {
+      this.diagnostics.delete(doc.uri);
+      return;
     }
+    const diagnostics: vscode.Diagnostic[] = [];
+    const fixes: ModelFix[] = [];
+    const lineRange = (line1: number, column?: number) => {
+      const line = Math.min(Math.max(line1 - 1, 0), doc.lineCount - 1);
+      const text = doc.lineAt(line);
+      const start = column !== undefined ? Math.min(column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
+      return new vscode.Range(line, start, line, Math.max(text.range.end.character, start));
+    };
+    const diag = error ? errorDiagnostic(error, doc.uri.fsPath, source) : undefined;
+    if (diag) {
+      const range = lineRange(diag.line, diag.column);
+      const d = new vscode.Diagnostic(range, diag.message, diag.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      d.source = MODEL_LAB_DIAGNOSTIC_SOURCE;
+      if (diag.severity === 'error') this.failures.set(key, { line: range.start.line + 1, message: diag.message });
+      // A window larger than its feature map: the input is what the last layer that built made.
+      const input = summary?.layers.at(-1)?.outputShape;
+      const shrink = source !== undefined && input && input.length > 0 && !Array.isArray(input[0]) ? shrinkWindowFix(source, range.start.line + 1, (input as (number | null)[]).slice(1), this.fixWords) : undefined;
+      if (shrink) {
+        d.code = shrink.kind;
+        fixes.push(shrink);
+      }
+      diagnostics.push(d);
+    }
+    const problems: ModelProblem[] = summary && source !== undefined ? findModelProblems(summary, source, this.fixWords) : [];
+    for (const p of problems) {
+      const d = new vscode.Diagnostic(lineRange(p.line), p.message, vscode.DiagnosticSeverity.Warning);
+      d.source = MODEL_LAB_DIAGNOSTIC_SOURCE;
+      d.code = p.kind;
+      diagnostics.push(d);
+      if (p.fix) fixes.push(p.fix);
+    }
+    if (diagnostics.length > 0) this.diagnostics.set(doc.uri, diagnostics);
+    else this.diagnostics.delete(doc.uri);
+    if (fixes.length > 0) this.fixes.set(key, { version: doc.version, fixes });
+  }
+
+  /** Draws the document's hints in every visible editor showing it; true when in their compact form. */
+  private render(doc: vscode.TextDocument): boolean {
+    const hints = (this.hints.get(doc.uri.toString()) ?? []).filter((h) => h.line >= 1 && h.line <= doc.lineCount);
+    const compact = useCompactHints(hints, (n) => (n >= 1 && n <= doc.lineCount ? doc.lineAt(n - 1).text : undefined), this.layout(doc));
+    const options: vscode.DecorationOptions[] = hints.map((h) => ({ range: doc.lineAt(h.line - 1).range, renderOptions: { after: { contentText: compact ? h.compactText : h.text } } }));
+    const failure = this.failures.get(doc.uri.toString());
+    const failureOptions: vscode.DecorationOptions[] =
+      failure && failure.line <= doc.lineCount ? [{ range: doc.lineAt(failure.line - 1).range, renderOptions: { after: { contentText: failureText(failure.message, compact ? 48 : 120) } } }] : [];
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document !== doc) continue;
+      editor.setDecorations(this.decoration, options);
+      editor.setDecorations(this.failureDecoration, failureOptions);
+    }
+    return compact;
+  }
+
+  private layout(doc: vscode.TextDocument): HintLayout {
+    const style = vscode.workspace.getConfiguration('modelLab', doc.uri).get<string>(LAYER_HINTS_STYLE_SETTING, 'auto');
+    const editor = vscode.workspace.getConfiguration('editor', { uri: doc.uri, languageId: doc.languageId });
+    const tabSize = editor.get<number>('tabSize', 4);
+    return {
+      style: style === 'full' || style === 'compact' ? (style as HintStyle) : 'auto',
+      limitColumn: hintLimitColumn(editor.get<string>('wordWrap'), editor.get<number>('wordWrapColumn'), editor.get<unknown>('rulers')),
+      tabSize: typeof tabSize === 'number' && tabSize > 0 ? tabSize : 4,
+    };
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
@@ -252,19 +352,30 @@ export class LayerHintsController implements vscode.Disposable {
   private moveWithEdits(e: vscode.TextDocumentChangeEvent): void {
     const key = e.document.uri.toString();
     const hints = this.hints.get(key);
-    if (!hints || e.contentChanges.length === 0) return;
-    const moved = shiftHints(
-      hints,
-      e.contentChanges.map((c) => ({
-        startLine: c.range.start.line + 1,
-        startColumn: c.range.start.character + 1,
-        endLine: c.range.end.line + 1,
-        insertedLineBreaks: (c.text.match(/\n/g) ?? []).length,
-      })),
-    );
-    if (moved.length === hints.length && moved.every((h, i) => h.line === hints[i].line)) return;
-    this.hints.set(key, moved);
-    this.render(e.document);
+    const failure = this.failures.get(key);
+    if ((!hints && !failure) || e.contentChanges.length === 0) return;
+    const edits = e.contentChanges.map((c) => ({
+      startLine: c.range.start.line + 1,
+      startColumn: c.range.start.character + 1,
+      endLine: c.range.end.line + 1,
+      insertedLineBreaks: (c.text.match(/\n/g) ?? []).length,
+    }));
+    let changed = false;
+    if (hints) {
+      const moved = shiftHints(hints, edits);
+      if (moved.length !== hints.length || moved.some((h, i) => h.line !== hints[i].line)) {
+        this.hints.set(key, moved);
+        changed = true;
+      }
+    }
+    if (failure) {
+      // The failing line's reason moves like a hint (the diagnostic is moved by VS Code itself).
+      const [moved] = shiftHints([{ line: failure.line, column: 1, text: '', compactText: '', hover: '', layers: [] }], edits);
+      if (!moved) this.failures.delete(key);
+      else if (moved.line !== failure.line) this.failures.set(key, { ...failure, line: moved.line });
+      changed ||= moved?.line !== failure.line;
+    }
+    if (changed) this.render(e.document);
   }
 
   private forget(doc: vscode.TextDocument): void {
@@ -272,6 +383,8 @@ export class LayerHintsController implements vscode.Disposable {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.hints.delete(key);
+    this.failures.delete(key);
+    this.fixes.delete(key);
     this.diagnostics.delete(doc.uri);
     if (doc.uri.scheme === 'file') this.runner.cancel(doc.uri.fsPath);
   }
@@ -279,8 +392,10 @@ export class LayerHintsController implements vscode.Disposable {
   private clearAll(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    for (const key of [...this.hints.keys()]) {
+    for (const key of new Set([...this.hints.keys(), ...this.failures.keys()])) {
       this.hints.delete(key);
+      this.failures.delete(key);
+      this.fixes.delete(key);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
       if (doc) {
         this.render(doc);

@@ -33,10 +33,32 @@ export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 type Shape = readonly (number | null)[];
 
-/** `[null,24,24,8]`; several outputs' shapes side by side. `separator` goes between dimensions. */
-export function formatShape(shape: Shape | readonly Shape[], separator = ','): string {
-  const one = (s: Shape): string => `[${s.map((d) => (d === null ? 'null' : String(d))).join(separator)}]`;
-  return shape.length > 0 && Array.isArray(shape[0]) ? (shape as readonly Shape[]).map(one).join(' ') : one(shape as Shape);
+/**
+ * One notation for tensor shapes everywhere Model Lab shows them (layer hints and their hovers, the
+ * panel's layers table, `model-lab summary`, template comments, build errors): `[batch, 24, 24, 8]`.
+ * The batch axis is shown, because the tensors really have it (a dense layer fed "a 4-D tensor"
+ * counts it) and named, because `null`/`None` say nothing to someone who wrote `inputShape: [24, 24, 8]`;
+ * a fixed batch size shows its number, any other unknown size `?`. Several outputs side by side.
+ * `batchLabel` names an unknown first axis otherwise, e.g. `N` for a data set's sample count.
+ */
+export function formatShape(shape: Shape | readonly Shape[], batchLabel = 'batch'): string {
+  const one = (s: Shape): string => `[${s.map((d, i) => (d === null ? (i === 0 ? batchLabel : '?') : String(d))).join(', ')}]`;
+  return isShapeList(shape) ? shape.map(one).join(' ') : one(shape as Shape);
+}
+
+/** The same notation for one sample's shape (no batch axis given): `[24, 24, 8]` reads `[batch, 24, 24, 8]`. */
+export function formatSampleShape(dims: Shape): string {
+  return formatShape([null, ...dims]);
+}
+
+/** The short form for narrow editors: one sample's dimensions, `24×24×8` (`?` when unknown). */
+export function formatShapeCompact(shape: Shape | readonly Shape[]): string {
+  const one = (s: Shape): string => (s.length <= 1 ? formatShape(s) : s.slice(1).map((d) => (d === null ? '?' : String(d))).join('×'));
+  return isShapeList(shape) ? shape.map(one).join(' ') : one(shape as Shape);
+}
+
+function isShapeList(shape: Shape | readonly Shape[]): shape is readonly Shape[] {
+  return shape.length > 0 && Array.isArray(shape[0]);
 }
 
 /** A duration in words of units, for the status bar and the Runs view: `1h 02m`, `4m 05s`, `12s`. */
@@ -46,4 +68,20 @@ export function formatShortDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * A layer's name as the user wrote it (`name: 'encoder'`), or tfjs's default made readable: tfjs
+ * names a layer `snake_case(class)_ClassN` (`conv2d_Conv2D2`); Keras users know `conv2d_2`.
+ */
+export function readableLayerName(name: string, className: string): string {
+  const m = /^(.+)_([A-Za-z]\w*?)(\d+)$/.exec(name);
+  return m && m[2] === className ? `${m[1]}_${m[3]}` : name;
+}
+
+/** tfjs's default layer names in a message made readable (`dense_Dense3` → `dense_3`). */
+export function readableLayerNames(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9_]*?)_([A-Z][A-Za-z0-9]*?)(\d+)\b/g, (all, snake: string, cls: string, n: string) =>
+    snake.replace(/_/g, '') === cls.toLowerCase().replace(/_/g, '') ? `${snake}_${n}` : all,
+  );
 }

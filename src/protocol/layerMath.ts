@@ -57,12 +57,6 @@ export function perAxis(v: number | readonly number[] | undefined, axes: number,
 
 export type Shape = readonly (number | null)[];
 
-/** One notation for shapes everywhere Model Lab shows them: `[24, 24, 8]` (no batch axis). */
-export function formatShape(shape: Shape, withBatch = false): string {
-  const dims = withBatch ? shape : shape.slice(shape[0] === null ? 1 : 0);
-  return `[${dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
-}
-
 /** `12×12` for the spatial part of a feature-map shape without batch (channels last). */
 export function spatialText(shapeNoBatch: Shape): string {
   return shapeNoBatch.slice(0, -1).map((d) => (d === null ? '?' : String(d))).join('×');

@@ -31,6 +31,16 @@ export type LayerRow = v.InferOutput<typeof LayerRowSchema>;
 
 const TensorSignatureSchema = v.object({ name: v.string(), shape: ShapeSchema });
 
+/** Why createModel() stopped after some layers were built: where (1-based) and what, in plain words. */
+export const BuildErrorSchema = v.object({
+  /** One line, with the `(file:line:col)` the trainer appends. */
+  message: v.string(),
+  file: v.optional(v.string()),
+  line: v.optional(v.number()),
+  column: v.optional(v.number()),
+});
+export type BuildError = v.InferOutput<typeof BuildErrorSchema>;
+
 export const ModelSummarySchema = v.object({
   file: v.string(),
   modelName: v.string(),
@@ -44,6 +54,13 @@ export const ModelSummarySchema = v.object({
   nonTrainableParams: v.number(),
   /** Whether createModel() compiled the model. */
   compiled: v.boolean(),
+  /** `config.dataset` when the model file names one (a string), for checks of the input shape. */
+  dataset: v.optional(v.string()),
+  /**
+   * Set when createModel() threw after building some layers: `layers` are those that built (in the
+   * order they were made), `inputs`/`outputs` are empty and the totals count the built layers only.
+   */
+  buildError: v.optional(BuildErrorSchema),
 });
 export type ModelSummary = v.InferOutput<typeof ModelSummarySchema>;
 

@@ -2,6 +2,7 @@
  * Small helpers every template uses to write its file: the same structure for TypeScript and
  * JavaScript, with types in TS and JSDoc in JS (so `checkJs` users still get checked code).
  */
+import { formatSampleShape } from '../protocol/format';
 import type { ParamSpec, Params } from './params';
 
 export type Language = 'ts' | 'js';
@@ -30,7 +31,7 @@ export interface ModelTemplate {
   render(p: Params, language: Language): string;
 }
 
-/** Shape without the batch dimension, as the comments show it. */
+/** A shape literal for the code (`inputShape: [28, 28, 1]`); comments show shapes with formatSampleShape. */
 export function fmtShape(dims: readonly number[]): string {
   return `[${dims.join(', ')}]`;
 }
@@ -103,7 +104,7 @@ export interface SeqStep {
 export function sequentialBody(steps: readonly SeqStep[], compile: string): string[] {
   const out = ['  const model = tf.sequential();'];
   for (const s of steps) {
-    out.push(`  // -> ${fmtShape(s.shape)}: ${s.note}`);
+    out.push(`  // -> ${formatSampleShape(s.shape)}: ${s.note}`);
     out.push(`  model.add(${s.layer});`);
   }
   out.push(`  ${compile}`, '  return model;', '}');

@@ -3,6 +3,7 @@
  * or both shapes) plus the details. Also checks a model against its data before fit, because tfjs's
  * own message for a mismatch names internal layer ids, not the data.
  */
+import { formatShape, readableLayerNames } from '../protocol/format';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { RunError } from '../protocol/trainer';
@@ -79,7 +80,7 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   }
   if (stack && ctx.mapStack) stack = ctx.mapStack(stack);
   const where = stack ? userFrame(stack, ctx.modelFile) : undefined;
-  let one = firstLine(message);
+  let one = readableLayerNames(firstLine(message));
   // A typed array too large to allocate is tfjs running out of memory for a tensor: say so plainly.
   const oom = e instanceof RangeError && /Invalid typed array length: (\d+)|Array buffer allocation failed/.exec(message);
   if (oom) {
@@ -115,7 +116,8 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
 
 type Shape = readonly (number | null)[];
 
-const fmt = (s: Shape, batch: 'null' | 'N') => `[${s.map((d, i) => (i === 0 ? batch : d === null ? 'null' : String(d))).join(',')}]`;
+// The model's batch axis reads `batch`, the data's first axis `N` (its sample count), as formatShape writes shapes everywhere.
+const fmt = (s: Shape, batch: 'null' | 'N') => formatShape([null, ...s.slice(1)], batch === 'null' ? 'batch' : 'N');
 
 /** True when a data tensor shape (batch first) fits a model shape (null = any). */
 function fits(model: Shape, data: Shape): boolean {

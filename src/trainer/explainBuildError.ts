@@ -6,7 +6,8 @@
  * given to it; src/trainer/errors.ts calls it.
  */
 import { callArithmetic, findLayerCall, SPATIAL } from '../protocol/layerCall';
-import { formatShape, type Shape } from '../protocol/layerMath';
+import { type Shape } from '../protocol/layerMath';
+import { formatSampleShape as formatShape } from '../protocol/format';
 
 const NEGATIVE = /Negative dimension size caused by (?:adding|applying) layer (\S+) with input shape \[([^\]]*)\]/;
 

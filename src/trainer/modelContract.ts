@@ -6,6 +6,7 @@
  * with `fit`, a tf.data.Dataset with `fitDataset`). Training code asks this module instead of reading
  * exports itself, so every entry point (train, summary, evaluate) agrees on the contract.
  */
+import { formatShape } from '../protocol/format';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RunFailure, toRunError, type StackMapper } from './errors';
@@ -425,7 +426,8 @@ function checkLoadDataShape(raw: unknown, file: string): TrainingData {
 // ---- data vs model ---------------------------------------------------------------------------
 
 type Shape = readonly (number | null)[];
-const fmt = (s: Shape, batch: 'null' | 'N') => `[${s.map((d, i) => (i === 0 ? batch : d === null ? 'null' : String(d))).join(',')}]`;
+// The model's batch axis reads `batch`, the data's first axis `N` (its sample count), as formatShape writes shapes everywhere.
+const fmt = (s: Shape, batch: 'null' | 'N') => formatShape([null, ...s.slice(1)], batch === 'null' ? 'batch' : 'N');
 
 function ioNamesOf(model: LayersModel, which: 'input' | 'output'): string[] {
   const own = which === 'input' ? model.inputNames : model.outputNames;

@@ -22,6 +22,7 @@ import type {
   Versions,
 } from '../protocol/trainer';
 import type { RunRecord } from '../protocol/runFolder';
+import { readableLayerName } from '../protocol/format';
 import { makeRunId, RunWriter } from './runWriter';
 import { ConfigError, parseCallbacksConfig, parseCheckpointConfig, type MonitorContext } from './callbacks';
 import { checkpointDir, findCheckpointDir, findResumeSource, getLearningRate, readCheckpointInfo, restoreCheckpoint, setLearningRate } from './checkpoints';
@@ -166,7 +167,7 @@ function layerSummaries(model: tfTypes.LayersModel): LayerSummary[] {
     } catch {
       outputShape = []; // a layer used at several nodes has no single output shape
     }
-    return { name: l.name, className: l.getClassName(), outputShape, params: l.countParams() };
+    return { name: readableLayerName(l.name, l.getClassName()), className: l.getClassName(), outputShape, params: l.countParams() };
   });
 }
 

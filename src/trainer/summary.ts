@@ -15,10 +15,10 @@ import * as esbuild from 'esbuild';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RunFailure, toRunError, type StackMapper } from './errors';
 import { bundleFile } from './loadModelFile';
+import { formatShape, readableLayerName } from '../protocol/format';
 import type { LayerRow, ModelSummary, SourceLocation } from '../protocol/modelSummary';
 
 type TF = typeof tfTypes;
-type Shape = (number | null)[];
 
 const isClass = (f: unknown) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
@@ -26,10 +26,13 @@ const isClass = (f: unknown) => typeof f === 'function' && /^class[\s{]/.test(Fu
  * A stand-in for `tf` whose `tf.layers.*` factories and `tf.input` note the call site of every layer
  * they make. Everything else (and layer classes such as tf.layers.Layer, for `extends`) is the real tf.
  */
-export function withLayerLocations(tf: TF): { importTf: TF; stackOf(layer: object): string | undefined } {
+export function withLayerLocations(tf: TF): { importTf: TF; stackOf(layer: object): string | undefined; made(): readonly object[] } {
   const stacks = new WeakMap<object, string>();
+  // In the order the model file made them: what built before a failing layer, for a partial summary.
+  const made: object[] = [];
   const capture = (target: object | undefined, wrapper: (...a: unknown[]) => unknown) => {
     if (!target || typeof target !== 'object') return;
+    made.push(target);
     const holder: { stack?: string } = {};
     // Starts the stack at the caller of the wrapper: the model file's line.
     Error.captureStackTrace(holder, wrapper);
@@ -65,7 +68,7 @@ export function withLayerLocations(tf: TF): { importTf: TF; stackOf(layer: objec
       return Reflect.get(target, key, receiver);
     },
   });
-  return { importTf, stackOf: (layer) => stacks.get(layer) };
+  return { importTf, stackOf: (layer) => stacks.get(layer), made: () => made };
 }
 
 /** The first frame of a mapped stack that is the user's code: an absolute path outside node_modules. */
@@ -83,24 +86,31 @@ export function firstUserFrame(stack: string, mapStack: StackMapper): SourceLoca
 
 const sizeOf = (w: { shape: readonly (number | null)[] }) => w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
 
+function layerRow(l: tfTypes.layers.Layer, locate?: (layer: object) => SourceLocation | undefined): LayerRow {
+  let outputShape: LayerRow['outputShape'];
+  try {
+    outputShape = l.outputShape as LayerRow['outputShape'];
+  } catch {
+    outputShape = []; // a layer used at several nodes has no single output shape
+  }
+  const trainableParams = l.trainableWeights.reduce((n, w) => n + sizeOf(w), 0);
+  const nonTrainableParams = l.nonTrainableWeights.reduce((n, w) => n + sizeOf(w), 0);
+  const className = l.getClassName();
+  const row: LayerRow = { name: readableLayerName(l.name, className), className, outputShape, params: trainableParams + nonTrainableParams, trainableParams, nonTrainableParams };
+  const location = locate?.(l);
+  if (location) row.location = location;
+  return row;
+}
+
+const totals = (layers: LayerRow[]) => {
+  const sum = (k: 'trainableParams' | 'nonTrainableParams') => layers.reduce((n, l) => n + l[k], 0);
+  return { totalParams: sum('trainableParams') + sum('nonTrainableParams'), trainableParams: sum('trainableParams'), nonTrainableParams: sum('nonTrainableParams') };
+};
+
 /** Summarizes a built model; `locate` gives a layer's source location when known. */
 export function summarizeModel(model: tfTypes.LayersModel, file: string, locate?: (layer: object) => SourceLocation | undefined): ModelSummary {
-  const layers: LayerRow[] = model.layers.map((l) => {
-    let outputShape: LayerRow['outputShape'];
-    try {
-      outputShape = l.outputShape as LayerRow['outputShape'];
-    } catch {
-      outputShape = []; // a layer used at several nodes has no single output shape
-    }
-    const trainableParams = l.trainableWeights.reduce((n, w) => n + sizeOf(w), 0);
-    const nonTrainableParams = l.nonTrainableWeights.reduce((n, w) => n + sizeOf(w), 0);
-    const row: LayerRow = { name: l.name, className: l.getClassName(), outputShape, params: trainableParams + nonTrainableParams, trainableParams, nonTrainableParams };
-    const location = locate?.(l);
-    if (location) row.location = location;
-    return row;
-  });
-  const sum = (k: 'trainableParams' | 'nonTrainableParams') => layers.reduce((n, l) => n + l[k], 0);
-  const io = (ts: tfTypes.SymbolicTensor[]) => ts.map((t) => ({ name: t.sourceLayer?.name ?? t.name, shape: [...t.shape] }));
+  const layers = model.layers.map((l) => layerRow(l, locate));
+  const io = (ts: tfTypes.SymbolicTensor[]) => ts.map((t) => ({ name: t.sourceLayer ? readableLayerName(t.sourceLayer.name, t.sourceLayer.getClassName()) : t.name, shape: [...t.shape] }));
   return {
     file,
     modelName: model.name,
@@ -108,11 +118,40 @@ export function summarizeModel(model: tfTypes.LayersModel, file: string, locate?
     inputs: io(model.inputs),
     outputs: io(model.outputs),
     layers,
-    totalParams: sum('trainableParams') + sum('nonTrainableParams'),
-    trainableParams: sum('trainableParams'),
-    nonTrainableParams: sum('nonTrainableParams'),
+    ...totals(layers),
     compiled: model.optimizer != null,
   };
+}
+
+/**
+ * A layer that was applied to a tensor (so it has an output shape and its weights) and whose shape
+ * makes sense: it built. A too-large kernel gets its node (with a negative size) before tfjs throws.
+ */
+const hasBuilt = (l: object): l is tfTypes.layers.Layer => {
+  const layer = l as Partial<tfTypes.layers.Layer>;
+  if (!Array.isArray(layer.inboundNodes) || layer.inboundNodes.length === 0 || typeof layer.getClassName !== 'function') return false;
+  try {
+    const shape = layer.outputShape as unknown[];
+    return !shape.flat(2).some((d) => typeof d === 'number' && d < 0);
+  } catch {
+    return true; // used at several nodes: built, with no single shape
+  }
+};
+
+/** The layers made before createModel() failed that built, summarized with the failure; undefined when none did. */
+function partialSummary(made: readonly object[], file: string, error: ModelSummary['buildError'] & object, locate: (layer: object) => SourceLocation | undefined): ModelSummary | undefined {
+  const built = made.filter(hasBuilt);
+  if (built.length === 0) return undefined;
+  const layers = built.map((l) => layerRow(l, locate));
+  const out: ModelSummary = { file, modelName: '', modelClass: '', inputs: [], outputs: [], layers, ...totals(layers), compiled: false, buildError: error };
+  for (const l of built) {
+    try {
+      l.dispose();
+    } catch {
+      // already disposed with a model that did build
+    }
+  }
+  return out;
 }
 
 const isLayersModel = (v: unknown): v is tfTypes.LayersModel => {
@@ -191,6 +230,14 @@ async function buildModel(exp: unknown, file: string, mapStack: StackMapper): Pr
   return model;
 }
 
+/** `config.dataset` of a module (named or in a default export), when it is a name. */
+function configuredDataset(exp: unknown): string | undefined {
+  const named = (typeof exp === 'object' && exp !== null ? exp : {}) as Record<string, unknown>;
+  const def = named.default as Record<string, unknown> | undefined;
+  const config = (named.config ?? (typeof def === 'object' && def !== null ? def.config : undefined)) as { dataset?: unknown } | undefined;
+  return typeof config?.dataset === 'string' ? config.dataset : undefined;
+}
+
 /** Loads the model file, builds its model (nothing else) and summarizes it. Throws RunFailure like training does. */
 export async function summarizeModelFile(tf: TF, modelFile: string): Promise<ModelSummary> {
   const file = path.resolve(modelFile);
@@ -203,12 +250,25 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
   } catch (e) {
     throw new RunFailure(toRunError(e, { modelFile: file, mapStack: bundled.mapStack, during: `Loading ${path.basename(file)} failed` }));
   }
-  const model = await buildModel(exp, file, bundled.mapStack);
+  const dataset = configuredDataset(exp);
+  const withDataset = (s: ModelSummary): ModelSummary => (dataset !== undefined ? { ...s, dataset } : s);
+  const locate = (layer: object) => {
+    const stack = tracker.stackOf(layer);
+    return stack ? firstUserFrame(stack, bundled.mapStack) : undefined;
+  };
+  let model: tfTypes.LayersModel;
   try {
-    return summarizeModel(model, file, (layer) => {
-      const stack = tracker.stackOf(layer);
-      return stack ? firstUserFrame(stack, bundled.mapStack) : undefined;
-    });
+    model = await buildModel(exp, file, bundled.mapStack);
+  } catch (e) {
+    // The layers that built before the failing one keep their hints; the failure goes on its line.
+    if (!(e instanceof RunFailure)) throw e;
+    const { message, file: errFile, line, column } = e.runError;
+    const partial = partialSummary(tracker.made(), file, { message, ...(errFile && { file: errFile }), ...(line !== undefined && { line }), ...(column !== undefined && { column }) }, locate);
+    if (!partial) throw e;
+    return withDataset(partial);
+  }
+  try {
+    return withDataset(summarizeModel(model, file, locate));
   } finally {
     const optimizer = model.optimizer;
     model.dispose();
@@ -216,8 +276,7 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
   }
 }
 
-const shapeText = (s: LayerRow['outputShape']): string =>
-  s.length > 0 && Array.isArray(s[0]) ? (s as Shape[]).map(shapeText).join(' ') : `[${(s as Shape).map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
+const shapeText = (s: LayerRow['outputShape']): string => (s.length === 0 ? '(shared)' : formatShape(s));
 
 const thousands = (n: number) => n.toLocaleString('en-US');
 
@@ -237,8 +296,9 @@ export function formatSummaryTable(s: ModelSummary, cwd = process.cwd()): string
       .join('  ')
       .trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
+  const from = path.relative(cwd, s.file) || s.file;
   return [
-    `Model "${s.modelName}" (${s.modelClass}) from ${path.relative(cwd, s.file) || s.file}`,
+    s.buildError ? `The layers of ${from} that built before createModel() failed` : `Model "${s.modelName}" (${s.modelClass}) from ${from}`,
     rule,
     line(header),
     rule,
@@ -247,6 +307,6 @@ export function formatSummaryTable(s: ModelSummary, cwd = process.cwd()): string
     `Total params: ${thousands(s.totalParams)}`,
     `Trainable params: ${thousands(s.trainableParams)}`,
     `Non-trainable params: ${thousands(s.nonTrainableParams)}`,
-    s.compiled ? 'Compiled by createModel().' : 'Not compiled by createModel(): training compiles it from config.',
+    s.buildError ? `Then: ${s.buildError.message}` : s.compiled ? 'Compiled by createModel().' : 'Not compiled by createModel(): training compiles it from config.',
   ].join('\n');
 }

@@ -79,13 +79,16 @@ ml_cs_install() {
 # (extensionDevelopmentPath / extensionTestsPath).
 ml_cs_start() {
   local state=$1 port=$2 log=$3 folder=${4:-}
+  # ML_CS_TRUST=1 keeps workspace trust on (test/e2e/restricted.sh); otherwise every folder is trusted.
+  local trust_flag=--disable-workspace-trust
+  [ -n "${ML_CS_TRUST:-}" ] && trust_flag=
   rm -f "$state/cs.pid"
   setsid bash -c 'echo $$ > "$0"; exec "$@"' "$state/cs.pid" \
     env -u XDG_RUNTIME_DIR TMPDIR="${ML_CS_TMPDIR:-$state/tmp}" \
     XDG_CONFIG_HOME="$state/xdg/config" XDG_DATA_HOME="$state/xdg/data" \
     "$ML_NODE24" "$ML_CS_ENTRY" --config "$state/config.yaml" \
     --user-data-dir "$state/ud" --extensions-dir "$state/ext" \
-    --disable-telemetry --disable-update-check --disable-workspace-trust \
+    --disable-telemetry --disable-update-check ${trust_flag:+"$trust_flag"} \
     --disable-getting-started-override --reconnection-grace-time 5 \
     --vscode-option enable-smoke-test-driver ${folder:+"$folder"} > "$log" 2>&1 &
   local i

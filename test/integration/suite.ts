@@ -204,7 +204,8 @@ export async function run(): Promise<void> {
   };
   type HintsResult = {
     file: string;
-    hints: { line: number; column: number; text: string; hover: string }[];
+    hints: { line: number; column: number; text: string; compactText: string; hover: string }[];
+    compact?: boolean;
     error?: { reason: string; message: string; line?: number };
     skipped?: string;
   };
@@ -236,11 +237,22 @@ export async function run(): Promise<void> {
     const convLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.conv2d')) + 1;
     const conv = result.hints.find((h) => h.line === convLine);
     assert.ok(conv, `a hint on line ${convLine}; hints: ${JSON.stringify(result.hints.map((h) => [h.line, h.text]))}`);
-    assert.match(conv.text, /\[null,24,24,8\]/, `the conv2d hint names the output shape: "${conv.text}"`);
+    assert.match(conv.text, /\[batch, 24, 24, 8\]/, `the conv2d hint names the output shape: "${conv.text}"`);
     assert.match(conv.text, /\b208 params\b/, `the conv2d hint names its 208 parameters: "${conv.text}"`);
     // 12*12*8 = 1152 flattened values, dense 1152*10+10 = 11530 params.
     const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
-    assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [null,10] · 11,530 params');
+    assert.equal(result.hints.find((h) => h.line === denseLine)?.text, '→ [batch, 10] · 11,530 params');
+    // The conv2d line is ~100 columns: under `auto` its full hint would pass column 80, so the file's hints are compact.
+    assert.equal(result.compact, true, 'auto chose the compact form for lines past column 80');
+    assert.equal(conv.compactText, '→ 24×24×8 · 208');
+    const hintsSettings = vscode.workspace.getConfiguration('modelLab', doc.uri);
+    await hintsSettings.update('layerHints.style', 'full', vscode.ConfigurationTarget.Workspace);
+    try {
+      const full = await vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri);
+      assert.equal(full?.compact, false, 'style full draws the full form whatever the line length');
+    } finally {
+      await hintsSettings.update('layerHints.style', undefined, vscode.ConfigurationTarget.Workspace);
+    }
 
     // The hover provider answers on that line with the layer's details.
     const col = doc.lineAt(convLine - 1).text.indexOf('conv2d(') + 1;
@@ -250,7 +262,7 @@ export async function run(): Promise<void> {
       .map((c) => (typeof c === 'string' ? c : c.value))
       .join('\n');
     assert.match(hoverText, /Conv2D/, `the hover names the layer class: ${hoverText.slice(0, 300)}`);
-    assert.match(hoverText, /\[null,24,24,8\]/, 'the hover shows the output shape');
+    assert.match(hoverText, /\[batch, 24, 24, 8\]/, 'the hover shows the output shape');
     // The layer-call hover: what the layer does and this call's arithmetic (28 − 5 + 1 = 24).
     assert.match(hoverText, /\*\*tf\.layers\.conv2d\*\* — /, 'the hover says what conv2d does');
     assert.match(hoverText, /height: 28 − 5 \+ 1 = 24/, `the hover shows the arithmetic: ${hoverText.slice(0, 600)}`);
@@ -260,8 +272,8 @@ export async function run(): Promise<void> {
       .flatMap((h) => h.contents)
       .map((c) => (typeof c === 'string' ? c : c.value))
       .join('\n');
-    assert.match(denseHover, /input: `\[1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
-    assert.match(denseHover, /output: `\[10\]`/);
+    assert.match(denseHover, /input: `\[batch, 1152\]` \(from the layer before\)/, `dense hover: ${denseHover.slice(0, 600)}`);
+    assert.match(denseHover, /output: `\[batch, 10\]`/);
 
     // CodeLens above createModel: ▶ Train and the parameter total (208 + 11,530).
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
@@ -305,6 +317,53 @@ export async function run(): Promise<void> {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     for (const name of ['hints.model.ts', 'hintsBroken.model.ts']) fs.rmSync(path.join(workspaceDir(), name), { force: true });
     return diags[0].message;
+  });
+
+  await test('layer hints: a kernel too large keeps the hints above it, the failing line says why, and its quick fix makes it build', async () => {
+    const text = HINTS_CNN.replace('  model.add(tf.layers.flatten());', "  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 15 }));\n  model.add(tf.layers.flatten());");
+    const doc = await openModelFile('hintsKernel.model.ts', text);
+    const result = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refreshLayerHints hintsKernel.model.ts');
+    const lines = doc.getText().split('\n');
+    const convLine = lines.findIndex((l) => l.includes('inputShape')) + 1;
+    const badLine = lines.findIndex((l) => l.includes('kernelSize: 15')) + 1;
+    assert.ok(result?.error, `the failure is reported: ${JSON.stringify(result)}`);
+    assert.equal(result.error.line, badLine, 'the error is on the kernel-15 line');
+    assert.deepEqual(result.hints.map((h) => h.line), [convLine, convLine + 1], 'the conv2d and pooling lines above keep their hints');
+    const diags = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'Model Lab');
+    assert.equal(diags.length, 1, `one diagnostic: ${JSON.stringify(diags.map((d) => d.message))}`);
+    assert.equal(diags[0].range.start.line, badLine - 1, 'at the failing line');
+    assert.match(diags[0].message, /the kernel \(15\) is larger than the 12×12 feature map/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diags[0].range, vscode.CodeActionKind.QuickFix.value);
+    const shrink = actions.find((a) => a.title.startsWith('Use kernelSize: 12'));
+    assert.ok(shrink?.edit, `a quick fix shrinks the kernel: ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(shrink.edit), 'the fix applies');
+    assert.match(doc.lineAt(badLine - 1).text, /kernelSize: 12 \}/, doc.lineAt(badLine - 1).text);
+    assert.ok(await doc.save());
+    const fixed = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refresh after the fix');
+    assert.equal(fixed?.error, undefined, `builds after the fix: ${fixed?.error?.message}`);
+    assert.ok(fixed?.hints.some((h) => h.line === badLine), 'the fixed line has its hint');
+
+    // A dense layer fed the 4-D map: a warning with a flatten() fix at its line.
+    const noFlatten = HINTS_CNN.replace('  model.add(tf.layers.flatten());\n', '');
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), noFlatten));
+    assert.ok(await doc.save());
+    const dense = await withTimeout(vscode.commands.executeCommand<HintsResult | undefined>('modelLab.refreshLayerHints', doc.uri), 60_000, 'refresh without flatten');
+    assert.equal(dense?.error, undefined);
+    const denseLine = doc.getText().split('\n').findIndex((l) => l.includes('tf.layers.dense')) + 1;
+    const warn = vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'Model Lab' && d.code === 'add-flatten');
+    assert.ok(warn, 'a warning for the dense layer');
+    assert.equal(warn.range.start.line, denseLine - 1);
+    assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
+    const flattenActions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, warn.range, vscode.CodeActionKind.QuickFix.value);
+    const flatten = flattenActions.find((a) => a.title === 'Add tf.layers.flatten() before this dense layer');
+    assert.ok(flatten?.edit, `a flatten fix: ${JSON.stringify(flattenActions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(flatten.edit));
+    assert.equal(doc.lineAt(denseLine - 1).text, '  model.add(tf.layers.flatten());');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    fs.rmSync(doc.uri.fsPath, { force: true });
+    return `${diags[0].message} | ${warn.message}`;
   });
 
   await test('Train on tiny.model.ts completes and writes the run folder', async () => {

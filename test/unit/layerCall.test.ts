@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { describeLayerCall, LAYER_DOCS } from '../../src/editor/layerDocs';
 import { callArithmetic, findLayerCall, parseObjectLiteral } from '../../src/protocol/layerCall';
 import { explainBuildError } from '../../src/trainer/explainBuildError';
-import { formatShape, windowOutput } from '../../src/protocol/layerMath';
+import { windowOutput } from '../../src/protocol/layerMath';
+import { formatSampleShape as formatShape } from '../../src/protocol/format';
 
 const SOURCE = `import * as tf from '@tensorflow/tfjs';
 export function createModel() {
@@ -100,17 +101,17 @@ describe('describeLayerCall', () => {
     const en = describeLayerCall(call, [12, 12, 8], 'en')!;
     expect(en).toContain('**tf.layers.conv2d** — A 2-D convolution');
     expect(en).toContain("- `padding` = `'same'`");
-    expect(en).toContain('- input: `[12, 12, 8]` (from the layer before)');
+    expect(en).toContain('- input: `[batch, 12, 12, 8]` (from the layer before)');
     expect(en).toContain('- height: ⌈12 / 2⌉ = 6');
-    expect(en).toContain('- output: `[6, 6, 16]`');
+    expect(en).toContain('- output: `[batch, 6, 6, 16]`');
     const zh = describeLayerCall(call, [12, 12, 8], 'zh-cn')!;
     expect(zh).toContain('二维卷积');
-    expect(zh).toContain('- 输出: `[6, 6, 16]`');
+    expect(zh).toContain('- 输出: `[batch, 6, 6, 16]`');
   });
 
   it('uses inputShape from the call itself and says when no shape is known', () => {
     const first = findLayerCall(SOURCE, SOURCE.indexOf('conv2d'))!;
-    expect(describeLayerCall(first, undefined)).toContain('- output: `[24, 24, 8]`');
+    expect(describeLayerCall(first, undefined)).toContain('- output: `[batch, 24, 24, 8]`');
     const pool = findLayerCall(SOURCE, SOURCE.indexOf('maxPooling2d'))!;
     expect(describeLayerCall(pool, undefined)).toContain('The input shape is not known yet');
   });
@@ -161,7 +162,7 @@ describe('explainBuildError (errors that teach)', () => {
     });
     expect(raw).toMatch(/Negative dimension size/);
     expect(explainBuildError(raw, source, 6)).toBe(
-      "conv2d on line 6: the kernel (15) is larger than the 12×12 feature map that line 5 makes (input [12, 12, 8]: 12 − 15 + 1 = −2). Use kernelSize ≤ 12, padding: 'same', or downsample less before it.",
+      "conv2d on line 6: the kernel (15) is larger than the 12×12 feature map that line 5 makes (input [batch, 12, 12, 8]: 12 − 15 + 1 = −2). Use kernelSize ≤ 12, padding: 'same', or downsample less before it.",
     );
   });
 
@@ -172,7 +173,7 @@ describe('explainBuildError (errors that teach)', () => {
       m.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 5 }));
       m.add(tf.layers.maxPooling2d({ poolSize: 4, strides: 1 }));
     });
-    expect(explainBuildError(raw, src, 3)).toMatch(/^maxPooling2d on line 3: the pool window \(4\) is larger than the 2×2 feature map that line 2 makes \(input \[2, 2, 2\]: 2 − 4 \+ 1 = −1\)\. Use poolSize ≤ 2/);
+    expect(explainBuildError(raw, src, 3)).toMatch(/^maxPooling2d on line 3: the pool window \(4\) is larger than the 2×2 feature map that line 2 makes \(input \[batch, 2, 2, 2\]: 2 − 4 \+ 1 = −1\)\. Use poolSize ≤ 2/);
   });
 
   it('leaves other errors to tfjs’s own words', () => {

@@ -8,7 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  compactCount,
+  displayWidth,
   errorDiagnostic,
+  failureText,
+  partialBuildError,
+  hintLimitColumn,
+  useCompactHints,
   findCreateModelLine,
   layerHints,
   mayBeModelFile,
@@ -70,28 +76,53 @@ describe('layer hints from real summaries', () => {
     runner.dispose();
     const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
 
-    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0)).text).toBe('→ [null,24,24,8] · 208 params');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0)).text).toBe('→ [batch, 24, 24, 8] · 208 params');
     // A layer without parameters shows its shape only.
-    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).text).toBe('→ [null,12,12,8]');
-    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 1)).text).toBe(`→ [null,8,8,16] · ${(5 * 5 * 8 * 16 + 16).toLocaleString('en-US')} params`);
-    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [null,256]');
-    expect(hintAt(hints, lineOf(file, 'units: 128')).text).toBe('→ [null,128] · 32,896 params');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).text).toBe('→ [batch, 12, 12, 8]');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.conv2d', 1)).text).toBe(`→ [batch, 8, 8, 16] · ${(5 * 5 * 8 * 16 + 16).toLocaleString('en-US')} params`);
+    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [batch, 256]');
+    expect(hintAt(hints, lineOf(file, 'units: 128')).text).toBe('→ [batch, 128] · 32,896 params');
     const bn = hintAt(hints, lineOf(file, 'batchNormalization'));
-    expect(bn.text).toBe('→ [null,128] · 512 params');
+    expect(bn.text).toBe('→ [batch, 128] · 512 params');
     expect(bn.hover).toContain('256 non-trainable');
-    expect(hintAt(hints, lineOf(file, 'units: 10')).text).toBe('→ [null,10] · 1,290 params');
+    expect(hintAt(hints, lineOf(file, 'units: 10')).text).toBe('→ [batch, 10] · 1,290 params');
 
     // createModel's line carries the model's total; nothing else gets a hint.
     const total = 208 + 3216 + 32896 + 512 + 1290;
     const cm = hintAt(hints, lineOf(file, 'export function createModel'));
     expect(cm.text).toBe(`→ model: ${total.toLocaleString('en-US')} params`);
-    expect(cm.hover).toContain('[null,28,28,1]');
+    expect(cm.hover).toContain('[batch, 28, 28, 1]');
     expect(hints).toHaveLength(9);
 
     const conv = hintAt(hints, lineOf(file, 'tf.layers.conv2d', 0));
     // Hovering shows the details from the layer call on (V8 reports the call at the method's name).
     expect(conv.column).toBe(fs.readFileSync(file, 'utf8').split('\n')[conv.line - 1].indexOf('conv2d(') + 1);
-    expect(conv.hover).toMatch(/\| conv2d_\w+ \(Conv2D\) \| `\[null,24,24,8\]` \| 208 \|/);
+    expect(conv.hover).toMatch(/\| conv2d_\w+ \(Conv2D\) \| `\[batch, 24, 24, 8\]` \| 208 \|/);
+
+    // The compact form for narrow editors: one sample's dimensions and a short count; the hover keeps the detail.
+    expect(conv.compactText).toBe('→ 24×24×8 · 208');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.maxPooling2d', 0)).compactText).toBe('→ 12×12×8');
+    expect(hintAt(hints, lineOf(file, 'units: 128')).compactText).toBe('→ 128 · 33k');
+    expect(cm.compactText).toBe('→ Σ 38k');
+
+    // auto: these conv lines are ~100 columns, so a full hint passes column 80 and the whole file goes compact.
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const lineText = (n: number) => lines[n - 1];
+    expect(useCompactHints(hints, lineText, { style: 'auto', limitColumn: 80, tabSize: 2 })).toBe(true);
+    expect(useCompactHints(hints, lineText, { style: 'auto', limitColumn: 160, tabSize: 2 })).toBe(false);
+    expect(useCompactHints(hints, lineText, { style: 'full', limitColumn: 80, tabSize: 2 })).toBe(false);
+    expect(useCompactHints(hints, lineText, { style: 'compact', limitColumn: 400, tabSize: 2 })).toBe(true);
+  });
+
+  test('the column a hint may reach: a bounded word wrap, else the first ruler, else 80; tabs count to their stop', () => {
+    expect(hintLimitColumn('wordWrapColumn', 100, [120])).toBe(100);
+    expect(hintLimitColumn('bounded', 90, undefined)).toBe(90);
+    expect(hintLimitColumn('off', 100, [120, 140])).toBe(120);
+    expect(hintLimitColumn('on', 100, [{ column: 110, color: '#f00' }])).toBe(110);
+    expect(hintLimitColumn('off', 100, [])).toBe(80);
+    expect(displayWidth('\tab', 4)).toBe(6);
+    expect(displayWidth('a\tb  ', 4)).toBe(5);
+    expect([999, 1000, 12_345, 32_896, 1_234_567, 23_000_000].map(compactCount)).toEqual(['999', '1k', '12k', '33k', '1.2M', '23M']);
   });
 
   test('functional model: layers made in a loop share one hint; a layer made in another file goes to createModel', async () => {
@@ -106,17 +137,17 @@ describe('layer hints from real summaries', () => {
     const convParams = 9 * 1 * 8 + 8 + (9 * 8 * 16 + 16) + (9 * 16 * 32 + 32);
     const loop = hintAt(hints, lineOf(file, 'tf.layers.conv2d'));
     expect(loop.layers.map((l) => l.className)).toEqual(['Conv2D', 'Conv2D', 'Conv2D']);
-    expect(loop.text).toBe(`→ ×3 … last [null,4,4,32] · ${convParams.toLocaleString('en-US')} params`);
-    expect(loop.hover).toContain('`[null,14,14,8]`');
-    expect(loop.hover).toContain('`[null,7,7,16]`');
+    expect(loop.text).toBe(`→ ×3 … last [batch, 4, 4, 32] · ${convParams.toLocaleString('en-US')} params`);
+    expect(loop.hover).toContain('`[batch, 14, 14, 8]`');
+    expect(loop.hover).toContain('`[batch, 7, 7, 16]`');
 
-    expect(hintAt(hints, lineOf(file, 'tf.input')).text).toBe('→ [null,28,28,1]');
-    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [null,512]');
+    expect(hintAt(hints, lineOf(file, 'tf.input')).text).toBe('→ [batch, 28, 28, 1]');
+    expect(hintAt(hints, lineOf(file, 'tf.layers.flatten')).text).toBe('→ [batch, 512]');
 
     const cm = hintAt(hints, lineOf(file, 'export function createModel'));
     const dense = 512 * 10 + 10;
     expect(cm.layers.map((l) => l.className)).toEqual(['Dense']);
-    expect(cm.text).toBe(`→ [null,10] · ${dense.toLocaleString('en-US')} params (made elsewhere) · model: ${(convParams + dense).toLocaleString('en-US')} params`);
+    expect(cm.text).toBe(`→ [batch, 10] · ${dense.toLocaleString('en-US')} params (made elsewhere) · model: ${(convParams + dense).toLocaleString('en-US')} params`);
     expect(cm.hover).toContain('made at loopHelpers.ts:');
     expect(hints.map((h) => h.line)).toEqual([...hints.map((h) => h.line)].sort((a, b) => a - b));
   });
@@ -127,7 +158,7 @@ describe('layer hints from real summaries', () => {
       layers: [{ name: 'd', className: 'Dense', outputShape: [null, 2], params: 4, trainableParams: 4, nonTrainableParams: 0 }],
     };
     const hints = layerHints(summary);
-    expect(hints.map((h) => [h.line, h.text])).toEqual([[1, '→ [null,2] · 4 params (made elsewhere) · model: 4 params']]);
+    expect(hints.map((h) => [h.line, h.text])).toEqual([[1, '→ [batch, 2] · 4 params (made elsewhere) · model: 4 params']]);
   });
 });
 
@@ -143,15 +174,40 @@ describe('build errors become diagnostics', () => {
     expect(errorDiagnostic(o.error, file, fs.readFileSync(file, 'utf8'))).toEqual({ line: 7, column: 31, message: 'Unexpected ";"', severity: 'error' });
   });
 
-  test('createModel() throwing: the line of the throw', async () => {
+  test('createModel() throwing after a layer built: that layer keeps its hint, the throw line gets the error', async () => {
     const file = fixture('throws.model.ts');
     const runner = new SummaryRunner({ trainerScript: TRAINER });
-    const o = await runner.summarize(file);
+    const summary = summaryOf(await runner.summarize(file));
     runner.dispose();
-    if (o.kind !== 'error') throw new Error(`expected an error, got ${o.kind}`);
     const line = lineOf(file, 'throw new Error');
-    expect(o.error).toMatchObject({ reason: 'build', file, line, message: 'createModel() failed: units must be a power of two' });
-    expect(errorDiagnostic(o.error, file)).toMatchObject({ line, severity: 'error', message: 'createModel() failed: units must be a power of two' });
+    const error = partialBuildError(summary);
+    expect(error).toMatchObject({ reason: 'build', file, line, message: 'createModel() failed: units must be a power of two' });
+    expect(errorDiagnostic(error!, file)).toMatchObject({ line, severity: 'error', message: 'createModel() failed: units must be a power of two' });
+    const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
+    // The dense layer's hint only: no model total on createModel's line for a model that did not build.
+    expect(hints.map((h) => [h.line, h.text])).toEqual([[lineOf(file, 'tf.layers.dense'), '→ [batch, 3] · 15 params']]);
+    expect(failureText(error!.message)).toBe('✗ createModel() failed: units must be a power of two');
+  });
+
+  test('a kernel larger than its feature map: the layers before keep their hints (names as written or readable), the line says why', async () => {
+    const file = fixture('kernelTooLarge.model.ts');
+    const runner = new SummaryRunner({ trainerScript: TRAINER });
+    const summary = summaryOf(await runner.summarize(file));
+    runner.dispose();
+    // The user's name, and tfjs's default made readable (not max_pooling2d_MaxPooling2D1).
+    expect(summary.layers.map((l) => [l.name, l.outputShape])).toEqual([['edges', [null, 24, 24, 8]], ['max_pooling2d_1', [null, 12, 12, 8]]]);
+    const hints = layerHints(summary, { source: fs.readFileSync(file, 'utf8') });
+    expect(hints.map((h) => [h.line, h.text])).toEqual([
+      [lineOf(file, "name: 'edges'"), '→ [batch, 24, 24, 8] · 208 params'],
+      [lineOf(file, 'maxPooling2d'), '→ [batch, 12, 12, 8]'],
+    ]);
+    const line = lineOf(file, 'kernelSize: 15');
+    const error = partialBuildError(summary)!;
+    expect(error.line).toBe(line);
+    expect(errorDiagnostic(error, file)).toMatchObject({ line, severity: 'error' });
+    expect(error.message).toBe(
+      `createModel() failed: conv2d on line ${line}: the kernel (15) is larger than the 12×12 feature map that line ${line - 1} makes (input [batch, 12, 12, 8]: 12 − 15 + 1 = −2). Use kernelSize ≤ 12, padding: 'same', or downsample less before it.`,
+    );
   });
 
   test('an unresolvable import: the import line', async () => {
@@ -221,7 +277,7 @@ describe('SummaryRunner on real child processes', () => {
     const spawned: string[] = [];
     const runner = new SummaryRunner({ trainerScript: TRAINER, onDidSpawn: (f) => spawned.push(f) });
     try {
-      const file = fixture('throws.model.ts');
+      const file = fixture('syntaxError.model.ts');
       const [a, b] = await Promise.all([runner.summarize(file), runner.summarize(file)]);
       expect(a).toBe(b);
       expect(a.kind).toBe('error');
@@ -321,7 +377,7 @@ describe('which files, which lines', () => {
   });
 
   test('hints move with edits made after the summary; hints on removed lines go', () => {
-    const h = (line: number, column = 5): LayerHint => ({ line, column, text: `h${line}`, hover: '', layers: [] });
+    const h = (line: number, column = 5): LayerHint => ({ line, column, text: `h${line}`, compactText: `c${line}`, hover: '', layers: [] });
     const hints = [h(3), h(5), h(8)];
     // Two lines inserted at the end of line 4.
     expect(shiftHints(hints, [{ startLine: 4, startColumn: 10, endLine: 4, insertedLineBreaks: 2 }]).map((x) => x.line)).toEqual([3, 7, 10]);

@@ -178,7 +178,7 @@ export const createModel = () => tf.sequential({ layers: [tf.layers.dense({ inpu
     const model = await c.createModel();
     const data = (await c.loadData())!;
     const msg = await failure(compileIfNeeded(tf, model, c.config, data, file));
-    expect(msg).toMatch(/^The model from noLoss\.model\.ts is not compiled and config\.loss is not set, and no loss can be inferred: labels \[N,3\] int32 do not match output "dense_Dense\d+" \[null,5\]/);
+    expect(msg).toMatch(/^The model from noLoss\.model\.ts is not compiled and config\.loss is not set, and no loss can be inferred: labels \[N, 3\] int32 do not match output "dense_Dense\d+" \[batch, 5\]/);
     expect(model.optimizer).toBeFalsy();
     disposeTrainingData(tf, data);
     model.dispose();
@@ -191,7 +191,7 @@ export const createModel = () => tf.sequential({ layers: [tf.layers.dense({ inpu
     const good = tf.zeros([5, 4]);
     const wrong = tf.zeros([5, 5]);
     const data: TrainingData = { kind: 'tensors', xs: [good, wrong], ys };
-    expect(await failure(prepareData(tf, model, data, { batchSize: 8, source: 'loadData()' }))).toBe('Model input "b" expects [null,3] but loadData() xs[1] is [N,5]');
+    expect(await failure(prepareData(tf, model, data, { batchSize: 8, source: 'loadData()' }))).toBe('Model input "b" expects [batch, 3] but loadData() xs[1] is [N, 5]');
     const short: TrainingData = { kind: 'tensors', xs: { a: good, b: tf.zeros([5, 3]) }, ys: [ys[0]] };
     expect(await failure(prepareData(tf, model, short, { batchSize: 8, source: 'loadData()' }))).toBe('The model has 2 outputs (cls, reg) but loadData() gives 1 ys tensors');
     tf.dispose([...ys, good, wrong, (short.xs as Record<string, tf.Tensor>).b]);

@@ -130,7 +130,7 @@ describe('runTraining fails cleanly', () => {
   test('a model whose input does not fit the data names both shapes', async () => {
     const r = await train('wrongInput.model.ts');
     expect(r.status).toBe('failed');
-    const msg = 'Model input expects [null,784] but the data "mnist" gives [N,28,28,1]';
+    const msg = 'Model input expects [batch, 784] but the data "mnist" gives [N, 28, 28, 1]';
     expect(r.end.error?.message).toBe(msg);
     expect(ofType(r.lines, 'end')[0]).toMatchObject({ status: 'failed', error: { message: msg } });
     expect(readRun(r.runDir).record).toMatchObject({ status: 'failed', error: { message: msg } });
@@ -141,7 +141,7 @@ describe('runTraining fails cleanly', () => {
   test('a model whose output does not fit the labels names both shapes', async () => {
     const r = await train('wrongOutput.model.ts');
     expect(r.status).toBe('failed');
-    expect(r.end.error?.message).toBe('Model output is [null,5] but the data "mnist" has labels [N,10]');
+    expect(r.end.error?.message).toBe('Model output is [batch, 5] but the data "mnist" has labels [N, 10]');
   });
 
   test('a syntax error fails with file and line in the end line', async () => {

@@ -68,7 +68,7 @@ describe('model summary', () => {
     const table = formatSummaryTable(s, path.dirname(fixture));
     expect(table).toContain(`Total params: ${s.totalParams.toLocaleString('en-US')}`);
     expect(table).toContain('Non-trainable params: 256');
-    expect(table).toMatch(new RegExp(`\\(Conv2D\\)\\s+\\[null,24,24,8\\]\\s+208\\s+summaryCnn\\.model\\.ts:${lineOf(fixture, 'conv2d', 0)}`));
+    expect(table).toMatch(new RegExp(`\\(Conv2D\\)\\s+\\[batch, 24, 24, 8\\]\\s+208\\s+summaryCnn\\.model\\.ts:${lineOf(fixture, 'conv2d', 0)}`));
   });
 
   test('a functional model with two inputs and two outputs, not compiled', async () => {

@@ -138,9 +138,9 @@ test('every rendered file (TS and JS with checkJs) type-checks in one strict tsc
   ]);
 });
 
-/** `// -> [a, b]` comments in order, as arrays. */
+/** `// -> [batch, a, b]` comments in order, as arrays without the batch axis. */
 function commentShapes(text: string): number[][] {
-  return [...text.matchAll(/^\s*\/\/ -> \[([\d, ]+)\]/gm)].map((m) => m[1].split(',').map((s) => Number(s.trim())));
+  return [...text.matchAll(/^\s*\/\/ -> \[batch, ([\d, ]+)\]/gm)].map((m) => m[1].split(',').map((s) => Number(s.trim())));
 }
 
 describe.each(CASES.map((c, i) => [caseName(c), c, i] as const))('%s', (_name, c, i) => {

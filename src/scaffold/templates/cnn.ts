@@ -100,7 +100,7 @@ export const cnnClassifier: ModelTemplate = {
       ...fileHeader('A convolutional network that classifies images.', [
         'Convolutions find local patterns anywhere in the image; pooling shrinks the maps so later',
         'blocks see larger areas; the dense layers at the end turn the patterns into class scores.',
-        'Each comment shows the layer\'s output shape for one image (the batch dimension is left out).',
+        'Each comment shows the layer\'s output shape (its first axis, batch, is the number of images in a batch).',
       ]),
       ...configBlock({ dataset: ds.name, datasetNote: ds.note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.15 }),
       '',

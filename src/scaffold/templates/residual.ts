@@ -1,4 +1,5 @@
 /** A small residual CNN written with the functional API: tf.input, layer.apply, tf.layers.add, tf.model. */
+import { formatSampleShape } from '../../protocol/format';
 import { cast, configBlock, fileHeader, fmtNum, fmtShape, joinLines, type Language, type ModelTemplate } from '../code';
 import { num, shape, trainingParams, type Params } from '../params';
 import { imageDatasetFor } from './datasets';
@@ -104,23 +105,23 @@ export const residualCnn: ModelTemplate = {
     const ds = imageDatasetFor(shape(p, 'inputShape'), classes);
     const st = 'tf.SymbolicTensor';
     const body: string[] = [];
-    body.push(`  // ${fmtShape([h0, w0, c0])}: the image`);
+    body.push(`  // ${formatSampleShape([h0, w0, c0])}: the image`);
     body.push(`  const input = tf.input({ shape: ${fmtShape([h0, w0, c0])} });`);
-    body.push(`  // -> ${fmtShape([stem.h, stem.w, stem.f])}: a first convolution turns pixels into ${stem.f} feature maps`);
+    body.push(`  // -> ${formatSampleShape([stem.h, stem.w, stem.f])}: a first convolution turns pixels into ${stem.f} feature maps`);
     body.push(`  let x = ${cast(lang, `tf.layers.conv2d({ filters: ${stem.f}, kernelSize: ${k}, padding: 'same', activation: 'relu' }).apply(input)`, st)};`);
     for (const b of blocks) {
       if (b.poolBefore) {
-        body.push(`  // -> ${fmtShape([b.h, b.w, b.cin])}: stage ${b.stage + 1} starts at half the size (${b.hBefore}x${b.wBefore} -> ${b.h}x${b.w}), so its filters see twice as far`);
+        body.push(`  // -> ${formatSampleShape([b.h, b.w, b.cin])}: stage ${b.stage + 1} starts at half the size (${b.hBefore}x${b.wBefore} -> ${b.h}x${b.w}), so its filters see twice as far`);
         body.push(`  x = ${cast(lang, 'tf.layers.maxPooling2d({ poolSize: 2 }).apply(x)', st)};`);
       }
       const proj = b.cin !== b.cout ? ` (1x1 projection on the shortcut: ${b.cin} -> ${b.cout} channels)` : '';
-      body.push(`  // -> ${fmtShape([b.h, b.w, b.cout])}: residual block, stage ${b.stage + 1}${proj}`);
+      body.push(`  // -> ${formatSampleShape([b.h, b.w, b.cout])}: residual block, stage ${b.stage + 1}${proj}`);
       body.push(`  x = residualBlock(x, ${b.cout}, ${k});`);
     }
     const last = blocks[blocks.length - 1];
-    body.push(`  // -> ${fmtShape([last.cout])}: the average of each feature map; no flatten, so the head stays small at any image size`);
+    body.push(`  // -> ${formatSampleShape([last.cout])}: the average of each feature map; no flatten, so the head stays small at any image size`);
     body.push(`  x = ${cast(lang, 'tf.layers.globalAveragePooling2d({}).apply(x)', st)};`);
-    body.push(`  // -> ${fmtShape([classes])}: one probability per class`);
+    body.push(`  // -> ${formatSampleShape([classes])}: one probability per class`);
     body.push(`  const output = ${cast(lang, `tf.layers.dense({ units: ${classes}, activation: 'softmax' }).apply(x)`, st)};`);
     body.push('  const model = tf.model({ inputs: input, outputs: output });');
     body.push(`  model.compile({ optimizer: tf.train.adam(${fmtNum(num(p, 'learningRate'))}), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });`);
@@ -129,7 +130,7 @@ export const residualCnn: ModelTemplate = {
       ...fileHeader('A small residual network (ResNet-style), written with the functional API.', [
         'tf.sequential() can only stack layers; a skip connection needs a layer with two inputs, so the',
         'graph is built by applying layers to symbolic tensors and closing it with tf.model().',
-        'Each comment shows the output shape for one image (the batch dimension is left out).',
+        'Each comment shows the output shape (its first axis, batch, is the number of images in a batch).',
       ]),
       ...configBlock({ dataset: ds.name, datasetNote: ds.note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.15 }),
       '',
