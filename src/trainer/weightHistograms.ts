@@ -5,6 +5,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { WEIGHT_HISTOGRAM_BINS, type HistogramLine, type WeightHistogram } from '../protocol/trainer';
+import { readableLayerNames } from '../protocol/format';
 
 /** Weights recorded per epoch, so a model with thousands of small weights keeps lines bounded. */
 export const MAX_HISTOGRAM_WEIGHTS = 200;
@@ -40,7 +41,8 @@ export function weightHistograms(model: tfTypes.LayersModel, epoch: number, time
   const weights: WeightHistogram[] = [];
   for (const w of model.weights.slice(0, MAX_HISTOGRAM_WEIGHTS)) {
     const t = w.read();
-    weights.push({ name: w.originalName ?? w.name, shape: [...t.shape], ...histogramOf(t.dataSync() as Float32Array) });
+    // `dense_Dense1/kernel` reads `dense_1/kernel`, as the layers table names the layer.
+    weights.push({ name: readableLayerNames(w.originalName ?? w.name), shape: [...t.shape], ...histogramOf(t.dataSync() as Float32Array) });
   }
   return { epoch, time, weights };
 }

@@ -24,6 +24,16 @@ describe('runs table', () => {
     expect(col('dataset').differs).toBe(false);
     expect(col('optimizer').differs).toBe(false);
     expect(col('label').differs).toBe(false);
+    // The name, then every column that differs, then those all runs share; each row's cells follow.
+    const keys = t.columns.map((c) => c.key);
+    expect(keys[0]).toBe('label');
+    const firstSame = t.columns.findIndex((c) => c.key !== 'label' && !c.differs);
+    expect(t.columns.slice(1, firstSame).every((c) => c.differs)).toBe(true);
+    expect(t.columns.slice(firstSame).some((c) => c.differs)).toBe(false);
+    expect(keys.indexOf('batchSize')).toBeLessThan(keys.indexOf('dataset'));
+    const a = t.rows.find((r) => r.runId === 'a')!;
+    expect(a.values[keys.indexOf('batchSize')]).toBe(64);
+    expect(a.values[keys.indexOf('final:loss')]).toBe(0.5);
     toggleSort(cs, 'final:loss');
     expect(runsTable(cs).rows.map((r) => r.runId)).toEqual(['b', 'a', 'c']);
     toggleSort(cs, 'final:loss');

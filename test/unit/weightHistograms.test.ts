@@ -92,6 +92,9 @@ describe('a run records histograms.jsonl', () => {
     expect(lines.map((l) => l.epoch)).toEqual([0, 1, 2]);
     // flatten has none; two dense layers have a kernel and a bias each.
     expect(lines[0].weights.map((w) => w.shape)).toEqual([[784, 16], [16], [16, 10], [10]]);
+    // Named as the layers table names their layers (`dense_1/kernel`, not tfjs's `dense_Dense1/kernel`).
+    for (const w of lines[0].weights) expect(w.name).toMatch(/^dense_\d+\/(kernel|bias)$/);
+    expect(new Set(lines[0].weights.map((w) => w.name.split('/')[0])).size).toBe(2);
     for (const l of lines) for (const w of l.weights) expect(w.counts.reduce((a, b) => a + b, 0)).toBe(w.shape.reduce((a, b) => a * b, 1));
     // Training moves the weights: the first kernel's distribution is not the same after three epochs.
     expect(lines[2].weights[0]).not.toEqual(lines[0].weights[0]);

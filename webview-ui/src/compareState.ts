@@ -175,12 +175,16 @@ export function runsTable(cs: CompareState): RunsTable {
     ...resultKeys(cs).map((key) => ({ key, kind: 'number' as const })),
     { key: 'durationMs', kind: 'number' },
   ];
-  const columns: TableColumn[] = keys.map(({ key, kind }) => {
+  const marked: TableColumn[] = keys.map(({ key, kind }) => {
     const values = cs.runs.map((r) => cell(r, key));
     // The name always differs; it is the row's label, not a difference to point out.
     const differs = key !== 'label' && cs.runs.length > 1 && values.some((v) => v !== values[0]);
     return { key, kind, differs };
   });
+  // The run's name first, then what differs, then what all runs share: at half an editor's width the
+  // table scrolls sideways, and the differences are what a comparison is for.
+  const columns = [...marked.filter((c) => c.key === 'label' || c.differs), ...marked.filter((c) => c.key !== 'label' && !c.differs)];
+  keys.sort((a, b) => columns.findIndex((c) => c.key === a.key) - columns.findIndex((c) => c.key === b.key));
   const colour = new Map(cs.runs.map((r, i) => [r.runId, i]));
   const rows = cs.runs.map((r) => ({ runId: r.runId, colour: colour.get(r.runId)!, values: keys.map(({ key }) => cell(r, key)) }));
   const { column, dir } = cs.sort;
