@@ -16,6 +16,7 @@ import {
 import type { BatchPoint, EpochPoint, HistogramLine } from '../protocol/trainer';
 import { isDrawableEvalReport, type CheckpointEntry, type RunView } from '../protocol/webview';
 import { readRun, reconcileStaleRun, staleRunReason } from './runStore';
+import { thinBatches } from '../protocol/thinBatches';
 
 /**
  * `<runDir>/eval.json` when it exists and the panel can draw it; undefined otherwise (no report yet,
@@ -115,7 +116,8 @@ export function runViewFromStore(runDir: string, isLive = false, warn?: (why: st
     status,
     error: end?.error ?? record.error,
     startedAt: Date.parse(record.startedAt) || 0,
-    batches,
+    // Bounded (extremes, NaN and epoch edges kept): a million-batch run opens as a small snapshot.
+    batches: thinBatches(batches) as BatchPoint[],
     epochs,
     ...(record.endedAt && { endedAt: Date.parse(record.endedAt) || undefined }),
     ...(record.mode === 'script' && { mode: 'script' as const }),

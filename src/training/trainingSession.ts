@@ -5,6 +5,7 @@ import { applyRunEvent, type RunEvent, type RunView } from '../protocol/webview'
 import type { RunSource, RunUpdate } from './runSource';
 import { readEvalReport } from './runViewFromStore';
 import { TrainerProcess } from './trainerProcess';
+import { BatchThinner } from '../protocol/thinBatches';
 
 export interface StartOptions {
   modelFile: string;
@@ -33,6 +34,8 @@ export interface RunResult {
  */
 export class TrainingSession implements RunSource, vscode.Disposable {
   private view: RunView | null = null;
+  /** Bounds the live run's batch points (the panel's snapshot, this host's memory) however long it trains. */
+  private thinner = new BatchThinner();
   private process: TrainerProcess | undefined;
   private readonly updates = new vscode.EventEmitter<RunUpdate>();
   private readonly runningChanged = new vscode.EventEmitter<boolean>();
@@ -62,6 +65,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
     this.process = proc;
     this.runningChanged.fire(true);
     // Until the trainer names the run, the panel shows a pending run for this file.
+    this.thinner = new BatchThinner();
     this.view = {
       runId: '',
       modelFile: opts.modelFile,
@@ -209,6 +213,7 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       case 'epoch': {
         const event = m.type === 'batches' ? { type: 'batches' as const, points: m.points } : { type: 'epoch' as const, point: m.point };
         applyRunEvent(view, event);
+        if (m.type === 'batches') view.batches = this.thinner.apply(view.batches);
         if (m.type === 'epoch') this.output.appendLine(`epoch ${m.point.epoch + 1}: ${formatMetrics(m.point.metrics)}`);
         this.updates.fire({ kind: 'event', runId: view.runId, event });
         return;

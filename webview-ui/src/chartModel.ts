@@ -8,7 +8,7 @@
  */
 import { lowerBound, MinMaxBlocks, pixelColumnIndices } from './downsample';
 import { Smoother } from './smoothing';
-import type { ChartOptions, MetricSpec, RunTrack, XAxis } from './state';
+import { batchesRun, type ChartOptions, type MetricSpec, type RunTrack, type XAxis } from './state';
 
 export const SERIES = ['raw', 'smoothed', 'epochMean', 'validation'] as const;
 export type SeriesName = (typeof SERIES)[number];
@@ -115,7 +115,7 @@ export class ChartModelBuilder {
       if (span) {
         x0 = xs[span.first];
         x1 = xs[span.last];
-        if (bpe > 0 && span.count < bpe) partial.push({ x0, x1 });
+        if (bpe > 0 && batchesRun(track, span) < bpe) partial.push({ x0, x1 });
       } else [x0, x1] = nominalSpan(track, options.xAxis, e.epoch);
       epochRows.push({ x: x0, mean, val });
       if (x1 !== x0) epochRows.push({ x: x1, mean, val });

@@ -104,6 +104,15 @@ export interface EpochSpan {
   count: number;
 }
 
+/**
+ * How many batches the epoch ran: its points, or its last batch's index + 1 when the host sent a
+ * long run thinned (extremes and epoch edges kept), so a whole epoch never reads as cut short.
+ */
+export function batchesRun(track: RunTrack, span: EpochSpan): number {
+  const last = track.columns.batch[span.last];
+  return Math.max(span.count, Number.isFinite(last) ? last + 1 : 0);
+}
+
 /** Everything kept about one run. */
 export interface RunTrack {
   /** The host's view, without `batches` (moved into `columns` to keep memory flat). */
@@ -723,7 +732,8 @@ export function epochTable(track: RunTrack): EpochTable {
       }),
       durationMs: Math.max(0, e.time - prev),
     };
-    if (span && bpe > 0 && span.count < bpe) row.partial = { batches: span.count, of: bpe };
+    const ran = span ? batchesRun(track, span) : 0;
+    if (span && bpe > 0 && ran < bpe) row.partial = { batches: ran, of: bpe };
     return row;
   });
   return { columns, rows };
