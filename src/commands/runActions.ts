@@ -1,6 +1,6 @@
 /**
  * What a user does with saved runs in the Runs view: rename, delete (asked first), export the
- * trained model, copy the terminal command that trains it again; several runs can be selected; the
+ * trained model, export the metrics of the selected runs (CSV or JSON), copy the terminal command that trains it again; several runs can be selected; the
  * selection follows the run the panel shows. Paths come from tree items and are checked to be run
  * folders of a runs folder before anything is deleted.
  */
@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_DIR } from '../protocol/runFolder';
+import { metricsCsv, metricsJson, readRunsForExport } from '../training/exportMetrics';
 import { deleteRunFolder, readRun, readRunLabel, writeRunLabel } from '../training/runStore';
 import type { TrainingSession } from '../training/trainingSession';
 import { reproduceCommand } from '../views/runsTreeModel';
@@ -82,6 +83,32 @@ export function registerRunActions(context: vscode.ExtensionContext, session: Tr
       const target = path.join(dest.fsPath, `${path.basename(run.runDir)}-model`);
       fs.cpSync(model, target, { recursive: true, errorOnExist: true, force: false });
       void vscode.window.showInformationMessage(vscode.l10n.t('Model exported to {0} (model.json + weights: load it with tf.loadLayersModel).', target));
+    }),
+    vscode.commands.registerCommand('modelLab.exportMetrics', async (item: unknown, selected?: unknown, target?: unknown) => {
+      // Tree items, or run folders (a list of paths, from a keybinding or the integration suite) of this workspace's runs folders.
+      const given = Array.isArray(item) ? item.filter((d): d is string => typeof d === 'string' && runsDirOf(d) !== undefined && fs.existsSync(path.join(d, 'run.json'))) : [];
+      const runs = given.length > 0 ? given.map((runDir) => ({ runDir, row: { label: readRunLabel(runDir) ?? path.basename(runDir) } })) : targets(item, selected).filter((r) => !r.damaged);
+      if (runs.length === 0) return;
+      // A third argument (a file path) skips the dialog: for keybindings and the integration suite.
+      const dest =
+        typeof target === 'string'
+          ? vscode.Uri.file(target)
+          : await vscode.window.showSaveDialog({
+              title: vscode.l10n.t('Export the metrics of {0} to…', runs.length === 1 ? runs[0].row.label : vscode.l10n.t('{0} runs', runs.length)),
+              defaultUri: vscode.Uri.file(path.join(path.dirname(runs[0].runDir), runs.length === 1 ? `${path.basename(runs[0].runDir)}-metrics.csv` : 'metrics.csv')),
+              filters: { CSV: ['csv'], JSON: ['json'] },
+            });
+      if (!dest) return;
+      try {
+        const exported = readRunsForExport(runs.map((r) => r.runDir));
+        fs.writeFileSync(dest.fsPath, dest.fsPath.toLowerCase().endsWith('.json') ? metricsJson(exported) : metricsCsv(exported));
+        const lines = exported.reduce((n, r) => n + r.lines.length, 0);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} metric lines of {1} run(s) to {2}.', lines, exported.length, dest.fsPath));
+        return dest.fsPath;
+      } catch (e) {
+        void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the metrics: {0}', e instanceof Error ? e.message : String(e)));
+        return undefined;
+      }
     }),
     vscode.commands.registerCommand('modelLab.copyRunCommand', async (item: unknown) => {
       const [run] = targets(item);

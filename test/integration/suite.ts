@@ -10,6 +10,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
@@ -476,6 +477,25 @@ export async function run(): Promise<void> {
     const panelTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('Model Lab'));
     assert.ok(panelTab, 'the Model Lab panel is open');
     return `${summaries.map((x) => `${x.runId}: ${x.batches} batches`).join('; ')}`;
+  });
+
+  await test('Export Metrics writes the compared runs as one CSV, a row per metrics.jsonl line', async () => {
+    const runsDir = path.join(workspaceDir(), '.modellab', 'runs');
+    const dirs = fs
+      .readdirSync(runsDir)
+      .map((id) => path.join(runsDir, id))
+      .filter((d) => fs.existsSync(path.join(d, 'run.json')) && readRunRecord(d).status === 'completed')
+      .slice(0, 2);
+    assert.equal(dirs.length, 2, 'two completed runs');
+    const target = path.join(os.tmpdir(), `model-lab-export-${process.pid}.csv`);
+    const written = await vscode.commands.executeCommand<string | undefined>('modelLab.exportMetrics', dirs, undefined, target);
+    assert.equal(written, target);
+    const rows = fs.readFileSync(target, 'utf8').trim().split('\n');
+    const expected = dirs.reduce((n, d) => n + readMetricLines(d).filter((l) => l.type !== 'end').length, 0);
+    assert.equal(rows.length - 1, expected, 'one row per batch and epoch line');
+    assert.match(rows[0], /^run_id,run_name,type,epoch,batch,step,time,loss,/);
+    fs.rmSync(target, { force: true });
+    return `${expected} rows from ${dirs.map((d) => path.basename(d)).join(', ')}`;
   });
 
   await test('Pause holds the run, Checkpoint saves while paused, Resume continues, Stop ends it with checkpoints/last', async () => {
