@@ -39,10 +39,15 @@ const TRAINER_TYPES = ['ready', 'started', 'run', 'fit', 'batches', 'epoch', 'pa
 
 function mutator(random: () => number, runsDir: string) {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(random() * a.length)];
-  let deep: Json = 0;
-  for (let i = 0; i < 200; i++) deep = [deep];
+  // A fresh copy each time: a value put into a message may be mutated by the next mutation of that
+  // message, and a shared one could then be made to contain itself.
+  const deep = (): Json => {
+    let d: Json = 0;
+    for (let i = 0; i < 200; i++) d = [d];
+    return d;
+  };
   const values = (): Json[] => [
-    null, true, false, 0, -1, 1.5, 1e308, -1e308, '', 'x', 'x'.repeat(100_000), [], {}, [1, 'a', null], { a: { b: {} } }, deep,
+    null, true, false, 0, -1, 1.5, 1e308, -1e308, '', 'x', 'x'.repeat(100_000), [], {}, [1, 'a', null], { a: { b: {} } }, deep(),
     '../../../etc/hostname', '/etc/passwd', path.join(runsDir, '..', 'elsewhere'), path.join(runsDir, 'run', '..', '..', 'x'), '\u0000', '<script>alert(1)</script>',
     { __proto__: { polluted: true } } as unknown as Json, { constructor: { prototype: { polluted: true } } },
   ];
