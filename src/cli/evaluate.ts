@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { t } from './messages';
 import type { EvalReport } from '../protocol/evalReport';
 import { RUN_FILE } from '../protocol/runFolder';
 import type { EvalCheckpoint } from '../protocol/trainer';
@@ -50,13 +51,13 @@ export async function evaluateCommand(run: string, opts: { json: boolean; checkp
   const runsDir = path.resolve(cwd, opts.runsDir ?? path.join('.modellab', 'runs'));
   const runDir = resolveRunDir(run, runsDir, cwd);
   if (!runDir) {
-    process.stderr.write(`model-lab: no run "${run}" (neither a run folder nor a run id in ${runsDir})\n`);
+    process.stderr.write(`model-lab: ${t('cmd.noRun', run, runsDir)}\n`);
     return 2;
   }
   const tf = await loadCpuTfjs();
   try {
     const { report, file } = await answerRequest(tf, { kind: 'evaluate', runDir, ...(opts.checkpoint && { checkpoint: opts.checkpoint }) });
-    process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : `${formatEvalReport(report)}\nwritten: ${file}\n`);
+    process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : `${formatEvalReport(report)}\n${t('cmd.written', file)}\n`);
     return 0;
   } catch (e) {
     const err = toRunError(e, {});

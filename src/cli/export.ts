@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { t } from './messages';
 import { exportRunToTensorBoard, type TensorBoardExport } from '../trainer/tensorboard/exportRun';
 
 export const EXPORT_USAGE = `Usage: model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
@@ -94,7 +95,7 @@ export function runExport(argv: readonly string[], cwd = process.cwd()): number 
   for (const run of args.runs) {
     const dir = findRun(run, runsDir, cwd);
     if (!dir) {
-      process.stderr.write(`model-lab: no run "${run}" (neither a run folder nor a run id in ${runsDir})\n`);
+      process.stderr.write(`model-lab: ${t('cmd.noRun', run, runsDir)}\n`);
       return 2;
     }
     dirs.push(dir);
