@@ -41,7 +41,8 @@ async function pickFolder(arg: unknown): Promise<vscode.Uri | undefined> {
 
 async function pickTemplate(): Promise<string | undefined> {
   const pick = await vscode.window.showQuickPick(
-    TEMPLATES.map((t) => ({ label: t.label, description: t.id, detail: t.detail, id: t.id })),
+    // Names and descriptions are English in src/scaffold (pure) and translated here (l10n/bundle.l10n.*.json).
+    TEMPLATES.map((t) => ({ label: vscode.l10n.t(t.label), description: t.id, detail: vscode.l10n.t(t.detail), id: t.id })),
     { title: vscode.l10n.t('New Model'), placeHolder: vscode.l10n.t('What do you want to build?'), matchOnDescription: true, matchOnDetail: true },
   );
   return pick?.id;
@@ -49,20 +50,20 @@ async function pickTemplate(): Promise<string | undefined> {
 
 /** Asks one parameter; undefined when the user pressed Escape. */
 async function askParam(spec: ParamSpec, current: Params, step: string): Promise<Params[string] | undefined> {
-  const title = `${vscode.l10n.t('New Model')} (${step}): ${spec.label}`;
+  const title = `${vscode.l10n.t('New Model')} (${step}): ${vscode.l10n.t(spec.label)}`;
   if (spec.kind === 'boolean' || spec.kind === 'choice') {
     const options = spec.kind === 'boolean' ? ['yes', 'no'] : [...spec.options];
     const now = formatParamValue(current[spec.key]);
     // The current value first, so Enter keeps it.
     const items = [now, ...options.filter((o) => o !== now)].map((o) => ({ label: o, description: o === now ? vscode.l10n.t('current') : undefined }));
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: spec.description });
+    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t(spec.description) });
     if (!pick) return undefined;
     return parseParamInput(spec, pick.label).value;
   }
   const range = spec.kind === 'shape' ? `${spec.length} × ${spec.min}–${spec.max}` : `${spec.min}–${spec.max}`;
   const text = await vscode.window.showInputBox({
     title,
-    prompt: `${spec.description} (${range})`,
+    prompt: `${vscode.l10n.t(spec.description)} (${range})`,
     value: formatParamValue(current[spec.key]),
     validateInput: (t) => parseParamInput(spec, t).error,
   });

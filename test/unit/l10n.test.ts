@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CLI_MESSAGES, resolveCliLocale } from '../../src/cli/messages';
+import { TEMPLATES } from '../../src/scaffold/templates';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -45,6 +46,15 @@ describe('Simplified Chinese is complete', () => {
       const table = JSON.parse(fs.readFileSync(path.join(root, nls), 'utf8')) as Record<string, string>;
       expect([...keys].filter((k) => !(k in table)), nls).toEqual([]);
     }
+  });
+
+  test('New Model…: every template name and description, every parameter label and prompt, in the zh-CN bundle', () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const strings = new Set<string>();
+    for (const t of TEMPLATES) for (const s of [t.label, t.detail, ...t.params.flatMap((p) => [p.label, p.description])]) strings.add(s);
+    expect(strings.size).toBeGreaterThan(50);
+    expect([...strings].filter((s) => !(s in bundle))).toEqual([]);
+    for (const s of strings) expect(bundle[s], s).toMatch(/[\u4e00-\u9fff]/);
   });
 
   test('the CLI catalogue (src/cli/messages.ts): every message in both languages, with the same placeholders, the Chinese really Chinese', () => {
