@@ -144,7 +144,8 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
   if (!params) return undefined;
   const language = options.language ?? (await pickLanguage());
   if (!language) return undefined;
-  const text = renderTemplate(templateId, params, { language });
+  // The file's comments in the user's language (the code itself is the same).
+  const text = renderTemplate(templateId, params, { language, translate: (m, ...args) => vscode.l10n.t(m, ...args) });
 
   let name = options.fileName ?? (await askFileName(folder, defaultFileName(templateId, language), language));
   for (;;) {

@@ -3,11 +3,11 @@
  * all go through validateParams first and renderTemplate second, so what a user is refused and what
  * the tests prove to train are the same rules.
  */
-import type { Language, RenderOptions } from './code';
+import { english, type Language, type RenderOptions } from './code';
 import { checkAgainstSpecs, defaultsOf, type Params } from './params';
 import { findTemplate, TEMPLATE_IDS } from './templates';
 
-export type { Language, RenderOptions } from './code';
+export type { Language, RenderOptions, Translate } from './code';
 export type { ParamSpec, ParamValue, Params } from './params';
 
 function templateOrThrow(templateId: string) {
@@ -46,7 +46,7 @@ export function renderTemplate(templateId: string, params: Params = {}, options:
   if (language !== 'ts' && language !== 'js') throw new Error(`language must be 'ts' or 'js' (got ${JSON.stringify(language)})`);
   const errors = validateParams(templateId, params);
   if (errors.length) throw new Error(`Cannot render ${templateId}: ${errors.join('; ')}`);
-  return t.render(resolveParams(templateId, params), language);
+  return t.render(resolveParams(templateId, params), language, options.translate ?? english);
 }
 
 /** The dataset the rendered config names. */

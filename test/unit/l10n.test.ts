@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CLI_MESSAGES, resolveCliLocale } from '../../src/cli/messages';
 import { TEMPLATES } from '../../src/scaffold/templates';
+import { TABULAR_CLASSIFICATION, TABULAR_REGRESSION } from '../../src/scaffold/templates/datasets';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -55,6 +56,20 @@ describe('Simplified Chinese is complete', () => {
     expect(strings.size).toBeGreaterThan(50);
     expect([...strings].filter((s) => !(s in bundle))).toEqual([]);
     for (const s of strings) expect(bundle[s], s).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  test('template comments: every tr(…) literal in src/scaffold and every dataset note, in the zh-CN bundle with the same placeholders', () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const found = new Map<string, string>();
+    const call = /\btr\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g;
+    for (const file of sourceFiles(path.join(root, 'src/scaffold'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(call)) found.set(m[2].replace(/\\(['"`\\])/g, '$1'), path.relative(root, file));
+    }
+    for (const d of [...Object.values(TABULAR_CLASSIFICATION), ...Object.values(TABULAR_REGRESSION)]) found.set(d.note, 'src/scaffold/templates/datasets.ts');
+    expect(found.size).toBeGreaterThan(40);
+    expect([...found].filter(([s]) => !(s in bundle)).map(([s, file]) => `${file}: ${s}`)).toEqual([]);
+    for (const [s] of found) expect(placeholders(bundle[s]), s).toEqual(placeholders(s));
   });
 
   test('the CLI catalogue (src/cli/messages.ts): every message in both languages, with the same placeholders, the Chinese really Chinese', () => {

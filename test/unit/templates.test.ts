@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunSpec, TrainerToHost } from '../../src/protocol/trainer';
 import { expectedParamCount } from '../../src/scaffold/paramCount';
 import { formatParamValue, parseParamInput } from '../../src/scaffold/paramInput';
-import { defaultFileName, defaultParams, renderTemplate, templateDataset, validateParams, type Params } from '../../src/scaffold/renderTemplate';
+import { defaultFileName, defaultParams, renderTemplate, templateDataset, validateParams, type Params, type Translate } from '../../src/scaffold/renderTemplate';
 import { findTemplate, TEMPLATE_IDS } from '../../src/scaffold/templates';
 import * as scaffoldDatasets from '../../src/scaffold/templates/datasets';
 import { loadBackend } from '../../src/trainer/backends/loadBackend';
@@ -66,6 +66,22 @@ const CASES: Case[] = [
 const LANGS = ['ts', 'js'] as const;
 const caseName = (c: Case) => `${c.id} ${JSON.stringify(c.params)}`;
 
+/**
+ * Stand-in for vscode.l10n.t under a Chinese VS Code (a boundary this file does not own): the same
+ * lookup in the shipped l10n/bundle.l10n.zh-cn.json, English when a key is missing, `{n}` filled.
+ */
+const ZH_BUNDLE = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+const zhCn: Translate = (message, ...args) =>
+  (ZH_BUNDLE[message] ?? message).replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
+/** The templates whose comments are translated, each trained once in Chinese. */
+const ZH_CASES: Case[] = [
+  { id: 'cnn-classifier', params: { batchNorm: true }, limit: 128 },
+  { id: 'residual-cnn', params: { stages: 2, blocksPerStage: 1, filters: 4 }, limit: 64 },
+  { id: 'mlp-classifier', params: { dropout: 0.2 }, limit: 150 },
+  { id: 'mlp-regressor', params: {}, limit: 200 },
+];
+const zhFiles = new Map<number, string>();
+
 let tf: TF;
 let work: string;
 let runsDir: string;
@@ -81,6 +97,12 @@ beforeAll(async () => {
       fs.writeFileSync(file, renderTemplate(c.id, c.params, { language: lang }));
       files.set(`${i}.${lang}`, file);
     }
+  });
+  // The zh-CN renderings sit beside the English ones, so the one tsc run checks them too.
+  ZH_CASES.forEach((c, j) => {
+    const file = path.join(work, 'ts', `zh-case${j}-${defaultFileName(c.id, 'ts')}`);
+    fs.writeFileSync(file, renderTemplate(c.id, c.params, { language: 'ts', translate: zhCn }));
+    zhFiles.set(j, file);
   });
   // wasm: conv nets on the plain-JS cpu backend would make this file take minutes.
   const backend = await loadBackend('wasm');
@@ -183,6 +205,46 @@ describe.each(CASES.map((c, i) => [caseName(c), c, i] as const))('%s', (_name, c
       expect(epoch?.type === 'epoch' && Number.isFinite(epoch.point.metrics.loss)).toBe(true);
     });
   }
+});
+
+/** The file without its comments: what runs. */
+const codeOnly = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\/\*\*|\*)/.test(l))
+    .map((l) => l.replace(/\s*\/\/.*$/, ''));
+
+describe.each(ZH_CASES.map((c, j) => [caseName(c), c, j] as const))('in Simplified Chinese: %s', (_name, c, j) => {
+  test('the comments are Chinese, the code is the English file\'s, and the model builds with the commented shapes', async () => {
+    const file = zhFiles.get(j)!;
+    const zh = fs.readFileSync(file, 'utf8');
+    const en = renderTemplate(c.id, c.params, { language: 'ts' });
+    const comments = zh.split('\n').filter((l) => /^\s*(\/\/|\/\*\*| \*)/.test(l) && /[a-z]{4,} [a-z]{4,} [a-z]{4,}/i.test(l.replace(/tf\.\w+\(\)|"[^"]*"/g, '')));
+    // Every comment sentence is Chinese: no English sentence of three long words left.
+    expect(comments.filter((l) => !/[\u4e00-\u9fff]/.test(l))).toEqual([]);
+    expect(zh).toMatch(/^\/\/ .*[\u4e00-\u9fff]/);
+    expect(zh).toContain('用“Model Lab: 训练模型”');
+    expect(codeOnly(zh)).toEqual(codeOnly(en));
+    expect(commentShapes(zh)).toEqual(commentShapes(en));
+    const loaded = await loadModelFile(tf, file);
+    const model = (await loaded.createModel()) as tfTypes.LayersModel;
+    try {
+      expect(model.countParams()).toBe(expectedParamCount(c.id, c.params));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('trains one epoch through runTraining', async () => {
+    const messages: TrainerToHost[] = [];
+    const overrides = { epochs: 1, limit: c.limit, batchSize: 32 } as RunSpec['overrides'];
+    const status = await runTraining(tf, { name: 'wasm', reason: 'unit test' }, { modelFile: zhFiles.get(j)!, runsDir, backend: 'wasm', overrides }, (m) => messages.push(m), {
+      stopRequested: () => false,
+    });
+    expect(status).toBe('completed');
+    const epoch = messages.find((m) => m.type === 'epoch');
+    expect(epoch?.type === 'epoch' && Number.isFinite(epoch.point.metrics.loss)).toBe(true);
+  });
 });
 
 describe('impossible parameters are refused with the reason', () => {
