@@ -73,12 +73,18 @@ const caseName = (c: Case) => `${c.id} ${JSON.stringify(c.params)}`;
 const ZH_BUNDLE = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
 const zhCn: Translate = (message, ...args) =>
   (ZH_BUNDLE[message] ?? message).replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
-/** The templates whose comments are translated, each trained once in Chinese. */
+/** Every template in Chinese, each built and trained once (and type-checked with the English files). */
 const ZH_CASES: Case[] = [
   { id: 'cnn-classifier', params: { batchNorm: true }, limit: 128 },
   { id: 'residual-cnn', params: { stages: 2, blocksPerStage: 1, filters: 4 }, limit: 64 },
   { id: 'mlp-classifier', params: { dropout: 0.2 }, limit: 150 },
   { id: 'mlp-regressor', params: {}, limit: 200 },
+  { id: 'rnn-text-classifier', params: { cell: 'gru', layers: 2, units: 8, bidirectional: true, embeddingSize: 4 }, limit: 128 },
+  { id: 'char-generator', params: { units: 16 }, limit: 128 },
+  { id: 'time-series-forecaster', params: { cell: 'simpleRNN', layers: 2, units: 4 }, limit: 128 },
+  { id: 'autoencoder-dense', params: { latentSize: 8, hiddenUnits: 16 }, limit: 128 },
+  { id: 'autoencoder-conv', params: { latentSize: 4, filters: 2 }, limit: 64 },
+  { id: 'autoencoder-denoising', params: {}, limit: 64 },
 ];
 const zhFiles = new Map<number, string>();
 
@@ -113,6 +119,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test('the cases cover every template, and every template has a defaults case', () => {
   expect(new Set(CASES.map((c) => c.id))).toEqual(new Set(TEMPLATE_IDS));
+  expect(new Set(ZH_CASES.map((c) => c.id))).toEqual(new Set(TEMPLATE_IDS));
   for (const id of TEMPLATE_IDS) expect(CASES.some((c) => c.id === id && Object.keys(c.params).length === 0)).toBe(true);
   for (const c of CASES) expect(validateParams(c.id, c.params), caseName(c)).toEqual([]);
 });
