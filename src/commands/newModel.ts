@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { formatParamValue, parseParamInput } from '../scaffold/paramInput';
 import type { ParamSpec } from '../scaffold/params';
-import { defaultFileName, renderTemplate, resolveParams, validateParams, type Language, type Params } from '../scaffold/renderTemplate';
+import { defaultFileName, renderTemplate, resolveParams, validateParams, type Language, type Params, type Translate } from '../scaffold/renderTemplate';
 import { findTemplate, TEMPLATES } from '../scaffold/templates';
 
 /** Lets tests, other extensions and keybindings skip the questions they already have answers to. */
@@ -18,6 +18,9 @@ export interface NewModelOptions {
   /** Replace an existing file without asking (automation only). */
   overwrite?: boolean;
 }
+
+/** Template words (comments, prompts, refusals) in VS Code's display language. */
+const translate: Translate = (m, ...args) => vscode.l10n.t(m, ...args);
 
 const EXTENSIONS: Record<Language, RegExp> = { ts: /\.(ts|mts|cts)$/, js: /\.(js|mjs|cjs)$/ };
 
@@ -58,17 +61,17 @@ async function askParam(spec: ParamSpec, current: Params, step: string): Promise
     const items = [now, ...options.filter((o) => o !== now)].map((o) => ({ label: o, description: o === now ? vscode.l10n.t('current') : undefined }));
     const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t(spec.description) });
     if (!pick) return undefined;
-    return parseParamInput(spec, pick.label).value;
+    return parseParamInput(spec, pick.label, translate).value;
   }
   const range = spec.kind === 'shape' ? `${spec.length} × ${spec.min}–${spec.max}` : `${spec.min}–${spec.max}`;
   const text = await vscode.window.showInputBox({
     title,
     prompt: `${vscode.l10n.t(spec.description)} (${range})`,
     value: formatParamValue(current[spec.key]),
-    validateInput: (t) => parseParamInput(spec, t).error,
+    validateInput: (t) => parseParamInput(spec, t, translate).error,
   });
   if (text === undefined) return undefined;
-  return parseParamInput(spec, text).value;
+  return parseParamInput(spec, text, translate).value;
 }
 
 /** Key parameters one by one, then the whole set validated; refused sets go round again with the reason. */
@@ -145,7 +148,7 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
   const language = options.language ?? (await pickLanguage());
   if (!language) return undefined;
   // The file's comments in the user's language (the code itself is the same).
-  const text = renderTemplate(templateId, params, { language, translate: (m, ...args) => vscode.l10n.t(m, ...args) });
+  const text = renderTemplate(templateId, params, { language, translate });
 
   let name = options.fileName ?? (await askFileName(folder, defaultFileName(templateId, language), language));
   for (;;) {

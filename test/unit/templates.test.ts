@@ -333,6 +333,15 @@ describe("the wizard's input boxes", () => {
     expect(parseParamInput(spec('rnn-text-classifier', 'cell'), 'gru2').error).toMatch(/one of lstm, gru, simpleRNN/);
   });
 
+  test('refuse in Simplified Chinese under a Chinese VS Code, naming the parameter as the prompt does', () => {
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), '0', zhCn)).toEqual({ error: '滤波器数 (filters) 必须在 1 到 512 之间（得到 0）' });
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), 'many', zhCn)).toEqual({ error: '滤波器数：请输入一个数字' });
+    expect(parseParamInput(spec('cnn-classifier', 'dropout'), '1', zhCn).error).toBe('Dropout 比例 (dropout) 必须不小于 0 且小于 1（得到 1）');
+    expect(parseParamInput(spec('cnn-classifier', 'inputShape'), '32, a', zhCn).error).toBe('输入形状：请输入 3 个整数，例如 28, 28, 1');
+    expect(parseParamInput(spec('rnn-text-classifier', 'cell'), 'gru2', zhCn).error).toBe('循环单元 (cell) 必须是 lstm, gru, simpleRNN 之一（得到 "gru2"）');
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), ' 32 ', zhCn)).toEqual({ value: 32 });
+  });
+
   test('show every default so that it parses back to itself', () => {
     for (const id of TEMPLATE_IDS)
       for (const s of findTemplate(id)!.params) expect(parseParamInput(s, formatParamValue(defaultParams(id)[s.key])), `${id}.${s.key}`).toEqual({ value: defaultParams(id)[s.key] });
