@@ -18,11 +18,11 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? '
 
 /** The report as a few readable lines per output. */
 export function formatEvalReport(report: EvalReport): string {
-  const lines = [`${report.count} samples: ${report.data}`];
+  const lines = [t('eval.samples', report.count, report.data)];
   for (const o of report.outputs) {
     const head = report.outputs.length > 1 ? `${o.output}: ` : '';
     if (o.kind === 'classification') {
-      lines.push(`${head}accuracy ${pct(o.accuracy)} · macro precision ${pct(o.macro.precision)} recall ${pct(o.macro.recall)} F1 ${pct(o.macro.f1)}`);
+      lines.push(t('eval.classification', head, pct(o.accuracy), pct(o.macro.precision), pct(o.macro.recall), pct(o.macro.f1)));
       const w = Math.max(5, ...o.classNames.map((n) => n.length));
       lines.push(`  ${'class'.padEnd(w)}  precision  recall      F1  support`);
       o.perClass.forEach((c, i) =>
@@ -31,7 +31,7 @@ export function formatEvalReport(report: EvalReport): string {
     } else if (o.kind === 'regression') {
       lines.push(`${head}MAE ${fmt(o.mae)} · RMSE ${fmt(o.rmse)} · R² ${fmt(o.r2)}`);
     } else {
-      lines.push(`${head}mean reconstruction error ${fmt(o.meanError)}`);
+      lines.push(t('eval.reconstruction', head, fmt(o.meanError)));
     }
   }
   return lines.join('\n');

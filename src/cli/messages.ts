@@ -125,6 +125,35 @@ Ctrl-C (what was saved before stays; resume it with --resume).`,
   'cmd.timeout': 'model-lab: the {0} of {1} did not finish within {2} s (an endless loop or a promise that never settles?). Set {3} to allow longer.',
   'cmd.noRun': 'no run "{0}" (neither a run folder nor a run id in {1})',
   'cmd.written': 'written: {0}',
+  // export.ts
+  exportUsage: `Usage: model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
+
+Writes each RUN (a run folder, relative or absolute, or a run id in the runs folder) as TensorBoard
+event files in DIR/<run id>/: scalars per batch (batch/loss, …) and per epoch (epoch/loss,
+epoch/val_loss, …), the config as hyperparameters and text, the model's layers as text.
+Exporting a run again replaces its file. Then: tensorboard --logdir DIR
+
+Options:
+  --tensorboard DIR  the TensorBoard log folder to write into (made if missing)
+  --runs-dir DIR     where run ids are looked up (default: ./.modellab/runs)
+  --json             print one JSON line per exported run instead of text
+Exit status: 0 exported, 1 a run could not be read or written, 2 bad arguments or no such run.`,
+  'export.unknownOption': 'unknown option {0}: export takes RUN..., --tensorboard DIR, --runs-dir DIR and --json',
+  'export.needsFolder': '{0} needs a folder',
+  'export.needsTensorboard': 'export needs --tensorboard DIR: model-lab export RUN --tensorboard DIR',
+  'export.needsRun': 'export needs a RUN: model-lab export RUN --tensorboard DIR',
+  'export.isFile': '--tensorboard {0} is a file, not a folder',
+  'export.cannot': 'cannot export: {0}',
+  'export.done': 'exported {0}: {1} batch points, {2} epoch points, {3} tags -> {4}',
+  'export.view': 'view with: tensorboard --logdir {0}',
+
+  // evaluate.ts and preview.ts: the report's summary lines
+  'eval.samples': '{0} samples: {1}',
+  'eval.classification': '{0}accuracy {1} · macro precision {2} recall {3} F1 {4}',
+  'eval.reconstruction': '{0}mean reconstruction error {1}',
+  'preview.samples': '{0} samples · xs [{1}] · ys [{2}] · {3}',
+  'preview.classBalance': 'class balance:',
+  'preview.images': '{0} images: {1}',
 } as const;
 
 export type CliMessageId = keyof typeof en;
@@ -237,6 +266,33 @@ Ctrl-C 会在当前批次完成后停止（无论需要多久），并保存检�
   'cmd.timeout': 'model-lab：{1} 的 {0} 未能在 {2} 秒内完成（是否有死循环或永不完成的 promise？）。可设置 {3} 以允许更长时间。',
   'cmd.noRun': '没有运行“{0}”（既不是运行文件夹，也不是 {1} 中的运行 ID）',
   'cmd.written': '已写入：{0}',
+  exportUsage: `用法：model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
+
+把每个 RUN（运行文件夹，相对或绝对路径，或运行文件夹中的运行 ID）写成 DIR/<运行 ID>/ 中的
+TensorBoard 事件文件：每个批次的标量（batch/loss, …）和每轮的标量（epoch/loss、epoch/val_loss, …），
+config 作为超参数和文本，模型的各层作为文本。再次导出同一运行会替换它的文件。
+之后：tensorboard --logdir DIR
+
+选项：
+  --tensorboard DIR  要写入的 TensorBoard 日志文件夹（不存在时创建）
+  --runs-dir DIR     查找运行 ID 的位置（默认：./.modellab/runs）
+  --json             每个导出的运行输出一行 JSON，而不是文本
+退出状态：0 已导出，1 某个运行无法读取或写入，2 参数有误或没有该运行。`,
+  'export.unknownOption': '未知选项 {0}：export 只接受 RUN...、--tensorboard DIR、--runs-dir DIR 和 --json',
+  'export.needsFolder': '{0} 需要一个文件夹',
+  'export.needsTensorboard': 'export 需要 --tensorboard DIR：model-lab export RUN --tensorboard DIR',
+  'export.needsRun': 'export 需要一个 RUN：model-lab export RUN --tensorboard DIR',
+  'export.isFile': '--tensorboard {0} 是文件，不是文件夹',
+  'export.cannot': '无法导出：{0}',
+  'export.done': '已导出 {0}：{1} 个批次数据点，{2} 个轮次数据点，{3} 个标签 -> {4}',
+  'export.view': '查看方式：tensorboard --logdir {0}',
+
+  'eval.samples': '{0} 个样本：{1}',
+  'eval.classification': '{0}准确率 {1} · 宏平均 精确率 {2} 召回率 {3} F1 {4}',
+  'eval.reconstruction': '{0}平均重建误差 {1}',
+  'preview.samples': '{0} 个样本 · xs [{1}] · ys [{2}] · {3}',
+  'preview.classBalance': '类别分布：',
+  'preview.images': '{0} 张图像：{1}',
 };
 
 /** Both tables, for the completeness test. */

@@ -323,6 +323,11 @@ describe('model-lab in Simplified Chinese (real CLI, real trainer)', () => {
     // A task started by the extension carries VS Code's display language, whatever LANG says.
     const fromVsCode = await runCli(['train', '--epochs', 'two', 'tiny.model.ts'], { env: { LANG: 'en_US.UTF-8', VSCODE_NLS_CONFIG: JSON.stringify({ locale: 'zh-cn' }) } });
     expect(lines(fromVsCode.stderr)[0]).toBe('model-lab: --epochs 需要一个不小于 1 的整数，而不是“two”');
+    const exportHelp = await runCli(['export', '--help'], { env: zh });
+    expect(exportHelp.stdout).toContain('用法：model-lab export RUN... --tensorboard DIR');
+    const exportBad = await runCli(['--lang', 'zh-cn', 'export', 'some-run'], { env: { LANG: 'en_US.UTF-8' } });
+    expect(exportBad.code).toBe(2);
+    expect(lines(exportBad.stderr)[0]).toBe('model-lab: export 需要 --tensorboard DIR：model-lab export RUN --tensorboard DIR');
     const bad = await runCli(['--lang', 'fr', '--help']);
     expect(bad.code).toBe(2);
     expect(lines(bad.stderr)[0]).toBe('model-lab: --lang must be en or zh-cn, not "fr"');
