@@ -88,7 +88,7 @@ async function askParams(templateId: string, start: Params): Promise<Params | un
       if (v === undefined) return undefined;
       params = { ...params, [spec.key]: v };
     }
-    const errors = validateParams(templateId, params);
+    const errors = validateParams(templateId, params, translate);
     if (errors.length === 0) return params;
     const change = vscode.l10n.t('Change Parameters');
     const answer = await vscode.window.showErrorMessage(vscode.l10n.t('These parameters cannot make a model: {0}', errors.join(' ')), { modal: true }, change);
@@ -135,7 +135,7 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
   // defaults, are only validated. Otherwise the parameters given seed the questions.
   let params: Params | undefined;
   if (options.templateId) {
-    const errors = validateParams(templateId, options.params ?? {});
+    const errors = validateParams(templateId, options.params ?? {}, translate);
     if (errors.length) {
       void vscode.window.showErrorMessage(vscode.l10n.t('These parameters cannot make a model: {0}', errors.join(' ')));
       return undefined;

@@ -39,7 +39,7 @@ export interface ModelTemplate {
    * Reasons these (range-checked) parameters cannot make a model, found by computing each layer's
    * output shape; [] when they can.
    */
-  check(p: Params): string[];
+  check(p: Params, tr: Translate): string[];
   /** The file text; only called when check() returned []. */
   render(p: Params, language: Language, tr: Translate): string;
 }

@@ -3,7 +3,7 @@
  * all go through validateParams first and renderTemplate second, so what a user is refused and what
  * the tests prove to train are the same rules.
  */
-import { english, type Language, type RenderOptions } from './code';
+import { english, type Language, type RenderOptions, type Translate } from './code';
 import { checkAgainstSpecs, defaultsOf, type Params } from './params';
 import { findTemplate, TEMPLATE_IDS } from './templates';
 
@@ -31,12 +31,12 @@ export function resolveParams(templateId: string, params: Params = {}): Params {
  * their defaults; type and range come first, then the shapes layer by layer (a kernel larger than
  * its input, pooling below 1x1, …).
  */
-export function validateParams(templateId: string, params: Params = {}): string[] {
+export function validateParams(templateId: string, params: Params = {}, tr: Translate = english): string[] {
   const t = findTemplate(templateId);
   if (!t) return [`Unknown template "${templateId}". Known templates: ${TEMPLATE_IDS.join(', ')}`];
   const full = resolveParams(templateId, params);
-  const errors = checkAgainstSpecs(t.params, full);
-  return errors.length ? errors : t.check(full);
+  const errors = checkAgainstSpecs(t.params, full, tr);
+  return errors.length ? errors : t.check(full, tr);
 }
 
 /** The model file for these parameters. Throws with every reason when validateParams would refuse them. */

@@ -286,6 +286,16 @@ describe('impossible parameters are refused with the reason', () => {
     expect(() => renderTemplate(id, params, { language: 'ts' })).toThrow(reason);
   });
 
+  test('under a Chinese VS Code the reasons are Chinese, with the same numbers', () => {
+    expect(validateParams('cnn-classifier', { depth: 4, kernelSize: 3 }, zhCn)).toEqual([
+      '第 4 个块（共 4 个）：3x3 的卷积核大于它 1x1 的输入（每个块先把图像缩小“卷积核−1”，再减半）。请使用更小的卷积核、更少的块或更大的输入。',
+    ]);
+    expect(validateParams('residual-cnn', { stages: 3, kernelSize: 9 }, zhCn).join()).toMatch(/^第 3 阶段（共 3 个）：9x9 的卷积核大于它 7x7 的特征图/);
+    expect(validateParams('autoencoder-dense', { latentSize: 784 }, zhCn).join()).toMatch(/^潜在维度 784 不小于一张图像的 784 个像素/);
+    expect(validateParams('autoencoder-conv', { kernelSize: 15 }, zhCn)).toEqual(['15x15 的卷积核大于第一次池化后 14x14 的特征图。卷积核最大为 14。']);
+    expect(validateParams('cnn-classifier', { denseUnits: 0 }, zhCn)).toEqual(['全连接单元数 (denseUnits) 必须在 1 到 4096 之间（得到 0）']);
+  });
+
   test('the dense denoising autoencoder does not check the conv kernel it does not use', () => {
     expect(validateParams('autoencoder-denoising', { architecture: 'dense', kernelSize: 15 })).toEqual([]);
   });

@@ -4,7 +4,7 @@
  * datasets 'mnist-autoencoder' / 'mnist-denoising' give the images as their own targets, because the
  * trainer fits xs -> ys.
  */
-import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep, type Translate } from '../code';
+import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, english, type ModelTemplate, type SeqStep, type Translate } from '../code';
 import { num, str, trainingParams, type ParamSpec, type Params } from '../params';
 
 const PIXELS = 28 * 28;
@@ -22,10 +22,10 @@ const hiddenParam: ParamSpec = { kind: 'int', key: 'hiddenUnits', label: 'Hidden
 const filtersParam: ParamSpec = { kind: 'int', key: 'filters', label: 'Filters', description: 'Filters of the first convolution; the second has twice as many', default: 8, min: 1, max: 256 };
 const kernelParam: ParamSpec = { kind: 'int', key: 'kernelSize', label: 'Kernel size', description: 'Width and height of each filter', default: 3, min: 1, max: 15 };
 
-function checkLatent(p: Params): string[] {
+function checkLatent(p: Params, tr: Translate = english): string[] {
   const latent = num(p, 'latentSize');
   return latent >= PIXELS
-    ? [`Latent size ${latent} is not smaller than the ${PIXELS} pixels of an image: the network could learn to copy its input instead of a compressed code. Use fewer than ${PIXELS}.`]
+    ? [tr('Latent size {0} is not smaller than the {1} pixels of an image: the network could learn to copy its input instead of a compressed code. Use fewer than {1}.', latent, PIXELS)]
     : [];
 }
 
@@ -42,10 +42,10 @@ function denseSteps(p: Params, tr: Translate): SeqStep[] {
   ];
 }
 
-function convErrors(p: Params): string[] {
+function convErrors(p: Params, tr: Translate = english): string[] {
   const k = num(p, 'kernelSize');
   // The second convolution runs on the 14x14 map; a kernel wider than that only sees padding at its edges.
-  return k > 14 ? [`The ${k}x${k} kernel is larger than the 14x14 feature map after the first pooling. Use a kernel of at most 14.`] : [];
+  return k > 14 ? [tr('The {0}x{0} kernel is larger than the 14x14 feature map after the first pooling. Use a kernel of at most 14.', k)] : [];
 }
 
 function convSteps(p: Params, tr: Translate): SeqStep[] {
@@ -98,7 +98,7 @@ export const denseAutoencoder: ModelTemplate = {
   params: [latentParam, hiddenParam, ...trainingParams({ epochs: 5, batchSize: 64, learningRate: 0.002 })],
   keyParams: ['latentSize', 'hiddenUnits'],
   dataset: () => 'mnist-autoencoder',
-  check: checkLatent,
+  check: (p, tr) => checkLatent(p, tr),
   render: (p, lang, tr) =>
     joinLines([
       ...fileHeader(tr('A dense autoencoder for handwritten digits.'), explain(tr), tr),
@@ -116,7 +116,7 @@ export const convAutoencoder: ModelTemplate = {
   params: [latentParam, filtersParam, kernelParam, ...trainingParams({ epochs: 3, batchSize: 64, learningRate: 0.002 })],
   keyParams: ['latentSize', 'filters', 'kernelSize'],
   dataset: () => 'mnist-autoencoder',
-  check: (p) => [...checkLatent(p), ...convErrors(p)],
+  check: (p, tr) => [...checkLatent(p, tr), ...convErrors(p, tr)],
   render: (p, lang, tr) =>
     joinLines([
       ...fileHeader(tr('A convolutional autoencoder for handwritten digits.'), explain(tr), tr),
@@ -141,7 +141,7 @@ export const denoisingAutoencoder: ModelTemplate = {
   ],
   keyParams: ['architecture', 'latentSize'],
   dataset: () => 'mnist-denoising',
-  check: (p) => [...checkLatent(p), ...(str(p, 'architecture') === 'conv' ? convErrors(p) : [])],
+  check: (p, tr) => [...checkLatent(p, tr), ...(str(p, 'architecture') === 'conv' ? convErrors(p, tr) : [])],
   render: (p, lang, tr) =>
     joinLines([
       ...fileHeader(

@@ -28,8 +28,14 @@ function planCnn(p: Params, tr: Translate = english): CnnPlan {
     f = base * 2 ** i;
     if (k > h || k > w) {
       errors.push(
-        `Block ${i + 1} of ${depth}: the ${k}x${k} kernel is larger than its ${h}x${w} input ` +
-          `(each block shrinks the image by kernel−1, then halves it). Use a smaller kernel, fewer blocks or a larger input.`,
+        tr(
+          'Block {0} of {1}: the {2}x{2} kernel is larger than its {3}x{4} input (each block shrinks the image by kernel−1, then halves it). Use a smaller kernel, fewer blocks or a larger input.',
+          i + 1,
+          depth,
+          k,
+          h,
+          w,
+        ),
       );
       break;
     }
@@ -55,9 +61,7 @@ function planCnn(p: Params, tr: Translate = english): CnnPlan {
       steps.push({ layer: `tf.layers.activation(${opts({ activation: q('relu') })})`, shape: [h, w, f], note: tr('relu after the normalisation: negative responses become 0') });
     }
     if (h < 2 || w < 2) {
-      errors.push(
-        `Block ${i + 1} of ${depth}: 2x2 pooling of the ${h}x${w} feature map would leave less than 1x1. Use fewer blocks, a smaller kernel or a larger input.`,
-      );
+      errors.push(tr('Block {0} of {1}: 2x2 pooling of the {2}x{3} feature map would leave less than 1x1. Use fewer blocks, a smaller kernel or a larger input.', i + 1, depth, h, w));
       break;
     }
     h = Math.floor(h / 2);
@@ -92,7 +96,7 @@ export const cnnClassifier: ModelTemplate = {
   ],
   keyParams: ['depth', 'filters', 'kernelSize', 'batchNorm', 'dropout'],
   dataset: (p) => imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes')).name,
-  check: (p) => planCnn(p).errors,
+  check: (p, tr) => planCnn(p, tr).errors,
   render(p, lang, tr) {
     const { steps } = planCnn(p, tr);
     const ds = imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes'), tr);

@@ -1,6 +1,6 @@
 /** A small residual CNN written with the functional API: tf.input, layer.apply, tf.layers.add, tf.model. */
 import { formatSampleShape } from '../../protocol/format';
-import { cast, configBlock, fileHeader, fmtNum, fmtShape, joinLines, type Language, type ModelTemplate, type Translate } from '../code';
+import { cast, configBlock, fileHeader, fmtNum, fmtShape, joinLines, english, type Language, type ModelTemplate, type Translate } from '../code';
 import { num, shape, trainingParams, type Params } from '../params';
 import { imageDatasetFor } from './datasets';
 
@@ -17,7 +17,7 @@ interface Block {
 }
 
 /** 'same' padding keeps the size inside a stage (the skip connection needs equal shapes); pooling halves it between stages. */
-function planResidual(p: Params): { errors: string[]; blocks: Block[]; stem: { h: number; w: number; f: number } } {
+function planResidual(p: Params, tr: Translate = english): { errors: string[]; blocks: Block[]; stem: { h: number; w: number; f: number } } {
   const [h0, w0] = shape(p, 'inputShape');
   const k = num(p, 'kernelSize');
   const stages = num(p, 'stages');
@@ -25,7 +25,7 @@ function planResidual(p: Params): { errors: string[]; blocks: Block[]; stem: { h
   const f0 = num(p, 'filters');
   const errors: string[] = [];
   const blocks: Block[] = [];
-  if (k > h0 || k > w0) errors.push(`The ${k}x${k} kernel is larger than the ${h0}x${w0} input image. Use a smaller kernel.`);
+  if (k > h0 || k > w0) errors.push(tr('The {0}x{0} kernel is larger than the {1}x{2} input image. Use a smaller kernel.', k, h0, w0));
   let h = h0;
   let w = w0;
   let c = f0;
@@ -35,13 +35,13 @@ function planResidual(p: Params): { errors: string[]; blocks: Block[]; stem: { h
     const wBefore = w;
     if (s > 0) {
       if (h < 2 || w < 2) {
-        errors.push(`Stage ${s + 1} of ${stages}: 2x2 pooling of the ${h}x${w} feature map would leave less than 1x1. Use fewer stages or a larger input.`);
+        errors.push(tr('Stage {0} of {1}: 2x2 pooling of the {2}x{3} feature map would leave less than 1x1. Use fewer stages or a larger input.', s + 1, stages, h, w));
         break;
       }
       h = Math.floor(h / 2);
       w = Math.floor(w / 2);
       if (k > h || k > w) {
-        errors.push(`Stage ${s + 1} of ${stages}: the ${k}x${k} kernel is larger than its ${h}x${w} feature map (each stage halves the size). Use a smaller kernel or fewer stages.`);
+        errors.push(tr('Stage {0} of {1}: the {2}x{2} kernel is larger than its {3}x{4} feature map (each stage halves the size). Use a smaller kernel or fewer stages.', s + 1, stages, k, h, w));
         break;
       }
     }
@@ -96,7 +96,7 @@ export const residualCnn: ModelTemplate = {
   ],
   keyParams: ['stages', 'blocksPerStage', 'filters', 'kernelSize'],
   dataset: (p) => imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes')).name,
-  check: (p) => planResidual(p).errors,
+  check: (p, tr) => planResidual(p, tr).errors,
   render(p, lang, tr) {
     const { blocks, stem } = planResidual(p);
     const [h0, w0, c0] = shape(p, 'inputShape');
