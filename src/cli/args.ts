@@ -7,6 +7,7 @@
 import { parseArgs as splitArgs } from 'node:util';
 import { BACKEND_CHOICES, EVAL_CHECKPOINTS, MAX_THREADS, type BackendChoice, type EvalCheckpoint, type ThreadsChoice } from '../protocol/trainer';
 import { overrideProblemText, parseOverrideValue, type OptimizerName } from '../protocol/runOverrides';
+import { formatMessage, t, t as msg } from './messages';
 
 export interface TrainArgs {
   command: 'train';
@@ -74,56 +75,20 @@ export type CliCommand =
   /** The arguments make no sense: print `message` and the usage, exit 2. */
   | { command: 'usageError'; message: string };
 
-export const USAGE = `Usage: model-lab train FILE [options]
-       model-lab run SCRIPT [--backend B] [--runs-dir DIR] [--json] [-- ARG...]
-       model-lab summary FILE [--json]
-       model-lab preview FILE [--json] [--limit N]
-       model-lab evaluate RUN [--checkpoint best|last|final] [--json] [--runs-dir DIR]
-       model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
-       model-lab --help | --version
+/** The help text in English (what tests and docs quote); `usageText()` is the one in the CLI's language. */
+export const USAGE = formatMessage('en', 'usage', BACKEND_CHOICES.join(' | '), MAX_THREADS);
 
-Trains the model in FILE (a .ts or .js file that exports createModel() and config) in a child
-process and saves the run under the runs folder.
-
-Options:
-  --epochs N        override config.epochs
-  --batch-size N    override config.batchSize
-  --learning-rate X override config.learningRate (a number > 0)
-  --optimizer NAME  override config.optimizer: adam | sgd | rmsprop | adagrad | adadelta | adamax
-  --validation-split X
-                    override config.validationSplit (0 up to, not including, 1)
-  --backend B       ${BACKEND_CHOICES.join(' | ')} (default: auto = tfjs-node if it loads, else wasm, else cpu)
-  --threads N       threads for training, 1 to ${MAX_THREADS}, or auto (default: 2 when more than one
-                    core is free, else 1; the fused executor's data-parallel workers)
-  --runs-dir DIR    where runs are saved (default: ./.modellab/runs)
-  --resume RUN      continue RUN (a run folder, or a run id in the runs folder) from its last
-                    checkpoint, optimizer state included, as a new run; --epochs is the total
-  --json            print every trainer message as one JSON line on stdout, nothing else
-  -h, --help        show this help
-  -v, --version     print the version
-
-run: runs an ordinary tfjs training script unmodified and records every model.fit /
-model.fitDataset it makes as one run, with live metrics; the words after -- are the script's own
-arguments.
-summary: the model's layers, output shapes and parameter counts, without training.
-preview: the model file's dataset as the trainer loads it: shapes, class balance, sample images,
-the first rows with column statistics, decoded text or the head of a series.
-evaluate: the saved model of RUN (a run folder or id; --checkpoint best|last for a checkpoint)
-judged again on the run's validation data; writes eval.json (eval-best.json, eval-last.json).
-
-Keys while training in a terminal: p pause/resume, c checkpoint now, s or q stop.
-
-Ctrl-C stops after the current batch (however long it takes) and saves a checkpoint and the
-model; a second Ctrl-C kills the trainer.
-Exit status: 0 completed or stopped, 1 failed or crashed, 2 bad arguments, 130 killed by a second
-Ctrl-C (what was saved before stays; resume it with --resume).`;
+/** The help text in the CLI's current language (src/cli/messages.ts). */
+export function usageText(): string {
+  return t('usage', BACKEND_CHOICES.join(' | '), MAX_THREADS);
+}
 
 const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
 
 /** A whole positive number as typed: no signs, fractions, exponents or spaces. */
 function parsePositiveInt(flag: string, raw: string): number | string {
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw)))
-    return `${flag} needs a whole number of at least 1, not "${raw}"`;
+    return t('args.needsWholeNumber', flag, raw);
   return Number(raw);
 }
 
@@ -169,16 +134,16 @@ function split(words: readonly string[], accepted: readonly Flag[], unknown: (ra
     else {
       const flag = t.name as Flag;
       if (!(accepted as readonly string[]).includes(t.name)) return { error: unknown(t.rawName) };
-      if (out.values[flag] !== undefined) return { error: `${t.rawName} is given twice` };
+      if (out.values[flag] !== undefined) return { error: msg('args.givenTwice', t.rawName) };
       if (FLAG_TYPES[flag].type === 'boolean') {
-        if (t.value !== undefined) return { error: `${t.rawName} takes no value` };
+        if (t.value !== undefined) return { error: msg('args.takesNoValue', t.rawName) };
         out.values[flag] = true;
         continue;
       }
       // util.parseArgs takes the next word as the value even when it is another flag; a user who
       // typed `--epochs --json` forgot the number.
       const value = t.value;
-      if (value === undefined || value === '' || (!t.inlineValue && value.startsWith('--'))) return { error: `${t.rawName} needs a value` };
+      if (value === undefined || value === '' || (!t.inlineValue && value.startsWith('--'))) return { error: msg('args.needsValue', t.rawName) };
       out.values[flag] = value;
     }
   }
@@ -202,14 +167,14 @@ function counts(values: Split['values'], flags: ('epochs' | 'batch-size' | 'limi
 
 function backendOf(values: Split['values']): BackendChoice | string {
   const b = str(values.backend) ?? 'auto';
-  return (BACKEND_CHOICES as readonly string[]).includes(b) ? (b as BackendChoice) : `--backend must be one of ${BACKEND_CHOICES.join(', ')}, not "${b}"`;
+  return (BACKEND_CHOICES as readonly string[]).includes(b) ? (b as BackendChoice) : t('args.backendChoice', BACKEND_CHOICES.join(', '), b);
 }
 
 function threadsOf(values: Split['values']): ThreadsChoice | { error: string } | undefined {
   const raw = str(values.threads);
   if (raw === undefined || raw === 'auto') return raw;
   const n = parsePositiveInt('--threads', raw);
-  if (typeof n === 'string' || n > MAX_THREADS) return { error: `--threads needs auto or a whole number from 1 to ${MAX_THREADS}, not "${raw}"` };
+  if (typeof n === 'string' || n > MAX_THREADS) return { error: t('args.threadsChoice', MAX_THREADS, raw) };
   return n;
 }
 
@@ -219,49 +184,49 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const before = terminator < 0 ? argv : argv.slice(0, terminator);
   if (before.some((a) => a === '-h' || a === '--help')) return { command: 'help' };
   if (before.some((a) => a === '-v' || a === '--version')) return { command: 'version' };
-  if (argv.length === 0) return usageError('missing command: model-lab train FILE');
+  if (argv.length === 0) return usageError(t('args.missingCommand'));
   const [command, ...rest] = argv;
 
   if (command === 'summary') {
-    const s = split(rest, ['json'], (raw) => `unknown option ${raw}: summary takes FILE and --json only`);
+    const s = split(rest, ['json'], (raw) => t('args.summaryUnknownOption', raw));
     if ('error' in s) return usageError(s.error);
     const files = [...s.positionals, ...s.afterTerminator];
-    if (files.length !== 1) return usageError('summary takes one FILE: model-lab summary FILE [--json]');
+    if (files.length !== 1) return usageError(t('args.summaryOneFile'));
     return { command: 'summary', file: files[0], json: s.values.json === true };
   }
 
   if (command === 'preview') {
-    const s = split(rest, ['json', 'limit'], (raw) => `unknown option ${raw}: preview takes FILE, --json and --limit N`);
+    const s = split(rest, ['json', 'limit'], (raw) => t('args.previewUnknownOption', raw));
     if ('error' in s) return usageError(s.error);
     const n = counts(s.values, ['limit']);
     if (typeof n === 'string') return usageError(n);
     const files = [...s.positionals, ...s.afterTerminator];
-    if (files.length !== 1) return usageError('preview takes one FILE: model-lab preview FILE [--json] [--limit N]');
+    if (files.length !== 1) return usageError(t('args.previewOneFile'));
     return { command: 'preview', file: files[0], json: s.values.json === true, ...(n.limit !== undefined && { limit: n.limit }) };
   }
 
   if (command === 'evaluate') {
-    const s = split(rest, ['json', 'checkpoint', 'runs-dir'], (raw) => `unknown option ${raw}: evaluate takes RUN, --checkpoint, --json and --runs-dir`);
+    const s = split(rest, ['json', 'checkpoint', 'runs-dir'], (raw) => t('args.evaluateUnknownOption', raw));
     if ('error' in s) return usageError(s.error);
     const checkpoint = str(s.values.checkpoint) ?? 'final';
-    if (!(EVAL_CHECKPOINTS as readonly string[]).includes(checkpoint)) return usageError(`--checkpoint must be best, last or final, not "${checkpoint}"`);
+    if (!(EVAL_CHECKPOINTS as readonly string[]).includes(checkpoint)) return usageError(t('args.checkpointChoice', checkpoint));
     const runs = [...s.positionals, ...s.afterTerminator];
-    if (runs.length !== 1) return usageError('evaluate takes one RUN: model-lab evaluate RUN [--checkpoint best|last|final] [--json]');
+    if (runs.length !== 1) return usageError(t('args.evaluateOneRun'));
     const runsDir = str(s.values['runs-dir']);
     return { command: 'evaluate', run: runs[0], checkpoint: checkpoint as EvalCheckpoint, json: s.values.json === true, ...(runsDir !== undefined && { runsDir }) };
   }
 
   if (command === 'run') {
     const trainOnly = ['epochs', 'batch-size', 'resume'];
-    const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => `unknown option ${raw}`);
+    const s = split(rest, ['json', 'backend', 'runs-dir', 'epochs', 'batch-size', 'resume'], (raw) => t('args.unknownOption', raw));
     if ('error' in s) return usageError(s.error);
     if (trainOnly.some((f) => s.values[f as Flag] !== undefined))
-      return usageError('run: the script sets its own epochs and batch size (--epochs, --batch-size and --resume are for train)');
+      return usageError(t('args.runTrainOnly'));
     // `run -- --odd.js ARG…`: with no SCRIPT before `--`, the first word after it is the script.
     const words = s.positionals.length > 0 ? s.positionals : s.afterTerminator.slice(0, 1);
     const scriptArgs = s.positionals.length > 0 ? s.afterTerminator : s.afterTerminator.slice(1);
-    if (words.length === 0 || words[0] === '') return usageError('missing SCRIPT: model-lab run SCRIPT');
-    if (words.length > 1) return usageError(`unexpected argument "${words[1]}": run takes one SCRIPT; put the script's own arguments after --`);
+    if (words.length === 0 || words[0] === '') return usageError(t('args.missingScript'));
+    if (words.length > 1) return usageError(t('args.runOneScript', words[1]));
     const backend = backendOf(s.values);
     if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) return usageError(backend);
     const runsDir = str(s.values['runs-dir']);
@@ -270,11 +235,11 @@ export function parseArgs(argv: readonly string[]): CliCommand {
 
   if (command !== 'train') {
     return command.startsWith('-')
-      ? usageError(`unknown option ${command}; the command comes first: model-lab train FILE`)
-      : usageError(`unknown command "${command}"; the commands are train, run, summary, preview and evaluate`);
+      ? usageError(t('args.commandFirst', command))
+      : usageError(t('args.unknownCommand', command));
   }
 
-  const s = split(rest, ['json', 'backend', 'threads', 'runs-dir', 'epochs', 'batch-size', 'learning-rate', 'optimizer', 'validation-split', 'resume'], (raw) => `unknown option ${raw}`);
+  const s = split(rest, ['json', 'backend', 'threads', 'runs-dir', 'epochs', 'batch-size', 'learning-rate', 'optimizer', 'validation-split', 'resume'], (raw) => t('args.unknownOption', raw));
   if ('error' in s) return usageError(s.error);
   const threads = threadsOf(s.values);
   if (typeof threads === 'object') return usageError(threads.error);
@@ -287,12 +252,12 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     (tuned as Record<string, unknown>)[key] = r.value;
   }
   const files = [...s.positionals, ...s.afterTerminator];
-  if (files.length > 1) return usageError(`unexpected argument "${files[1]}": train takes one FILE`);
+  if (files.length > 1) return usageError(t('args.trainOneFile', files[1]));
   const n = counts(s.values, ['epochs', 'batch-size']);
   if (typeof n === 'string') return usageError(n);
   const backend = backendOf(s.values);
   if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) return usageError(backend);
-  if (files.length === 0 || files[0] === '') return usageError('missing FILE: model-lab train FILE');
+  if (files.length === 0 || files[0] === '') return usageError(t('args.missingFile'));
   const runsDir = str(s.values['runs-dir']);
   const resume = str(s.values.resume);
   return {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { t } from './messages';
 import type { EvalReport } from '../protocol/evalReport';
 import { RUN_FILE } from '../protocol/runFolder';
 import type { EvalCheckpoint } from '../protocol/trainer';
@@ -17,11 +18,11 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? '
 
 /** The report as a few readable lines per output. */
 export function formatEvalReport(report: EvalReport): string {
-  const lines = [`${report.count} samples: ${report.data}`];
+  const lines = [t('eval.samples', report.count, report.data)];
   for (const o of report.outputs) {
     const head = report.outputs.length > 1 ? `${o.output}: ` : '';
     if (o.kind === 'classification') {
-      lines.push(`${head}accuracy ${pct(o.accuracy)} · macro precision ${pct(o.macro.precision)} recall ${pct(o.macro.recall)} F1 ${pct(o.macro.f1)}`);
+      lines.push(t('eval.classification', head, pct(o.accuracy), pct(o.macro.precision), pct(o.macro.recall), pct(o.macro.f1)));
       const w = Math.max(5, ...o.classNames.map((n) => n.length));
       lines.push(`  ${'class'.padEnd(w)}  precision  recall      F1  support`);
       o.perClass.forEach((c, i) =>
@@ -30,7 +31,7 @@ export function formatEvalReport(report: EvalReport): string {
     } else if (o.kind === 'regression') {
       lines.push(`${head}MAE ${fmt(o.mae)} · RMSE ${fmt(o.rmse)} · R² ${fmt(o.r2)}`);
     } else {
-      lines.push(`${head}mean reconstruction error ${fmt(o.meanError)}`);
+      lines.push(t('eval.reconstruction', head, fmt(o.meanError)));
     }
   }
   return lines.join('\n');
@@ -50,13 +51,13 @@ export async function evaluateCommand(run: string, opts: { json: boolean; checkp
   const runsDir = path.resolve(cwd, opts.runsDir ?? path.join('.modellab', 'runs'));
   const runDir = resolveRunDir(run, runsDir, cwd);
   if (!runDir) {
-    process.stderr.write(`model-lab: no run "${run}" (neither a run folder nor a run id in ${runsDir})\n`);
+    process.stderr.write(`model-lab: ${t('cmd.noRun', run, runsDir)}\n`);
     return 2;
   }
   const tf = await loadCpuTfjs();
   try {
     const { report, file } = await answerRequest(tf, { kind: 'evaluate', runDir, ...(opts.checkpoint && { checkpoint: opts.checkpoint }) });
-    process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : `${formatEvalReport(report)}\nwritten: ${file}\n`);
+    process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : `${formatEvalReport(report)}\n${t('cmd.written', file)}\n`);
     return 0;
   } catch (e) {
     const err = toRunError(e, {});

@@ -5,20 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cliLocale, formatMessage, t } from './messages';
 import { exportRunToTensorBoard, type TensorBoardExport } from '../trainer/tensorboard/exportRun';
 
-export const EXPORT_USAGE = `Usage: model-lab export RUN... --tensorboard DIR [--runs-dir DIR] [--json]
-
-Writes each RUN (a run folder, relative or absolute, or a run id in the runs folder) as TensorBoard
-event files in DIR/<run id>/: scalars per batch (batch/loss, …) and per epoch (epoch/loss,
-epoch/val_loss, …), the config as hyperparameters and text, the model's layers as text.
-Exporting a run again replaces its file. Then: tensorboard --logdir DIR
-
-Options:
-  --tensorboard DIR  the TensorBoard log folder to write into (made if missing)
-  --runs-dir DIR     where run ids are looked up (default: ./.modellab/runs)
-  --json             print one JSON line per exported run instead of text
-Exit status: 0 exported, 1 a run could not be read or written, 2 bad arguments or no such run.`;
+/** The export help in English; the CLI prints it in its language (src/cli/messages.ts). */
+export const EXPORT_USAGE = formatMessage('en', 'exportUsage');
 
 interface ExportArgs {
   runs: string[];
@@ -48,19 +39,19 @@ export function parseExportArgs(argv: readonly string[]): ExportArgs | 'help' | 
     }
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== '--tensorboard' && flag !== '--runs-dir') return `unknown option ${flag}: export takes RUN..., --tensorboard DIR, --runs-dir DIR and --json`;
+    if (flag !== '--tensorboard' && flag !== '--runs-dir') return t('export.unknownOption', flag);
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return `${flag} needs a folder`;
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return t('export.needsFolder', flag);
     if (flag === '--tensorboard') {
-      if (out.tensorboard !== undefined) return '--tensorboard is given twice';
+      if (out.tensorboard !== undefined) return t('args.givenTwice', '--tensorboard');
       out.tensorboard = value;
     } else {
-      if (out.runsDir !== undefined) return '--runs-dir is given twice';
+      if (out.runsDir !== undefined) return t('args.givenTwice', '--runs-dir');
       out.runsDir = value;
     }
   }
-  if (out.tensorboard === undefined) return 'export needs --tensorboard DIR: model-lab export RUN --tensorboard DIR';
-  if (out.runs.length === 0) return 'export needs a RUN: model-lab export RUN --tensorboard DIR';
+  if (out.tensorboard === undefined) return t('export.needsTensorboard');
+  if (out.runs.length === 0) return t('export.needsRun');
   return out as ExportArgs;
 }
 
@@ -76,17 +67,17 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function runExport(argv: readonly string[], cwd = process.cwd()): number {
   const args = parseExportArgs(argv);
   if (args === 'help') {
-    process.stdout.write(EXPORT_USAGE + '\n');
+    process.stdout.write(t('exportUsage') + '\n');
     return 0;
   }
   if (typeof args === 'string') {
-    process.stderr.write(`model-lab: ${args}\n\n${EXPORT_USAGE}\n`);
+    process.stderr.write(`model-lab: ${args}\n\n${t('exportUsage')}\n`);
     return 2;
   }
   const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
   const outDir = path.resolve(cwd, args.tensorboard);
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
-    process.stderr.write(`model-lab: --tensorboard ${args.tensorboard} is a file, not a folder\n`);
+    process.stderr.write(`model-lab: ${t('export.isFile', args.tensorboard)}\n`);
     return 2;
   }
   // Every run is looked up before anything is written: a typo does not leave half an export.
@@ -94,7 +85,7 @@ export function runExport(argv: readonly string[], cwd = process.cwd()): number 
   for (const run of args.runs) {
     const dir = findRun(run, runsDir, cwd);
     if (!dir) {
-      process.stderr.write(`model-lab: no run "${run}" (neither a run folder nor a run id in ${runsDir})\n`);
+      process.stderr.write(`model-lab: ${t('cmd.noRun', run, runsDir)}\n`);
       return 2;
     }
     dirs.push(dir);
@@ -105,17 +96,20 @@ export function runExport(argv: readonly string[], cwd = process.cwd()): number 
     try {
       result = exportRunToTensorBoard(dir, outDir);
     } catch (e) {
-      process.stderr.write(`model-lab: cannot export: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`model-lab: ${t('export.cannot', e instanceof Error ? e.message : String(e))}\n`);
       failed = true;
       continue;
     }
     if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
     else
       process.stdout.write(
-        `exported ${path.basename(result.runDir)}: ${plural(result.batchPoints, 'batch point')}, ${plural(result.epochPoints, 'epoch point')}, ` +
-          `${plural(result.tags.length, 'tag')} -> ${result.file}\n`,
+        // English counts take a plural s; the catalogue's line is for the other languages.
+        (cliLocale() === 'en'
+          ? `exported ${path.basename(result.runDir)}: ${plural(result.batchPoints, 'batch point')}, ${plural(result.epochPoints, 'epoch point')}, ` +
+            `${plural(result.tags.length, 'tag')} -> ${result.file}`
+          : t('export.done', path.basename(result.runDir), result.batchPoints, result.epochPoints, result.tags.length, result.file)) + '\n',
       );
   }
-  if (!args.json && !failed) process.stdout.write(`view with: tensorboard --logdir ${outDir}\n`);
+  if (!args.json && !failed) process.stdout.write(t('export.view', outDir) + '\n');
   return failed ? 1 : 0;
 }

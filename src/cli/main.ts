@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../../package.json';
-import { parseArgs, USAGE, type TrainArgs } from './args';
+import { parseArgs, usageText, type TrainArgs } from './args';
+import { resolveCliLocale, setCliLocale, t } from './messages';
 import { evaluateCommand } from './evaluate';
 import { runExport } from './export';
 import { previewCommand } from './preview';
@@ -19,7 +20,7 @@ import {
   formatRunLine,
   isProgressCheckpoint,
   keyActions,
-  KEYS_HINT,
+  keysHint as keysHintText,
   ProgressTracker,
   type KeyAction,
 } from './progress';
@@ -44,7 +45,7 @@ const REDRAW_MS = 100;
 export const TEST_KEYS_ENV = 'MODEL_LAB_TEST_KEYS_FROM_PIPE';
 
 function usageError(message: string): number {
-  process.stderr.write(`model-lab: ${message}\n\n${USAGE}\n`);
+  process.stderr.write(`model-lab: ${message}\n\n${usageText()}\n`);
   return EXIT_USAGE;
 }
 
@@ -99,11 +100,11 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
   try {
     stat = fs.statSync(modelFile);
   } catch {
-    return usageError(`${mode === 'script' ? 'script' : 'model file'} not found: ${args.file}`);
+    return usageError(t(mode === 'script' ? 'main.scriptNotFound' : 'main.modelNotFound', args.file));
   }
-  if (!stat.isFile()) return usageError(`not a file: ${args.file}`);
+  if (!stat.isFile()) return usageError(t('main.notAFile', args.file));
   const runsDir = path.resolve(cwd, args.runsDir ?? path.join('.modellab', 'runs'));
-  if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) return usageError(`--runs-dir is not a folder: ${args.runsDir}`);
+  if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) return usageError(t('main.runsDirNotFolder', args.runsDir ?? runsDir));
   let resumeFrom: string | undefined;
   if (args.resume !== undefined) {
     const target = resolveResumeTarget(args.resume, cwd, runsDir);
@@ -181,22 +182,22 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
         return;
       }
       case 'paused':
-        screen.line(`paused after batch ${m.batch + 1} of epoch ${m.epoch + 1}`);
+        screen.line(t('main.paused', m.batch + 1, m.epoch + 1));
         return;
       case 'resumed':
-        screen.line(`resumed after ${(m.pausedMs / 1000).toFixed(1)} s`);
+        screen.line(t('main.resumed', (m.pausedMs / 1000).toFixed(1)));
         return;
       case 'checkpoint': {
         const c = m.checkpoint;
         // `last` after every epoch is routine; say only what a user asked for or should know.
         if (c.kind === 'last' && c.reason === 'epoch') return;
         const value = c.monitor !== undefined && c.value !== undefined ? `, ${c.monitor} ${c.value.toFixed(4)}` : '';
-        screen.line(`checkpoint ${c.kind} saved (epoch ${c.epoch + 1}, step ${c.step + 1}${value}): ${displayPath(m.dir)}`);
+        screen.line(t('main.checkpointSaved', c.kind, c.epoch + 1, c.step + 1, value, displayPath(m.dir)));
         return;
       }
       case 'log':
         if (m.level === 'info') screen.line(m.message);
-        else screen.err(`${m.level === 'warn' ? 'warning' : 'error'}: ${m.message}\n`);
+        else screen.err(t(m.level === 'warn' ? 'main.warning' : 'main.error', m.message) + '\n');
         return;
       case 'end':
         screen.clearBar();
@@ -211,12 +212,12 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
     if (interrupts === 1) {
       screen.err(
         sig === 'SIGINT'
-          ? 'Stopping after the current batch: finishing it (however long it takes), then the model is saved. Press Ctrl-C again to kill the trainer.\n'
-          : `Received ${sig}: stopping after the current batch.\n`,
+          ? t('main.stoppingCtrlC') + '\n'
+          : t('main.stoppingSignal', sig) + '\n',
       );
       tp.stop({ escalate: false });
     } else {
-      screen.err('Killing the trainer.\n');
+      screen.err(t('main.killing') + '\n');
       tp.kill();
     }
   };
@@ -239,24 +240,24 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
       case 'stop':
         if (stopRequested || interrupts > 0) return;
         stopRequested = true;
-        screen.err('Stopping after the current batch: finishing it, then the model is saved. Ctrl-C kills the trainer.\n');
+        screen.err(t('main.stoppingKey') + '\n');
         tp.stop({ escalate: false });
         return;
       case 'pauseResume':
         pauseRequested = !pauseRequested;
         if (pauseRequested) {
-          note('pausing after the current batch… (p resumes)');
+          note(t('main.pausing'));
           tp.pause();
         } else tp.resume();
         return;
       case 'checkpoint':
-        note('checkpoint requested: saved after the current batch');
+        note(t('main.checkpointRequested'));
         tp.checkpoint();
         return;
     }
   };
   const keys = startKeys(process.stdin, (chunk) => keyActions(chunk).forEach(onKey), !args.json || process.env[TEST_KEYS_ENV] === '1');
-  if (keys.active && !args.json) keysHint = KEYS_HINT;
+  if (keys.active && !args.json) keysHint = keysHintText();
   process.on('exit', keys.restore);
 
   tp.start({
@@ -337,13 +338,17 @@ function modelMetrics(metrics: Metrics): Metrics {
   return Object.fromEntries(Object.entries(metrics).filter(([k]) => !RUN_STAT_KEYS.includes(k)));
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvWithLang: string[]): Promise<number> {
+  const lang = resolveCliLocale(argvWithLang, process.env);
+  setCliLocale(lang.locale);
+  if (lang.error) return usageError(lang.error);
+  const argv = lang.argv;
   // `export` parses its own arguments (cli/export.ts), its --help included.
   if (argv[0] === 'export') return runExport(argv.slice(1));
   const cmd = parseArgs(argv);
   switch (cmd.command) {
     case 'help':
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(usageText() + '\n');
       return EXIT_OK;
     case 'version':
       process.stdout.write(version + '\n');

@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { toRunError } from '../trainer/errors';
 import { answerRequest, loadCpuTfjs } from '../trainer/requests';
+import { t } from './messages';
 import { commandTimeout } from './timeout';
 
 function formatPreview(p: DatasetPreview): string {
-  const lines = [p.description, `${p.count} samples · xs [${p.xShape.join(', ')}] · ys [${p.yShape.join(', ')}] · ${p.kind}`];
+  const lines = [p.description, t('preview.samples', p.count, p.xShape.join(', '), p.yShape.join(', '), p.kind)];
   if (p.classBalance) {
     const total = p.classBalance.reduce((a, c) => a + c.count, 0) || 1;
-    lines.push('', 'class balance:');
+    lines.push('', t('preview.classBalance'));
     for (const c of p.classBalance) lines.push(`  ${c.name.padEnd(12)} ${String(c.count).padStart(7)}  ${((100 * c.count) / total).toFixed(1)}%`);
   }
   if (p.table) {
@@ -23,7 +24,7 @@ function formatPreview(p: DatasetPreview): string {
   }
   if (p.texts) lines.push('', ...p.texts.map((t) => `  ${JSON.stringify(t.text)} ${t.label}`));
   if (p.series) lines.push('', `  ${p.series.values.join(', ')} → ${p.series.target.join(', ')}`, p.series.note);
-  if (p.images) lines.push('', `${p.images.length} images: ${p.images.map((i) => i.label).join(' ')}`);
+  if (p.images) lines.push('', t('preview.images', p.images.length, p.images.map((i) => i.label).join(' ')));
   return lines.join('\n');
 }
 

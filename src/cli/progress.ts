@@ -4,6 +4,7 @@
  * comes from the trainer's messages and their own timestamps, so it is unit-tested without a clock.
  */
 import { formatCount, formatDuration, formatMetric, formatRate } from '../protocol/format';
+import { formatMessage, t } from './messages';
 import type { BackendInfo, BatchPoint, EndStatus, EpochPoint, Metrics, RunError } from '../protocol/trainer';
 
 /** tfjs logs `acc` for metrics: ['accuracy'], but a model may name it either way. */
@@ -47,12 +48,12 @@ export function formatProgressLine(s: ProgressState, columns: number): string {
   const width = String(s.batchesPerEpoch).length;
   // In reading order; `keep` says what survives a narrow terminal.
   const segments: Segment[] = [
-    { text: `epoch ${s.epoch}/${s.epochs}`, keep: 9 },
-    { text: s.batchesPerEpoch > 0 ? `${String(s.batch).padStart(width)}/${s.batchesPerEpoch}` : `batch ${s.batch}`, keep: 8 },
-    { text: s.loss === undefined ? '' : `loss ${formatMetric(s.loss)}`, keep: 7 },
-    { text: s.acc === undefined ? '' : `acc ${formatMetric(s.acc)}`, keep: 5 },
-    { text: s.samplesPerSec === undefined ? '' : `${formatRate(s.samplesPerSec)} samples/s`, keep: 4 },
-    { text: `ETA ${formatDuration(s.etaMs)}`, keep: 6 },
+    { text: t('progress.epoch', s.epoch, s.epochs), keep: 9 },
+    { text: s.batchesPerEpoch > 0 ? `${String(s.batch).padStart(width)}/${s.batchesPerEpoch}` : t('progress.batch', s.batch), keep: 8 },
+    { text: s.loss === undefined ? '' : t('progress.loss', formatMetric(s.loss)), keep: 7 },
+    { text: s.acc === undefined ? '' : t('progress.acc', formatMetric(s.acc)), keep: 5 },
+    { text: s.samplesPerSec === undefined ? '' : t('progress.samplesPerSec', formatRate(s.samplesPerSec)), keep: 4 },
+    { text: t('progress.eta', formatDuration(s.etaMs)), keep: 6 },
   ].filter((x) => x.text !== '');
   const BAR_MIN = 10;
   const BAR_MAX = 30;
@@ -83,26 +84,26 @@ export function formatProgressLine(s: ProgressState, columns: number): string {
 
 /** `epoch 1/2  loss 0.3012  acc 0.9100  val_loss 0.2011  val_acc 0.9400  (12.3 s)` */
 export function formatEpochSummary(epoch: number, epochs: number, metrics: Metrics, durationMs?: number): string {
-  const parts = [`epoch ${epoch}/${epochs}`];
+  const parts = [t('progress.epoch', epoch, epochs)];
   for (const name of orderMetricNames(Object.keys(metrics))) parts.push(`${name} ${formatMetric(metrics[name])}`);
-  if (durationMs !== undefined && Number.isFinite(durationMs)) parts.push(`(${(durationMs / 1000).toFixed(1)} s)`);
+  if (durationMs !== undefined && Number.isFinite(durationMs)) parts.push(t('progress.seconds', (durationMs / 1000).toFixed(1)));
   return parts.join('  ');
 }
 
 export function formatBackendLine(backend: BackendInfo): string {
-  return `backend: ${backend.name} (${backend.reason})`;
+  return t('progress.backend', backend.name, backend.reason);
 }
 
 export function formatRunLine(runId: string, totalParams: number, batchesPerEpoch: number, epochs: number, batchSize: number): string {
   // A script's fitDataset over a dataset of unknown size: batches (and their size) are not known yet.
-  const batches = batchesPerEpoch > 0 ? ` of ${batchesPerEpoch} batches${batchSize > 0 ? ` of ${batchSize}` : ''}` : '';
-  return `run ${runId}: ${formatCount(totalParams)} parameters, ${epochs} epoch${epochs === 1 ? '' : 's'}${batches}`;
+  const batches = batchesPerEpoch > 0 ? (batchSize > 0 ? t('progress.ofBatchesOfSize', batchesPerEpoch, batchSize) : t('progress.ofBatches', batchesPerEpoch)) : '';
+  return epochs === 1 ? t('progress.runOne', runId, formatCount(totalParams), batches) : t('progress.runMany', runId, formatCount(totalParams), epochs, batches);
 }
 
 /** The last line on stdout: how the run ended and where it is. */
 export function formatEndLine(status: EndStatus, runDir: string | undefined): string {
-  const what = { completed: 'Training completed', stopped: 'Training stopped', failed: 'Training failed', crashed: 'Trainer crashed' }[status];
-  return runDir ? `${what}. Run saved in ${runDir}` : `${what}.`;
+  const what = t(({ completed: 'progress.completed', stopped: 'progress.stopped', failed: 'progress.failed', crashed: 'progress.crashed' } as const)[status]);
+  return runDir ? t('progress.endSaved', what, runDir) : t('progress.end', what);
 }
 
 /**
@@ -221,8 +222,12 @@ export function isProgressCheckpoint(prevBatch: number, batch: number, batchesPe
 /** What a key pressed while training asks for. `interrupt` is Ctrl-C, which raw mode delivers as a byte. */
 export type KeyAction = 'pauseResume' | 'checkpoint' | 'stop' | 'interrupt';
 
-/** Shown once, when the run starts, on a terminal (or with the test hook). */
-export const KEYS_HINT = 'keys: p pause/resume · c checkpoint now · s or q stop · Ctrl-C stop';
+/** Shown once, when the run starts, on a terminal (or with the test hook); English here, `keysHint()` in the CLI's language. */
+export const KEYS_HINT = formatMessage('en', 'progress.keys');
+
+export function keysHint(): string {
+  return t('progress.keys');
+}
 
 /** Maps one key (as read from stdin in raw mode) to its action; anything else is ignored. */
 export function keyAction(key: string): KeyAction | undefined {

@@ -6,13 +6,14 @@
  * (exit 137) a moment later, after the same message.
  */
 import { secondsFromEnv, startWatchdog, SUMMARY_TIMEOUT_ENV } from '../trainer/watchdog';
+import { t } from './messages';
 
 const SYNC_GRACE_MS = 1000;
 
 /** Starts the limit for `what` on `file`; the returned function lifts it. */
 export function commandTimeout(what: 'summary' | 'preview', file: string): () => void {
   const seconds = secondsFromEnv(SUMMARY_TIMEOUT_ENV, 30);
-  const message = `model-lab: the ${what} of ${file} did not finish within ${seconds} s (an endless loop or a promise that never settles?). Set ${SUMMARY_TIMEOUT_ENV} to allow longer.`;
+  const message = t('cmd.timeout', what, file, seconds, SUMMARY_TIMEOUT_ENV);
   const timer = setTimeout(() => {
     process.stderr.write(message + '\n');
     process.exit(1);

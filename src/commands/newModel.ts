@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { formatParamValue, parseParamInput } from '../scaffold/paramInput';
 import type { ParamSpec } from '../scaffold/params';
-import { defaultFileName, renderTemplate, resolveParams, validateParams, type Language, type Params } from '../scaffold/renderTemplate';
+import { defaultFileName, renderTemplate, resolveParams, validateParams, type Language, type Params, type Translate } from '../scaffold/renderTemplate';
 import { findTemplate, TEMPLATES } from '../scaffold/templates';
 
 /** Lets tests, other extensions and keybindings skip the questions they already have answers to. */
@@ -18,6 +18,9 @@ export interface NewModelOptions {
   /** Replace an existing file without asking (automation only). */
   overwrite?: boolean;
 }
+
+/** Template words (comments, prompts, refusals) in VS Code's display language. */
+const translate: Translate = (m, ...args) => vscode.l10n.t(m, ...args);
 
 const EXTENSIONS: Record<Language, RegExp> = { ts: /\.(ts|mts|cts)$/, js: /\.(js|mjs|cjs)$/ };
 
@@ -41,7 +44,8 @@ async function pickFolder(arg: unknown): Promise<vscode.Uri | undefined> {
 
 async function pickTemplate(): Promise<string | undefined> {
   const pick = await vscode.window.showQuickPick(
-    TEMPLATES.map((t) => ({ label: t.label, description: t.id, detail: t.detail, id: t.id })),
+    // Names and descriptions are English in src/scaffold (pure) and translated here (l10n/bundle.l10n.*.json).
+    TEMPLATES.map((t) => ({ label: vscode.l10n.t(t.label), description: t.id, detail: vscode.l10n.t(t.detail), id: t.id })),
     { title: vscode.l10n.t('New Model'), placeHolder: vscode.l10n.t('What do you want to build?'), matchOnDescription: true, matchOnDetail: true },
   );
   return pick?.id;
@@ -49,25 +53,25 @@ async function pickTemplate(): Promise<string | undefined> {
 
 /** Asks one parameter; undefined when the user pressed Escape. */
 async function askParam(spec: ParamSpec, current: Params, step: string): Promise<Params[string] | undefined> {
-  const title = `${vscode.l10n.t('New Model')} (${step}): ${spec.label}`;
+  const title = `${vscode.l10n.t('New Model')} (${step}): ${vscode.l10n.t(spec.label)}`;
   if (spec.kind === 'boolean' || spec.kind === 'choice') {
     const options = spec.kind === 'boolean' ? ['yes', 'no'] : [...spec.options];
     const now = formatParamValue(current[spec.key]);
     // The current value first, so Enter keeps it.
     const items = [now, ...options.filter((o) => o !== now)].map((o) => ({ label: o, description: o === now ? vscode.l10n.t('current') : undefined }));
-    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: spec.description });
+    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t(spec.description) });
     if (!pick) return undefined;
-    return parseParamInput(spec, pick.label).value;
+    return parseParamInput(spec, pick.label, translate).value;
   }
   const range = spec.kind === 'shape' ? `${spec.length} × ${spec.min}–${spec.max}` : `${spec.min}–${spec.max}`;
   const text = await vscode.window.showInputBox({
     title,
-    prompt: `${spec.description} (${range})`,
+    prompt: `${vscode.l10n.t(spec.description)} (${range})`,
     value: formatParamValue(current[spec.key]),
-    validateInput: (t) => parseParamInput(spec, t).error,
+    validateInput: (t) => parseParamInput(spec, t, translate).error,
   });
   if (text === undefined) return undefined;
-  return parseParamInput(spec, text).value;
+  return parseParamInput(spec, text, translate).value;
 }
 
 /** Key parameters one by one, then the whole set validated; refused sets go round again with the reason. */
@@ -84,7 +88,7 @@ async function askParams(templateId: string, start: Params): Promise<Params | un
       if (v === undefined) return undefined;
       params = { ...params, [spec.key]: v };
     }
-    const errors = validateParams(templateId, params);
+    const errors = validateParams(templateId, params, translate);
     if (errors.length === 0) return params;
     const change = vscode.l10n.t('Change Parameters');
     const answer = await vscode.window.showErrorMessage(vscode.l10n.t('These parameters cannot make a model: {0}', errors.join(' ')), { modal: true }, change);
@@ -131,7 +135,7 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
   // defaults, are only validated. Otherwise the parameters given seed the questions.
   let params: Params | undefined;
   if (options.templateId) {
-    const errors = validateParams(templateId, options.params ?? {});
+    const errors = validateParams(templateId, options.params ?? {}, translate);
     if (errors.length) {
       void vscode.window.showErrorMessage(vscode.l10n.t('These parameters cannot make a model: {0}', errors.join(' ')));
       return undefined;
@@ -143,7 +147,8 @@ export async function newModel(arg?: unknown, options: NewModelOptions = {}): Pr
   if (!params) return undefined;
   const language = options.language ?? (await pickLanguage());
   if (!language) return undefined;
-  const text = renderTemplate(templateId, params, { language });
+  // The file's comments in the user's language (the code itself is the same).
+  const text = renderTemplate(templateId, params, { language, translate });
 
   let name = options.fileName ?? (await askFileName(folder, defaultFileName(templateId, language), language));
   for (;;) {

@@ -26,6 +26,9 @@ export function registerModelLabTasks(context: vscode.ExtensionContext, output: 
     const node = cfg.nodePath ?? process.execPath;
     // Inside desktop VS Code process.execPath is Electron: run it as plain Node.
     const env: Record<string, string> = !cfg.nodePath && process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+    // The CLI speaks VS Code's display language (src/cli/messages.ts reads this, as VS Code's own
+    // processes do); a task's process does not inherit the extension host's environment.
+    env.VSCODE_NLS_CONFIG = JSON.stringify({ locale: vscode.env.language });
     const exec = new vscode.ProcessExecution(node, [cli, ...parsed.args], { cwd: folder?.uri.fsPath, env });
     const task = new vscode.Task(definition, scope, label, 'Model Lab', exec, '$model-lab');
     task.group = definition.command === 'evaluate' ? vscode.TaskGroup.Test : vscode.TaskGroup.Build;

@@ -7,8 +7,21 @@ import type { ParamSpec, Params } from './params';
 
 export type Language = 'ts' | 'js';
 
+/**
+ * Puts a template's words in the user's language: the same contract as `vscode.l10n.t` (English
+ * message as the key, `{0}` placeholders), which the New Model adapter passes; scaffold code stays
+ * free of `vscode`. Every literal given to `tr(…)` here is checked against the zh-CN bundle.
+ */
+export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
+
+/** The English text with its placeholders filled: what a template writes without a translator. */
+export const english: Translate = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
+
 export interface RenderOptions {
   language: Language;
+  /** Default: English. */
+  translate?: Translate;
 }
 
 export interface ModelTemplate {
@@ -26,9 +39,9 @@ export interface ModelTemplate {
    * Reasons these (range-checked) parameters cannot make a model, found by computing each layer's
    * output shape; [] when they can.
    */
-  check(p: Params): string[];
+  check(p: Params, tr: Translate): string[];
   /** The file text; only called when check() returned []. */
-  render(p: Params, language: Language): string;
+  render(p: Params, language: Language, tr: Translate): string;
 }
 
 /** A shape literal for the code (`inputShape: [28, 28, 1]`); comments show shapes with formatSampleShape. */
@@ -61,9 +74,9 @@ export interface ConfigSpec {
   validationNote?: string;
 }
 
-export function configBlock(c: ConfigSpec): string[] {
+export function configBlock(c: ConfigSpec, tr: Translate = english): string[] {
   return [
-    '/** How Model Lab trains this model. Anything here can be overridden from the CLI (--epochs, --batch-size). */',
+    `/** ${tr('How Model Lab trains this model. Anything here can be overridden from the CLI (--epochs, --batch-size).')} */`,
     'export const config = {',
     `  dataset: '${c.dataset}', // ${c.datasetNote}`,
     `  epochs: ${c.epochs},`,
@@ -74,11 +87,11 @@ export function configBlock(c: ConfigSpec): string[] {
 }
 
 /** The top of every file: what it is, how to train it, the import. */
-export function fileHeader(title: string, lines: readonly string[]): string[] {
+export function fileHeader(title: string, lines: readonly string[], tr: Translate = english): string[] {
   return [
     `// ${title}`,
     ...lines.map((l) => (l === '' ? '//' : `// ${l}`)),
-    '// Train it with "Model Lab: Train Model" (or the ▶ button in the editor title).',
+    `// ${tr('Train it with "Model Lab: Train Model" (or the ▶ button in the editor title).')}`,
     "import * as tf from '@tensorflow/tfjs';",
     '',
   ];

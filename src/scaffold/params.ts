@@ -52,6 +52,8 @@ export interface ShapeSpec extends BaseSpec {
 
 export type ParamSpec = IntSpec | NumberSpec | BooleanSpec | ChoiceSpec | ShapeSpec;
 
+import { english, type Translate } from './code';
+
 /** The parameters every template shares: how long and how fast it trains. */
 export function trainingParams(defaults: { epochs: number; batchSize: number; learningRate: number }): ParamSpec[] {
   return [
@@ -77,33 +79,33 @@ export function defaultsOf(specs: readonly ParamSpec[]): Params {
 }
 
 /** One reason per value that does not fit its spec; unknown keys are refused so typos are not silently ignored. */
-export function checkAgainstSpecs(specs: readonly ParamSpec[], params: Params): string[] {
+export function checkAgainstSpecs(specs: readonly ParamSpec[], params: Params, tr: Translate = english): string[] {
   const errors: string[] = [];
   const known = new Set(specs.map((s) => s.key));
-  for (const key of Object.keys(params)) if (!known.has(key)) errors.push(`Unknown parameter "${key}" (known: ${[...known].join(', ')})`);
+  for (const key of Object.keys(params)) if (!known.has(key)) errors.push(tr('Unknown parameter "{0}" (known: {1})', key, [...known].join(', ')));
   for (const s of specs) {
     const v = params[s.key];
-    const name = `${s.label} (${s.key})`;
+    const name = `${tr(s.label)} (${s.key})`;
     switch (s.kind) {
       case 'int':
-        if (typeof v !== 'number' || !Number.isInteger(v)) errors.push(`${name} must be a whole number (got ${JSON.stringify(v)})`);
-        else if (v < s.min || v > s.max) errors.push(`${name} must be from ${s.min} to ${s.max} (got ${v})`);
+        if (typeof v !== 'number' || !Number.isInteger(v)) errors.push(tr('{0} must be a whole number (got {1})', name, JSON.stringify(v)));
+        else if (v < s.min || v > s.max) errors.push(tr('{0} must be from {1} to {2} (got {3})', name, s.min, s.max, v));
         break;
       case 'number':
-        if (typeof v !== 'number' || !Number.isFinite(v)) errors.push(`${name} must be a number (got ${JSON.stringify(v)})`);
+        if (typeof v !== 'number' || !Number.isFinite(v)) errors.push(tr('{0} must be a number (got {1})', name, JSON.stringify(v)));
         else if (v < s.min || v > s.max || (s.maxExclusive && v === s.max))
-          errors.push(`${name} must be from ${s.min} up to ${s.maxExclusive ? '(not including) ' : ''}${s.max} (got ${v})`);
+          errors.push(s.maxExclusive ? tr('{0} must be from {1} up to (not including) {2} (got {3})', name, s.min, s.max, v) : tr('{0} must be from {1} to {2} (got {3})', name, s.min, s.max, v));
         break;
       case 'boolean':
-        if (typeof v !== 'boolean') errors.push(`${name} must be true or false (got ${JSON.stringify(v)})`);
+        if (typeof v !== 'boolean') errors.push(tr('{0} must be true or false (got {1})', name, JSON.stringify(v)));
         break;
       case 'choice':
-        if (typeof v !== 'string' || !s.options.includes(v)) errors.push(`${name} must be one of ${s.options.join(', ')} (got ${JSON.stringify(v)})`);
+        if (typeof v !== 'string' || !s.options.includes(v)) errors.push(tr('{0} must be one of {1} (got {2})', name, s.options.join(', '), JSON.stringify(v)));
         break;
       case 'shape':
         if (!Array.isArray(v) || v.length !== s.length || !v.every((d) => typeof d === 'number' && Number.isInteger(d)))
-          errors.push(`${name} must be ${s.length} whole numbers (got ${JSON.stringify(v)})`);
-        else if (v.some((d) => d < s.min || d > s.max)) errors.push(`${name}: each size must be from ${s.min} to ${s.max} (got [${v.join(', ')}])`);
+          errors.push(tr('{0} must be {1} whole numbers (got {2})', name, s.length, JSON.stringify(v)));
+        else if (v.some((d) => d < s.min || d > s.max)) errors.push(tr('{0}: each size must be from {1} to {2} (got [{3}])', name, s.min, s.max, v.join(', ')));
         break;
     }
   }

@@ -3,11 +3,11 @@
  * all go through validateParams first and renderTemplate second, so what a user is refused and what
  * the tests prove to train are the same rules.
  */
-import type { Language, RenderOptions } from './code';
+import { english, type Language, type RenderOptions, type Translate } from './code';
 import { checkAgainstSpecs, defaultsOf, type Params } from './params';
 import { findTemplate, TEMPLATE_IDS } from './templates';
 
-export type { Language, RenderOptions } from './code';
+export type { Language, RenderOptions, Translate } from './code';
 export type { ParamSpec, ParamValue, Params } from './params';
 
 function templateOrThrow(templateId: string) {
@@ -31,12 +31,12 @@ export function resolveParams(templateId: string, params: Params = {}): Params {
  * their defaults; type and range come first, then the shapes layer by layer (a kernel larger than
  * its input, pooling below 1x1, …).
  */
-export function validateParams(templateId: string, params: Params = {}): string[] {
+export function validateParams(templateId: string, params: Params = {}, tr: Translate = english): string[] {
   const t = findTemplate(templateId);
   if (!t) return [`Unknown template "${templateId}". Known templates: ${TEMPLATE_IDS.join(', ')}`];
   const full = resolveParams(templateId, params);
-  const errors = checkAgainstSpecs(t.params, full);
-  return errors.length ? errors : t.check(full);
+  const errors = checkAgainstSpecs(t.params, full, tr);
+  return errors.length ? errors : t.check(full, tr);
 }
 
 /** The model file for these parameters. Throws with every reason when validateParams would refuse them. */
@@ -46,7 +46,7 @@ export function renderTemplate(templateId: string, params: Params = {}, options:
   if (language !== 'ts' && language !== 'js') throw new Error(`language must be 'ts' or 'js' (got ${JSON.stringify(language)})`);
   const errors = validateParams(templateId, params);
   if (errors.length) throw new Error(`Cannot render ${templateId}: ${errors.join('; ')}`);
-  return t.render(resolveParams(templateId, params), language);
+  return t.render(resolveParams(templateId, params), language, options.translate ?? english);
 }
 
 /** The dataset the rendered config names. */

@@ -26,7 +26,8 @@ function runCli(
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? dir,
       stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
-      ...(opts.env && { env: { ...process.env, ...opts.env } }),
+      // English unless a test asks otherwise: the CLI follows LANG and VS Code's locale (src/cli/messages.ts).
+      env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C', VSCODE_NLS_CONFIG: '', ...opts.env },
     });
     let stdout = '';
     let stderr = '';
@@ -301,5 +302,68 @@ describe('model-lab bad arguments (exit 2)', () => {
     expect(version.code).toBe(0);
     const pkg = JSON.parse(fs.readFileSync(path.join(DIST, '..', 'package.json'), 'utf8')) as { version: string };
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('model-lab in Simplified Chinese (real CLI, real trainer)', () => {
+  const zh = { LANG: 'zh_CN.UTF-8' };
+  const cjk = /[\u4e00-\u9fff]/;
+
+  it('LANG=zh_CN: Chinese usage and a Chinese error for a missing file; --lang en and VS Code\'s locale win over LANG', async () => {
+    const r = await runCli(['train', 'no-such.model.ts'], { env: zh });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toBe('model-lab: 找不到模型文件：no-such.model.ts');
+    expect(r.stderr).toContain('用法：model-lab train FILE [选项]');
+    expect(r.stderr).toContain('--epochs N        覆盖 config.epochs（轮数）');
+    const help = await runCli(['--help'], { env: zh });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('在终端中训练时的按键：p 暂停/继续');
+    const en = await runCli(['--lang', 'en', 'train', 'no-such.model.ts'], { env: zh });
+    expect(lines(en.stderr)[0]).toBe('model-lab: model file not found: no-such.model.ts');
+    // A task started by the extension carries VS Code's display language, whatever LANG says.
+    const fromVsCode = await runCli(['train', '--epochs', 'two', 'tiny.model.ts'], { env: { LANG: 'en_US.UTF-8', VSCODE_NLS_CONFIG: JSON.stringify({ locale: 'zh-cn' }) } });
+    expect(lines(fromVsCode.stderr)[0]).toBe('model-lab: --epochs 需要一个不小于 1 的整数，而不是“two”');
+    const exportHelp = await runCli(['export', '--help'], { env: zh });
+    expect(exportHelp.stdout).toContain('用法：model-lab export RUN... --tensorboard DIR');
+    const exportBad = await runCli(['--lang', 'zh-cn', 'export', 'some-run'], { env: { LANG: 'en_US.UTF-8' } });
+    expect(exportBad.code).toBe(2);
+    expect(lines(exportBad.stderr)[0]).toBe('model-lab: export 需要 --tensorboard DIR：model-lab export RUN --tensorboard DIR');
+    const bad = await runCli(['--lang', 'fr', '--help']);
+    expect(bad.code).toBe(2);
+    expect(lines(bad.stderr)[0]).toBe('model-lab: --lang must be en or zh-cn, not "fr"');
+  });
+
+  it('progress, epoch summaries and the last line in Chinese; --json output stays the same machine-readable lines', async () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'zh-'));
+    fs.writeFileSync(path.join(cwd, 'tiny.model.ts'), TINY_MODEL);
+    const r = await runCli(['train', 'tiny.model.ts', '--backend=cpu', '--batch-size', '32'], { cwd, env: zh });
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^后端：cpu（.+）$/);
+    expect(out).toContainEqual(expect.stringMatching(/^运行 [\w-]+：[\d,.]+[KM]? 个参数，1 轮，每轮 \d+ 个批次，批大小 32$/));
+    expect(out).toContainEqual(expect.stringMatching(/^第 1\/1 轮  loss \d+\.\d{4}  acc \d\.\d{4}  val_loss \d+\.\d{4}  val_acc \d\.\d{4}  （\d+\.\d 秒）$/));
+    expect(out[out.length - 1]).toMatch(/^训练完成。运行已保存到 \.modellab\/runs\/[\w-]+$/);
+
+    const json = await runCli(['train', 'tiny.model.ts', '--backend=cpu', '--json'], { cwd, env: zh });
+    expect(json.code, json.stderr).toBe(0);
+    const messages = lines(json.stdout).map((l) => parseTrainerToHost(JSON.parse(l)));
+    expect(messages.every((m) => m !== undefined)).toBe(true);
+    expect(messages.map((m) => m?.type)).toContain('end');
+    expect(json.stdout).not.toMatch(cjk);
+  });
+
+  it('a failure: the last stdout line in Chinese, the stderr line still starts with the file:line: the problem matcher reads', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'broken-zh.model.ts'),
+      "import * as tf from '@tensorflow/tfjs';\nexport const config = { dataset: 'mnist', limit: 64 };\nexport function createModel( {\n  return tf.sequential();\n}\n",
+    );
+    const r = await runCli(['train', 'broken-zh.model.ts', '--backend', 'cpu', '--runs-dir', path.join(dir, 'broken-zh-runs')], { env: zh });
+    expect(r.code).toBe(1);
+    const errLines = lines(r.stderr);
+    const pkg = JSON.parse(fs.readFileSync(path.join(DIST, '..', 'package.json'), 'utf8')) as { contributes: { problemMatchers: { name: string; pattern: { regexp: string } }[] } };
+    const matcher = new RegExp(pkg.contributes.problemMatchers.find((p) => p.name === 'model-lab')!.pattern.regexp);
+    expect(errLines[errLines.length - 1]).toMatch(matcher);
+    expect(errLines[errLines.length - 1]).toMatch(/^model-lab: training failed: .*broken-zh\.model\.ts:\d+(:\d+)?: \S/);
+    expect(lines(r.stdout).pop()).toMatch(/^训练失败。/);
   });
 });

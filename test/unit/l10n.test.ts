@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { CLI_MESSAGES, resolveCliLocale } from '../../src/cli/messages';
+import { TEMPLATES } from '../../src/scaffold/templates';
+import { TABULAR_CLASSIFICATION, TABULAR_REGRESSION } from '../../src/scaffold/templates/datasets';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -22,6 +25,8 @@ function l10nStrings(): Map<string, string> {
   return found;
 }
 
+const placeholders = (x: string) => [...x.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort();
+
 describe('Simplified Chinese is complete', () => {
   test('every runtime string has a zh-CN translation with the same placeholders', () => {
     const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
@@ -30,7 +35,6 @@ describe('Simplified Chinese is complete', () => {
     const missing = [...strings].filter(([s]) => !(s in bundle)).map(([s, file]) => `${file}: ${s}`);
     expect(missing).toEqual([]);
     for (const [s] of strings) {
-      const placeholders = (x: string) => [...x.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort();
       expect(placeholders(bundle[s]), s).toEqual(placeholders(s));
     }
   });
@@ -43,5 +47,71 @@ describe('Simplified Chinese is complete', () => {
       const table = JSON.parse(fs.readFileSync(path.join(root, nls), 'utf8')) as Record<string, string>;
       expect([...keys].filter((k) => !(k in table)), nls).toEqual([]);
     }
+  });
+
+  test('New Model…: every template name and description, every parameter label and prompt, in the zh-CN bundle', () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const strings = new Set<string>();
+    for (const t of TEMPLATES) for (const s of [t.label, t.detail, ...t.params.flatMap((p) => [p.label, p.description])]) strings.add(s);
+    expect(strings.size).toBeGreaterThan(50);
+    expect([...strings].filter((s) => !(s in bundle))).toEqual([]);
+    for (const s of strings) expect(bundle[s], s).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  test('template comments: every tr(…) literal in src/scaffold and every dataset note, in the zh-CN bundle with the same placeholders', () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const found = new Map<string, string>();
+    const call = /\btr\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g;
+    for (const file of sourceFiles(path.join(root, 'src/scaffold'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(call)) found.set(m[2].replace(/\\(['"`\\])/g, '$1'), path.relative(root, file));
+    }
+    for (const d of [...Object.values(TABULAR_CLASSIFICATION), ...Object.values(TABULAR_REGRESSION)]) found.set(d.note, 'src/scaffold/templates/datasets.ts');
+    expect(found.size).toBeGreaterThan(40);
+    expect([...found].filter(([s]) => !(s in bundle)).map(([s, file]) => `${file}: ${s}`)).toEqual([]);
+    for (const [s] of found) expect(placeholders(bundle[s]), s).toEqual(placeholders(s));
+  });
+
+  test('the CLI catalogue (src/cli/messages.ts): every message in both languages, with the same placeholders, the Chinese really Chinese', () => {
+    const en = CLI_MESSAGES.en;
+    const zh = CLI_MESSAGES['zh-cn'];
+    expect(Object.keys(en).length).toBeGreaterThan(40);
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const id of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(zh[id]), id).toEqual(placeholders(en[id]));
+      // A message with words in it is translated, not copied.
+      if (/[a-z]{3,} [a-z]{3,}/i.test(en[id].replace(/model-lab \S+|--\S+|\{\d+\}/g, ''))) expect(zh[id], id).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  test('every CLI line the user reads goes through the catalogue: no English sentence left in a write() or usage error', () => {
+    const cliDir = path.join(root, 'src/cli');
+    const leftovers: string[] = [];
+    for (const file of sourceFiles(cliDir).filter((f) => !f.endsWith('messages.ts'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      // usageError('…') / note('…') / screen.line('…') / screen.err('…') with a literal sentence.
+      for (const m of text.matchAll(/\b(?:usageError|note|screen\.line|screen\.err)\(\s*(['"`])([^'"`]*[a-z]{3,} [a-z]{3,}[^'"`]*)\1/g))
+        leftovers.push(`${path.relative(root, file)}: ${m[2]}`);
+    }
+    expect(leftovers).toEqual([]);
+  });
+});
+
+describe('which language the CLI speaks', () => {
+  test('--lang first, then VS Code\'s display language, then LC_ALL, LC_MESSAGES, LANG; default English', () => {
+    expect(resolveCliLocale(['train', 'a.ts', '--lang', 'zh-cn'], {})).toEqual({ locale: 'zh-cn', argv: ['train', 'a.ts'] });
+    expect(resolveCliLocale(['--lang=en', '--help'], { LANG: 'zh_CN.UTF-8' })).toEqual({ locale: 'en', argv: ['--help'] });
+    expect(resolveCliLocale(['--help'], { VSCODE_NLS_CONFIG: '{"locale":"zh-cn"}', LANG: 'en_US.UTF-8' }).locale).toBe('zh-cn');
+    expect(resolveCliLocale(['--help'], { VSCODE_NLS_CONFIG: '{"locale":"en"}', LANG: 'zh_CN.UTF-8' }).locale).toBe('en');
+    expect(resolveCliLocale(['--help'], { LC_ALL: 'C', LANG: 'zh_CN.UTF-8' }).locale).toBe('en');
+    expect(resolveCliLocale(['--help'], { LC_ALL: '', LC_MESSAGES: 'zh_CN', LANG: 'en_US' }).locale).toBe('zh-cn');
+    expect(resolveCliLocale(['--help'], { LANG: 'zh_TW.UTF-8' }).locale).toBe('zh-cn');
+    expect(resolveCliLocale(['--help'], { LANG: 'zu_ZA' }).locale).toBe('en');
+    expect(resolveCliLocale(['--help'], { VSCODE_NLS_CONFIG: 'not json', LANG: 'zh_CN' }).locale).toBe('zh-cn');
+    expect(resolveCliLocale(['--help'], {}).locale).toBe('en');
+    // A script's own --lang after `--` is the script's.
+    expect(resolveCliLocale(['run', 's.js', '--', '--lang', 'fr'], {})).toEqual({ locale: 'en', argv: ['run', 's.js', '--', '--lang', 'fr'] });
+    expect(resolveCliLocale(['--lang', 'fr'], { LANG: 'zh_CN' })).toMatchObject({ locale: 'zh-cn', error: '--lang 必须是 en 或 zh-cn，而不是“fr”' });
+    expect(resolveCliLocale(['--lang'], {}).error).toBe('--lang must be en or zh-cn, not ""');
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunSpec, TrainerToHost } from '../../src/protocol/trainer';
 import { expectedParamCount } from '../../src/scaffold/paramCount';
 import { formatParamValue, parseParamInput } from '../../src/scaffold/paramInput';
-import { defaultFileName, defaultParams, renderTemplate, templateDataset, validateParams, type Params } from '../../src/scaffold/renderTemplate';
+import { defaultFileName, defaultParams, renderTemplate, templateDataset, validateParams, type Params, type Translate } from '../../src/scaffold/renderTemplate';
 import { findTemplate, TEMPLATE_IDS } from '../../src/scaffold/templates';
 import * as scaffoldDatasets from '../../src/scaffold/templates/datasets';
 import { loadBackend } from '../../src/trainer/backends/loadBackend';
@@ -66,6 +66,28 @@ const CASES: Case[] = [
 const LANGS = ['ts', 'js'] as const;
 const caseName = (c: Case) => `${c.id} ${JSON.stringify(c.params)}`;
 
+/**
+ * Stand-in for vscode.l10n.t under a Chinese VS Code (a boundary this file does not own): the same
+ * lookup in the shipped l10n/bundle.l10n.zh-cn.json, English when a key is missing, `{n}` filled.
+ */
+const ZH_BUNDLE = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+const zhCn: Translate = (message, ...args) =>
+  (ZH_BUNDLE[message] ?? message).replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
+/** Every template in Chinese, each built and trained once (and type-checked with the English files). */
+const ZH_CASES: Case[] = [
+  { id: 'cnn-classifier', params: { batchNorm: true }, limit: 128 },
+  { id: 'residual-cnn', params: { stages: 2, blocksPerStage: 1, filters: 4 }, limit: 64 },
+  { id: 'mlp-classifier', params: { dropout: 0.2 }, limit: 150 },
+  { id: 'mlp-regressor', params: {}, limit: 200 },
+  { id: 'rnn-text-classifier', params: { cell: 'gru', layers: 2, units: 8, bidirectional: true, embeddingSize: 4 }, limit: 128 },
+  { id: 'char-generator', params: { units: 16 }, limit: 128 },
+  { id: 'time-series-forecaster', params: { cell: 'simpleRNN', layers: 2, units: 4 }, limit: 128 },
+  { id: 'autoencoder-dense', params: { latentSize: 8, hiddenUnits: 16 }, limit: 128 },
+  { id: 'autoencoder-conv', params: { latentSize: 4, filters: 2 }, limit: 64 },
+  { id: 'autoencoder-denoising', params: {}, limit: 64 },
+];
+const zhFiles = new Map<number, string>();
+
 let tf: TF;
 let work: string;
 let runsDir: string;
@@ -82,6 +104,12 @@ beforeAll(async () => {
       files.set(`${i}.${lang}`, file);
     }
   });
+  // The zh-CN renderings sit beside the English ones, so the one tsc run checks them too.
+  ZH_CASES.forEach((c, j) => {
+    const file = path.join(work, 'ts', `zh-case${j}-${defaultFileName(c.id, 'ts')}`);
+    fs.writeFileSync(file, renderTemplate(c.id, c.params, { language: 'ts', translate: zhCn }));
+    zhFiles.set(j, file);
+  });
   // wasm: conv nets on the plain-JS cpu backend would make this file take minutes.
   const backend = await loadBackend('wasm');
   tf = backend.tf;
@@ -91,6 +119,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test('the cases cover every template, and every template has a defaults case', () => {
   expect(new Set(CASES.map((c) => c.id))).toEqual(new Set(TEMPLATE_IDS));
+  expect(new Set(ZH_CASES.map((c) => c.id))).toEqual(new Set(TEMPLATE_IDS));
   for (const id of TEMPLATE_IDS) expect(CASES.some((c) => c.id === id && Object.keys(c.params).length === 0)).toBe(true);
   for (const c of CASES) expect(validateParams(c.id, c.params), caseName(c)).toEqual([]);
 });
@@ -185,6 +214,46 @@ describe.each(CASES.map((c, i) => [caseName(c), c, i] as const))('%s', (_name, c
   }
 });
 
+/** The file without its comments: what runs. */
+const codeOnly = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\/\*\*|\*)/.test(l))
+    .map((l) => l.replace(/\s*\/\/.*$/, ''));
+
+describe.each(ZH_CASES.map((c, j) => [caseName(c), c, j] as const))('in Simplified Chinese: %s', (_name, c, j) => {
+  test('the comments are Chinese, the code is the English file\'s, and the model builds with the commented shapes', async () => {
+    const file = zhFiles.get(j)!;
+    const zh = fs.readFileSync(file, 'utf8');
+    const en = renderTemplate(c.id, c.params, { language: 'ts' });
+    const comments = zh.split('\n').filter((l) => /^\s*(\/\/|\/\*\*| \*)/.test(l) && /[a-z]{4,} [a-z]{4,} [a-z]{4,}/i.test(l.replace(/tf\.\w+\(\)|"[^"]*"/g, '')));
+    // Every comment sentence is Chinese: no English sentence of three long words left.
+    expect(comments.filter((l) => !/[\u4e00-\u9fff]/.test(l))).toEqual([]);
+    expect(zh).toMatch(/^\/\/ .*[\u4e00-\u9fff]/);
+    expect(zh).toContain('用“Model Lab: 训练模型”');
+    expect(codeOnly(zh)).toEqual(codeOnly(en));
+    expect(commentShapes(zh)).toEqual(commentShapes(en));
+    const loaded = await loadModelFile(tf, file);
+    const model = (await loaded.createModel()) as tfTypes.LayersModel;
+    try {
+      expect(model.countParams()).toBe(expectedParamCount(c.id, c.params));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('trains one epoch through runTraining', async () => {
+    const messages: TrainerToHost[] = [];
+    const overrides = { epochs: 1, limit: c.limit, batchSize: 32 } as RunSpec['overrides'];
+    const status = await runTraining(tf, { name: 'wasm', reason: 'unit test' }, { modelFile: zhFiles.get(j)!, runsDir, backend: 'wasm', overrides }, (m) => messages.push(m), {
+      stopRequested: () => false,
+    });
+    expect(status).toBe('completed');
+    const epoch = messages.find((m) => m.type === 'epoch');
+    expect(epoch?.type === 'epoch' && Number.isFinite(epoch.point.metrics.loss)).toBe(true);
+  });
+});
+
 describe('impossible parameters are refused with the reason', () => {
   const refused: [string, Params, RegExp][] = [
     ['cnn-classifier', { depth: 4, kernelSize: 3 }, /Block 4 of 4: the 3x3 kernel is larger than its 1x1 input/],
@@ -215,6 +284,16 @@ describe('impossible parameters are refused with the reason', () => {
     const errors = validateParams(id, params);
     expect(errors.join('\n')).toMatch(reason);
     expect(() => renderTemplate(id, params, { language: 'ts' })).toThrow(reason);
+  });
+
+  test('under a Chinese VS Code the reasons are Chinese, with the same numbers', () => {
+    expect(validateParams('cnn-classifier', { depth: 4, kernelSize: 3 }, zhCn)).toEqual([
+      '第 4 个块（共 4 个）：3x3 的卷积核大于它 1x1 的输入（每个块先把图像缩小“卷积核−1”，再减半）。请使用更小的卷积核、更少的块或更大的输入。',
+    ]);
+    expect(validateParams('residual-cnn', { stages: 3, kernelSize: 9 }, zhCn).join()).toMatch(/^第 3 阶段（共 3 个）：9x9 的卷积核大于它 7x7 的特征图/);
+    expect(validateParams('autoencoder-dense', { latentSize: 784 }, zhCn).join()).toMatch(/^潜在维度 784 不小于一张图像的 784 个像素/);
+    expect(validateParams('autoencoder-conv', { kernelSize: 15 }, zhCn)).toEqual(['15x15 的卷积核大于第一次池化后 14x14 的特征图。卷积核最大为 14。']);
+    expect(validateParams('cnn-classifier', { denseUnits: 0 }, zhCn)).toEqual(['全连接单元数 (denseUnits) 必须在 1 到 4096 之间（得到 0）']);
   });
 
   test('the dense denoising autoencoder does not check the conv kernel it does not use', () => {
@@ -262,6 +341,15 @@ describe("the wizard's input boxes", () => {
     expect(parseParamInput(spec('cnn-classifier', 'inputShape'), '32, 32').error).toMatch(/must be 3 whole numbers/);
     expect(parseParamInput(spec('rnn-text-classifier', 'cell'), 'gru')).toEqual({ value: 'gru' });
     expect(parseParamInput(spec('rnn-text-classifier', 'cell'), 'gru2').error).toMatch(/one of lstm, gru, simpleRNN/);
+  });
+
+  test('refuse in Simplified Chinese under a Chinese VS Code, naming the parameter as the prompt does', () => {
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), '0', zhCn)).toEqual({ error: '滤波器数 (filters) 必须在 1 到 512 之间（得到 0）' });
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), 'many', zhCn)).toEqual({ error: '滤波器数：请输入一个数字' });
+    expect(parseParamInput(spec('cnn-classifier', 'dropout'), '1', zhCn).error).toBe('Dropout 比例 (dropout) 必须不小于 0 且小于 1（得到 1）');
+    expect(parseParamInput(spec('cnn-classifier', 'inputShape'), '32, a', zhCn).error).toBe('输入形状：请输入 3 个整数，例如 28, 28, 1');
+    expect(parseParamInput(spec('rnn-text-classifier', 'cell'), 'gru2', zhCn).error).toBe('循环单元 (cell) 必须是 lstm, gru, simpleRNN 之一（得到 "gru2"）');
+    expect(parseParamInput(spec('cnn-classifier', 'filters'), ' 32 ', zhCn)).toEqual({ value: 32 });
   });
 
   test('show every default so that it parses back to itself', () => {

@@ -4,7 +4,7 @@
  * datasets 'mnist-autoencoder' / 'mnist-denoising' give the images as their own targets, because the
  * trainer fits xs -> ys.
  */
-import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep } from '../code';
+import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, english, type ModelTemplate, type SeqStep, type Translate } from '../code';
 import { num, str, trainingParams, type ParamSpec, type Params } from '../params';
 
 const PIXELS = 28 * 28;
@@ -22,55 +22,55 @@ const hiddenParam: ParamSpec = { kind: 'int', key: 'hiddenUnits', label: 'Hidden
 const filtersParam: ParamSpec = { kind: 'int', key: 'filters', label: 'Filters', description: 'Filters of the first convolution; the second has twice as many', default: 8, min: 1, max: 256 };
 const kernelParam: ParamSpec = { kind: 'int', key: 'kernelSize', label: 'Kernel size', description: 'Width and height of each filter', default: 3, min: 1, max: 15 };
 
-function checkLatent(p: Params): string[] {
+function checkLatent(p: Params, tr: Translate = english): string[] {
   const latent = num(p, 'latentSize');
   return latent >= PIXELS
-    ? [`Latent size ${latent} is not smaller than the ${PIXELS} pixels of an image: the network could learn to copy its input instead of a compressed code. Use fewer than ${PIXELS}.`]
+    ? [tr('Latent size {0} is not smaller than the {1} pixels of an image: the network could learn to copy its input instead of a compressed code. Use fewer than {1}.', latent, PIXELS)]
     : [];
 }
 
-function denseSteps(p: Params): SeqStep[] {
+function denseSteps(p: Params, tr: Translate): SeqStep[] {
   const hidden = num(p, 'hiddenUnits');
   const latent = num(p, 'latentSize');
   return [
-    { layer: `tf.layers.flatten(${opts({ inputShape: '[28, 28, 1]' })})`, shape: [PIXELS], note: 'the image as one vector of pixels' },
-    { layer: `tf.layers.dense(${opts({ units: hidden, activation: q('relu') })})`, shape: [hidden], note: 'encoder: combines pixels into features' },
-    { layer: `tf.layers.dense(${opts({ units: latent, activation: q('relu'), name: q('code') })})`, shape: [latent], note: `the code: everything the decoder gets, ${latent} numbers for ${PIXELS} pixels (${Math.round(PIXELS / latent)}x smaller)` },
-    { layer: `tf.layers.dense(${opts({ units: hidden, activation: q('relu') })})`, shape: [hidden], note: 'decoder: expands the code again' },
-    { layer: `tf.layers.dense(${opts({ units: PIXELS, activation: q('sigmoid') })})`, shape: [PIXELS], note: 'one value per pixel; sigmoid keeps it in 0–1 like the real pixels' },
-    { layer: `tf.layers.reshape(${opts({ targetShape: '[28, 28, 1]' })})`, shape: [28, 28, 1], note: 'back to image shape, so it can be compared with the target image' },
+    { layer: `tf.layers.flatten(${opts({ inputShape: '[28, 28, 1]' })})`, shape: [PIXELS], note: tr('the image as one vector of pixels') },
+    { layer: `tf.layers.dense(${opts({ units: hidden, activation: q('relu') })})`, shape: [hidden], note: tr('encoder: combines pixels into features') },
+    { layer: `tf.layers.dense(${opts({ units: latent, activation: q('relu'), name: q('code') })})`, shape: [latent], note: tr('the code: everything the decoder gets, {0} numbers for {1} pixels ({2}x smaller)', latent, PIXELS, Math.round(PIXELS / latent)) },
+    { layer: `tf.layers.dense(${opts({ units: hidden, activation: q('relu') })})`, shape: [hidden], note: tr('decoder: expands the code again') },
+    { layer: `tf.layers.dense(${opts({ units: PIXELS, activation: q('sigmoid') })})`, shape: [PIXELS], note: tr('one value per pixel; sigmoid keeps it in 0–1 like the real pixels') },
+    { layer: `tf.layers.reshape(${opts({ targetShape: '[28, 28, 1]' })})`, shape: [28, 28, 1], note: tr('back to image shape, so it can be compared with the target image') },
   ];
 }
 
-function convErrors(p: Params): string[] {
+function convErrors(p: Params, tr: Translate = english): string[] {
   const k = num(p, 'kernelSize');
   // The second convolution runs on the 14x14 map; a kernel wider than that only sees padding at its edges.
-  return k > 14 ? [`The ${k}x${k} kernel is larger than the 14x14 feature map after the first pooling. Use a kernel of at most 14.`] : [];
+  return k > 14 ? [tr('The {0}x{0} kernel is larger than the 14x14 feature map after the first pooling. Use a kernel of at most 14.', k)] : [];
 }
 
-function convSteps(p: Params): SeqStep[] {
+function convSteps(p: Params, tr: Translate): SeqStep[] {
   const f = num(p, 'filters');
   const k = num(p, 'kernelSize');
   const latent = num(p, 'latentSize');
   const same = q('same');
   return [
-    { layer: `tf.layers.conv2d(${opts({ inputShape: '[28, 28, 1]', filters: f, kernelSize: k, padding: same, activation: q('relu') })})`, shape: [28, 28, f], note: `encoder: ${f} filters find strokes ('same' padding keeps 28x28)` },
-    { layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [14, 14, f], note: 'halves the size' },
-    { layer: `tf.layers.conv2d(${opts({ filters: 2 * f, kernelSize: k, padding: same, activation: q('relu') })})`, shape: [14, 14, 2 * f], note: 'combines strokes into parts of digits' },
-    { layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [7, 7, 2 * f], note: 'halves it again' },
-    { layer: 'tf.layers.flatten()', shape: [49 * 2 * f], note: 'the feature maps as one vector' },
-    { layer: `tf.layers.dense(${opts({ units: latent, activation: q('relu'), name: q('code') })})`, shape: [latent], note: `the code: ${latent} numbers per image` },
-    { layer: `tf.layers.dense(${opts({ units: 49 * 2 * f, activation: q('relu') })})`, shape: [49 * 2 * f], note: 'decoder: expands the code to the size of the smallest feature maps' },
-    { layer: `tf.layers.reshape(${opts({ targetShape: fmtShape([7, 7, 2 * f]) })})`, shape: [7, 7, 2 * f], note: 'and gives it their shape' },
+    { layer: `tf.layers.conv2d(${opts({ inputShape: '[28, 28, 1]', filters: f, kernelSize: k, padding: same, activation: q('relu') })})`, shape: [28, 28, f], note: tr("encoder: {0} filters find strokes ('same' padding keeps 28x28)", f) },
+    { layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [14, 14, f], note: tr('halves the size') },
+    { layer: `tf.layers.conv2d(${opts({ filters: 2 * f, kernelSize: k, padding: same, activation: q('relu') })})`, shape: [14, 14, 2 * f], note: tr('combines strokes into parts of digits') },
+    { layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [7, 7, 2 * f], note: tr('halves it again') },
+    { layer: 'tf.layers.flatten()', shape: [49 * 2 * f], note: tr('the feature maps as one vector') },
+    { layer: `tf.layers.dense(${opts({ units: latent, activation: q('relu'), name: q('code') })})`, shape: [latent], note: tr('the code: {0} numbers per image', latent) },
+    { layer: `tf.layers.dense(${opts({ units: 49 * 2 * f, activation: q('relu') })})`, shape: [49 * 2 * f], note: tr('decoder: expands the code to the size of the smallest feature maps') },
+    { layer: `tf.layers.reshape(${opts({ targetShape: fmtShape([7, 7, 2 * f]) })})`, shape: [7, 7, 2 * f], note: tr('and gives it their shape') },
     {
       layer: `tf.layers.conv2dTranspose(${opts({ filters: f, kernelSize: k, strides: 2, padding: same, activation: q('relu') })})`,
       shape: [14, 14, f],
-      note: 'a transposed convolution with stride 2 doubles the size: a learned upsampling',
+      note: tr('a transposed convolution with stride 2 doubles the size: a learned upsampling'),
     },
     {
       layer: `tf.layers.conv2dTranspose(${opts({ filters: 1, kernelSize: k, strides: 2, padding: same, activation: q('sigmoid') })})`,
       shape: [28, 28, 1],
-      note: 'back to a 28x28 image; sigmoid keeps pixels in 0–1',
+      note: tr('back to a 28x28 image; sigmoid keeps pixels in 0–1'),
     },
   ];
 }
@@ -78,18 +78,18 @@ function convSteps(p: Params): SeqStep[] {
 const compile = (p: Params) =>
   `model.compile({ optimizer: tf.train.adam(${fmtNum(num(p, 'learningRate'))}), loss: 'binaryCrossentropy', metrics: ['mse'] });`;
 
-const explain = [
-  'The encoder squeezes each image into a small code; the decoder rebuilds the image from that code',
-  'alone. Trained to make output = input, the code must keep what matters about a digit. The loss',
-  'is per-pixel binary cross-entropy (pixels are 0–1). Comments show each output shape per image.',
+const explain = (tr: Translate) => [
+  tr('The encoder squeezes each image into a small code; the decoder rebuilds the image from that code'),
+  tr('alone. Trained to make output = input, the code must keep what matters about a digit. The loss'),
+  tr('is per-pixel binary cross-entropy (pixels are 0–1). Comments show each output shape per image.'),
 ];
 
-function cfg(dataset: string, note: string, p: Params): string[] {
-  return configBlock({ dataset, datasetNote: note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.1 });
+function cfg(dataset: string, note: string, p: Params, tr: Translate): string[] {
+  return configBlock({ dataset, datasetNote: note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.1 }, tr);
 }
 
-const AUTOENCODER_NOTE = 'MNIST digits as both input and target (ys = xs)';
-const DENOISING_NOTE = 'MNIST digits with Gaussian noise (std 0.3) as input, the clean digits as target';
+const autoencoderNote = (tr: Translate) => tr('MNIST digits as both input and target (ys = xs)');
+const denoisingNote = (tr: Translate) => tr('MNIST digits with Gaussian noise (std 0.3) as input, the clean digits as target');
 
 export const denseAutoencoder: ModelTemplate = {
   id: 'autoencoder-dense',
@@ -98,14 +98,14 @@ export const denseAutoencoder: ModelTemplate = {
   params: [latentParam, hiddenParam, ...trainingParams({ epochs: 5, batchSize: 64, learningRate: 0.002 })],
   keyParams: ['latentSize', 'hiddenUnits'],
   dataset: () => 'mnist-autoencoder',
-  check: checkLatent,
-  render: (p, lang) =>
+  check: (p, tr) => checkLatent(p, tr),
+  render: (p, lang, tr) =>
     joinLines([
-      ...fileHeader('A dense autoencoder for handwritten digits.', explain),
-      ...cfg('mnist-autoencoder', AUTOENCODER_NOTE, p),
+      ...fileHeader(tr('A dense autoencoder for handwritten digits.'), explain(tr), tr),
+      ...cfg('mnist-autoencoder', autoencoderNote(tr), p, tr),
       '',
       ...createModelSignature(lang),
-      ...sequentialBody(denseSteps(p), compile(p)),
+      ...sequentialBody(denseSteps(p, tr), compile(p)),
     ]),
 };
 
@@ -116,14 +116,14 @@ export const convAutoencoder: ModelTemplate = {
   params: [latentParam, filtersParam, kernelParam, ...trainingParams({ epochs: 3, batchSize: 64, learningRate: 0.002 })],
   keyParams: ['latentSize', 'filters', 'kernelSize'],
   dataset: () => 'mnist-autoencoder',
-  check: (p) => [...checkLatent(p), ...convErrors(p)],
-  render: (p, lang) =>
+  check: (p, tr) => [...checkLatent(p, tr), ...convErrors(p, tr)],
+  render: (p, lang, tr) =>
     joinLines([
-      ...fileHeader('A convolutional autoencoder for handwritten digits.', explain),
-      ...cfg('mnist-autoencoder', AUTOENCODER_NOTE, p),
+      ...fileHeader(tr('A convolutional autoencoder for handwritten digits.'), explain(tr), tr),
+      ...cfg('mnist-autoencoder', autoencoderNote(tr), p, tr),
       '',
       ...createModelSignature(lang),
-      ...sequentialBody(convSteps(p), compile(p)),
+      ...sequentialBody(convSteps(p, tr), compile(p)),
     ]),
 };
 
@@ -141,17 +141,21 @@ export const denoisingAutoencoder: ModelTemplate = {
   ],
   keyParams: ['architecture', 'latentSize'],
   dataset: () => 'mnist-denoising',
-  check: (p) => [...checkLatent(p), ...(str(p, 'architecture') === 'conv' ? convErrors(p) : [])],
-  render: (p, lang) =>
+  check: (p, tr) => [...checkLatent(p, tr), ...(str(p, 'architecture') === 'conv' ? convErrors(p, tr) : [])],
+  render: (p, lang, tr) =>
     joinLines([
-      ...fileHeader(`A denoising autoencoder (${str(p, 'architecture') === 'conv' ? 'convolutional' : 'dense'}) for handwritten digits.`, [
-        'The input is a noisy digit, the target the clean one: to rebuild it, the code has to keep the',
-        'digit and drop the noise, so the network learns what digits look like rather than to copy.',
-        ...explain.slice(2),
-      ]),
-      ...cfg('mnist-denoising', DENOISING_NOTE, p),
+      ...fileHeader(
+        str(p, 'architecture') === 'conv' ? tr('A denoising autoencoder (convolutional) for handwritten digits.') : tr('A denoising autoencoder (dense) for handwritten digits.'),
+        [
+          tr('The input is a noisy digit, the target the clean one: to rebuild it, the code has to keep the'),
+          tr('digit and drop the noise, so the network learns what digits look like rather than to copy.'),
+          ...explain(tr).slice(2),
+        ],
+        tr,
+      ),
+      ...cfg('mnist-denoising', denoisingNote(tr), p, tr),
       '',
       ...createModelSignature(lang),
-      ...sequentialBody(str(p, 'architecture') === 'conv' ? convSteps(p) : denseSteps(p), compile(p)),
+      ...sequentialBody(str(p, 'architecture') === 'conv' ? convSteps(p, tr) : denseSteps(p, tr), compile(p)),
     ]),
 };

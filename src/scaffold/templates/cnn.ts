@@ -1,5 +1,5 @@
 /** CNN image classifier: blocks of convolution (+ batch norm) and pooling, then a dense head. */
-import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep } from '../code';
+import { configBlock, createModelSignature, english, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep, type Translate } from '../code';
 import { bool, num, shape, trainingParams, type Params } from '../params';
 import { imageDatasetFor } from './datasets';
 
@@ -12,7 +12,7 @@ interface CnnPlan {
  * Valid (unpadded) convolutions, so each block shrinks the image by kernel−1 and the pooling halves
  * it; the shapes in the comments, and the reasons a setting is refused, follow from that.
  */
-function planCnn(p: Params): CnnPlan {
+function planCnn(p: Params, tr: Translate = english): CnnPlan {
   const [h0, w0, c0] = shape(p, 'inputShape');
   const depth = num(p, 'depth');
   const k = num(p, 'kernelSize');
@@ -28,8 +28,14 @@ function planCnn(p: Params): CnnPlan {
     f = base * 2 ** i;
     if (k > h || k > w) {
       errors.push(
-        `Block ${i + 1} of ${depth}: the ${k}x${k} kernel is larger than its ${h}x${w} input ` +
-          `(each block shrinks the image by kernel−1, then halves it). Use a smaller kernel, fewer blocks or a larger input.`,
+        tr(
+          'Block {0} of {1}: the {2}x{2} kernel is larger than its {3}x{4} input (each block shrinks the image by kernel−1, then halves it). Use a smaller kernel, fewer blocks or a larger input.',
+          i + 1,
+          depth,
+          k,
+          h,
+          w,
+        ),
       );
       break;
     }
@@ -47,31 +53,29 @@ function planCnn(p: Params): CnnPlan {
       layer: `tf.layers.conv2d(${opts(convOpts)})`,
       shape: [h, w, f],
       note: first
-        ? `${f} filters of ${k}x${k} slide over the image; each learns one small pattern (an edge, a stroke)${bn ? '. No bias: batch norm adds its own shift' : ''}`
-        : `${f} filters combine the patterns of block ${i} into larger parts${bn ? ' (no bias: batch norm shifts)' : ''}`,
+        ? tr('{0} filters of {1}x{1} slide over the image; each learns one small pattern (an edge, a stroke)', f, k) + (bn ? tr('. No bias: batch norm adds its own shift') : '')
+        : tr('{0} filters combine the patterns of block {1} into larger parts', f, i) + (bn ? tr(' (no bias: batch norm shifts)') : ''),
     });
     if (bn) {
-      steps.push({ layer: 'tf.layers.batchNormalization()', shape: [h, w, f], note: 'normalises each filter over the batch, so training stays stable at higher learning rates' });
-      steps.push({ layer: `tf.layers.activation(${opts({ activation: q('relu') })})`, shape: [h, w, f], note: 'relu after the normalisation: negative responses become 0' });
+      steps.push({ layer: 'tf.layers.batchNormalization()', shape: [h, w, f], note: tr('normalises each filter over the batch, so training stays stable at higher learning rates') });
+      steps.push({ layer: `tf.layers.activation(${opts({ activation: q('relu') })})`, shape: [h, w, f], note: tr('relu after the normalisation: negative responses become 0') });
     }
     if (h < 2 || w < 2) {
-      errors.push(
-        `Block ${i + 1} of ${depth}: 2x2 pooling of the ${h}x${w} feature map would leave less than 1x1. Use fewer blocks, a smaller kernel or a larger input.`,
-      );
+      errors.push(tr('Block {0} of {1}: 2x2 pooling of the {2}x{3} feature map would leave less than 1x1. Use fewer blocks, a smaller kernel or a larger input.', i + 1, depth, h, w));
       break;
     }
     h = Math.floor(h / 2);
     w = Math.floor(w / 2);
-    steps.push({ layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [h, w, f], note: 'keeps the strongest response in each 2x2 patch: half the size, and small shifts matter less' });
+    steps.push({ layer: `tf.layers.maxPooling2d(${opts({ poolSize: 2 })})`, shape: [h, w, f], note: tr('keeps the strongest response in each 2x2 patch: half the size, and small shifts matter less') });
   }
   if (errors.length) return { errors, steps };
-  steps.push({ layer: 'tf.layers.flatten()', shape: [h * w * f], note: `the ${h}x${w}x${f} feature maps as one vector for the dense layers` });
+  steps.push({ layer: 'tf.layers.flatten()', shape: [h * w * f], note: tr('the {0}x{1}x{2} feature maps as one vector for the dense layers', h, w, f) });
   if (dropout > 0)
-    steps.push({ layer: `tf.layers.dropout(${opts({ rate: dropout })})`, shape: [h * w * f], note: `while training, zeroes a random ${Math.round(dropout * 100)}% of the values so no single feature is relied on` });
+    steps.push({ layer: `tf.layers.dropout(${opts({ rate: dropout })})`, shape: [h * w * f], note: tr('while training, zeroes a random {0}% of the values so no single feature is relied on', Math.round(dropout * 100)) });
   const units = num(p, 'denseUnits');
-  steps.push({ layer: `tf.layers.dense(${opts({ units, activation: q('relu') })})`, shape: [units], note: 'combines all features found anywhere in the image' });
+  steps.push({ layer: `tf.layers.dense(${opts({ units, activation: q('relu') })})`, shape: [units], note: tr('combines all features found anywhere in the image') });
   const classes = num(p, 'classes');
-  steps.push({ layer: `tf.layers.dense(${opts({ units: classes, activation: q('softmax') })})`, shape: [classes], note: 'one probability per class; they sum to 1' });
+  steps.push({ layer: `tf.layers.dense(${opts({ units: classes, activation: q('softmax') })})`, shape: [classes], note: tr('one probability per class; they sum to 1') });
   return { errors, steps };
 }
 
@@ -92,17 +96,21 @@ export const cnnClassifier: ModelTemplate = {
   ],
   keyParams: ['depth', 'filters', 'kernelSize', 'batchNorm', 'dropout'],
   dataset: (p) => imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes')).name,
-  check: (p) => planCnn(p).errors,
-  render(p, lang) {
-    const { steps } = planCnn(p);
-    const ds = imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes'));
+  check: (p, tr) => planCnn(p, tr).errors,
+  render(p, lang, tr) {
+    const { steps } = planCnn(p, tr);
+    const ds = imageDatasetFor(shape(p, 'inputShape'), num(p, 'classes'), tr);
     return joinLines([
-      ...fileHeader('A convolutional network that classifies images.', [
-        'Convolutions find local patterns anywhere in the image; pooling shrinks the maps so later',
-        'blocks see larger areas; the dense layers at the end turn the patterns into class scores.',
-        'Each comment shows the layer\'s output shape (its first axis, batch, is the number of images in a batch).',
-      ]),
-      ...configBlock({ dataset: ds.name, datasetNote: ds.note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.15 }),
+      ...fileHeader(
+        tr('A convolutional network that classifies images.'),
+        [
+          tr('Convolutions find local patterns anywhere in the image; pooling shrinks the maps so later'),
+          tr('blocks see larger areas; the dense layers at the end turn the patterns into class scores.'),
+          tr("Each comment shows the layer's output shape (its first axis, batch, is the number of images in a batch)."),
+        ],
+        tr,
+      ),
+      ...configBlock({ dataset: ds.name, datasetNote: ds.note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.15 }, tr),
       '',
       ...createModelSignature(lang),
       ...sequentialBody(

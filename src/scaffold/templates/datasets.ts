@@ -4,6 +4,8 @@
  * extension host, which must not load the trainer's data code.
  */
 
+import { english, type Translate } from '../code';
+
 export interface DatasetChoice {
   name: string;
   /** The comment after `dataset:` in the rendered config. */
@@ -13,17 +15,17 @@ export interface DatasetChoice {
 }
 
 /** mnist for 28x28x1 / 10 classes; any other image shape needs the user's own data. */
-export function imageDatasetFor(inputShape: readonly number[], classes: number): DatasetChoice {
+export function imageDatasetFor(inputShape: readonly number[], classes: number, tr: Translate = english): DatasetChoice {
   if (inputShape.join() === '28,28,1' && classes === 10)
-    return { name: 'mnist', note: '10,000 real handwritten digits, 28x28x1, 10 classes, shipped offline', fits: true };
+    return { name: 'mnist', note: tr('10,000 real handwritten digits, 28x28x1, 10 classes, shipped offline'), fits: true };
   return {
     name: 'mnist',
-    note: `CHANGE ME: 'mnist' gives [N, 28, 28, 1] and 10 classes, this model expects [N, ${inputShape.join(', ')}] and ${classes}`,
+    note: tr("CHANGE ME: 'mnist' gives [N, 28, 28, 1] and 10 classes, this model expects [N, {0}] and {1}", inputShape.join(', '), classes),
     fits: false,
   };
 }
 
-/** Tabular classification sets: features in, one-hot classes out. */
+/** Tabular classification sets: features in, one-hot classes out. Notes are English keys: `tr(note)` in the zh-CN bundle. */
 export const TABULAR_CLASSIFICATION: Record<string, { features: number; classes: number; note: string }> = {
   iris: { features: 4, classes: 3, note: "Fisher's 150 iris flowers: 4 measurements -> 3 species (one-hot)" },
   spiral: { features: 2, classes: 3, note: 'generated: 3 interleaved spiral arms in 2D, a classic non-linear problem' },

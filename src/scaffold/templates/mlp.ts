@@ -1,5 +1,5 @@
 /** Multi-layer perceptrons for tabular data: classification (iris) and regression (sine). */
-import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep } from '../code';
+import { configBlock, createModelSignature, fileHeader, fmtNum, fmtShape, joinLines, opts, q, sequentialBody, type ModelTemplate, type SeqStep, type Translate } from '../code';
 import { num, str, trainingParams, type ParamSpec, type Params } from '../params';
 import { TABULAR_CLASSIFICATION, TABULAR_REGRESSION } from './datasets';
 
@@ -14,7 +14,7 @@ function hiddenParams(defaults: { layers: number; units: number }): ParamSpec[] 
   ];
 }
 
-function hiddenSteps(p: Params, features: number): SeqStep[] {
+function hiddenSteps(p: Params, features: number, tr: Translate): SeqStep[] {
   const steps: SeqStep[] = [];
   const units = num(p, 'units');
   const act = str(p, 'activation');
@@ -25,11 +25,13 @@ function hiddenSteps(p: Params, features: number): SeqStep[] {
       shape: [units],
       note:
         i === 0
-          ? `each of ${units} units weighs all ${features} input feature${features === 1 ? '' : 's'}; ${act} makes the model non-linear`
-          : `combines the ${units} features of the layer before into new ones`,
+          ? features === 1
+            ? tr('each of {0} units weighs the 1 input feature; {1} makes the model non-linear', units, act)
+            : tr('each of {0} units weighs all {1} input features; {2} makes the model non-linear', units, features, act)
+          : tr('combines the {0} features of the layer before into new ones', units),
     });
     if (dropout > 0)
-      steps.push({ layer: `tf.layers.dropout(${opts({ rate: dropout })})`, shape: [units], note: `while training, zeroes a random ${Math.round(dropout * 100)}% of the units` });
+      steps.push({ layer: `tf.layers.dropout(${opts({ rate: dropout })})`, shape: [units], note: tr('while training, zeroes a random {0}% of the units', Math.round(dropout * 100)) });
   }
   return steps;
 }
@@ -46,22 +48,31 @@ export const mlpClassifier: ModelTemplate = {
   keyParams: ['dataset', 'hiddenLayers', 'units', 'activation'],
   dataset: (p) => str(p, 'dataset'),
   check: () => [],
-  render(p, lang) {
+  render(p, lang, tr) {
     const ds = TABULAR_CLASSIFICATION[str(p, 'dataset')];
-    const steps = hiddenSteps(p, ds.features);
-    steps.push({ layer: `tf.layers.dense(${opts({ units: ds.classes, activation: q('softmax') })})`, shape: [ds.classes], note: `one probability per class (${ds.classes}); they sum to 1` });
+    const steps = hiddenSteps(p, ds.features, tr);
+    steps.push({ layer: `tf.layers.dense(${opts({ units: ds.classes, activation: q('softmax') })})`, shape: [ds.classes], note: tr('one probability per class ({0}); they sum to 1', ds.classes) });
     return joinLines([
-      ...fileHeader('A multi-layer perceptron that classifies rows of a table.', [
-        `Input: ${ds.features} number${ds.features === 1 ? '' : 's'} per sample. Hidden dense layers learn combinations of them; softmax`,
-        'turns the last layer into class probabilities. Comments show each output shape per sample.',
-      ]),
-      ...configBlock({
-        dataset: str(p, 'dataset'),
-        datasetNote: ds.note,
-        epochs: num(p, 'epochs'),
-        batchSize: num(p, 'batchSize'),
-        validationSplit: 0.2,
-      }),
+      ...fileHeader(
+        tr('A multi-layer perceptron that classifies rows of a table.'),
+        [
+          ds.features === 1
+            ? tr('Input: 1 number per sample. Hidden dense layers learn combinations of it; softmax')
+            : tr('Input: {0} numbers per sample. Hidden dense layers learn combinations of them; softmax', ds.features),
+          tr('turns the last layer into class probabilities. Comments show each output shape per sample.'),
+        ],
+        tr,
+      ),
+      ...configBlock(
+        {
+          dataset: str(p, 'dataset'),
+          datasetNote: tr(ds.note),
+          epochs: num(p, 'epochs'),
+          batchSize: num(p, 'batchSize'),
+          validationSplit: 0.2,
+        },
+        tr,
+      ),
       '',
       ...createModelSignature(lang),
       ...sequentialBody(steps, `model.compile({ optimizer: tf.train.adam(${fmtNum(num(p, 'learningRate'))}), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });`),
@@ -81,16 +92,20 @@ export const mlpRegressor: ModelTemplate = {
   keyParams: ['hiddenLayers', 'units', 'activation'],
   dataset: (p) => str(p, 'dataset'),
   check: () => [],
-  render(p, lang) {
+  render(p, lang, tr) {
     const ds = TABULAR_REGRESSION[str(p, 'dataset')];
-    const steps = hiddenSteps(p, ds.features);
-    steps.push({ layer: `tf.layers.dense(${opts({ units: 1 })})`, shape: [1], note: 'the prediction: no activation, so any real number can come out' });
+    const steps = hiddenSteps(p, ds.features, tr);
+    steps.push({ layer: `tf.layers.dense(${opts({ units: 1 })})`, shape: [1], note: tr('the prediction: no activation, so any real number can come out') });
     return joinLines([
-      ...fileHeader('A multi-layer perceptron that predicts a number (regression).', [
-        'Hidden dense layers bend a straight line into the curve in the data; the last layer has one',
-        'unit and no activation. The loss is the mean squared error. Comments show output shapes.',
-      ]),
-      ...configBlock({ dataset: str(p, 'dataset'), datasetNote: ds.note, epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.2 }),
+      ...fileHeader(
+        tr('A multi-layer perceptron that predicts a number (regression).'),
+        [
+          tr('Hidden dense layers bend a straight line into the curve in the data; the last layer has one'),
+          tr('unit and no activation. The loss is the mean squared error. Comments show output shapes.'),
+        ],
+        tr,
+      ),
+      ...configBlock({ dataset: str(p, 'dataset'), datasetNote: tr(ds.note), epochs: num(p, 'epochs'), batchSize: num(p, 'batchSize'), validationSplit: 0.2 }, tr),
       '',
       ...createModelSignature(lang),
       ...sequentialBody(steps, `model.compile({ optimizer: tf.train.adam(${fmtNum(num(p, 'learningRate'))}), loss: 'meanSquaredError', metrics: ['mae'] });`),
