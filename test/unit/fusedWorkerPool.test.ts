@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
-import { chooseThreads } from '../../src/trainer/backends/fused/threads';
+import { chooseThreads, threadsForModel } from '../../src/trainer/backends/fused/threads';
 import { FusedEngine } from '../../src/trainer/backends/fused/wasmEngine';
 import { GradientWorkerPool, shardSizes } from '../../src/trainer/backends/fused/workerPool';
 import { DIST, ensureBuilt } from './builtTrainer';
@@ -163,6 +163,16 @@ describe('shardSizes', () => {
 });
 
 describe('chooseThreads', () => {
+  it('auto keeps one thread for a model without convolutions; a number the user set is kept', () => {
+    const free = { cores: 2, load1: 0.3 };
+    expect(threadsForModel('auto', chooseThreads('auto', free), true).threads).toBe(2);
+    const mlp = threadsForModel(undefined, chooseThreads(undefined, free), false);
+    expect(mlp.threads).toBe(1);
+    expect(mlp.reason).toMatch(/^auto: 2 cores, .*without convolutions trains faster on one/);
+    expect(threadsForModel(2, chooseThreads(2, free), false)).toEqual(chooseThreads(2, free));
+    expect(threadsForModel('auto', chooseThreads('auto', { cores: 2, load1: 1.5 }), false).threads).toBe(1);
+  });
+
   it("'auto' takes 2 threads only when more than one core is free", () => {
     expect(chooseThreads('auto', { cores: 2, load1: 0.3 })).toEqual({ threads: 2, reason: 'auto: 2 cores, load average 0.30 leaves more than one free' });
     expect(chooseThreads(undefined, { cores: 2, load1: 1.2 })).toEqual({ threads: 1, reason: 'auto: 2 cores, load average 1.20 leaves at most one free' });

@@ -37,3 +37,14 @@ export function chooseThreads(choice: ThreadsChoice | undefined, m: MachineLoad)
   const over = choice > m.cores ? ` (more than this machine's ${coresText(m.cores)})` : '';
   return { threads: choice, reason: `threads set to ${choice}${over}, load average ${load}` };
 }
+
+/**
+ * 'auto' keeps one thread for a model without convolutions: its steps are too short for the split to
+ * pay (an MLP measured 0.80× with two threads on two free cores, the CNNs 1.47–1.69×; BENCHMARKS.md).
+ * A number the user set is kept.
+ */
+export function threadsForModel(choice: ThreadsChoice | undefined, decided: ThreadsDecision, hasConv: boolean): ThreadsDecision {
+  const auto = choice === undefined || choice === 'auto';
+  if (!auto || decided.threads < 2 || hasConv) return decided;
+  return { threads: 1, reason: `${decided.reason}, but a model without convolutions trains faster on one (its steps are too short to split)` };
+}
