@@ -272,8 +272,10 @@ describe('fused executor vs tfjs cpu, whole training steps', () => {
           const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
           expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
           let diff = 0;
+          // Relative to the gradient's size, with a floor: a small gradient (a batch-norm beta of 0.016)
+          // is a sum of float32 terms of order 1, whose rounding does not shrink with the sum.
           for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
-          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * scale);
+          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * Math.max(scale, 0.05));
           off += want.length;
         }
         tf.dispose([xs, ys, value, ...Object.values(grads)]);
