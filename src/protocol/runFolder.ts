@@ -65,6 +65,25 @@ export const ProcessIdentitySchema = v.object({
 export type ProcessIdentity = v.InferOutput<typeof ProcessIdentitySchema>;
 
 /** True when a /proc/<pid>/stat line is a zombie or dead process: exited, only waiting to be reaped (a container's init may never reap it). */
+/**
+ * True while the process `id` names still runs: same boot, same pid, same start time (where /proc
+ * tells). The file reads and signal-0 probe come in from the caller (this module does no I/O), so the
+ * trainer and the host share one rule.
+ */
+export function isProcessAliveWith(id: ProcessIdentity, readText: (file: string) => string | undefined, signal0: (pid: number) => boolean): boolean {
+  if (id.bootId !== undefined) {
+    const boot = readText('/proc/sys/kernel/random/boot_id');
+    if (boot !== undefined && boot !== id.bootId) return false;
+  }
+  if (readText('/proc/self/stat') !== undefined) {
+    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
+    const stat = readText(`/proc/${id.pid}/stat`);
+    if (stat === undefined || procStatExited(stat)) return false;
+    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
+  }
+  return signal0(id.pid);
+}
+
 export function procStatExited(stat: string): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 1).trim()[0];
   return state === 'Z' || state === 'X';

@@ -1,10 +1,9 @@
 /**
  * This process as run.json records it (pid, start time, boot id), and whether a recorded process is
  * still the one alive. Linux reads /proc; elsewhere only the pid is known and checked with signal 0.
- * The host has the same check in src/training/runStore.ts (it may not import trainer code).
  */
 import * as fs from 'node:fs';
-import { procStatExited, procStatStartTime, type ProcessIdentity } from '../protocol/runFolder';
+import { isProcessAliveWith, procStatStartTime, type ProcessIdentity } from '../protocol/runFolder';
 
 function readText(file: string): string | undefined {
   try {
@@ -24,22 +23,16 @@ export function processIdentityOf(pid: number): ProcessIdentity {
 
 export const ownProcessIdentity = (): ProcessIdentity => processIdentityOf(process.pid);
 
-/** True while the process `id` names still runs: same boot, same pid, same start time (where known). */
-export function isProcessAlive(id: ProcessIdentity): boolean {
-  if (id.bootId !== undefined) {
-    const boot = readText('/proc/sys/kernel/random/boot_id');
-    if (boot !== undefined && boot !== id.bootId) return false;
-  }
-  if (fs.existsSync('/proc/self/stat')) {
-    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
-    const stat = readText(`/proc/${id.pid}/stat`);
-    if (stat === undefined || procStatExited(stat)) return false;
-    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
-  }
+function signal0(pid: number): boolean {
   try {
-    process.kill(id.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** True while the process `id` names still runs (the rule is isProcessAliveWith's, shared with the host). */
+export function isProcessAlive(id: ProcessIdentity): boolean {
+  return isProcessAliveWith(id, readText, signal0);
 }

@@ -10,8 +10,7 @@ import {
   METRICS_FILE,
   parseMetricLines,
   parseRunRecord,
-  procStatExited,
-  procStatStartTime,
+  isProcessAliveWith,
   RUN_FILE,
   type ProcessIdentity,
   RUN_LABEL_FILE,
@@ -64,27 +63,18 @@ function readText(file: string): string | undefined {
   }
 }
 
-/**
- * True while the process run.json names still runs: same boot, same pid and, where /proc tells, the
- * same start time (a reused pid is another process). The trainer's processIdentity.ts is its twin.
- */
-export function isRecordedProcessAlive(id: ProcessIdentity): boolean {
-  if (id.bootId !== undefined) {
-    const boot = readText('/proc/sys/kernel/random/boot_id');
-    if (boot !== undefined && boot !== id.bootId) return false;
-  }
-  if (fs.existsSync('/proc/self/stat')) {
-    // A zombie has exited (a container's init may never reap it); another start time is a reused pid.
-    const stat = readText(`/proc/${id.pid}/stat`);
-    if (stat === undefined || procStatExited(stat)) return false;
-    return id.startTime === undefined || procStatStartTime(stat) === id.startTime;
-  }
+function signal0(pid: number): boolean {
   try {
-    process.kill(id.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** True while the process run.json names still runs (the rule is isProcessAliveWith's, shared with the trainer). */
+export function isRecordedProcessAlive(id: ProcessIdentity): boolean {
+  return isProcessAliveWith(id, readText, signal0);
 }
 
 /** Why a run left `running` is over: its trainer is gone (run.json's pid and start time say so). */
