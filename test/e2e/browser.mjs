@@ -92,7 +92,8 @@ export async function openFile(page, name, { timeout = 60_000 } = {}) {
     }
   }
   await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+  // By the tab's resource, not its text: the panel's tab ("Model Lab: NAME") names the file too.
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 30_000 });
 }
 
 /** Frames of the page (webviews nest two deep) that contain `selector`. */

@@ -5,6 +5,7 @@
 //
 // Usage: node runSuiteInCodeServer.mjs --base http://127.0.0.1:PORT --folder WS --extension DIR
 //          --suite dist/test/suite.js --result out.json [--screenshot out.png] [--timeout 600]
+//          [--env KEY=VALUE ...]
 // Prints the suite's lines and `N passed, M failed`; exits 0 only when all passed.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,6 +21,8 @@ const { values: args } = parseArgs({
     result: { type: 'string' },
     screenshot: { type: 'string' },
     timeout: { type: 'string', default: '600' },
+    // KEY=VALUE for the suite's environment (repeatable), e.g. MODEL_LAB_SUITE=zh-cn
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 for (const k of ['base', 'folder', 'extension', 'suite', 'result']) {
@@ -42,7 +45,7 @@ async function main() {
   const payload = JSON.stringify([
     ['extensionDevelopmentPath', remote(args.extension)],
     ['extensionTestsPath', remote(args.suite)],
-    ['extensionEnvironment', JSON.stringify({ EXT_TEST_RESULT_FILE: resultFile })],
+    ['extensionEnvironment', JSON.stringify({ ...Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])), EXT_TEST_RESULT_FILE: resultFile })],
   ]);
   const url = `${args.base}/?folder=${encodeURIComponent(resolve(args.folder))}&payload=${encodeURIComponent(payload)}`;
 
