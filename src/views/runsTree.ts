@@ -5,6 +5,24 @@ import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runSt
 import { groupRuns, richRunRow, type ModelGroup, type RichRow, type RunRowWords } from './runsTreeModel';
 import { TensorBoardGroupItem, TensorBoardRunItem, type TensorBoardLogs } from './tensorboardRuns';
 
+/** A run status as the Runs view shows it (the words are in the l10n bundles). */
+function statusWord(status: string): string {
+  switch (status) {
+    case 'running':
+      return vscode.l10n.t('running');
+    case 'completed':
+      return vscode.l10n.t('completed');
+    case 'stopped':
+      return vscode.l10n.t('stopped');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'crashed':
+      return vscode.l10n.t('crashed');
+    default:
+      return status;
+  }
+}
+
 /** One folder of the runs folder in the sidebar: a saved run, or a damaged one that says so. */
 export class RunItem extends vscode.TreeItem {
   readonly runDir: string;
@@ -149,6 +167,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       backend: vscode.l10n.t('backend'),
       damaged: vscode.l10n.t('damaged run'),
       unreadable: (reason) => vscode.l10n.t('This run folder cannot be read: {0}', reason),
+      statusWord,
     };
     const now = Date.now();
     const locale = vscode.env.language;

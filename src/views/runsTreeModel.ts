@@ -16,6 +16,8 @@ export interface RunRowWords {
   backend: string;
   damaged: string;
   unreadable(reason: string): string;
+  /** A run status (`stopped`, `failed`, …) in the user's language. */
+  statusWord?(status: string): string;
 }
 
 export const ENGLISH_RUN_ROW_WORDS: RunRowWords = {
@@ -73,7 +75,7 @@ export function runRow(entry: RunEntry, w: RunRowWords = ENGLISH_RUN_ROW_WORDS, 
     tooltip: [
       `**${r.id}**`,
       `${r.modelFile}`,
-      `${w.status}: ${r.status}${r.error ? ` — ${r.error.message}` : ''}`,
+      `${w.status}: ${w.statusWord?.(r.status) ?? r.status}${r.error ? ` — ${r.error.message}` : ''}`,
       `${w.backend}: ${r.backend.name}`,
       `${r.config.epochs} epochs · batch ${r.config.batchSize} · ${describeDatasetSpec(r.config.dataset)}`,
     ],
@@ -156,7 +158,7 @@ export function richRunRow(input: RichRowInput, w: RunRowWords = ENGLISH_RUN_ROW
   const parts = [when];
   if (stats.best) parts.push(`${stats.best.name} ${stats.best.value.toPrecision(4)}`);
   if (stats.durationMs !== undefined && r.status !== 'running') parts.push(formatShortDuration(stats.durationMs));
-  if (r.status !== 'completed') parts.push(r.status);
+  if (r.status !== 'completed') parts.push(w.statusWord?.(r.status) ?? r.status);
   return {
     ...base,
     label: input.label ?? r.id,

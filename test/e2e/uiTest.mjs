@@ -104,6 +104,7 @@ async function setTheme(page, theme, bodyClass) {
     const [frame] = await framesWith(page, '#compare');
     return frame && (await frame.evaluate((c) => document.body.classList.contains(c), bodyClass));
   });
+  await page.mouse.move(200, 8); // the title bar: no hover on the panel
   await page.waitForTimeout(1_000); // the charts redraw with the theme's colours on the next frame
 }
 

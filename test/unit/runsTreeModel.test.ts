@@ -70,6 +70,17 @@ describe('the grouped Runs view', () => {
     expect(groups[0].runs[0].description).toBe('1 hour ago · loss 0.3000 · 1m 00s · stopped');
   });
 
+  it('says a run\'s status in the words it is given (the Runs view passes the user\'s language)', () => {
+    writeRun('b', { startedAt: new Date(T0).toISOString(), status: 'stopped', endedAt: new Date(T0 + 60_000).toISOString() }, [
+      { type: 'batch', epoch: 0, batch: 0, step: 0, time: T0 + 1000, loss: 2 },
+    ]);
+    const [entry] = listRunEntries(runsDir);
+    const words = { status: '状态', backend: '后端', damaged: '已损坏的运行', unreadable: (r: string) => r, statusWord: (s: string) => ({ stopped: '已停止' })[s] ?? s };
+    const row = richRunRow({ entry, tail: readMetricsTail(entry.runDir), now: T0 + 120_000, locale: 'zh-cn' }, words);
+    expect(row.description).toBe('2分钟前 · 1m 00s · 已停止');
+    expect(row.tooltip).toContain('状态: 已停止');
+  });
+
   it('picks the best epoch the way the metric improves', () => {
     const rec = { startedAt: new Date(T0).toISOString(), status: 'completed' };
     expect(runStats(rec, [epochLine(0, { val_loss: 0.5 }), epochLine(1, { val_loss: 0.4 }), epochLine(2, { val_loss: 0.45 })] as never).best).toEqual({ name: 'val_loss', value: 0.4, epoch: 1 });
