@@ -1,9 +1,14 @@
 // The e2e UI test: a user's path through Model Lab in a real VS Code (code-server) in Chromium.
 // Opens mnist-cnn.model.ts, runs "Model Lab: Train Model" from the palette, waits for the panel's
 // loss chart to plot batches while the status says running, presses Stop, waits for "stopped",
-// then checks the run folder on disk. Screenshots go to --artifacts.
+// then checks the run folder on disk. Then trains the spiral example twice (batch sizes 32 and 64),
+// compares the two runs through "Compare Runs…" and checks what the compare pane shows, with
+// screenshots in light, dark and both high-contrast themes. With `--only zh-cn` (code-server in
+// Simplified Chinese) it checks the palette, the Runs view, the panel and the compare pane in Chinese.
+// Screenshots go to --artifacts.
 //
 // Usage: node uiTest.mjs --base http://127.0.0.1:PORT --workspace DIR --artifacts DIR [--result out.json]
+//          [--only compare|zh-cn]
 // Prints one line per check and `N passed, M failed`; exits 0 only when all passed.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

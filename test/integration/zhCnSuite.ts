@@ -52,8 +52,11 @@ export async function runZhCnSuite(): Promise<TestResult[]> {
 
   await test('zh-cn: Model Lab\'s command and view titles are the Chinese ones', async () => {
     assert.ok(ext);
-    const pkg = ext.packageJSON as { contributes: { commands: { command: string; title: string }[]; views: Record<string, { id: string; name: string }[]> } };
-    const title = (id: string) => pkg.contributes.commands.find((c) => c.command === id)?.title;
+    // VS Code keeps a localized command title as { value, original } (the palette shows value).
+    type Localized = string | { value: string; original: string };
+    const text = (t: Localized | undefined) => (typeof t === 'object' ? t.value : t);
+    const pkg = ext.packageJSON as { contributes: { commands: { command: string; title: Localized }[]; views: Record<string, { id: string; name: Localized }[]> } };
+    const title = (id: string) => text(pkg.contributes.commands.find((c) => c.command === id)?.title);
     const checked: string[] = [];
     for (const [id, key] of [['modelLab.train', 'command.train'], ['modelLab.showPanel', 'command.showPanel'], ['modelLab.compareRuns', 'command.compareRuns']]) {
       assert.ok(nlsZh[key] && nlsZh[key] !== nlsEn[key], `package.nls.zh-cn.json translates ${key}`);
@@ -61,8 +64,8 @@ export async function runZhCnSuite(): Promise<TestResult[]> {
       checked.push(`${id} "${title(id)}"`);
     }
     const runsView = pkg.contributes.views.modelLab.find((v) => v.id === 'modelLab.runs');
-    assert.equal(runsView?.name, nlsZh['view.runs'], 'the Runs view\'s title');
-    return `${checked.join(', ')}; view "${runsView?.name}"`;
+    assert.equal(text(runsView?.name), nlsZh['view.runs'], 'the Runs view\'s title');
+    return `${checked.join(', ')}; view "${text(runsView?.name)}"`;
   });
 
   await test('zh-cn: the CodeLens above createModel reads ▶ 训练 and the parameter count in Chinese', async () => {
