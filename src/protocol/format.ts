@@ -61,13 +61,18 @@ function isShapeList(shape: Shape | readonly Shape[]): shape is readonly Shape[]
   return shape.length > 0 && Array.isArray(shape[0]);
 }
 
-/** A duration in words of units, for the status bar and the Runs view: `1h 02m`, `4m 05s`, `12s`. */
-export function formatShortDuration(ms: number): string {
+/**
+ * A duration in words of units, for the status bar and the Runs view: `1h 02m`, `4m 05s`, `12s`;
+ * in Chinese (`locale` starting with `zh`) `1小时02分`, `4分05秒`, `12秒`.
+ */
+export function formatShortDuration(ms: number, locale?: string): string {
+  const zh = locale?.toLowerCase().startsWith('zh') ?? false;
+  const [h, mi, sec, gap] = zh ? ['小时', '分', '秒', ''] : ['h', 'm', 's', ' '];
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return `${s}${sec}`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+  if (m < 60) return `${m}${mi}${gap}${String(s % 60).padStart(2, '0')}${sec}`;
+  return `${Math.floor(m / 60)}${h}${gap}${String(m % 60).padStart(2, '0')}${mi}`;
 }
 
 /**

@@ -168,6 +168,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       damaged: vscode.l10n.t('damaged run'),
       unreadable: (reason) => vscode.l10n.t('This run folder cannot be read: {0}', reason),
       statusWord,
+      configLine: (epochs, batchSize, dataset) => vscode.l10n.t('{0} epochs · batch {1} · {2}', epochs, batchSize, dataset),
+      bestLine: (name, value, epoch) => vscode.l10n.t('best {0}: {1} (epoch {2})', name, value, epoch),
     };
     const now = Date.now();
     const locale = vscode.env.language;

@@ -18,6 +18,10 @@ export interface RunRowWords {
   unreadable(reason: string): string;
   /** A run status (`stopped`, `failed`, …) in the user's language. */
   statusWord?(status: string): string;
+  /** The tooltip's config line: `3 epochs · batch 32 · mnist`. */
+  configLine?(epochs: number, batchSize: number, dataset: string): string;
+  /** The tooltip's best-metric line: `best val_acc: 0.97 (epoch 3)`. */
+  bestLine?(name: string, value: number, epoch: number): string;
 }
 
 export const ENGLISH_RUN_ROW_WORDS: RunRowWords = {
@@ -25,6 +29,8 @@ export const ENGLISH_RUN_ROW_WORDS: RunRowWords = {
   backend: 'backend',
   damaged: 'damaged run',
   unreadable: (reason) => `This run folder cannot be read: ${reason}`,
+  configLine: (epochs, batchSize, dataset) => `${epochs} epochs · batch ${batchSize} · ${dataset}`,
+  bestLine: (name, value, epoch) => `best ${name}: ${value} (epoch ${epoch})`,
 };
 
 export interface RunRow {
@@ -77,7 +83,7 @@ export function runRow(entry: RunEntry, w: RunRowWords = ENGLISH_RUN_ROW_WORDS, 
       `${r.modelFile}`,
       `${w.status}: ${w.statusWord?.(r.status) ?? r.status}${r.error ? ` — ${r.error.message}` : ''}`,
       `${w.backend}: ${r.backend.name}`,
-      `${r.config.epochs} epochs · batch ${r.config.batchSize} · ${describeDatasetSpec(r.config.dataset)}`,
+      (w.configLine ?? ENGLISH_RUN_ROW_WORDS.configLine!)(r.config.epochs, r.config.batchSize, describeDatasetSpec(r.config.dataset)),
     ],
     icon: STATUS_ICON[r.status] ?? 'circle-outline',
     contextValue: 'modelLab.run',
@@ -157,13 +163,13 @@ export function richRunRow(input: RichRowInput, w: RunRowWords = ENGLISH_RUN_ROW
   const when = relativeTime(Date.parse(r.startedAt), input.now, input.locale);
   const parts = [when];
   if (stats.best) parts.push(`${stats.best.name} ${stats.best.value.toPrecision(4)}`);
-  if (stats.durationMs !== undefined && r.status !== 'running') parts.push(formatShortDuration(stats.durationMs));
+  if (stats.durationMs !== undefined && r.status !== 'running') parts.push(formatShortDuration(stats.durationMs, input.locale));
   if (r.status !== 'completed') parts.push(w.statusWord?.(r.status) ?? r.status);
   return {
     ...base,
     label: input.label ?? r.id,
     description: parts.join(' · '),
-    tooltip: [...base.tooltip, ...(stats.best ? [`best ${stats.best.name}: ${stats.best.value} (epoch ${stats.best.epoch + 1})`] : [])],
+    tooltip: [...base.tooltip, ...(stats.best ? [(w.bestLine ?? ENGLISH_RUN_ROW_WORDS.bestLine!)(stats.best.name, stats.best.value, stats.best.epoch + 1)] : [])],
     modelFile: r.modelFile,
     failedEarly: (r.status === 'failed' || r.status === 'crashed') && !stats.trained,
     stats,

@@ -22,6 +22,7 @@ function statusWords(): StatusWords {
     elapsed: vscode.l10n.t('Elapsed'),
     batch: vscode.l10n.t('Batch'),
     epochLabel: vscode.l10n.t('Epoch'),
+    locale: vscode.env.language,
   };
 }
 

@@ -22,6 +22,8 @@ export interface StatusWords {
   elapsed: string;
   batch: string;
   epochLabel: string;
+  /** VS Code's display language, for the duration units (`4m 05s` / `4分05秒`). */
+  locale?: string;
 }
 
 export const ENGLISH_STATUS_WORDS: StatusWords = {
@@ -85,7 +87,7 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
     else parts.push(run.paused ? `$(debug-pause) ${w.paused} · ${w.epoch(epoch, epochs)}` : `$(sync~spin) ${w.epoch(epoch, epochs)}`);
     if (loss !== undefined && Number.isFinite(loss)) parts.push(`${w.loss} ${fmt(loss)}`);
     const eta = run.paused || run.stopping ? undefined : etaMs(run);
-    if (eta !== undefined) parts.push(w.eta(formatShortDuration(eta)));
+    if (eta !== undefined) parts.push(w.eta(formatShortDuration(eta, w.locale)));
   } else {
     const icon = run.status === 'completed' ? '$(check)' : run.status === 'stopped' ? '$(debug-stop)' : '$(error)';
     const head = headlineMetric(run);
@@ -99,7 +101,7 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
     ...(run.backend ? ([[w.backend, run.backend.name]] as [string, string][]) : []),
     [w.epochLabel, `${epoch}/${epochs}`],
     ...(last ? ([[w.batch, `${last.batch + 1}/${run.batchesPerEpoch || '?'}`]] as [string, string][]) : []),
-    [w.elapsed, formatShortDuration((run.endedAt ?? now) - run.startedAt)],
+    [w.elapsed, formatShortDuration((run.endedAt ?? now) - run.startedAt, w.locale)],
   ];
   const tooltip = [`**Model Lab** — ${w.status[run.status]}`, '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | \`${v}\` |`)].join('\n');
   return { text: parts.join(' · '), tooltip };

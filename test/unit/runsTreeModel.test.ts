@@ -70,15 +70,30 @@ describe('the grouped Runs view', () => {
     expect(groups[0].runs[0].description).toBe('1 hour ago · loss 0.3000 · 1m 00s · stopped');
   });
 
-  it('says a run\'s status in the words it is given (the Runs view passes the user\'s language)', () => {
+  it('says a run\'s status, duration, config and best metric in the words it is given (the Runs view passes the user\'s language)', () => {
     writeRun('b', { startedAt: new Date(T0).toISOString(), status: 'stopped', endedAt: new Date(T0 + 60_000).toISOString() }, [
       { type: 'batch', epoch: 0, batch: 0, step: 0, time: T0 + 1000, loss: 2 },
+      epochLine(0, { loss: 0.5, val_acc: 0.75 }),
     ]);
     const [entry] = listRunEntries(runsDir);
-    const words = { status: '状态', backend: '后端', damaged: '已损坏的运行', unreadable: (r: string) => r, statusWord: (s: string) => ({ stopped: '已停止' })[s] ?? s };
+    // The Chinese texts as the zh-cn bundle has them, filled in the way vscode.l10n.t fills {0}.
+    const bundle = JSON.parse(fs.readFileSync(path.join(__dirname, '../../l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const t = (key: string, ...args: unknown[]): string => bundle[key].replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)]));
+    const words = {
+      status: '状态',
+      backend: '后端',
+      damaged: '已损坏的运行',
+      unreadable: (r: string) => r,
+      statusWord: (s: string) => ({ stopped: '已停止' })[s] ?? s,
+      configLine: (e: number, b: number, d: string) => t('{0} epochs · batch {1} · {2}', e, b, d),
+      bestLine: (n: string, v: number, e: number) => t('best {0}: {1} (epoch {2})', n, v, e),
+    };
     const row = richRunRow({ entry, tail: readMetricsTail(entry.runDir), now: T0 + 120_000, locale: 'zh-cn' }, words);
-    expect(row.description).toBe('2分钟前 · 1m 00s · 已停止');
+    expect(row.description).toBe('2分钟前 · val_acc 0.7500 · 1分00秒 · 已停止');
     expect(row.tooltip).toContain('状态: 已停止');
+    expect(row.tooltip.join('\n')).not.toMatch(/epochs|batch|best/);
+    expect(row.tooltip).toContain('最佳 val_acc：0.75（第 1 轮）');
+    expect(row.tooltip.some((l) => l.startsWith('3 轮 · 批大小 32 · '))).toBe(true);
   });
 
   it('picks the best epoch the way the metric improves', () => {

@@ -69,5 +69,6 @@ describe('statusText', () => {
 
   it('formats durations', () => {
     expect([formatDuration(12_400), formatDuration(245_000), formatDuration(3_720_000)]).toEqual(['12s', '4m 05s', '1h 02m']);
+    expect([formatDuration(12_400, 'zh-cn'), formatDuration(245_000, 'zh-cn'), formatDuration(3_720_000, 'zh-CN')]).toEqual(['12秒', '4分05秒', '1小时02分']);
   });
 });
