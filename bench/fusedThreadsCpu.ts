@@ -12,41 +12,10 @@ import { FusedExecutor } from '../src/trainer/backends/fused/executor';
 import { planFusedModel } from '../src/trainer/backends/fused/plan';
 import { FusedEngine } from '../src/trainer/backends/fused/wasmEngine';
 import { GradientWorkerPool } from '../src/trainer/backends/fused/workerPool';
+import { benchModels } from './fusedModels';
 
 const B = 64;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-function models(): Record<string, () => tf.LayersModel> {
-  const compile = (m: tf.Sequential) => {
-    m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    return m;
-  };
-  return {
-    referenceCnn: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 128, activation: 'relu' }));
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-      return compile(m);
-    },
-    cifarCnn: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 32, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 64, activation: 'relu' }));
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-      return compile(m);
-    },
-  };
-}
 
 async function main(): Promise<void> {
   const [blocksArg = '7', stepsArg = '10'] = process.argv.slice(2);
@@ -55,7 +24,7 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const load0 = os.loadavg()[0];
   console.log(`# ${new Date().toISOString()}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average (1 min) ${load0.toFixed(2)}; ${blocks} blocks of ${steps} steps, batch ${B}, medians`);
-  for (const [name, build] of Object.entries(models())) {
+  for (const [name, build] of Object.entries(benchModels())) {
     const model = build();
     const plan = planFusedModel(model).plan!;
     const one = new FusedExecutor(plan, B, new FusedEngine('simd128'));
