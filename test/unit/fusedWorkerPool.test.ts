@@ -118,6 +118,31 @@ describe('GradientWorkerPool', () => {
     expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
   });
 
+  it('hands a batch off and collects it after the trainer’s other work, with the losses and weights of one thread', async () => {
+    const model = cnn();
+    const alone = await executor(model, 24);
+    const split = await executor(model, 24);
+    const pool = await GradientWorkerPool.start(split, { threads: 2, maxBatch: 24, yRow: 5, workerFile: WORKER });
+    pools.push(pool);
+    for (let s = 0; s < 6; s++) {
+      const { x, y } = batch(24, 200 + s);
+      alone.inputView(24).set(x);
+      split.inputView(24).set(x);
+      const want = alone.trainStep(24, y, 0.01);
+      pool.handOff(split, 24, y);
+      expect(pool.busy).toBe(true);
+      expect(() => pool.handOff(split, 24, y)).toThrow(/before the previous one was collected/);
+      // The trainer's per-batch work (metrics, callbacks, a yield) runs here while the worker computes.
+      await new Promise((r) => setTimeout(r, 5));
+      const got = await pool.collect(split);
+      split.applyGradients(0.01);
+      expect(pool.busy).toBe(false);
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.abs(want.loss));
+    }
+    expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
+    await expect(pool.collect(split)).rejects.toThrow(/no batch was handed/);
+  });
+
   it('fails the step naming the worker when a worker exits, keeping the last step’s weights', async () => {
     const model = cnn();
     const exec = await executor(model, 16);

@@ -45,6 +45,16 @@ interface Member {
 
 export class WorkerFailure extends Error {}
 
+/** A batch handed to the workers and not yet collected. */
+interface Pending {
+  n: number;
+  sizes: number[];
+  y: ArrayLike<number>;
+  handed: { m: Member; seq: number; n: number }[];
+  /** A worker found gone at hand-off: collect fails naming it. */
+  gone?: Member;
+}
+
 export function defaultWorkerFile(): string {
   for (const dir of [__dirname, path.join(__dirname, '..')]) {
     const f = path.join(dir, 'fusedWorker.js');
@@ -64,6 +74,7 @@ export class GradientWorkerPool {
   private readonly shardMax: number;
   private steps = 0;
   private closed = false;
+  private pending: Pending | undefined;
 
   private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number) {
     this.layout = layout;
@@ -122,18 +133,33 @@ export class GradientWorkerPool {
    * Does not update the parameters: the caller runs exec.applyGradients once.
    */
   async computeGradients(exec: FusedExecutor, n: number, y: ArrayLike<number>): Promise<StepResult> {
+    this.handOff(exec, n, y);
+    return this.collect(exec);
+  }
+
+  /**
+   * The first half of computeGradients: hands the workers their shards of the n samples in exec's
+   * input buffer (with exec's current parameters) and returns at once, so the trainer's per-batch
+   * work (metrics, callbacks, a yield) runs while they compute. Until collect, exec's input buffer
+   * and `y` must keep the trainer's own shard (the first samples). A worker already gone is reported
+   * by collect, so a step that cannot finish fails where a step fails.
+   */
+  handOff(exec: FusedExecutor, n: number, y: ArrayLike<number>): void {
     if (this.closed) throw new Error('the training workers were already shut down');
+    if (this.pending) throw new Error('a batch was handed to the training workers before the previous one was collected');
     if (n > this.shardMax * this.threads) throw new Error(`a batch of ${n} is larger than the ${this.shardMax * this.threads} the workers were sized for`);
     this.steps++;
-    for (const m of this.members) if (m.gone) throw this.failure(m, m.gone);
     const sizes = shardSizes(n, this.threads);
+    const pending: Pending = { n, sizes, y, handed: [] };
+    this.pending = pending;
+    pending.gone = this.members.find((m) => m.gone);
+    if (pending.gone) return;
     const xRow = exec.plan.inputSize;
     const yRow = this.layout.yRow;
     const x = exec.inputView(n);
     const yArr = y as Float32Array;
     this.params.set(exec.paramView());
     let from = sizes[0];
-    const handed: { m: Member; seq: number; n: number }[] = [];
     for (const m of this.members) {
       const size = sizes[m.index];
       if (size > 0) {
@@ -142,23 +168,43 @@ export class GradientWorkerPool {
         Atomics.store(m.views.ctrl, CTRL.n, size);
         const seq = Atomics.add(m.views.ctrl, CTRL.seq, 1) + 1;
         Atomics.notify(m.views.ctrl, CTRL.seq);
-        handed.push({ m, seq, n: size });
+        pending.handed.push({ m, seq, n: size });
       }
       from += size;
     }
-    const mine = exec.computeGradients(sizes[0], yArr.subarray(0, sizes[0] * yRow));
+  }
+
+  /** Whether a handed-off batch waits for collect. */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** The second half of computeGradients: the trainer's own shard, then each worker's, averaged into exec's gradient block. */
+  async collect(exec: FusedExecutor): Promise<StepResult> {
+    const p = this.pending;
+    if (!p) throw new Error('no batch was handed to the training workers');
+    this.pending = undefined;
+    if (this.closed) throw new Error('the training workers were already shut down');
+    if (p.gone) throw this.failure(p.gone, p.gone.gone!);
+    const { n, sizes } = p;
+    const yRow = this.layout.yRow;
+    const mine = exec.computeGradients(sizes[0], (p.y as Float32Array).subarray(0, sizes[0] * yRow));
     const g = exec.gradView();
     const w0 = sizes[0] / n;
-    if (handed.length > 0 && w0 !== 1) for (let i = 0; i < g.length; i++) g[i] *= w0;
     let loss = mine.loss * w0;
     let acc = mine.acc === undefined ? undefined : mine.acc * w0;
-    for (const h of handed) {
+    let scaled = p.handed.length === 0 || w0 === 1;
+    for (const h of p.handed) {
       await this.waitFor(h.m, h.seq);
       const v = h.m.views;
       if (Atomics.load(v.ctrl, CTRL.status) !== 0) throw this.failure(h.m, `failed: ${readError(v.error)}`);
       const wi = h.n / n;
       const gi = v.grads;
-      for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
+      // One pass over the parameters: scale the trainer's own share while adding the first worker's.
+      if (!scaled) {
+        for (let i = 0; i < g.length; i++) g[i] = g[i] * w0 + gi[i] * wi;
+        scaled = true;
+      } else for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
       loss += v.result[0] * wi;
       if (acc !== undefined) acc += v.result[1] * wi;
     }
