@@ -87,14 +87,20 @@ function compiled(file: string): WasmModule | undefined {
  */
 export function pickVariant(env: NodeJS.ProcessEnv = process.env): SimdVariant {
   if (env.MODEL_LAB_RELAXED_SIMD === '0') return 'simd128';
+  return relaxedModule() ? 'relaxed-simd' : 'simd128';
+}
+
+/** fused-relaxed.wasm compiled, turning on Node 20's flag first if it does not compile without; undefined where it cannot. */
+function relaxedModule(): WasmModule | undefined {
   const relaxed = path.join(wasmDir(), 'fused-relaxed.wasm');
-  if (compiled(relaxed)) return 'relaxed-simd';
+  const first = compiled(relaxed);
+  if (first) return first;
   try {
     (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
   } catch {
-    return 'simd128'; // a runtime without V8 flags: the plain build
+    return undefined; // a runtime without V8 flags: the plain build
   }
-  return compiled(relaxed) ? 'relaxed-simd' : 'simd128';
+  return compiled(relaxed);
 }
 
 export class FusedEngine {
@@ -105,7 +111,7 @@ export class FusedEngine {
 
   constructor(variant: SimdVariant = pickVariant()) {
     const file = path.join(wasmDir(), variant === 'relaxed-simd' ? 'fused-relaxed.wasm' : 'fused.wasm');
-    const mod = compiled(file);
+    const mod = variant === 'relaxed-simd' ? relaxedModule() : compiled(file);
     if (!mod) throw new Error(`${path.basename(file)} does not validate in this runtime`);
     this.k = new WA.Instance(mod, {}).exports as unknown as FusedKernels;
     this.variant = variant;
