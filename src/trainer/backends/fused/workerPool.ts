@@ -71,26 +71,31 @@ export class GradientWorkerPool {
   private readonly params: Float32Array;
   private readonly layout: SharedLayout;
   private readonly timeoutMs: number;
-  private readonly shardMax: number;
+  private readonly maxBatch: number;
+  /** Samples moved from the trainer's shard to the workers' (negative: the other way), see nextShift. */
+  private shift = 0;
+  private readonly maxShift: number;
   private steps = 0;
   private closed = false;
   private pending: Pending | undefined;
 
-  private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number) {
+  private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number, maxBatch: number, maxShift: number) {
     this.layout = layout;
     this.members = members;
     this.params = params;
     this.timeoutMs = timeoutMs;
     this.threads = members.length + 1;
-    this.shardMax = layout.shardMax;
+    this.maxBatch = maxBatch;
+    this.maxShift = maxShift;
   }
 
   /** Starts threads − 1 workers for `exec`'s plan and waits until each has its wasm instance. */
   static async start(exec: FusedExecutor, opts: PoolOptions): Promise<GradientWorkerPool> {
     if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new Error(`a worker pool needs at least 2 threads, not ${opts.threads}`);
+    const maxShift = shiftLimit(opts.maxBatch, opts.threads);
     const layout: SharedLayout = {
       plan: exec.plan,
-      shardMax: Math.ceil(opts.maxBatch / opts.threads),
+      shardMax: Math.ceil(opts.maxBatch / opts.threads) + maxShift,
       yRow: opts.yRow,
       paramCount: exec.paramCount,
       variant: exec.engine.variant,
@@ -120,7 +125,7 @@ export class GradientWorkerPool {
       for (const m of members) void m.worker.terminate();
       throw e;
     }
-    return new GradientWorkerPool(layout, members, new Float32Array(paramsBuf), opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+    return new GradientWorkerPool(layout, members, new Float32Array(paramsBuf), opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, opts.maxBatch, maxShift);
   }
 
   private name(m: Member): string {
@@ -147,9 +152,9 @@ export class GradientWorkerPool {
   handOff(exec: FusedExecutor, n: number, y: ArrayLike<number>): void {
     if (this.closed) throw new Error('the training workers were already shut down');
     if (this.pending) throw new Error('a batch was handed to the training workers before the previous one was collected');
-    if (n > this.shardMax * this.threads) throw new Error(`a batch of ${n} is larger than the ${this.shardMax * this.threads} the workers were sized for`);
+    if (n > this.maxBatch) throw new Error(`a batch of ${n} is larger than the ${this.maxBatch} the workers were sized for`);
     this.steps++;
-    const sizes = shardSizes(n, this.threads);
+    const sizes = shardSizes(n, this.threads, this.shift);
     const pending: Pending = { n, sizes, y, handed: [] };
     this.pending = pending;
     pending.gone = this.members.find((m) => m.gone);
@@ -188,13 +193,17 @@ export class GradientWorkerPool {
     if (p.gone) throw this.failure(p.gone, p.gone.gone!);
     const { n, sizes } = p;
     const yRow = this.layout.yRow;
+    const started = performance.now();
     const mine = exec.computeGradients(sizes[0], (p.y as Float32Array).subarray(0, sizes[0] * yRow));
+    const computed = performance.now();
+    let ahead = true;
     const g = exec.gradView();
     const w0 = sizes[0] / n;
     let loss = mine.loss * w0;
     let acc = mine.acc === undefined ? undefined : mine.acc * w0;
     let scaled = p.handed.length === 0 || w0 === 1;
     for (const h of p.handed) {
+      ahead &&= Atomics.load(h.m.views.ctrl, CTRL.done) >= h.seq;
       await this.waitFor(h.m, h.seq);
       const v = h.m.views;
       if (Atomics.load(v.ctrl, CTRL.status) !== 0) throw this.failure(h.m, `failed: ${readError(v.error)}`);
@@ -208,6 +217,8 @@ export class GradientWorkerPool {
       loss += v.result[0] * wi;
       if (acc !== undefined) acc += v.result[1] * wi;
     }
+    if (p.handed.length > 0 && sizes[0] > 0)
+      this.shift = nextShift(this.shift, { workersAhead: ahead, waitedMs: performance.now() - computed, msPerSample: (computed - started) / sizes[0], limit: this.maxShift });
     return { loss, ...(acc !== undefined && { acc }) };
   }
 
@@ -247,11 +258,33 @@ export class GradientWorkerPool {
   }
 }
 
-/** Shard sizes, the trainer's first: as even as possible, earlier shards one larger. */
-export function shardSizes(n: number, threads: number): number[] {
-  const base = Math.floor(n / threads);
-  const rest = n % threads;
-  return Array.from({ length: threads }, (_, i) => base + (i < rest ? 1 : 0));
+/**
+ * Shard sizes, the trainer's first: as even as possible (earlier shards one larger), then `shift`
+ * samples moved from the trainer's shard to the workers' (or back when negative), the trainer
+ * keeping at least one.
+ */
+export function shardSizes(n: number, threads: number, shift = 0): number[] {
+  const even = (m: number, parts: number) => Array.from({ length: parts }, (_, i) => Math.floor(m / parts) + (i < m % parts ? 1 : 0));
+  if (shift === 0 || threads < 2 || n < 2) return even(n, threads);
+  const mine = Math.min(n - 1, Math.max(1, Math.ceil(n / threads) - shift));
+  return [mine, ...even(n - mine, threads - 1)];
+}
+
+/** Most samples the balance moves between the trainer and its workers: an eighth of a shard (at least 1). */
+export function shiftLimit(maxBatch: number, threads: number): number {
+  return Math.max(1, Math.floor(Math.ceil(maxBatch / threads) / 8));
+}
+
+/**
+ * The next step's balance. With the batch handed off before the trainer's per-batch work (metrics,
+ * callbacks, the yield), the workers start earlier than the trainer's own shard and would sit idle
+ * at the end of each step: when they were done before the trainer came to wait for them, one more
+ * sample goes their way; when the trainer waited longer than half a sample's time, one comes back.
+ */
+export function nextShift(shift: number, s: { workersAhead: boolean; waitedMs: number; msPerSample: number; limit: number }): number {
+  if (s.workersAhead) return Math.min(s.limit, shift + 1);
+  if (s.waitedMs > s.msPerSample / 2) return Math.max(-s.limit, shift - 1);
+  return shift;
 }
 
 function readyOf(m: Member, threads: number): Promise<void> {
