@@ -1,7 +1,7 @@
 // What the second thread costs, measured so that a busy machine does not hide it: the fused
 // executor's training step on one thread (FusedExecutor.trainStep) and on two (GradientWorkerPool:
 // the trainer's thread + one worker, averaged gradients, one update), in one process, alternating
-// blocks of steps, for the reference CNN and the CIFAR-shaped CNN at batch 64. Reports CPU time per
+// blocks of steps, for the reference CNN and the CIFAR-shaped CNN at batch 64 (the build a run picks: relaxed SIMD where it compiles). Reports CPU time per
 // step of the whole process (process.cpuUsage counts every thread) and wall time per step, medians
 // over blocks. CPU(2) ÷ CPU(1) is the split's overhead (sharding, averaging, waiting): on two free
 // cores the speed-up is at most 2 ÷ that; wall time only means something when two cores are free.
@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   for (const [name, build] of Object.entries(benchModels())) {
     const model = build();
     const plan = planFusedModel(model).plan!;
-    const one = new FusedExecutor(plan, B, new FusedEngine('simd128'));
-    const two = new FusedExecutor(plan, B, new FusedEngine('simd128'));
+    const one = new FusedExecutor(plan, B, new FusedEngine());
+    const two = new FusedExecutor(plan, B, new FusedEngine());
     await one.loadFromModel(model);
     await two.loadFromModel(model);
     const pool = await GradientWorkerPool.start(two, { threads: 2, maxBatch: B, yRow: 10 });
