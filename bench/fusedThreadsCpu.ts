@@ -1,7 +1,7 @@
 // What the second thread costs, measured so that a busy machine does not hide it: the fused
 // executor's training step on one thread (FusedExecutor.trainStep) and on two (GradientWorkerPool:
 // the trainer's thread + one worker, averaged gradients, one update), in one process, alternating
-// blocks of steps, for the reference CNN and the CIFAR-shaped CNN at batch 64. Reports CPU time per
+// blocks of steps, for the reference CNN and the CIFAR-shaped CNN at batch 64 (the build a run picks: relaxed SIMD where it compiles). Reports CPU time per
 // step of the whole process (process.cpuUsage counts every thread) and wall time per step, medians
 // over blocks. CPU(2) ÷ CPU(1) is the split's overhead (sharding, averaging, waiting): on two free
 // cores the speed-up is at most 2 ÷ that; wall time only means something when two cores are free.
@@ -12,41 +12,10 @@ import { FusedExecutor } from '../src/trainer/backends/fused/executor';
 import { planFusedModel } from '../src/trainer/backends/fused/plan';
 import { FusedEngine } from '../src/trainer/backends/fused/wasmEngine';
 import { GradientWorkerPool } from '../src/trainer/backends/fused/workerPool';
+import { benchModels } from './fusedModels';
 
 const B = 64;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-function models(): Record<string, () => tf.LayersModel> {
-  const compile = (m: tf.Sequential) => {
-    m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    return m;
-  };
-  return {
-    referenceCnn: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 128, activation: 'relu' }));
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-      return compile(m);
-    },
-    cifarCnn: () => {
-      const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 32, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-      m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 64, activation: 'relu' }));
-      m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-      return compile(m);
-    },
-  };
-}
 
 async function main(): Promise<void> {
   const [blocksArg = '7', stepsArg = '10'] = process.argv.slice(2);
@@ -55,11 +24,11 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const load0 = os.loadavg()[0];
   console.log(`# ${new Date().toISOString()}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}; load average (1 min) ${load0.toFixed(2)}; ${blocks} blocks of ${steps} steps, batch ${B}, medians`);
-  for (const [name, build] of Object.entries(models())) {
+  for (const [name, build] of Object.entries(benchModels())) {
     const model = build();
     const plan = planFusedModel(model).plan!;
-    const one = new FusedExecutor(plan, B, new FusedEngine('simd128'));
-    const two = new FusedExecutor(plan, B, new FusedEngine('simd128'));
+    const one = new FusedExecutor(plan, B, new FusedEngine());
+    const two = new FusedExecutor(plan, B, new FusedEngine());
     await one.loadFromModel(model);
     await two.loadFromModel(model);
     const pool = await GradientWorkerPool.start(two, { threads: 2, maxBatch: B, yRow: 10 });

@@ -245,11 +245,20 @@ describe('fused executor vs tfjs cpu, whole training steps', () => {
       }
     });
 
-  const gradientCases: [Case, 'simd128' | 'relaxed-simd'][] = [...CASES.map((c) => [c, 'simd128'] as [Case, 'simd128']), [CASES[0], 'relaxed-simd']];
+  it('picks relaxed SIMD by default where it compiles, plain SIMD with MODEL_LAB_RELAXED_SIMD=0', () => {
+    expect(pickVariant({ MODEL_LAB_RELAXED_SIMD: '0' })).toBe('simd128');
+    expect(pickVariant({})).toBe('relaxed-simd');
+    expect(new FusedEngine().k.simd_variant()).toBe(2);
+  });
+
+  const gradientCases: [Case, 'simd128' | 'relaxed-simd'][] = CASES.flatMap((c) => [
+    [c, 'simd128'],
+    [c, 'relaxed-simd'],
+  ]);
   for (const [c, variant] of gradientCases)
     it(`gradients of one batch (${variant}): ${c.name}`, () => {
-      // Relaxed SIMD (fused multiply-add) needs Node 20's flag, which MODEL_LAB_RELAXED_SIMD=1 sets.
-      if (variant === 'relaxed-simd') expect(pickVariant({ MODEL_LAB_RELAXED_SIMD: '1' })).toBe('relaxed-simd');
+      // Relaxed SIMD (fused multiply-add) is the default: Node 20 compiles it once pickVariant sets its flag.
+      if (variant === 'relaxed-simd') expect(pickVariant({})).toBe('relaxed-simd');
       const model = c.build();
       const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
       expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);

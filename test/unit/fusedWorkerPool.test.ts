@@ -10,7 +10,7 @@ import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { chooseThreads, threadsForModel } from '../../src/trainer/backends/fused/threads';
 import { FusedEngine } from '../../src/trainer/backends/fused/wasmEngine';
-import { GradientWorkerPool, shardSizes } from '../../src/trainer/backends/fused/workerPool';
+import { GradientWorkerPool, nextShift, shardSizes, shiftLimit } from '../../src/trainer/backends/fused/workerPool';
 import { DIST, ensureBuilt } from './builtTrainer';
 
 const WORKER = path.join(DIST, 'fusedWorker.js');
@@ -118,6 +118,31 @@ describe('GradientWorkerPool', () => {
     expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
   });
 
+  it('hands a batch off and collects it after the trainer’s other work, with the losses and weights of one thread', async () => {
+    const model = cnn();
+    const alone = await executor(model, 24);
+    const split = await executor(model, 24);
+    const pool = await GradientWorkerPool.start(split, { threads: 2, maxBatch: 24, yRow: 5, workerFile: WORKER });
+    pools.push(pool);
+    for (let s = 0; s < 6; s++) {
+      const { x, y } = batch(24, 200 + s);
+      alone.inputView(24).set(x);
+      split.inputView(24).set(x);
+      const want = alone.trainStep(24, y, 0.01);
+      pool.handOff(split, 24, y);
+      expect(pool.busy).toBe(true);
+      expect(() => pool.handOff(split, 24, y)).toThrow(/before the previous one was collected/);
+      // The trainer's per-batch work (metrics, callbacks, a yield) runs here while the worker computes.
+      await new Promise((r) => setTimeout(r, 5));
+      const got = await pool.collect(split);
+      split.applyGradients(0.01);
+      expect(pool.busy).toBe(false);
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.abs(want.loss));
+    }
+    expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
+    await expect(pool.collect(split)).rejects.toThrow(/no batch was handed/);
+  });
+
   it('fails the step naming the worker when a worker exits, keeping the last step’s weights', async () => {
     const model = cnn();
     const exec = await executor(model, 16);
@@ -159,6 +184,30 @@ describe('shardSizes', () => {
     expect(shardSizes(64, 2)).toEqual([32, 32]);
     expect(shardSizes(31, 3)).toEqual([11, 10, 10]);
     expect(shardSizes(1, 2)).toEqual([1, 0]);
+  });
+
+  it('moves samples between the trainer and the workers by the balance, the trainer keeping at least one', () => {
+    expect(shardSizes(64, 2, 3)).toEqual([29, 35]);
+    expect(shardSizes(64, 2, -2)).toEqual([34, 30]);
+    expect(shardSizes(31, 3, 1)).toEqual([10, 11, 10]);
+    expect(shardSizes(2, 2, 4)).toEqual([1, 1]);
+    for (const [n, t, k] of [[64, 2, 4], [13, 2, -4], [31, 3, 1]]) expect(shardSizes(n, t, k).reduce((a, b) => a + b)).toBe(n);
+    // The workers' buffers hold the largest shard the balance can give them.
+    const limit = shiftLimit(64, 2);
+    expect(limit).toBe(4);
+    expect(Math.max(...shardSizes(64, 2, limit).slice(1))).toBeLessThanOrEqual(32 + limit);
+  });
+});
+
+describe('nextShift', () => {
+  const step = { waitedMs: 0, msPerSample: 0.2, limit: 4 };
+  it('gives the workers a sample when they finished first, takes one back when the trainer waited, within the limit', () => {
+    expect(nextShift(0, { ...step, workersAhead: true })).toBe(1);
+    expect(nextShift(4, { ...step, workersAhead: true })).toBe(4);
+    expect(nextShift(2, { ...step, workersAhead: false, waitedMs: 0.5 })).toBe(1);
+    expect(nextShift(-4, { ...step, workersAhead: false, waitedMs: 0.5 })).toBe(-4);
+    // A wait shorter than half a sample's compute is the balance point: keep it.
+    expect(nextShift(2, { ...step, workersAhead: false, waitedMs: 0.05 })).toBe(2);
   });
 });
 

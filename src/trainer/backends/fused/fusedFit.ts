@@ -181,16 +181,40 @@ export async function prepareFusedFit(
   };
 }
 
-/** One training step on the n samples in the executor's input buffer: gradients, then the optimizer update once. */
-type Step = (n: number, y: ArrayLike<number>, lr: number) => Promise<StepResult>;
+/**
+ * One training step in two halves: `begin` takes the n samples in the executor's input buffer and
+ * their labels, `finish` computes what is left, runs the optimizer update once and returns the loss.
+ * On a worker pool, begin hands the workers their shards at once, so the trainer's per-batch work
+ * between two steps (metrics line, callbacks, the yield) runs while they compute (`overlaps`).
+ */
+interface Step {
+  readonly overlaps: boolean;
+  begin(n: number, y: ArrayLike<number>): void;
+  finish(lr: number): Promise<StepResult>;
+}
 
-const stepAlone = (exec: FusedExecutor): Step => async (n, y, lr) => exec.trainStep(n, y, lr);
+function stepAlone(exec: FusedExecutor): Step {
+  let n = 0;
+  let y: ArrayLike<number> = [];
+  return {
+    overlaps: false,
+    begin: (size, labels) => {
+      n = size;
+      y = labels;
+    },
+    finish: async (lr) => exec.trainStep(n, y, lr),
+  };
+}
 
-const stepOnPool = (exec: FusedExecutor, pool: GradientWorkerPool): Step => async (n, y, lr) => {
-  const r = await pool.computeGradients(exec, n, y);
-  exec.applyGradients(lr);
-  return r;
-};
+const stepOnPool = (exec: FusedExecutor, pool: GradientWorkerPool): Step => ({
+  overlaps: true,
+  begin: (n, y) => pool.handOff(exec, n, y),
+  finish: async (lr) => {
+    const r = await pool.collect(exec);
+    exec.applyGradients(lr);
+    return r;
+  },
+});
 
 /** Copies samples ids[from..to) (or from..to in order when ids is null) into the executor's input; returns their labels. */
 type Gather = (src: Arrays, ids: ArrayLike<number> | null, from: number, to: number) => ArrayLike<number>;
@@ -231,18 +255,28 @@ async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, 
       let seen = 0;
       let valLogs: Record<string, number> = {};
       const batches = Math.ceil(train.n / B);
+      /** Batch b was handed off during batch b − 1's callbacks. */
+      let ahead = false;
       for (let b = 0; b < batches; b++) {
         const from = b * B;
         const to = Math.min(train.n, from + B);
         const size = to - from;
         await cb.onBatchBegin?.(b, { batch: b, size });
-        const y = gather(train, indices, from, to);
+        if (!ahead) step.begin(size, gather(train, indices, from, to));
+        ahead = false;
         const lr = (model.optimizer as unknown as { learningRate: number }).learningRate;
-        const logs = metricsOf(await step(size, y, lr));
+        const logs = metricsOf(await step.finish(lr));
         dirty = true;
         for (const [k, v] of Object.entries(logs)) totals[k] = (totals[k] ?? 0) + v * size;
         seen += size;
         if (b === batches - 1 && val && val.n > 0) valLogs = evaluateAll(exec, val, B, gather);
+        // The next batch of the epoch goes to the workers before this one's callbacks, which then run
+        // while they compute it (the parameters are already updated; a stop leaves it uncollected).
+        if (step.overlaps && b + 1 < batches) {
+          const next = Math.min(train.n, to + B);
+          step.begin(next - to, gather(train, indices, to, next));
+          ahead = true;
+        }
         await cb.onBatchEnd?.(b, { batch: b, size, ...logs });
         if (args.yieldEvery === 'batch') await yieldToEventLoop();
         if (model.stopTraining) break;

@@ -45,6 +45,16 @@ interface Member {
 
 export class WorkerFailure extends Error {}
 
+/** A batch handed to the workers and not yet collected. */
+interface Pending {
+  n: number;
+  sizes: number[];
+  y: ArrayLike<number>;
+  handed: { m: Member; seq: number; n: number }[];
+  /** A worker found gone at hand-off: collect fails naming it. */
+  gone?: Member;
+}
+
 export function defaultWorkerFile(): string {
   for (const dir of [__dirname, path.join(__dirname, '..')]) {
     const f = path.join(dir, 'fusedWorker.js');
@@ -61,25 +71,31 @@ export class GradientWorkerPool {
   private readonly params: Float32Array;
   private readonly layout: SharedLayout;
   private readonly timeoutMs: number;
-  private readonly shardMax: number;
+  private readonly maxBatch: number;
+  /** Samples moved from the trainer's shard to the workers' (negative: the other way), see nextShift. */
+  private shift = 0;
+  private readonly maxShift: number;
   private steps = 0;
   private closed = false;
+  private pending: Pending | undefined;
 
-  private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number) {
+  private constructor(layout: SharedLayout, members: Member[], params: Float32Array, timeoutMs: number, maxBatch: number, maxShift: number) {
     this.layout = layout;
     this.members = members;
     this.params = params;
     this.timeoutMs = timeoutMs;
     this.threads = members.length + 1;
-    this.shardMax = layout.shardMax;
+    this.maxBatch = maxBatch;
+    this.maxShift = maxShift;
   }
 
   /** Starts threads − 1 workers for `exec`'s plan and waits until each has its wasm instance. */
   static async start(exec: FusedExecutor, opts: PoolOptions): Promise<GradientWorkerPool> {
     if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new Error(`a worker pool needs at least 2 threads, not ${opts.threads}`);
+    const maxShift = shiftLimit(opts.maxBatch, opts.threads);
     const layout: SharedLayout = {
       plan: exec.plan,
-      shardMax: Math.ceil(opts.maxBatch / opts.threads),
+      shardMax: Math.ceil(opts.maxBatch / opts.threads) + maxShift,
       yRow: opts.yRow,
       paramCount: exec.paramCount,
       variant: exec.engine.variant,
@@ -109,7 +125,7 @@ export class GradientWorkerPool {
       for (const m of members) void m.worker.terminate();
       throw e;
     }
-    return new GradientWorkerPool(layout, members, new Float32Array(paramsBuf), opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+    return new GradientWorkerPool(layout, members, new Float32Array(paramsBuf), opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, opts.maxBatch, maxShift);
   }
 
   private name(m: Member): string {
@@ -122,18 +138,33 @@ export class GradientWorkerPool {
    * Does not update the parameters: the caller runs exec.applyGradients once.
    */
   async computeGradients(exec: FusedExecutor, n: number, y: ArrayLike<number>): Promise<StepResult> {
+    this.handOff(exec, n, y);
+    return this.collect(exec);
+  }
+
+  /**
+   * The first half of computeGradients: hands the workers their shards of the n samples in exec's
+   * input buffer (with exec's current parameters) and returns at once, so the trainer's per-batch
+   * work (metrics, callbacks, a yield) runs while they compute. Until collect, exec's input buffer
+   * and `y` must keep the trainer's own shard (the first samples). A worker already gone is reported
+   * by collect, so a step that cannot finish fails where a step fails.
+   */
+  handOff(exec: FusedExecutor, n: number, y: ArrayLike<number>): void {
     if (this.closed) throw new Error('the training workers were already shut down');
-    if (n > this.shardMax * this.threads) throw new Error(`a batch of ${n} is larger than the ${this.shardMax * this.threads} the workers were sized for`);
+    if (this.pending) throw new Error('a batch was handed to the training workers before the previous one was collected');
+    if (n > this.maxBatch) throw new Error(`a batch of ${n} is larger than the ${this.maxBatch} the workers were sized for`);
     this.steps++;
-    for (const m of this.members) if (m.gone) throw this.failure(m, m.gone);
-    const sizes = shardSizes(n, this.threads);
+    const sizes = shardSizes(n, this.threads, this.shift);
+    const pending: Pending = { n, sizes, y, handed: [] };
+    this.pending = pending;
+    pending.gone = this.members.find((m) => m.gone);
+    if (pending.gone) return;
     const xRow = exec.plan.inputSize;
     const yRow = this.layout.yRow;
     const x = exec.inputView(n);
     const yArr = y as Float32Array;
     this.params.set(exec.paramView());
     let from = sizes[0];
-    const handed: { m: Member; seq: number; n: number }[] = [];
     for (const m of this.members) {
       const size = sizes[m.index];
       if (size > 0) {
@@ -142,26 +173,52 @@ export class GradientWorkerPool {
         Atomics.store(m.views.ctrl, CTRL.n, size);
         const seq = Atomics.add(m.views.ctrl, CTRL.seq, 1) + 1;
         Atomics.notify(m.views.ctrl, CTRL.seq);
-        handed.push({ m, seq, n: size });
+        pending.handed.push({ m, seq, n: size });
       }
       from += size;
     }
-    const mine = exec.computeGradients(sizes[0], yArr.subarray(0, sizes[0] * yRow));
+  }
+
+  /** Whether a handed-off batch waits for collect. */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** The second half of computeGradients: the trainer's own shard, then each worker's, averaged into exec's gradient block. */
+  async collect(exec: FusedExecutor): Promise<StepResult> {
+    const p = this.pending;
+    if (!p) throw new Error('no batch was handed to the training workers');
+    this.pending = undefined;
+    if (this.closed) throw new Error('the training workers were already shut down');
+    if (p.gone) throw this.failure(p.gone, p.gone.gone!);
+    const { n, sizes } = p;
+    const yRow = this.layout.yRow;
+    const started = performance.now();
+    const mine = exec.computeGradients(sizes[0], (p.y as Float32Array).subarray(0, sizes[0] * yRow));
+    const computed = performance.now();
+    let ahead = true;
     const g = exec.gradView();
     const w0 = sizes[0] / n;
-    if (handed.length > 0 && w0 !== 1) for (let i = 0; i < g.length; i++) g[i] *= w0;
     let loss = mine.loss * w0;
     let acc = mine.acc === undefined ? undefined : mine.acc * w0;
-    for (const h of handed) {
+    let scaled = p.handed.length === 0 || w0 === 1;
+    for (const h of p.handed) {
+      ahead &&= Atomics.load(h.m.views.ctrl, CTRL.done) >= h.seq;
       await this.waitFor(h.m, h.seq);
       const v = h.m.views;
       if (Atomics.load(v.ctrl, CTRL.status) !== 0) throw this.failure(h.m, `failed: ${readError(v.error)}`);
       const wi = h.n / n;
       const gi = v.grads;
-      for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
+      // One pass over the parameters: scale the trainer's own share while adding the first worker's.
+      if (!scaled) {
+        for (let i = 0; i < g.length; i++) g[i] = g[i] * w0 + gi[i] * wi;
+        scaled = true;
+      } else for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
       loss += v.result[0] * wi;
       if (acc !== undefined) acc += v.result[1] * wi;
     }
+    if (p.handed.length > 0 && sizes[0] > 0)
+      this.shift = nextShift(this.shift, { workersAhead: ahead, waitedMs: performance.now() - computed, msPerSample: (computed - started) / sizes[0], limit: this.maxShift });
     return { loss, ...(acc !== undefined && { acc }) };
   }
 
@@ -201,11 +258,33 @@ export class GradientWorkerPool {
   }
 }
 
-/** Shard sizes, the trainer's first: as even as possible, earlier shards one larger. */
-export function shardSizes(n: number, threads: number): number[] {
-  const base = Math.floor(n / threads);
-  const rest = n % threads;
-  return Array.from({ length: threads }, (_, i) => base + (i < rest ? 1 : 0));
+/**
+ * Shard sizes, the trainer's first: as even as possible (earlier shards one larger), then `shift`
+ * samples moved from the trainer's shard to the workers' (or back when negative), the trainer
+ * keeping at least one.
+ */
+export function shardSizes(n: number, threads: number, shift = 0): number[] {
+  const even = (m: number, parts: number) => Array.from({ length: parts }, (_, i) => Math.floor(m / parts) + (i < m % parts ? 1 : 0));
+  if (shift === 0 || threads < 2 || n < 2) return even(n, threads);
+  const mine = Math.min(n - 1, Math.max(1, Math.ceil(n / threads) - shift));
+  return [mine, ...even(n - mine, threads - 1)];
+}
+
+/** Most samples the balance moves between the trainer and its workers: an eighth of a shard (at least 1). */
+export function shiftLimit(maxBatch: number, threads: number): number {
+  return Math.max(1, Math.floor(Math.ceil(maxBatch / threads) / 8));
+}
+
+/**
+ * The next step's balance. With the batch handed off before the trainer's per-batch work (metrics,
+ * callbacks, the yield), the workers start earlier than the trainer's own shard and would sit idle
+ * at the end of each step: when they were done before the trainer came to wait for them, one more
+ * sample goes their way; when the trainer waited longer than half a sample's time, one comes back.
+ */
+export function nextShift(shift: number, s: { workersAhead: boolean; waitedMs: number; msPerSample: number; limit: number }): number {
+  if (s.workersAhead) return Math.min(s.limit, shift + 1);
+  if (s.waitedMs > s.msPerSample / 2) return Math.max(-s.limit, shift - 1);
+  return shift;
 }
 
 function readyOf(m: Member, threads: number): Promise<void> {
