@@ -179,7 +179,12 @@ export function createModel() {
     );
     const runsDir = path.join(dir, 'oom-runs');
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), 'train', file, '--backend', 'wasm', '--runs-dir', runsDir], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), 'train', file, '--backend', 'wasm', '--runs-dir', runsDir], {
+        stdio: 'ignore',
+        // Filling 600M random weights takes most of the 60 s model-load timeout on a loaded 2-core machine;
+        // this test is about running out of memory, so the timeout is moved out of its way.
+        env: { ...process.env, MODEL_LAB_LOAD_TIMEOUT_S: '600' },
+      });
       child.on('error', reject);
       child.on('close', resolve);
     });
