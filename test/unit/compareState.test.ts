@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { CompareRun, SeriesSlice } from '../../src/protocol/webview';
-import { applyCompare, applySeries, compareMetrics, emptyCompare, REQUEST_TIMEOUT_MS, runsTable, scatterPoints, seriesRequest, toggleSort } from '../../webview-ui/src/compareState';
+import { applyCompare, applySeries, compareMetrics, emptyCompare, REQUEST_TIMEOUT_MS, runsTable, scatterPoints, seriesRequest, toggleSort, xRange } from '../../webview-ui/src/compareState';
 import { initialState, update } from '../../webview-ui/src/state';
 
 function run(runId: string, batchSize: number, finalLoss: number | null, extra: Partial<CompareRun> = {}): CompareRun {
@@ -75,6 +75,38 @@ describe('viewport requests', () => {
     const lost = seriesRequest(cs, 'loss', 'step', 5, 9, 500, 0.6, 30)!;
     expect(seriesRequest(cs, 'loss', 'step', 5, 9, 400, 0.6, 31)).toBeUndefined();
     expect(seriesRequest(cs, 'loss', 'step', 5, 9, 400, 0.6, 31 + REQUEST_TIMEOUT_MS)?.id).toBeGreaterThan(lost.id);
+  });
+});
+
+describe('live updates', () => {
+  test('a compare message asks at once for each chart’s viewport, naming the held runs; an answer that landed stale asks again', () => {
+    const s = initialState();
+    update(s, { type: 'message', data: { type: 'snapshot', seq: 1, run: null } }, 0);
+    update(s, { type: 'message', data: { type: 'compare', version: 1, runs: [run('a', 64, 0.5), run('b', 32, 0.3)] } }, 0);
+    const [first] = update(s, { type: 'compareRequest', metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6 }, 0);
+    expect(first).toMatchObject({ type: 'seriesRequest', metric: 'loss', pixels: 400 });
+    const id = (first as { id: number }).id;
+    update(s, { type: 'message', data: { type: 'seriesResponse', id, metric: 'loss', runs: [{ runId: 'a', slice: slice(10) }, { runId: 'b', slice: slice(8) }] } }, 0);
+    // Run a grew: the compare message itself sends the request (same viewport, both runs named as held).
+    const sent = update(s, { type: 'message', data: { type: 'compare', version: 2, runs: [run('a', 64, 0.5, { batches: 11 }), run('b', 32, 0.3)] } }, 1);
+    expect(sent).toEqual([{ type: 'seriesRequest', id: id + 1, metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6, known: { a: 10, b: 8 } }]);
+    // It grows again while that request is in flight: nothing more until the answer, which then asks again.
+    expect(update(s, { type: 'message', data: { type: 'compare', version: 3, runs: [run('a', 64, 0.5, { batches: 12 }), run('b', 32, 0.3)] } }, 2)).toEqual([]);
+    const again = update(s, { type: 'message', data: { type: 'seriesResponse', id: id + 1, metric: 'loss', runs: [{ runId: 'a', slice: slice(11) }] } }, 3);
+    expect(again).toEqual([{ type: 'seriesRequest', id: id + 2, metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6, known: { a: 11, b: 8 } }]);
+    expect(s.compare.slices.get('loss')!.runs.get('a')!.count).toBe(11);
+  });
+
+  test('the x range of a training comparison ends at a round step past the last point, and stays there while it grows', () => {
+    expect(xRange(0, 99_999, false)).toEqual([0, 99_999]);
+    const [lo, hi] = xRange(0, 100_017, true);
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(100_017);
+    expect(hi - 100_017).toBeLessThanOrEqual(0.05 * 100_017);
+    for (let last = 100_017; last < hi; last += 37) expect(xRange(0, last, true)).toEqual([lo, hi]);
+    expect(xRange(0, hi, true)[1]).toBeGreaterThan(hi);
+    expect(xRange(5, 5, true)).toEqual([4, 6]);
+    expect(xRange(Infinity, -Infinity, false)).toEqual([0, 1]);
   });
 });
 

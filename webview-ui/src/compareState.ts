@@ -18,6 +18,8 @@ export interface ChartSlices {
   view: string;
   /** The viewport of the request in flight. */
   pendingView: string;
+  /** The last viewport asked for, to ask again at once when the runs grow (see refreshRequests). */
+  params?: { axis: CompareXAxis; x0: number | null; x1: number | null; pixels: number; smoothing: number };
   runs: Map<string, SeriesSlice>;
   /** Bumped when an answer lands. */
   version: number;
@@ -73,12 +75,29 @@ export function seriesRequest(cs: CompareState, metric: string, axis: CompareXAx
   if (s && s.pending !== 0 && now - s.pendingSince < REQUEST_TIMEOUT_MS) return undefined; // asked again when the answer lands
   if (!s) cs.slices.set(metric, (s = { pending: 0, pendingSince: 0, key: '', view: '', pendingView: '', runs: new Map(), version: 0 }));
   s.key = key;
+  s.params = { axis, x0, x1, pixels, smoothing };
   s.pending = cs.nextRequest++;
   s.pendingSince = now;
   s.pendingView = view;
   const known: Record<string, number> = {};
   if (s.view === view) for (const [runId, slice] of s.runs) known[runId] = slice.count;
   return { type: 'seriesRequest', id: s.pending, metric, axis, x0, x1, pixels, smoothing, ...(Object.keys(known).length ? { known } : {}) };
+}
+
+/**
+ * After a `compare` message (a compared run grew): each chart's request for the viewport it shows,
+ * sent straight away rather than at the chart's next redraw, so a new batch reaches its pixel one
+ * round trip after the host's notice instead of a frame and a round trip later.
+ */
+export function refreshRequests(cs: CompareState, now = 0): SeriesRequest[] {
+  const out: SeriesRequest[] = [];
+  for (const [metric, s] of cs.slices) {
+    const p = s.params;
+    if (!p) continue;
+    const req = seriesRequest(cs, metric, p.axis, p.x0, p.x1, p.pixels, p.smoothing, now);
+    if (req) out.push(req);
+  }
+  return out;
 }
 
 /** An answer: kept only when it answers the chart's latest request; runs it leaves out are the ones held. */
@@ -94,6 +113,18 @@ export function applySeries(cs: CompareState, id: number, metric: string, runs: 
   s.view = s.pendingView;
   s.version++;
   return true;
+}
+
+/**
+ * The x range of an unzoomed chart: its data's, and while a run trains, up to the next round step
+ * past the last point (at most ~5% of the range), so new batches land inside a range that stays put.
+ */
+export function xRange(lo: number, hi: number, live: boolean): [number, number] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  if (hi <= lo) return [lo - 1, lo + 1];
+  if (!live) return [lo, hi];
+  const unit = 10 ** Math.floor(Math.log10((hi - lo) / 20));
+  return [lo, (Math.floor(hi / unit) + 1) * unit];
 }
 
 /** Base metric name: `val_loss` → `loss`. */

@@ -10,7 +10,7 @@
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
-import { applyCompare, applySeries, emptyCompare, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
+import { applyCompare, applySeries, emptyCompare, refreshRequests, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
 import { validCell, type CellChoice } from './evalModel';
 
@@ -434,6 +434,7 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
         const ids = (runs: { runId: string }[]): string => runs.map((r) => r.runId).join('\u0000');
         const opening = msg.runs.length > 0 && msg.version > state.compare.version && ids(msg.runs) !== ids(state.compare.runs);
         applyCompare(state.compare, msg.version, msg.runs);
+        out.push(...refreshRequests(state.compare, now));
         if (opening) state.tab = 'compare';
         if (msg.runs.length === 0 && state.tab === 'compare') state.tab = 'run';
         state.version++;
@@ -441,6 +442,8 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       }
       if (msg.type === 'seriesResponse') {
         if (applySeries(state.compare, msg.id, msg.metric, msg.runs)) state.version++;
+        // The runs grew while this answer was on its way: ask for the fresh viewport now.
+        out.push(...refreshRequests(state.compare, now));
         break;
       }
       onHostMessage(state, msg, now, out);
