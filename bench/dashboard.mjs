@@ -21,6 +21,7 @@ const METRICS = ['loss', 'acc', 'mae', 'mse'];
 const APPEND_SECONDS = 6;
 
 const { CompareSet, COMPARE_UPDATE_MS } = await loadModule('src/training/compareRuns.ts');
+const { readRun } = await loadModule('src/training/runStore.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'modellab-dashboard-'));
 const t0 = Date.UTC(2026, 11, 1);
 
@@ -268,6 +269,7 @@ try {
 
   // ---- a finished 1,000,000-batch run ------------------------------------------------------------------
   const bigDir = writeRun('run-big', BIG, 3);
+  let oldReadMs = NaN;
   global.gc?.();
   const heap0 = process.memoryUsage();
   const big = new CompareSet();
@@ -276,6 +278,17 @@ try {
   const readMs = performance.now() - t;
   global.gc?.();
   const heap1 = process.memoryUsage();
+  // Baseline: the reader before, in the same script on the same file: run.json read through readRun
+  // (which also parsed every metrics line with JSON.parse and the schema), then the lines again.
+  {
+    const old = new CompareSet();
+    const tOld = performance.now();
+    readRun(bigDir);
+    old.addFolder(bigDir);
+    oldReadMs = performance.now() - tOld;
+    if (old.store.bytes() !== big.store.bytes()) throw new Error('the two readers disagree on the store');
+  }
+  global.gc?.();
   const bigPanel = await openWith(big);
   const cdp = await bigPanel.page.context().newCDPSession(bigPanel.page);
   await cdp.send('Performance.enable');
@@ -295,7 +308,7 @@ try {
   const sample = [];
   for (let i = 0; i < 10_000; i++) sample.push({ epoch: 0, batch: i, step: i, time: t0 + i * 10, metrics: { loss: 0.123456789, acc: 0.95678, mae: 0.0617, mse: 0.0152 } });
   const fullBytes = (JSON.stringify(sample).length * BIG) / 10_000;
-  say(`opening a finished ${BIG.toLocaleString('en')}-batch run: host read ${fmt(readMs, 0)} ms, store ${fmt(big.store.bytes() / 2 ** 20)} MiB (heap +${fmt((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / 2 ** 20)} MiB); panel: compare message ${fmt(onWire / 1024)} KiB, ${fmt(openMs, 0)} ms to every chart drawn, webview JS heap +${fmt((webHeap1 - webHeap0) / 2 ** 20)} MiB · the same run as a snapshot with every batch: ~${fmt(fullBytes / 2 ** 20, 0)} MiB of JSON`);
+  say(`opening a finished ${BIG.toLocaleString('en')}-batch run: host read ${fmt(readMs, 0)} ms (the reader before, which parsed every line twice, once through the schema: ${fmt(oldReadMs, 0)} ms, ${fmt(oldReadMs / readMs, 1)}×), store ${fmt(big.store.bytes() / 2 ** 20)} MiB (heap +${fmt((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / 2 ** 20)} MiB); panel: compare message ${fmt(onWire / 1024)} KiB, ${fmt(openMs, 0)} ms to every chart drawn, webview JS heap +${fmt((webHeap1 - webHeap0) / 2 ** 20)} MiB · the same run as a snapshot with every batch: ~${fmt(fullBytes / 2 ** 20, 0)} MiB of JSON`);
   await bigPanel.close();
 } finally {
   await h.close();
