@@ -9,6 +9,7 @@
  * and the charts read them without a copy.
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
+import { BatchThinner } from '../../src/protocol/thinBatches';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
 import { applyCompare, applySeries, emptyCompare, refreshRequests, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
@@ -95,6 +96,29 @@ export class RunColumns {
   column(key: string): Float64Array | undefined {
     return this.values.get(key)?.subarray(0, this.count);
   }
+
+  /**
+   * Replaced by a new object whenever earlier points change (the columns were thinned), so what is
+   * computed incrementally from them (smoothing, x values, block summaries) starts over.
+   */
+  layout: object = {};
+
+  /** Keeps the batches marked in `keep` (in order) and drops the others. */
+  compact(keep: Uint8Array): void {
+    const n = this.count;
+    const idx = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (keep[i]) idx[m++] = i;
+    const squeeze = (col: Float64Array): void => {
+      for (let j = 0; j < m; j++) col[j] = col[idx[j]];
+      // Freed places read as "not reported" for the batches that come next.
+      col.fill(Number.NaN, m, n);
+    };
+    for (const col of [this.step, this.time, this.epoch, this.batch]) squeeze(col);
+    for (const col of this.values.values()) squeeze(col);
+    this.count = m;
+    this.layout = {};
+  }
 }
 
 /** Where each epoch's batches sit in the columns. */
@@ -126,6 +150,12 @@ export interface RunTrack {
   pauses: { start: number; end?: number }[];
   /** Batch points refused because their step did not move forward (duplicates, out of order). */
   droppedBatches: number;
+  /**
+   * Bounds `columns` however long a live run streams, by the host's own rule for its view
+   * (src/protocol/thinBatches.ts): per group of batches the first, last, each metric's min, max
+   * and first NaN, every epoch's edges.
+   */
+  thinner: BatchThinner;
 }
 
 export interface PanelState {
@@ -296,10 +326,23 @@ function pushBatches(track: RunTrack, points: RunView['batches']): void {
       span.count++;
     } else track.spans.set(p.epoch, { first: i, last: i, count: 1 });
   }
+  const keys = [...c.values.keys()];
+  const cols = keys.map((k) => c.values.get(k)!);
+  const keep = track.thinner.mask({ count: c.count, step: (i) => c.step[i], metrics: keys.length, epoch: (i) => c.epoch[i], value: (m, i) => cols[m][i] });
+  if (!keep) return;
+  c.compact(keep);
+  track.spans.clear();
+  for (let i = 0; i < c.count; i++) {
+    const span = track.spans.get(c.epoch[i]);
+    if (span) {
+      span.last = i;
+      span.count++;
+    } else track.spans.set(c.epoch[i], { first: i, last: i, count: 1 });
+  }
 }
 
 function trackFromView(view: RunView, now: number): RunTrack {
-  const track: RunTrack = { view, columns: new RunColumns(), spans: new Map(), metrics: [], pauses: [], droppedBatches: 0 };
+  const track: RunTrack = { view, columns: new RunColumns(), spans: new Map(), metrics: [], pauses: [], droppedBatches: 0, thinner: new BatchThinner() };
   pushBatches(track, view.batches);
   view.batches = [];
   for (const e of view.epochs) for (const k of Object.keys(e.metrics)) noteMetric(track, k);
