@@ -20,7 +20,7 @@ const BIG = Number(process.env.DASHBOARD_BIG ?? 1_000_000);
 const METRICS = ['loss', 'acc', 'mae', 'mse'];
 const APPEND_SECONDS = 6;
 
-const { CompareSet, COMPARE_UPDATE_MS } = await loadModule('src/training/compareRuns.ts');
+const { CompareSet, COMPARE_UPDATE_MS, valuesAt } = await loadModule('src/training/compareRuns.ts');
 const { readRun } = await loadModule('src/training/runStore.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'modellab-dashboard-'));
 const t0 = Date.UTC(2026, 11, 1);
@@ -98,6 +98,7 @@ const openWith = (theSet) =>
     width: 1200,
     height: 1400,
     onMessage: (m, post) => {
+      if (m.type === 'valuesRequest') post({ type: 'valuesResponse', id: m.id, metric: m.metric, values: valuesAt(theSet, m) });
       if (m.type !== 'seriesRequest') return;
       const a = performance.now();
       const runs = theSet.query(m);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
 import { CHECKPOINTS_DIR, lineMetrics, METRICS_FILE, MODEL_DIR, parseMetricLines, type RunRecord } from '../protocol/runFolder';
 import { RUN_STAT_KEYS, type BatchPoint, type EpochPoint, type RunStatus } from '../protocol/trainer';
-import type { CompareRun, MetricResult, SeriesRequest } from '../protocol/webview';
+import type { CompareRun, MetricResult, PointValue, SeriesRequest, ValuesRequest } from '../protocol/webview';
 import { readRunLabel, readRunRecord } from './runStore';
 import { SeriesStore, type SeriesColumns } from './seriesStore';
 
@@ -224,6 +224,16 @@ export class CompareSet {
     }
     return out;
   }
+}
+
+/** Answers a hover: each compared run's exact value of the metric at the batch nearest to x. */
+export function valuesAt(set: CompareSet, req: ValuesRequest): PointValue[] {
+  const out: PointValue[] = [];
+  for (const runId of set.runIds) {
+    const v = set.store.runs.get(runId)?.valueAt(req.metric, req.axis, req.x, req.smoothing);
+    if (v) out.push({ runId, ...v });
+  }
+  return out;
 }
 
 /** Calls `fn` with each non-empty line of `file`, reading 4 MiB at a time; no file is no lines. */

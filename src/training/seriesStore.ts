@@ -182,6 +182,25 @@ export class SeriesColumns {
     return c.out.subarray(0, n);
   }
 
+  /**
+   * The batch nearest to `x` under `axis` at full resolution: its x, step, raw and smoothed values
+   * (null for a NaN); undefined when no batch reported `key`.
+   */
+  valueAt(key: string, axis: CompareXAxis, x: number, smoothing: number): { x: number; step: number; raw: number | null; smoothed: number | null } | undefined {
+    const raw = this.column(key);
+    const n = this.count;
+    if (!raw || n === 0) return undefined;
+    const smooth = this.smoothed(key, smoothing) ?? raw;
+    const { xs, unit, back } = this.raw(axis);
+    const at = unit(x);
+    let i = lowerBound(xs, n, at);
+    if (i >= n) i = n - 1;
+    else if (i > 0 && at - xs[i - 1] <= xs[i] - at) i--;
+    const r = raw[i];
+    const sm = smooth[i];
+    return { x: back(xs[i]), step: this.step[i], raw: r === r ? r : null, smoothed: sm === sm ? sm : null };
+  }
+
   /** Bytes held by the columns (capacity, not count: what the process really keeps). */
   bytes(): number {
     let b = this.step.byteLength + this.time.byteLength + this.epochPos.byteLength;

@@ -133,3 +133,24 @@ describe('panel state', () => {
     expect(s.compare.runs).toEqual([]);
   });
 });
+
+describe('hover values', () => {
+  test('one request in flight; the newest pointer position is asked when the answer lands; stale answers are dropped', () => {
+    const s = initialState();
+    update(s, { type: 'message', data: { type: 'compare', version: 1, runs: [run('a', 64, 0.5)] } }, 0);
+    const hover = (x: number, now = 0) => update(s, { type: 'compareHover', metric: 'loss', axis: 'step', x, smoothing: 0.6 }, now);
+    const [first] = hover(10.2) as { id: number }[];
+    expect(first).toMatchObject({ type: 'valuesRequest', metric: 'loss', x: 10.2 });
+    expect(hover(11.7)).toEqual([]);
+    expect(hover(12.9)).toEqual([]);
+    const values = [{ runId: 'a', x: 10, step: 10, raw: 0.5, smoothed: 0.45 }];
+    expect(update(s, { type: 'message', data: { type: 'valuesResponse', id: first.id + 5, metric: 'loss', values } }, 0)).toEqual([]);
+    expect(s.compare.hover.answered).toBeUndefined();
+    const next = update(s, { type: 'message', data: { type: 'valuesResponse', id: first.id, metric: 'loss', values } }, 0);
+    expect(s.compare.hover.answered).toMatchObject({ x: 10.2, values });
+    expect(next).toEqual([{ type: 'valuesRequest', id: first.id + 1, metric: 'loss', axis: 'step', x: 12.9, smoothing: 0.6 }]);
+    // A lost answer does not block the tooltip for good.
+    expect(hover(20, 1)).toEqual([]);
+    expect(hover(21, 1 + REQUEST_TIMEOUT_MS)).toMatchObject([{ type: 'valuesRequest', x: 21 }]);
+  });
+});

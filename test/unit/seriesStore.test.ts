@@ -178,3 +178,25 @@ describe('CompareSet', () => {
     expect(optimizerOfModelJson('not json')).toEqual({ optimizer: null, learningRate: null });
   });
 });
+
+describe('exact values under the pointer', () => {
+  test('the batch nearest to x on each axis, raw and smoothed at full resolution, NaN as null; the message checks', () => {
+    const ys = Array.from({ length: 5000 }, (_, i) => Math.fround(1 + Math.sin(i / 37) / 3));
+    const c = filled(ys.length, (i) => (i === 4321 ? Number.NaN : ys[i]));
+    expect(c.valueAt('loss', 'step', 1234.4, 0)).toEqual({ x: 1234, step: 1234, raw: ys[1234], smoothed: ys[1234] });
+    expect(c.valueAt('loss', 'step', 1234.6, 0)?.step).toBe(1235);
+    expect(c.valueAt('loss', 'step', -50, 0)?.step).toBe(0);
+    expect(c.valueAt('loss', 'step', 1e9, 0)?.step).toBe(4999);
+    expect(c.valueAt('loss', 'step', 4321, 0)?.raw).toBeNull();
+    // time axis: seconds since the start (10 ms per batch here); epoch axis: epoch + share done.
+    expect(c.valueAt('loss', 'time', 12.34, 0)?.step).toBe(1234);
+    expect(c.valueAt('loss', 'epoch', 12.35, 0)?.step).toBe(1234);
+    const want = ema(ys.slice(0, 3001), 0.8)[3000];
+    expect(c.valueAt('loss', 'step', 3000, 0.8)!.smoothed).toBeCloseTo(want, 5);
+    expect(c.valueAt('acc', 'step', 3000, 0)).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'valuesRequest', id: 3, metric: 'loss', axis: 'step', x: 12.5, smoothing: 0.6 })).toBeDefined();
+    expect(parseWebviewToHost({ type: 'valuesRequest', id: 3, metric: 'loss', axis: 'step', x: null, smoothing: 0.6 })).toBeUndefined();
+    expect(parseHostToWebview({ type: 'valuesResponse', id: 3, metric: 'loss', values: [{ runId: 'a', x: 1, step: 1, raw: null, smoothed: 0.5 }] })).toBeDefined();
+    expect(parseHostToWebview({ type: 'valuesResponse', id: 3, metric: 'loss', values: [{ runId: 'a', x: 1, step: 1, raw: '0.5', smoothed: 0.5 }] })).toBeUndefined();
+  });
+});

@@ -4,7 +4,7 @@
  * toggles, the runs table's sort, and the hyperparameter view's axes. The view models come out of
  * here: the metrics to chart, the runs table with its differing columns, the scatter's points.
  */
-import type { CompareRun, CompareXAxis, SeriesRequest, SeriesSlice } from '../../src/protocol/webview';
+import type { CompareRun, CompareXAxis, PointValue, SeriesRequest, SeriesSlice, ValuesRequest } from '../../src/protocol/webview';
 
 /** What a chart holds: the answer to its latest request (older answers are dropped). */
 export interface ChartSlices {
@@ -42,13 +42,25 @@ export interface CompareState {
   /** Hyperparameter on the scatter's x, and the metric result on its y (`best:val_loss`, …). */
   scatterX: HyperKey;
   scatterY: string;
+  /**
+   * The hovered chart's exact values from the host: the latest request (one in flight; the newest
+   * pointer position waits in `next`) and the answer to the last one answered.
+   */
+  hover: {
+    pending: number;
+    pendingSince: number;
+    asked?: Omit<ValuesRequest, 'type' | 'id'>;
+    next?: Omit<ValuesRequest, 'type' | 'id'>;
+    answered?: { metric: string; axis: CompareXAxis; x: number; smoothing: number; values: PointValue[] };
+    version: number;
+  };
 }
 
 export const HYPER_KEYS = ['learningRate', 'batchSize', 'epochs', 'validationSplit', 'params'] as const;
 export type HyperKey = (typeof HYPER_KEYS)[number];
 
 export function emptyCompare(): CompareState {
-  return { version: -1, runs: [], hidden: new Set(), sort: { column: 'startedAt', dir: 'desc' }, slices: new Map(), nextRequest: 1, scatterX: 'learningRate', scatterY: '' };
+  return { version: -1, runs: [], hidden: new Set(), sort: { column: 'startedAt', dir: 'desc' }, slices: new Map(), nextRequest: 1, scatterX: 'learningRate', scatterY: '', hover: { pending: 0, pendingSince: 0, version: 0 } };
 }
 
 /** A `compare` message: new summaries; charts ask again because the runs or their lengths changed. */
@@ -125,6 +137,37 @@ export function xRange(lo: number, hi: number, live: boolean): [number, number] 
   if (!live) return [lo, hi];
   const unit = 10 ** Math.floor(Math.log10((hi - lo) / 20));
   return [lo, (Math.floor(hi / unit) + 1) * unit];
+}
+
+/**
+ * The request for the exact values under the pointer, unless one is in flight (then the newest
+ * position is asked when its answer lands) or the same was just answered.
+ */
+export function valuesRequest(cs: CompareState, metric: string, axis: CompareXAxis, x: number, smoothing: number, now = 0): ValuesRequest | undefined {
+  const h = cs.hover;
+  const want = { metric, axis, x, smoothing };
+  const a = h.answered;
+  if (a && a.metric === metric && a.axis === axis && a.x === x && a.smoothing === smoothing) return undefined;
+  if (h.pending !== 0 && now - h.pendingSince < REQUEST_TIMEOUT_MS) {
+    h.next = want;
+    return undefined;
+  }
+  h.next = undefined;
+  h.asked = want;
+  h.pending = cs.nextRequest++;
+  h.pendingSince = now;
+  return { type: 'valuesRequest', id: h.pending, ...want };
+}
+
+/** An answer to the hover request in flight (others are stale); returns the next request, if the pointer moved meanwhile. */
+export function applyValues(cs: CompareState, id: number, metric: string, values: PointValue[], now = 0): { applied: boolean; next?: ValuesRequest } {
+  const h = cs.hover;
+  if (h.pending !== id || !h.asked || h.asked.metric !== metric) return { applied: false };
+  h.pending = 0;
+  h.answered = { ...h.asked, values };
+  h.version++;
+  const n = h.next;
+  return { applied: true, ...(n ? { next: valuesRequest(cs, n.metric, n.axis, n.x, n.smoothing, now) } : {}) };
 }
 
 /** Base metric name: `val_loss` → `loss`. */

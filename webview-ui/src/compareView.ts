@@ -133,6 +133,8 @@ export class CompareChart {
   /** Time the last setData took to draw, ms (read by the bench through the test hook). */
   lastDrawMs = 0;
   private drawStart = 0;
+  private state: PanelState | undefined;
+  private hoverVersion = 0;
   private readonly resizeObserver: ResizeObserver;
 
   constructor(
@@ -180,6 +182,12 @@ export class CompareChart {
   update(state: PanelState, palette: string[], colors: ChartColors): void {
     const cs = state.compare;
     const o = state.options;
+    this.state = state;
+    // The host answered the hover: the tooltip shows its exact values.
+    if (cs.hover.version !== this.hoverVersion) {
+      this.hoverVersion = cs.hover.version;
+      if (this.plot && !this.tooltip.hidden) this.onCursor(this.plot);
+    }
     const pixels = Math.max(50, this.width() - 60);
     if (this.metric.train)
       this.request({ type: 'compareRequest', metric: this.metric.train, axis: o.xAxis, x0: this.zoom?.[0] ?? null, x1: this.zoom?.[1] ?? null, pixels, smoothing: o.smoothing });
@@ -361,7 +369,11 @@ export class CompareChart {
     this.redraw();
   }
 
-  /** Exact values of every visible run at the cursor: each run's nearest point (a real point, not an average). */
+  /**
+   * Values of every visible run at the cursor: each run's batch nearest to it, read by the host from
+   * its full-resolution columns (asked on each move, one request in flight); until that answer is
+   * here, the nearest drawn point (a real point too, but not always the nearest batch).
+   */
   private onCursor(u: uPlot): void {
     const left = u.cursor.left ?? -1;
     if (left < 0 || this.seriesRuns.length === 0) {
@@ -370,6 +382,10 @@ export class CompareChart {
     }
     const x = u.posToVal(left, 'x');
     const L = this.L;
+    const o = this.state?.options;
+    if (this.metric.train && o) this.request({ type: 'compareHover', metric: this.metric.train, axis: o.xAxis, x, smoothing: o.smoothing });
+    const a = this.state?.compare.hover.answered;
+    const exact = a && o && a.metric === this.metric.train && a.axis === o.xAxis && a.x === x && a.smoothing === o.smoothing ? new Map(a.values.map((v) => [v.runId, v])) : undefined;
     const rows: HTMLElement[] = [];
     const byRun = new Map(this.runs.map((r, i) => [r.runId, { r, i }]));
     const seen = new Set<string>();
@@ -381,7 +397,14 @@ export class CompareChart {
       let at: number | undefined;
       let v: number | null = null;
       let raw: number | null = null;
-      if (s.kind === 'smoothed') {
+      let step: number | undefined;
+      const full = s.kind === 'smoothed' ? exact?.get(s.runId) : undefined;
+      if (full) {
+        at = full.x;
+        step = full.step;
+        v = o!.smoothing > 0 ? full.smoothed : full.raw;
+        raw = full.raw;
+      } else if (s.kind === 'smoothed') {
         const sl = this.slices.get(s.runId);
         if (!sl || sl.x.length === 0) continue;
         const k = nearest(sl.x, x);
@@ -402,7 +425,7 @@ export class CompareChart {
       rows.push(
         el(
           'div',
-          { class: 'tooltip-row', 'data-run': s.runId, 'data-series': s.kind },
+          { class: 'tooltip-row', 'data-run': s.runId, 'data-series': s.kind, 'data-exact': String(!!full), ...(step !== undefined ? { 'data-step': String(step) } : {}) },
           sw,
           el('span', { class: 'tooltip-label' }, name),
           el('span', { class: 'num tooltip-value' }, value),

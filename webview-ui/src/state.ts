@@ -11,7 +11,7 @@
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { BatchThinner } from '../../src/protocol/thinBatches';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
-import { applyCompare, applySeries, emptyCompare, refreshRequests, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
+import { applyCompare, applySeries, applyValues, emptyCompare, refreshRequests, seriesRequest, toggleSort, valuesRequest, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
 import { validCell, type CellChoice } from './evalModel';
 
@@ -221,6 +221,8 @@ export type Action =
   | { type: 'cell'; cell: CellChoice | null }
   /** A comparison chart needs the points of its viewport (answered by the host). */
   | { type: 'compareRequest'; metric: string; axis: XAxis; x0: number | null; x1: number | null; pixels: number; smoothing: number }
+  /** The pointer is over a comparison chart at `x`: its exact values are asked for (answered by the host). */
+  | { type: 'compareHover'; metric: string; axis: XAxis; x: number; smoothing: number }
   /** The user toggled a run in the comparison's legend. */
   | { type: 'compareToggle'; runId: string }
   /** The user sorted the runs table by a column. */
@@ -489,6 +491,12 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
         out.push(...refreshRequests(state.compare, now));
         break;
       }
+      if (msg.type === 'valuesResponse') {
+        const r = applyValues(state.compare, msg.id, msg.metric, msg.values, now);
+        if (r.applied) state.version++;
+        if (r.next) out.push(r.next);
+        break;
+      }
       onHostMessage(state, msg, now, out);
       break;
     }
@@ -539,6 +547,11 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       break;
     case 'compareRequest': {
       const req = seriesRequest(state.compare, action.metric, action.axis, action.x0, action.x1, action.pixels, action.smoothing, now);
+      if (req) out.push(req);
+      break;
+    }
+    case 'compareHover': {
+      const req = valuesRequest(state.compare, action.metric, action.axis, action.x, action.smoothing, now);
       if (req) out.push(req);
       break;
     }
