@@ -18,6 +18,8 @@ import type { Locale, StringKey } from './i18n';
 import type { Action, ChartOptions, PanelState } from './state';
 
 const CHART_HEIGHT = 200;
+/** Drawing time a frame spends on comparison charts before leaving the rest to the next frame. */
+const FRAME_BUDGET_MS = 10;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
@@ -132,6 +134,8 @@ export class CompareChart {
   private valCols = new Map<string, { logY: boolean; pts: { x: number; y: number }[]; x: number[]; y: (number | null)[]; lo: number; hi: number }>();
   /** Time the last setData took to draw, ms (read by the bench through the test hook). */
   lastDrawMs = 0;
+  /** What a redraw of this chart is expected to cost (ms), for the frame budget. */
+  cost = 0;
   private drawStart = 0;
   private state: PanelState | undefined;
   private hoverVersion = 0;
@@ -178,8 +182,11 @@ export class CompareChart {
     return Math.max(200, Math.floor(this.box.clientWidth || 600));
   }
 
-  /** Asks for the viewport when it changed, then draws what the host last answered. */
-  update(state: PanelState, palette: string[], colors: ChartColors): void {
+  /**
+   * Asks for the viewport when it changed, then draws what the host last answered, unless
+   * `mayDraw` is false (the frame's budget is spent): 'deferred' then, to be drawn next frame.
+   */
+  update(state: PanelState, palette: string[], colors: ChartColors, mayDraw = true): 'drawn' | 'same' | 'deferred' {
     const cs = state.compare;
     const o = state.options;
     this.state = state;
@@ -197,7 +204,8 @@ export class CompareChart {
     // points. A summary that only says a run grew changes none of it: the answer with the points does.
     const summaryKey = cs.runs.map((r) => `${r.runId}:${r.status}:${r.epochLines.length}`).join(',');
     const key = `${slices?.version ?? -1}|${summaryKey}|${[...cs.hidden].join(',')}|${o.smoothing > 0}|${o.logY}|${o.xAxis}|${this.zoom}|${palette.join()}`;
-    if (key === this.drawnKey) return;
+    if (key === this.drawnKey) return 'same';
+    if (!mayDraw) return 'deferred';
     this.drawnKey = key;
     this.runs = cs.runs;
     this.slices = slices?.runs ?? new Map();
@@ -219,7 +227,7 @@ export class CompareChart {
       this.box.setAttribute('data-runs', '0');
       setText(this.empty, slices === undefined && this.metric.train ? this.L.t('compare.loading') : this.L.t('compare.noData'));
       this.empty.hidden = false;
-      return;
+      return 'drawn';
     }
     const built = `${series.map((s) => `${s.runId}:${s.kind}`).join('|')}|${o.logY}|${o.xAxis}|${palette.join()}`;
     if (built !== this.builtFor || !this.plot) {
@@ -279,13 +287,13 @@ export class CompareChart {
     const live = visible.some((r) => r.status === 'running');
     const [x0, x1] = this.zoom ?? xRange(xLo, xHi, live);
     const [y0, y1] = yRange(yLo, yHi, o.logY);
-    this.drawStart = performance.now();
     this.plot!.batch(() => {
       this.plot!.setData(data as unknown as uPlot.AlignedData, false);
       this.plot!.setScale('x', { min: x0, max: x1 });
       this.plot!.setScale('y', { min: y0, max: y1 });
     });
     if (this.plot!.width !== this.width()) this.plot!.setSize({ width: this.width(), height: CHART_HEIGHT });
+    return 'drawn';
   }
 
   private drawnSlice(sl: SeriesSlice, logY: boolean): DrawnSlice {
@@ -353,7 +361,16 @@ export class CompareChart {
       hooks: {
         setSelect: [(u) => this.onSelect(u)],
         setCursor: [(u) => this.onCursor(u)],
-        draw: [() => (this.lastDrawMs = performance.now() - this.drawStart)],
+        // Its own commit only (uPlot commits the charts of a frame one after another in microtasks).
+        drawClear: [() => (this.drawStart = performance.now())],
+        draw: [
+          () => {
+            this.lastDrawMs = performance.now() - this.drawStart;
+            // A slowly fading maximum: a frame after cheap ones (only the live run redrawn) may be a
+            // full rebuild (a zoom), so one cheap frame does not make the chart look cheap.
+            this.cost = Math.max(this.lastDrawMs, this.cost * 0.7);
+          },
+        ],
       },
     };
     this.plot = new uPlot(opts, [null, ...series.map(() => [[], []])] as unknown as uPlot.AlignedData, this.canvasHost);
@@ -547,6 +564,8 @@ export function buildCompare(L: Locale, dispatch: Dispatch): CompareLayout {
 /** Draws the pane from the state; charts are kept by metric so zoom and uPlot survive redraws. */
 export class CompareView {
   readonly charts = new Map<string, CompareChart>();
+  /** The chart a frame starts with: the first one left over by the last frame. */
+  private nextChart = 0;
   private tableKey = '';
   private legendKey = '';
   private scatterKey = '';
@@ -594,6 +613,7 @@ export class CompareView {
         this.charts.delete(k);
       }
     let prev: Element | null = null;
+    const order: CompareChart[] = [];
     for (const m of metrics) {
       let c = this.charts.get(m.base);
       if (!c) {
@@ -603,8 +623,25 @@ export class CompareView {
         else l.charts.prepend(c.box);
       }
       prev = c.box;
-      c.update(state, palette, colors);
+      order.push(c);
     }
+    // A frame draws the charts whose points changed until their last costs fill FRAME_BUDGET_MS; the
+    // rest are drawn in the next frame (starting with them), so zooming four charts of ten runs
+    // does not make one long frame. Every chart still asks for its viewport now.
+    let spent = 0;
+    let deferred = false;
+    const start = this.nextChart % Math.max(1, order.length);
+    for (let k = 0; k < order.length; k++) {
+      const c = order[(start + k) % order.length];
+      const may = spent === 0 || spent + c.cost <= FRAME_BUDGET_MS;
+      const r = c.update(state, palette, colors, may && !deferred);
+      if (r === 'drawn') spent += Math.max(1, c.cost);
+      else if (r === 'deferred') {
+        if (!deferred) this.nextChart = (start + k) % order.length;
+        deferred = true;
+      }
+    }
+    if (deferred) this.redraw();
 
     this.renderTable(state, palette);
     this.renderScatter(state, palette, colors);
