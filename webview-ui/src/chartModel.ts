@@ -6,7 +6,7 @@
  * training metric drawn across the epoch's span (a step over the epoch, not a dot at its end), and
  * the validation value across the same span.
  */
-import { lowerBound, MinMaxBlocks, pixelColumnIndices } from './downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../../src/protocol/downsample';
 import { Smoother } from './smoothing';
 import { batchesRun, type ChartOptions, type MetricSpec, type RunTrack, type XAxis } from './state';
 
