@@ -20,12 +20,13 @@ const BIG = Number(process.env.DASHBOARD_BIG ?? 1_000_000);
 const METRICS = ['loss', 'acc', 'mae', 'mse'];
 const APPEND_SECONDS = 6;
 
-const { CompareSet, COMPARE_UPDATE_MS } = await loadModule('src/training/compareRuns.ts');
+const { CompareSet, COMPARE_UPDATE_MS, valuesAt } = await loadModule('src/training/compareRuns.ts');
+const { readRun } = await loadModule('src/training/runStore.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'modellab-dashboard-'));
 const t0 = Date.UTC(2026, 11, 1);
 
-/** A finished run folder with `n` batches of the four metrics (a noisy falling loss, one spike per run). */
-function writeRun(id, n, seed) {
+/** A run folder (finished, or still training when `live`) with `n` batches of the four metrics (a noisy falling loss, one spike per run). */
+function writeRun(id, n, seed, live = false) {
   const dir = join(tmp, id);
   mkdirSync(join(dir, 'model'), { recursive: true });
   const bpe = 1000;
@@ -35,7 +36,7 @@ function writeRun(id, n, seed) {
       formatVersion: 1, id, modelFile: '/w/bench.model.ts',
       config: { epochs: Math.ceil(n / bpe), batchSize: 16 * (1 + (seed % 4)), validationSplit: 0.1, shuffle: true, dataset: 'mnist' },
       backend: { name: 'wasm', reason: 'bench' }, versions: { tfjs: '4.22.0', node: process.version, modelLab: '0.1.0' },
-      startedAt: new Date(t0).toISOString(), endedAt: new Date(t0 + n * 10).toISOString(), status: 'completed', totalParams: 1000 + seed, batchesPerEpoch: bpe,
+      startedAt: new Date(t0).toISOString(), ...(live ? {} : { endedAt: new Date(t0 + n * 10).toISOString() }), status: live ? 'running' : 'completed', totalParams: 1000 + seed, batchesPerEpoch: bpe,
     }),
   );
   writeFileSync(join(dir, 'model/model.json'), JSON.stringify({ trainingConfig: { optimizer_config: { class_name: 'Adam', config: { learningRate: 10 ** -(2 + (seed % 3)) } } } }));
@@ -53,7 +54,7 @@ function writeRun(id, n, seed) {
       buf = '';
     }
   }
-  buf += `{"type":"end","epoch":${Math.floor((n - 1) / bpe)},"time":${t0 + n * 10},"status":"completed"}\n`;
+  if (!live) buf += `{"type":"end","epoch":${Math.floor((n - 1) / bpe)},"time":${t0 + n * 10},"status":"completed"}\n`;
   writeSync(fd, buf);
   closeSync(fd);
   return dir;
@@ -82,7 +83,7 @@ say(`# dashboard bench ${new Date().toISOString()} · ${cpu} · ${cpus().length}
 
 const ONLY_BIG = process.env.DASHBOARD_ONLY === 'big';
 const dirs = [];
-for (let k = 0; k < (ONLY_BIG ? 0 : RUNS); k++) dirs.push(writeRun(`run-${String(k).padStart(2, '0')}`, POINTS, k));
+for (let k = 0; k < (ONLY_BIG ? 0 : RUNS); k++) dirs.push(writeRun(`run-${String(k).padStart(2, '0')}`, POINTS, k, k === 0));
 const set = new CompareSet();
 let t = performance.now();
 for (const d of dirs) set.addFolder(d);
@@ -97,6 +98,7 @@ const openWith = (theSet) =>
     width: 1200,
     height: 1400,
     onMessage: (m, post) => {
+      if (m.type === 'valuesRequest') post({ type: 'valuesResponse', id: m.id, metric: m.metric, values: valuesAt(theSet, m) });
       if (m.type !== 'seriesRequest') return;
       const a = performance.now();
       const runs = theSet.query(m);
@@ -230,7 +232,7 @@ try {
     return out;
   }, 30);
   say(`frames while one run appends 50 batches/s (${APPEND_SECONDS} s, ${appendFrames.length} frames): median ${fmt(quantile(appendFrames, 0.5))} ms, p95 ${fmt(quantile(appendFrames, 0.95))} ms · baseline uPlot redrawing every point: median ${fmt(quantile(baseAppend, 0.5))} ms, p95 ${fmt(quantile(baseAppend, 0.95))} ms · ratio (median) ${fmt(quantile(baseAppend, 0.5) / quantile(appendFrames, 0.5), 1)}×`);
-  say(`latency from a batch reaching the host to the frame that draws it (${latencies.length} batches): median ${fmt(quantile(latencies, 0.5), 0)} ms, p95 ${fmt(quantile(latencies, 0.95), 0)} ms (the host batches for ${COMPARE_UPDATE_MS} ms, the panel redraws at most every 100 ms)`);
+  say(`latency from a batch reaching the host to the frame that draws it (${latencies.length} batches): median ${fmt(quantile(latencies, 0.5), 0)} ms, p95 ${fmt(quantile(latencies, 0.95), 0)} ms (the host batches for ${COMPARE_UPDATE_MS} ms, then the panel asks for the grown run's points and draws them)`);
 
   // ---- frames while the user zooms ---------------------------------------------------------------------
   const ZOOMS = 20;
@@ -268,6 +270,7 @@ try {
 
   // ---- a finished 1,000,000-batch run ------------------------------------------------------------------
   const bigDir = writeRun('run-big', BIG, 3);
+  let oldReadMs = NaN;
   global.gc?.();
   const heap0 = process.memoryUsage();
   const big = new CompareSet();
@@ -276,6 +279,17 @@ try {
   const readMs = performance.now() - t;
   global.gc?.();
   const heap1 = process.memoryUsage();
+  // Baseline: the reader before, in the same script on the same file: run.json read through readRun
+  // (which also parsed every metrics line with JSON.parse and the schema), then the lines again.
+  {
+    const old = new CompareSet();
+    const tOld = performance.now();
+    readRun(bigDir);
+    old.addFolder(bigDir);
+    oldReadMs = performance.now() - tOld;
+    if (old.store.bytes() !== big.store.bytes()) throw new Error('the two readers disagree on the store');
+  }
+  global.gc?.();
   const bigPanel = await openWith(big);
   const cdp = await bigPanel.page.context().newCDPSession(bigPanel.page);
   await cdp.send('Performance.enable');
@@ -295,7 +309,7 @@ try {
   const sample = [];
   for (let i = 0; i < 10_000; i++) sample.push({ epoch: 0, batch: i, step: i, time: t0 + i * 10, metrics: { loss: 0.123456789, acc: 0.95678, mae: 0.0617, mse: 0.0152 } });
   const fullBytes = (JSON.stringify(sample).length * BIG) / 10_000;
-  say(`opening a finished ${BIG.toLocaleString('en')}-batch run: host read ${fmt(readMs, 0)} ms, store ${fmt(big.store.bytes() / 2 ** 20)} MiB (heap +${fmt((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / 2 ** 20)} MiB); panel: compare message ${fmt(onWire / 1024)} KiB, ${fmt(openMs, 0)} ms to every chart drawn, webview JS heap +${fmt((webHeap1 - webHeap0) / 2 ** 20)} MiB · the same run as a snapshot with every batch: ~${fmt(fullBytes / 2 ** 20, 0)} MiB of JSON`);
+  say(`opening a finished ${BIG.toLocaleString('en')}-batch run: host read ${fmt(readMs, 0)} ms (the reader before, which parsed every line twice, once through the schema: ${fmt(oldReadMs, 0)} ms, ${fmt(oldReadMs / readMs, 1)}×), store ${fmt(big.store.bytes() / 2 ** 20)} MiB (heap +${fmt((heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers) / 2 ** 20)} MiB); panel: compare message ${fmt(onWire / 1024)} KiB, ${fmt(openMs, 0)} ms to every chart drawn, webview JS heap +${fmt((webHeap1 - webHeap0) / 2 ** 20)} MiB · the same run as a snapshot with every batch: ~${fmt(fullBytes / 2 ** 20, 0)} MiB of JSON`);
   await bigPanel.close();
 } finally {
   await h.close();

@@ -113,6 +113,11 @@ export type WebviewToHost =
    * whole run) at `pixels` columns, smoothed with `smoothing` on the host's full-resolution data.
    */
   | SeriesRequest
+  /**
+   * Webview sends (a request, answered by a `valuesResponse` with the same `id`) when the pointer
+   * hovers a comparison chart: each compared run's exact `metric` at the batch nearest to `x`.
+   */
+  | ValuesRequest
   /** Webview sends when the user closes the comparison: the host drops the compared runs' series. */
   | { type: 'closeCompare' };
 
@@ -133,7 +138,28 @@ export type HostToWebview =
    */
   | { type: 'compare'; version: number; runs: CompareRun[] }
   /** Host sends in answer to a `seriesRequest` with its `id`: one slice per compared run that has the metric. */
-  | { type: 'seriesResponse'; id: number; metric: string; runs: { runId: string; slice: SeriesSlice }[] };
+  | { type: 'seriesResponse'; id: number; metric: string; runs: { runId: string; slice: SeriesSlice }[] }
+  /** Host sends in answer to a `valuesRequest` with its `id`: the values at full resolution, one per run that has the metric. */
+  | { type: 'valuesResponse'; id: number; metric: string; values: PointValue[] };
+
+/** A hovered comparison chart's request for the exact values at `x`. */
+export interface ValuesRequest {
+  type: 'valuesRequest';
+  id: number;
+  metric: string;
+  axis: CompareXAxis;
+  x: number;
+  smoothing: number;
+}
+
+/** One run's batch nearest to the hovered x, from the host's full-resolution store: x under the axis, its step, raw and smoothed values (null: NaN). */
+export interface PointValue {
+  runId: string;
+  x: number;
+  step: number;
+  raw: number | null;
+  smoothed: number | null;
+}
 
 export const COMPARE_X_AXES = ['step', 'epoch', 'time'] as const;
 export type CompareXAxis = (typeof COMPARE_X_AXES)[number];
@@ -317,12 +343,22 @@ const SeriesRequestSchema = v.object({
   known: v.optional(v.record(v.pipe(v.string(), v.maxLength(200)), v.number())),
 });
 
+const ValuesRequestSchema = v.object({
+  type: v.literal('valuesRequest'),
+  id: seq,
+  metric: v.pipe(v.string(), v.maxLength(200)),
+  axis: v.picklist(COMPARE_X_AXES),
+  x: v.pipe(v.number(), v.finite()),
+  smoothing: v.pipe(v.number(), v.minValue(0), v.maxValue(0.999)),
+});
+
 const WebviewToHostSchema = v.variant('type', [
   v.object({ type: v.literal('ready') }),
   ...RUN_CONTROL_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: runIdOfPanel })),
   ...RUN_AGAIN_COMMANDS.map((type) => v.object({ type: v.literal(type), runId: v.pipe(runIdOfPanel, v.minLength(1)) })),
   v.object({ type: v.literal('openLocation'), file: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), line: v.optional(lineNumber), column: v.optional(lineNumber) }),
   SeriesRequestSchema,
+  ValuesRequestSchema,
   v.object({ type: v.literal('closeCompare') }),
 ]);
 
@@ -370,6 +406,12 @@ const HostToWebviewSchema = v.variant('type', [
   v.object({ type: v.literal('event'), seq, runId: v.string(), event: RunEventSchema }),
   v.object({ type: v.literal('compare'), version: seq, runs: v.array(CompareRunSchema) }),
   v.object({ type: v.literal('seriesResponse'), id: seq, metric: v.string(), runs: v.array(v.object({ runId: v.string(), slice: SeriesSliceSchema })) }),
+  v.object({
+    type: v.literal('valuesResponse'),
+    id: seq,
+    metric: v.string(),
+    values: v.array(v.object({ runId: v.string(), x: v.number(), step: v.number(), raw: nullableNumber, smoothed: nullableNumber })),
+  }),
 ]);
 
 /**

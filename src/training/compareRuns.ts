@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
 import { CHECKPOINTS_DIR, lineMetrics, METRICS_FILE, MODEL_DIR, parseMetricLines, type RunRecord } from '../protocol/runFolder';
 import { RUN_STAT_KEYS, type BatchPoint, type EpochPoint, type RunStatus } from '../protocol/trainer';
-import type { CompareRun, MetricResult, SeriesRequest } from '../protocol/webview';
-import { readRun, readRunLabel } from './runStore';
+import type { CompareRun, MetricResult, PointValue, SeriesRequest, ValuesRequest } from '../protocol/webview';
+import { readRunLabel, readRunRecord } from './runStore';
 import { SeriesStore, type SeriesColumns } from './seriesStore';
 
 /**
@@ -96,34 +96,39 @@ export class CompareSet {
    * file, when run.json cannot be read; a truncated metrics.jsonl keeps every complete line.
    */
   addFolder(runDir: string): CompareRun {
-    const { record } = readRun(runDir);
+    // run.json alone: metrics.jsonl is read once, below (reading it through readRun as well parsed
+    // every line twice, once through the schema, and was most of the time a long run took to open).
+    const record = readRunRecord(runDir);
     const t = this.start(record, runDir);
     // Read in chunks: a million-batch metrics.jsonl is ~140 MB, never held as one string.
-    forEachLine(path.join(runDir, METRICS_FILE), (raw) => {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        return; // a line cut short by a kill
-      }
-      if (line.type === 'batch') {
-        // The hot path: the same checks as MetricLineSchema's batch variant, inline, values straight into the columns.
-        const { epoch, batch, step, time } = line;
-        if (typeof epoch === 'number' && typeof batch === 'number' && typeof step === 'number' && typeof time === 'number') {
-          const fresh = t.columns.pushLine(line, epoch, batch, step, time);
-          if (fresh === undefined) return;
-          t.lastStepOfEpoch.set(epoch, step);
-          for (const k of fresh) if (!RUN_STAT_KEYS.includes(k)) t.summary.batchMetrics.push(k);
-          if (t.summary.learningRate === null && typeof line.lr === 'number' && Number.isFinite(line.lr)) t.summary.learningRate = line.lr;
-        }
-      } else {
-        const [parsed] = parseMetricLines(raw);
-        if (parsed?.type === 'epoch') this.pushEpoch(t, { epoch: parsed.epoch, time: parsed.time, metrics: lineMetrics(parsed) });
-        else if (parsed?.type === 'end') this.end(t, parsed.status, parsed.time);
-      }
-    });
+    forEachLine(path.join(runDir, METRICS_FILE), (raw) => this.readLine(t, raw));
     this.bump();
     return t.summary;
+  }
+
+  /** One line of metrics.jsonl: parsed as JSON, checked as the schema says. */
+  private readLine(t: Tracked, raw: string): void {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return; // a line cut short by a kill
+    }
+    if (line.type === 'batch') {
+      // The hot path: the same checks as MetricLineSchema's batch variant, inline, values straight into the columns.
+      const { epoch, batch, step, time } = line;
+      if (typeof epoch === 'number' && typeof batch === 'number' && typeof step === 'number' && typeof time === 'number') {
+        const fresh = t.columns.pushLine(line, epoch, batch, step, time);
+        if (fresh === undefined) return;
+        t.lastStepOfEpoch.set(epoch, step);
+        for (const k of fresh) if (!RUN_STAT_KEYS.includes(k)) t.summary.batchMetrics.push(k);
+        if (t.summary.learningRate === null && typeof line.lr === 'number' && Number.isFinite(line.lr)) t.summary.learningRate = line.lr;
+      }
+    } else {
+      const [parsed] = parseMetricLines(raw);
+      if (parsed?.type === 'epoch') this.pushEpoch(t, { epoch: parsed.epoch, time: parsed.time, metrics: lineMetrics(parsed) });
+      else if (parsed?.type === 'end') this.end(t, parsed.status, parsed.time);
+    }
   }
 
   private start(record: RunRecord, runDir: string): Tracked {
@@ -219,6 +224,16 @@ export class CompareSet {
     }
     return out;
   }
+}
+
+/** Answers a hover: each compared run's exact value of the metric at the batch nearest to x. */
+export function valuesAt(set: CompareSet, req: ValuesRequest): PointValue[] {
+  const out: PointValue[] = [];
+  for (const runId of set.runIds) {
+    const v = set.store.runs.get(runId)?.valueAt(req.metric, req.axis, req.x, req.smoothing);
+    if (v) out.push({ runId, ...v });
+  }
+  return out;
 }
 
 /** Calls `fn` with each non-empty line of `file`, reading 4 MiB at a time; no file is no lines. */

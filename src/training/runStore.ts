@@ -37,6 +37,11 @@ function readMetrics(runDir: string, warn?: (why: string) => void): MetricLine[]
   return parseMetricLines(text, warn && ((line, reason) => warn(`${file} line ${line}: ${reason}; skipped`)));
 }
 
+/** A run's run.json, checked; throws naming the file when it is not readable (metrics.jsonl is not read). */
+export function readRunRecord(runDir: string): RunRecord {
+  return readRecord(runDir);
+}
+
 function readRecord(runDir: string): RunRecord {
   const file = path.join(runDir, RUN_FILE);
   const parsed = parseRunRecord(fs.readFileSync(file, 'utf8'));

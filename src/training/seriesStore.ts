@@ -7,6 +7,7 @@
  * Smoothing (TensorBoard's debiased EMA, as webview-ui/src/smoothing.ts) runs here on every point
  * before downsampling, so the curve does not change with the zoom. Pure: no `vscode`, no `fs`.
  */
+import { MinMaxBlocks, pixelColumnIndices } from '../protocol/downsample';
 import type { CompareXAxis, SeriesSlice } from '../protocol/webview';
 
 /** Values of a batch point (a NaN the trainer reported arrives as null or NaN; both are gaps). */
@@ -22,6 +23,8 @@ interface SmoothCache {
   wpow: number;
   firstFinite: number;
   constant: boolean;
+  /** Block summaries of `out`, for fast downsampling; rebuilt when `out` is recomputed from the start. */
+  blocks: MinMaxBlocks;
 }
 
 /** One run's batch series. Values are float32 (what tfjs computes them in); x columns float64. */
@@ -34,6 +37,8 @@ export class SeriesColumns {
   epochPos: Float32Array<ArrayBuffer> = new Float32Array(0);
   readonly values = new Map<string, Float32Array<ArrayBuffer>>();
   private readonly smooth = new Map<string, SmoothCache>();
+  /** Block summaries of each raw column (values never change once pushed), extended as it grows. */
+  private readonly blocks = new Map<string, MinMaxBlocks>();
   /** Points refused because their step did not move forward (duplicates, replays, out of order). */
   refused = 0;
 
@@ -151,7 +156,7 @@ export class SeriesColumns {
     if (!(weight > 0)) return raw;
     let c = this.smooth.get(key);
     if (!c || c.weight !== weight) {
-      c = { weight, out: new Float32Array(this.capacity).fill(Number.NaN), n: 0, last: 0, numAccum: 0, wpow: 1, firstFinite: Number.NaN, constant: true };
+      c = { weight, out: new Float32Array(this.capacity).fill(Number.NaN), n: 0, last: 0, numAccum: 0, wpow: 1, firstFinite: Number.NaN, constant: true, blocks: new MinMaxBlocks() };
       this.smooth.set(key, c);
     }
     const n = this.count;
@@ -166,6 +171,7 @@ export class SeriesColumns {
         c.last = 0;
         c.numAccum = 0;
         c.wpow = 1;
+        c.blocks = new MinMaxBlocks();
       }
     }
     for (let i = c.n; i < n; i++) {
@@ -180,6 +186,25 @@ export class SeriesColumns {
     }
     c.n = n;
     return c.out.subarray(0, n);
+  }
+
+  /**
+   * The batch nearest to `x` under `axis` at full resolution: its x, step, raw and smoothed values
+   * (null for a NaN); undefined when no batch reported `key`.
+   */
+  valueAt(key: string, axis: CompareXAxis, x: number, smoothing: number): { x: number; step: number; raw: number | null; smoothed: number | null } | undefined {
+    const raw = this.column(key);
+    const n = this.count;
+    if (!raw || n === 0) return undefined;
+    const smooth = this.smoothed(key, smoothing) ?? raw;
+    const { xs, unit, back } = this.raw(axis);
+    const at = unit(x);
+    let i = lowerBound(xs, n, at);
+    if (i >= n) i = n - 1;
+    else if (i > 0 && at - xs[i - 1] <= xs[i] - at) i--;
+    const r = raw[i];
+    const sm = smooth[i];
+    return { x: back(xs[i]), step: this.step[i], raw: r === r ? r : null, smoothed: sm === sm ? sm : null };
   }
 
   /** Bytes held by the columns (capacity, not count: what the process really keeps). */
@@ -223,9 +248,12 @@ export class SeriesColumns {
     to = Math.min(n - 1, to < n && xs[to] === hi ? to + 1 : to);
     const cols = Math.max(1, Math.floor(pixels));
     const visible = Math.max(0, to - from + 1);
-    let keep: number[];
-    if (visible <= 4 * cols) keep = Array.from({ length: visible }, (_, i) => from + i);
-    else keep = pickColumns(xs, [raw, smooth], from, to, lo, hi, cols);
+    // The panel's own downsampling (src/protocol/downsample.ts), reading whole 64-point blocks from
+    // their summaries: a full-range slice of a long run costs its pixel columns, not its points.
+    let rawBlocks = this.blocks.get(key);
+    if (!rawBlocks) this.blocks.set(key, (rawBlocks = new MinMaxBlocks()));
+    const smoothBlocks = smooth === raw ? rawBlocks : this.smooth.get(key)?.blocks;
+    const keep = pixelColumnIndices(xs, [raw, smooth], n, lo, hi, cols, [rawBlocks.extend(raw, n), smoothBlocks?.extend(smooth, n)]);
     if (keep[keep.length - 1] !== n - 1 && hi >= xs[n - 1]) keep.push(n - 1);
     const out: SeriesSlice = { x: new Array(keep.length), raw: new Array(keep.length), smoothed: new Array(keep.length), visible, count: n };
     for (let k = 0; k < keep.length; k++) {
@@ -249,68 +277,6 @@ function lowerBound(xs: ArrayLike<number>, n: number, x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Per pixel column and per series: first, min, max, last finite index and the first gap. Ascending, unique. */
-function pickColumns(xs: ArrayLike<number>, ys: Float32Array[], from: number, to: number, lo: number, hi: number, columns: number): number[] {
-  const scale = columns / (hi - lo || 1);
-  const picked = new Uint8Array(to - from + 1);
-  picked[0] = 1;
-  picked[to - from] = 1;
-  // Column of each point, once for every series.
-  const colOf = new Int32Array(to - from + 1);
-  for (let i = from; i <= to; i++) colOf[i - from] = Math.min(columns - 1, Math.max(0, Math.floor((xs[i] - lo) * scale)));
-  for (const y of ys) {
-    let col = -1;
-    let first = -1;
-    let minI = -1;
-    let maxI = -1;
-    let lastI = -1;
-    let gap = -1;
-    let minV = Infinity;
-    let maxV = -Infinity;
-    for (let i = from; i <= to; i++) {
-      const c = colOf[i - from];
-      if (c !== col) {
-        if (first >= 0) {
-          picked[first - from] = 1;
-          picked[minI - from] = 1;
-          picked[maxI - from] = 1;
-          picked[lastI - from] = 1;
-        }
-        if (gap >= 0) picked[gap - from] = 1;
-        col = c;
-        first = minI = maxI = lastI = gap = -1;
-        minV = Infinity;
-        maxV = -Infinity;
-      }
-      const v = y[i];
-      if (v !== v) {
-        if (gap < 0) gap = i;
-        continue;
-      }
-      if (first < 0) first = i;
-      lastI = i;
-      if (v < minV) {
-        minV = v;
-        minI = i;
-      }
-      if (v > maxV) {
-        maxV = v;
-        maxI = i;
-      }
-    }
-    if (first >= 0) {
-      picked[first - from] = 1;
-      picked[minI - from] = 1;
-      picked[maxI - from] = 1;
-      picked[lastI - from] = 1;
-    }
-    if (gap >= 0) picked[gap - from] = 1;
-  }
-  const out: number[] = [];
-  for (let k = 0; k < picked.length; k++) if (picked[k]) out.push(from + k);
-  return out;
 }
 
 /** The series of every compared run, by run id. */

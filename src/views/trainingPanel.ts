@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetPreview } from '../protocol/datasetPreview';
 import { parseWebviewToHost, type HostToWebview, type WebviewToHost } from '../protocol/webview';
-import { COMPARE_UPDATE_MS, type CompareSet } from '../training/compareRuns';
+import { COMPARE_UPDATE_MS, valuesAt, type CompareSet } from '../training/compareRuns';
 import type { RunSource, RunUpdate } from '../training/runSource';
 import { confineToFolders } from './errorLocation';
 import { renderHtml } from './panelHtml';
@@ -221,6 +221,9 @@ export class TrainingPanel implements vscode.Disposable {
       case 'seriesRequest':
         // Answered even without a comparison (empty), so the webview's request never hangs.
         this.post({ type: 'seriesResponse', id: msg.id, metric: msg.metric, runs: this.compare?.query(msg) ?? [] });
+        break;
+      case 'valuesRequest':
+        this.post({ type: 'valuesResponse', id: msg.id, metric: msg.metric, values: this.compare ? valuesAt(this.compare, msg) : [] });
         break;
       case 'closeCompare':
         this.compare = undefined;

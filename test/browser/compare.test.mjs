@@ -19,9 +19,10 @@ const runDirs = readdirSync(runsDir).sort().map((d) => join(runsDir, d));
 
 let h;
 let CompareSet;
+let valuesAt;
 before(async () => {
   h = await startHarness();
-  ({ CompareSet } = await loadModule('src/training/compareRuns.ts'));
+  ({ CompareSet, valuesAt } = await loadModule('src/training/compareRuns.ts'));
 });
 after(async () => {
   await h?.close();
@@ -41,6 +42,7 @@ async function openCompare(set, opts = {}) {
   const panel = await h.openPanel({
     ...opts,
     onMessage: (m, post) => {
+      if (m.type === 'valuesRequest') post({ type: 'valuesResponse', id: m.id, metric: m.metric, values: valuesAt(set, m) });
       if (m.type !== 'seriesRequest') return;
       requests.push(m);
       post({ type: 'seriesResponse', id: m.id, metric: m.metric, runs: set.query(m) });
@@ -230,6 +232,42 @@ describe('a 100,000-batch run with one spike, compared with a real run', () => {
     assert.equal(s.y[i], 40);
     assert.equal(Math.max(...s.y.filter((v) => typeof v === 'number')), 40);
     assert.equal(s.x.at(-1), 99_999);
+  });
+
+  it('shows in the tooltip the exact value at the hovered batch, from the host’s full-resolution store', async () => {
+    const box = await panel.page.locator('#compare-chart-loss .u-over').boundingBox();
+    let notDrawn = 0;
+    for (const at of [0.31, 0.47, 0.805]) {
+      await panel.page.mouse.move(box.x + box.width * at, box.y + box.height * 0.5);
+      await panel.page.waitForFunction(() => document.querySelector('#compare-chart-loss .tooltip-row[data-run="20261201-000000-long"][data-exact="true"]'), null, { timeout: 10_000 });
+      await settle(panel.page);
+      const { x, step, value, drawn } = await panel.page.evaluate(() => {
+        const c = window.__modelLab.compare.charts.get('loss');
+        const u = c.plot;
+        const row = document.querySelector('#compare-chart-loss .tooltip-row[data-run="20261201-000000-long"]');
+        const labels = u.series.map((s) => s.label);
+        const i = labels.indexOf('20261201-000000-long · batch');
+        return { x: u.posToVal(u.cursor.left, 'x'), step: Number(row.dataset.step), value: row.querySelector('.tooltip-value').textContent, drawn: Array.from(u.data[i][0]) };
+      });
+      // The batch nearest the pointer (steps are 0, 1, 2, … here), not the nearest drawn point.
+      assert.ok(Math.abs(step - x) <= 0.5, `step ${step} at x ${x}`);
+      // Its loss as the run wrote it (float32 in the store, as tfjs computed it), smoothed with 0.6 from every point.
+      const raw = Math.fround(1 + 0.2 * Math.sin(step / 900));
+      const m = /\((?:batch) ([-\d.e]+)\)/.exec(value);
+      const shownRaw = m ? Number(m[1]) : Number(value);
+      assert.ok(Math.abs(shownRaw - raw) < 1e-7, `${value} vs ${raw} at step ${step}`);
+      let last = 0;
+      let w = 1;
+      for (let i = 0; i <= step; i++) {
+        last = last * 0.6 + 0.4 * Math.fround(i === 73_421 ? 40 : 1 + 0.2 * Math.sin(i / 900));
+        w *= 0.6;
+      }
+      assert.ok(Math.abs(Number(value.split(' ')[0]) - last / (1 - w)) < 1e-5, `smoothed ${value} vs ${last / (1 - w)}`);
+      if (!drawn.includes(step)) notDrawn++;
+    }
+    // At 600 px for 100,000 batches most hovered steps are not among the drawn points: the values came from the host.
+    assert.ok(notDrawn > 0, 'some hovered batch was not a drawn point');
+    await panel.page.mouse.move(0, 0);
   });
 
   it('asks the host for the zoomed range and gets its real points', async () => {

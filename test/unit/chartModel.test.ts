@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BatchThinner } from '../../src/protocol/thinBatches';
 import { ChartModelBuilder } from '../../webview-ui/src/chartModel';
 import { DEFAULT_OPTIONS, initialState, metricSpecs, shownRun, update, type ChartOptions, type RunTrack } from '../../webview-ui/src/state';
 
@@ -19,6 +20,9 @@ function synthetic(epochs: number, bpe: number, loss: (step: number) => number):
     config: { epochs, batchSize: 32, validationSplit: 0.1, shuffle: true, dataset: 'mnist' }, epochs: [], batches: [],
   };
   update(state, { type: 'message', data: { type: 'snapshot', seq: 0, run } }, 0);
+  // Every point kept: these tests are about drawing full-resolution columns (the panel's bound on a
+  // live run's columns is tested in webviewState.test.ts).
+  shownRun(state)!.thinner = new BatchThinner(Number.POSITIVE_INFINITY);
   let seq = 1;
   for (let e = 0; e < epochs; e++) {
     const points = Array.from({ length: bpe }, (_, b) => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { CompareRun, SeriesSlice } from '../../src/protocol/webview';
-import { applyCompare, applySeries, compareMetrics, emptyCompare, REQUEST_TIMEOUT_MS, runsTable, scatterPoints, seriesRequest, toggleSort } from '../../webview-ui/src/compareState';
+import { applyCompare, applySeries, compareMetrics, emptyCompare, REQUEST_TIMEOUT_MS, runsTable, scatterPoints, seriesRequest, toggleSort, xRange } from '../../webview-ui/src/compareState';
 import { initialState, update } from '../../webview-ui/src/state';
 
 function run(runId: string, batchSize: number, finalLoss: number | null, extra: Partial<CompareRun> = {}): CompareRun {
@@ -78,6 +78,38 @@ describe('viewport requests', () => {
   });
 });
 
+describe('live updates', () => {
+  test('a compare message asks at once for each chart’s viewport, naming the held runs; an answer that landed stale asks again', () => {
+    const s = initialState();
+    update(s, { type: 'message', data: { type: 'snapshot', seq: 1, run: null } }, 0);
+    update(s, { type: 'message', data: { type: 'compare', version: 1, runs: [run('a', 64, 0.5), run('b', 32, 0.3)] } }, 0);
+    const [first] = update(s, { type: 'compareRequest', metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6 }, 0);
+    expect(first).toMatchObject({ type: 'seriesRequest', metric: 'loss', pixels: 400 });
+    const id = (first as { id: number }).id;
+    update(s, { type: 'message', data: { type: 'seriesResponse', id, metric: 'loss', runs: [{ runId: 'a', slice: slice(10) }, { runId: 'b', slice: slice(8) }] } }, 0);
+    // Run a grew: the compare message itself sends the request (same viewport, both runs named as held).
+    const sent = update(s, { type: 'message', data: { type: 'compare', version: 2, runs: [run('a', 64, 0.5, { batches: 11 }), run('b', 32, 0.3)] } }, 1);
+    expect(sent).toEqual([{ type: 'seriesRequest', id: id + 1, metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6, known: { a: 10, b: 8 } }]);
+    // It grows again while that request is in flight: nothing more until the answer, which then asks again.
+    expect(update(s, { type: 'message', data: { type: 'compare', version: 3, runs: [run('a', 64, 0.5, { batches: 12 }), run('b', 32, 0.3)] } }, 2)).toEqual([]);
+    const again = update(s, { type: 'message', data: { type: 'seriesResponse', id: id + 1, metric: 'loss', runs: [{ runId: 'a', slice: slice(11) }] } }, 3);
+    expect(again).toEqual([{ type: 'seriesRequest', id: id + 2, metric: 'loss', axis: 'step', x0: null, x1: null, pixels: 400, smoothing: 0.6, known: { a: 11, b: 8 } }]);
+    expect(s.compare.slices.get('loss')!.runs.get('a')!.count).toBe(11);
+  });
+
+  test('the x range of a training comparison ends at a round step past the last point, and stays there while it grows', () => {
+    expect(xRange(0, 99_999, false)).toEqual([0, 99_999]);
+    const [lo, hi] = xRange(0, 100_017, true);
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(100_017);
+    expect(hi - 100_017).toBeLessThanOrEqual(0.05 * 100_017);
+    for (let last = 100_017; last < hi; last += 37) expect(xRange(0, last, true)).toEqual([lo, hi]);
+    expect(xRange(0, hi, true)[1]).toBeGreaterThan(hi);
+    expect(xRange(5, 5, true)).toEqual([4, 6]);
+    expect(xRange(Infinity, -Infinity, false)).toEqual([0, 1]);
+  });
+});
+
 describe('panel state', () => {
   test('a compare message opens the Compare tab; Close sends closeCompare and goes back to the run', () => {
     const s = initialState();
@@ -99,5 +131,26 @@ describe('panel state', () => {
     expect(update(s, { type: 'compareClose' }, 0)).toEqual([{ type: 'closeCompare' }]);
     expect(s.tab).toBe('run');
     expect(s.compare.runs).toEqual([]);
+  });
+});
+
+describe('hover values', () => {
+  test('one request in flight; the newest pointer position is asked when the answer lands; stale answers are dropped', () => {
+    const s = initialState();
+    update(s, { type: 'message', data: { type: 'compare', version: 1, runs: [run('a', 64, 0.5)] } }, 0);
+    const hover = (x: number, now = 0) => update(s, { type: 'compareHover', metric: 'loss', axis: 'step', x, smoothing: 0.6 }, now);
+    const [first] = hover(10.2) as { id: number }[];
+    expect(first).toMatchObject({ type: 'valuesRequest', metric: 'loss', x: 10.2 });
+    expect(hover(11.7)).toEqual([]);
+    expect(hover(12.9)).toEqual([]);
+    const values = [{ runId: 'a', x: 10, step: 10, raw: 0.5, smoothed: 0.45 }];
+    expect(update(s, { type: 'message', data: { type: 'valuesResponse', id: first.id + 5, metric: 'loss', values } }, 0)).toEqual([]);
+    expect(s.compare.hover.answered).toBeUndefined();
+    const next = update(s, { type: 'message', data: { type: 'valuesResponse', id: first.id, metric: 'loss', values } }, 0);
+    expect(s.compare.hover.answered).toMatchObject({ x: 10.2, values });
+    expect(next).toEqual([{ type: 'valuesRequest', id: first.id + 1, metric: 'loss', axis: 'step', x: 12.9, smoothing: 0.6 }]);
+    // A lost answer does not block the tooltip for good.
+    expect(hover(20, 1)).toEqual([]);
+    expect(hover(21, 1 + REQUEST_TIMEOUT_MS)).toMatchObject([{ type: 'valuesRequest', x: 21 }]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../../webview-ui/src/downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../../src/protocol/downsample';
 
 /** A noisy falling loss curve, like a real run's batch losses, with deterministic noise. */
 function lossCurve(n: number): Float64Array {

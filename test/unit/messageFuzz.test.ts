@@ -232,10 +232,12 @@ describe('webview -> host', () => {
       const out = parseWebviewToHost(raw, (w) => (why = w));
       if (out) {
         accepted++;
-        expect(['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'seriesRequest', 'closeCompare']).toContain(out.type);
+        expect(['ready', ...RUN_CONTROL_COMMANDS, ...RUN_AGAIN_COMMANDS, 'openLocation', 'seriesRequest', 'valuesRequest', 'closeCompare']).toContain(out.type);
         if (out.type === 'seriesRequest') {
           expect(Number.isInteger(out.pixels) && out.pixels >= 1 && out.pixels <= 8192).toBe(true);
           expect(out.smoothing >= 0 && out.smoothing < 1).toBe(true);
+        } else if (out.type === 'valuesRequest') {
+          expect(Number.isFinite(out.x) && out.smoothing >= 0 && out.smoothing < 1).toBe(true);
         } else if (out.type === 'openLocation') {
           expect(typeof out.file === 'string' && out.file.length > 0 && out.file.length <= 4096).toBe(true);
           for (const n of [out.line, out.column]) if (n !== undefined) expect(Number.isInteger(n) && n >= 1).toBe(true);

@@ -178,3 +178,57 @@ describe('CompareSet', () => {
     expect(optimizerOfModelJson('not json')).toEqual({ optimizer: null, learningRate: null });
   });
 });
+
+describe('exact values under the pointer', () => {
+  test('the batch nearest to x on each axis, raw and smoothed at full resolution, NaN as null; the message checks', () => {
+    const ys = Array.from({ length: 5000 }, (_, i) => Math.fround(1 + Math.sin(i / 37) / 3));
+    const c = filled(ys.length, (i) => (i === 4321 ? Number.NaN : ys[i]));
+    expect(c.valueAt('loss', 'step', 1234.4, 0)).toEqual({ x: 1234, step: 1234, raw: ys[1234], smoothed: ys[1234] });
+    expect(c.valueAt('loss', 'step', 1234.6, 0)?.step).toBe(1235);
+    expect(c.valueAt('loss', 'step', -50, 0)?.step).toBe(0);
+    expect(c.valueAt('loss', 'step', 1e9, 0)?.step).toBe(4999);
+    expect(c.valueAt('loss', 'step', 4321, 0)?.raw).toBeNull();
+    // time axis: seconds since the start (10 ms per batch here); epoch axis: epoch + share done.
+    expect(c.valueAt('loss', 'time', 12.34, 0)?.step).toBe(1234);
+    expect(c.valueAt('loss', 'epoch', 12.35, 0)?.step).toBe(1234);
+    const want = ema(ys.slice(0, 3001), 0.8)[3000];
+    expect(c.valueAt('loss', 'step', 3000, 0.8)!.smoothed).toBeCloseTo(want, 5);
+    expect(c.valueAt('acc', 'step', 3000, 0)).toBeUndefined();
+    expect(parseWebviewToHost({ type: 'valuesRequest', id: 3, metric: 'loss', axis: 'step', x: 12.5, smoothing: 0.6 })).toBeDefined();
+    expect(parseWebviewToHost({ type: 'valuesRequest', id: 3, metric: 'loss', axis: 'step', x: null, smoothing: 0.6 })).toBeUndefined();
+    expect(parseHostToWebview({ type: 'valuesResponse', id: 3, metric: 'loss', values: [{ runId: 'a', x: 1, step: 1, raw: null, smoothed: 0.5 }] })).toBeDefined();
+    expect(parseHostToWebview({ type: 'valuesResponse', id: 3, metric: 'loss', values: [{ runId: 'a', x: 1, step: 1, raw: '0.5', smoothed: 0.5 }] })).toBeUndefined();
+  });
+});
+
+describe('host slices drawn by the panel’s rule (src/protocol/downsample.ts, block summaries)', () => {
+  test('every pixel column’s min and max of 200,000 points are among the sliced points, and a NaN still breaks the line', () => {
+    const f = (i: number): number => (i === 150_001 ? 70 : i === 9_999 ? -5 : Math.fround(1 + Math.sin(i / 77) * 0.2 + ((i * 7919) % 101) / 1000));
+    const c = filled(200_000, (i) => (i === 123_456 ? Number.NaN : f(i)), 1000);
+    const cols = 100; // 2,000 points per column: whole blocks are read from their summaries
+    const s = c.slice('loss', 'step', null, null, cols, 0);
+    const at = new Set(s.x);
+    const raw = c.column('loss')!;
+    const width = 199_999 / cols;
+    for (let col = 0; col < cols; col++) {
+      let lo = -1;
+      let hi = -1;
+      for (let i = 0; i < 200_000; i++) {
+        if (Math.min(cols - 1, Math.floor((i / width))) !== col || Number.isNaN(raw[i])) continue;
+        if (lo < 0 || raw[i] < raw[lo]) lo = i;
+        if (hi < 0 || raw[i] > raw[hi]) hi = i;
+      }
+      expect(at.has(lo) && at.has(hi), `column ${col}: ${lo}, ${hi}`).toBe(true);
+    }
+    expect(s.raw[s.x.indexOf(150_001)]).toBe(70);
+    expect(s.raw[s.x.indexOf(9_999)]).toBe(-5);
+    expect(s.raw[s.x.indexOf(123_456)]).toBeNull();
+    expect(s.x.length).toBeLessThanOrEqual(cols * 4 * 2 + 3);
+    // Grown by a batch, sliced again: the summaries extend, the new last point is there.
+    c.push({ step: 200_000, time: 1e7, epoch: 200, batch: 0, metrics: { loss: 0.25 } });
+    const t = c.slice('loss', 'step', null, null, cols, 0.6);
+    expect(t.x.at(-1)).toBe(200_000);
+    expect(t.raw.at(-1)).toBe(0.25);
+    expect(Math.max(...(t.raw.filter((v) => v !== null) as number[]))).toBe(70);
+  });
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostToWebview } from '../../src/protocol/webview';
+import { ChartModelBuilder } from '../../webview-ui/src/chartModel';
 import {
   epochTable,
   headerModel,
@@ -268,5 +269,59 @@ describe('webview state: options', () => {
     expect(state.options).toEqual({ smoothing: 0.99, logY: false, xAxis: 'step', normalise: false, extraCharts: false });
     update(state, { type: 'options', options: { smoothing: 0.3, xAxis: 'time', logY: true } }, 0);
     expect(state.options).toMatchObject({ smoothing: 0.3, xAxis: 'time', logY: true });
+  });
+});
+
+describe('webview state: a live run streaming far more batches than the panel keeps', () => {
+  it('keeps its columns bounded, with the spike, the NaN, every epoch’s edges and the last value still drawn', () => {
+    const state = initialState();
+    const bpe = 5000;
+    const view = {
+      runId: 'r-long', modelFile: '/w/m.model.ts', runDir: '/w/.modellab/runs/r-long', config: { epochs: 40, batchSize: 8, validationSplit: 0, shuffle: true, dataset: 'mnist' },
+      batchesPerEpoch: bpe, layers: [], totalParams: 10, status: 'running', startedAt: 1_000, batches: [], epochs: [],
+    };
+    feed(state, [{ type: 'snapshot', seq: 1, run: view }]);
+    const total = 200_000; // 10 × MAX_VIEW_BATCHES
+    const spike = 123_457;
+    const nan = 171_003;
+    let seq = 1;
+    let longest = 0;
+    for (let from = 0; from < total; from += 500) {
+      const points = [];
+      for (let i = from; i < from + 500; i++)
+        points.push({ epoch: Math.floor(i / bpe), batch: i % bpe, step: i, time: 2_000 + i, metrics: { loss: i === spike ? 90 : i === nan ? Number.NaN : 1 + Math.sin(i / 300) / 10, ...(i >= 100_000 ? { mae: 0.5 } : {}) } });
+      // JSON, as VS Code's postMessage: the NaN arrives as null.
+      const sent = feed(state, [{ type: 'event', seq: ++seq, runId: 'r-long', event: { type: 'batches', points } }]);
+      expect(sent).toEqual([]);
+      longest = Math.max(longest, shownRun(state)!.columns.count);
+    }
+    const track = shownRun(state)!;
+    const c = track.columns;
+    // Bounded: never past the threshold (twice what thinning leaves), far below the 200,000 streamed.
+    expect(longest).toBeLessThanOrEqual(2 * 20_000);
+    expect(c.count).toBeLessThan(total / 4);
+    const step = Array.from(c.step.subarray(0, c.count));
+    for (let i = 1; i < step.length; i++) expect(step[i]).toBeGreaterThan(step[i - 1]);
+    const loss = c.column('loss')!;
+    expect(loss[step.indexOf(spike)]).toBe(90);
+    expect(Number.isNaN(loss[step.indexOf(nan)])).toBe(true);
+    expect(step.at(-1)).toBe(total - 1);
+    // The metric that appeared mid-run keeps its values; the counts still say what streamed.
+    expect(c.column('mae')![step.indexOf(total - 1)]).toBe(0.5);
+    expect(c.finite.get('loss')).toBe(total - 1);
+    expect(c.nonFinite.get('loss')).toBe(1);
+    // Every epoch keeps its first and last batch, so none reads as cut short.
+    for (let e = 0; e < total / bpe; e++) {
+      expect(step).toContain(e * bpe);
+      expect(step).toContain((e + 1) * bpe - 1);
+    }
+    expect(headerModel(state, 0)!.batch).toBe(bpe);
+    // The chart drawn from the thinned columns still shows the spike and the last point.
+    const builder = new ChartModelBuilder(metricSpecs(track)[0]);
+    const m = builder.build(track, { ...state.options, smoothing: 0 }, undefined, 400);
+    const [xs, raw] = m.data;
+    expect(Math.max(...(raw.filter((v) => typeof v === 'number') as number[]))).toBe(90);
+    expect(xs.at(-1)).toBe(total - 1);
+    expect(raw[xs.indexOf(nan)]).toBeNull();
   });
 });

@@ -6,7 +6,7 @@
  * training metric drawn across the epoch's span (a step over the epoch, not a dot at its end), and
  * the validation value across the same span.
  */
-import { lowerBound, MinMaxBlocks, pixelColumnIndices } from './downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../../src/protocol/downsample';
 import { Smoother } from './smoothing';
 import { batchesRun, type ChartOptions, type MetricSpec, type RunTrack, type XAxis } from './state';
 
@@ -55,11 +55,11 @@ export class ChartModelBuilder {
   private xs = new Float64Array(0);
   private xsCount = 0;
   private xsKey = '';
-  private xsTrack: RunTrack | undefined;
+  private xsLayout: object | undefined;
   /** Block summaries of the raw and smoothed series, for fast full-range downsampling. */
   private rawBlocks = new MinMaxBlocks();
   private smoothBlocks = new MinMaxBlocks();
-  private blocksTrack: RunTrack | undefined;
+  private blocksLayout: object | undefined;
   private smoothGeneration = -1;
 
   constructor(readonly spec: MetricSpec) {}
@@ -67,10 +67,10 @@ export class ChartModelBuilder {
   /** x of every batch point under the chosen axis, extended incrementally. */
   xValues(track: RunTrack, axis: XAxis): Float64Array {
     const c = track.columns;
-    if (axis !== this.xsKey || c.count < this.xsCount || this.xsTrack !== track) {
+    if (axis !== this.xsKey || c.count < this.xsCount || this.xsLayout !== c.layout) {
       this.xsKey = axis;
       this.xsCount = 0;
-      this.xsTrack = track;
+      this.xsLayout = c.layout;
     }
     if (this.xs.length < c.count) {
       const next = new Float64Array(Math.max(c.count, this.xs.length * 2));
@@ -85,7 +85,7 @@ export class ChartModelBuilder {
   smoothed(track: RunTrack, weight: number): Float64Array | undefined {
     const raw = this.spec.train ? track.columns.column(this.spec.train) : undefined;
     if (!raw) return undefined;
-    return this.smoother.smooth(raw, raw.length, weight, track);
+    return this.smoother.smooth(raw, raw.length, weight, track.columns.layout);
   }
 
   /**
@@ -128,8 +128,8 @@ export class ChartModelBuilder {
     if (Number.isFinite(lo) && Number.isFinite(hi)) xExtent = [lo, hi];
 
     const [vMin, vMax] = view ?? xExtent ?? [0, 1];
-    if (this.blocksTrack !== track || (raw && raw.length < this.rawBlocks.blocks * 64)) {
-      this.blocksTrack = track;
+    if (this.blocksLayout !== c.layout || (raw && raw.length < this.rawBlocks.blocks * 64)) {
+      this.blocksLayout = c.layout;
       this.rawBlocks = new MinMaxBlocks();
       this.smoothBlocks = new MinMaxBlocks();
     }

@@ -4,7 +4,7 @@
  * toggles, the runs table's sort, and the hyperparameter view's axes. The view models come out of
  * here: the metrics to chart, the runs table with its differing columns, the scatter's points.
  */
-import type { CompareRun, CompareXAxis, SeriesRequest, SeriesSlice } from '../../src/protocol/webview';
+import type { CompareRun, CompareXAxis, PointValue, SeriesRequest, SeriesSlice, ValuesRequest } from '../../src/protocol/webview';
 
 /** What a chart holds: the answer to its latest request (older answers are dropped). */
 export interface ChartSlices {
@@ -18,6 +18,8 @@ export interface ChartSlices {
   view: string;
   /** The viewport of the request in flight. */
   pendingView: string;
+  /** The last viewport asked for, to ask again at once when the runs grow (see refreshRequests). */
+  params?: { axis: CompareXAxis; x0: number | null; x1: number | null; pixels: number; smoothing: number };
   runs: Map<string, SeriesSlice>;
   /** Bumped when an answer lands. */
   version: number;
@@ -40,13 +42,25 @@ export interface CompareState {
   /** Hyperparameter on the scatter's x, and the metric result on its y (`best:val_loss`, …). */
   scatterX: HyperKey;
   scatterY: string;
+  /**
+   * The hovered chart's exact values from the host: the latest request (one in flight; the newest
+   * pointer position waits in `next`) and the answer to the last one answered.
+   */
+  hover: {
+    pending: number;
+    pendingSince: number;
+    asked?: Omit<ValuesRequest, 'type' | 'id'>;
+    next?: Omit<ValuesRequest, 'type' | 'id'>;
+    answered?: { metric: string; axis: CompareXAxis; x: number; smoothing: number; values: PointValue[] };
+    version: number;
+  };
 }
 
 export const HYPER_KEYS = ['learningRate', 'batchSize', 'epochs', 'validationSplit', 'params'] as const;
 export type HyperKey = (typeof HYPER_KEYS)[number];
 
 export function emptyCompare(): CompareState {
-  return { version: -1, runs: [], hidden: new Set(), sort: { column: 'startedAt', dir: 'desc' }, slices: new Map(), nextRequest: 1, scatterX: 'learningRate', scatterY: '' };
+  return { version: -1, runs: [], hidden: new Set(), sort: { column: 'startedAt', dir: 'desc' }, slices: new Map(), nextRequest: 1, scatterX: 'learningRate', scatterY: '', hover: { pending: 0, pendingSince: 0, version: 0 } };
 }
 
 /** A `compare` message: new summaries; charts ask again because the runs or their lengths changed. */
@@ -73,12 +87,29 @@ export function seriesRequest(cs: CompareState, metric: string, axis: CompareXAx
   if (s && s.pending !== 0 && now - s.pendingSince < REQUEST_TIMEOUT_MS) return undefined; // asked again when the answer lands
   if (!s) cs.slices.set(metric, (s = { pending: 0, pendingSince: 0, key: '', view: '', pendingView: '', runs: new Map(), version: 0 }));
   s.key = key;
+  s.params = { axis, x0, x1, pixels, smoothing };
   s.pending = cs.nextRequest++;
   s.pendingSince = now;
   s.pendingView = view;
   const known: Record<string, number> = {};
   if (s.view === view) for (const [runId, slice] of s.runs) known[runId] = slice.count;
   return { type: 'seriesRequest', id: s.pending, metric, axis, x0, x1, pixels, smoothing, ...(Object.keys(known).length ? { known } : {}) };
+}
+
+/**
+ * After a `compare` message (a compared run grew): each chart's request for the viewport it shows,
+ * sent straight away rather than at the chart's next redraw, so a new batch reaches its pixel one
+ * round trip after the host's notice instead of a frame and a round trip later.
+ */
+export function refreshRequests(cs: CompareState, now = 0): SeriesRequest[] {
+  const out: SeriesRequest[] = [];
+  for (const [metric, s] of cs.slices) {
+    const p = s.params;
+    if (!p) continue;
+    const req = seriesRequest(cs, metric, p.axis, p.x0, p.x1, p.pixels, p.smoothing, now);
+    if (req) out.push(req);
+  }
+  return out;
 }
 
 /** An answer: kept only when it answers the chart's latest request; runs it leaves out are the ones held. */
@@ -94,6 +125,49 @@ export function applySeries(cs: CompareState, id: number, metric: string, runs: 
   s.view = s.pendingView;
   s.version++;
   return true;
+}
+
+/**
+ * The x range of an unzoomed chart: its data's, and while a run trains, up to the next round step
+ * past the last point (at most ~5% of the range), so new batches land inside a range that stays put.
+ */
+export function xRange(lo: number, hi: number, live: boolean): [number, number] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  if (hi <= lo) return [lo - 1, lo + 1];
+  if (!live) return [lo, hi];
+  const unit = 10 ** Math.floor(Math.log10((hi - lo) / 20));
+  return [lo, (Math.floor(hi / unit) + 1) * unit];
+}
+
+/**
+ * The request for the exact values under the pointer, unless one is in flight (then the newest
+ * position is asked when its answer lands) or the same was just answered.
+ */
+export function valuesRequest(cs: CompareState, metric: string, axis: CompareXAxis, x: number, smoothing: number, now = 0): ValuesRequest | undefined {
+  const h = cs.hover;
+  const want = { metric, axis, x, smoothing };
+  const a = h.answered;
+  if (a && a.metric === metric && a.axis === axis && a.x === x && a.smoothing === smoothing) return undefined;
+  if (h.pending !== 0 && now - h.pendingSince < REQUEST_TIMEOUT_MS) {
+    h.next = want;
+    return undefined;
+  }
+  h.next = undefined;
+  h.asked = want;
+  h.pending = cs.nextRequest++;
+  h.pendingSince = now;
+  return { type: 'valuesRequest', id: h.pending, ...want };
+}
+
+/** An answer to the hover request in flight (others are stale); returns the next request, if the pointer moved meanwhile. */
+export function applyValues(cs: CompareState, id: number, metric: string, values: PointValue[], now = 0): { applied: boolean; next?: ValuesRequest } {
+  const h = cs.hover;
+  if (h.pending !== id || !h.asked || h.asked.metric !== metric) return { applied: false };
+  h.pending = 0;
+  h.answered = { ...h.asked, values };
+  h.version++;
+  const n = h.next;
+  return { applied: true, ...(n ? { next: valuesRequest(cs, n.metric, n.axis, n.x, n.smoothing, now) } : {}) };
 }
 
 /** Base metric name: `val_loss` → `loss`. */

@@ -12,12 +12,14 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import uPlot from 'uplot';
 import type { CompareRun, SeriesSlice } from '../../src/protocol/webview';
 import { withAlpha, type ChartColors } from './charts';
-import { compareMetrics, epochPoints, HYPER_KEYS, resultKeys, runsTable, scatterPoints, type CompareMetric, type HyperKey } from './compareState';
+import { compareMetrics, epochPoints, HYPER_KEYS, resultKeys, runsTable, scatterPoints, xRange, type CompareMetric, type HyperKey } from './compareState';
 import { el, setText } from './dom';
 import type { Locale, StringKey } from './i18n';
 import type { Action, ChartOptions, PanelState } from './state';
 
 const CHART_HEIGHT = 200;
+/** Drawing time a frame spends on comparison charts before leaving the rest to the next frame. */
+const FRAME_BUDGET_MS = 10;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
@@ -61,6 +63,54 @@ function nearest(xs: ArrayLike<number>, x: number): number {
   return lo;
 }
 
+/** y columns of a held slice as drawn (a log axis cannot show y <= 0: a gap) and their extents. */
+interface DrawnSlice {
+  logY: boolean;
+  raw: (number | null)[];
+  smoothed: (number | null)[];
+  rawLo: number;
+  rawHi: number;
+  smoothLo: number;
+  smoothHi: number;
+}
+
+function extent(ys: (number | null)[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const y of ys)
+    if (y !== null) {
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+  return [lo, hi];
+}
+
+/** The y range for the data's extent, padded and rounded as uPlot's own auto range does. */
+export function yRange(lo: number, hi: number, logY: boolean): [number, number] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return logY ? [0.1, 10] : [0, 1];
+  const r = logY ? uPlot.rangeLog(lo, hi, 10, true) : uPlot.rangeNum(lo, hi, 0.1, true);
+  return [r[0] ?? lo, r[1] ?? hi];
+}
+
+/**
+ * A path builder that keeps the last path it built and returns it again while the series' arrays
+ * (the same objects), the scales and the plot box are unchanged: uPlot drops every path on setData,
+ * so without this each frame rebuilds the lines of every run, though only the training one changed.
+ */
+export function cachedPaths(inner: uPlot.Series.PathBuilder): uPlot.Series.PathBuilder {
+  let last: { xs: unknown; ys: unknown; key: string; paths: uPlot.Series.Paths | null } | undefined;
+  return (u, i, i0, i1) => {
+    const [xs, ys] = (u.data as unknown as [unknown, unknown][])[i];
+    const { x, y } = u.scales;
+    const b = u.bbox;
+    const key = `${x.min},${x.max},${y.min},${y.max},${b.left},${b.top},${b.width},${b.height},${i0},${i1}`;
+    if (last && last.xs === xs && last.ys === ys && last.key === key) return last.paths;
+    const paths = inner(u, i, i0, i1);
+    last = { xs, ys, key, paths };
+    return paths;
+  };
+}
+
 /** One overlay chart: every visible run's smoothed line (raw faintly behind) and validation values. */
 export class CompareChart {
   readonly box: HTMLElement;
@@ -78,9 +128,17 @@ export class CompareChart {
   private runs: CompareRun[] = [];
   private slices = new Map<string, SeriesSlice>();
   private vals = new Map<string, { x: number; y: number }[]>();
+  /** Drawn columns per held slice, computed once per slice (slices of runs that did not grow are kept). */
+  private drawnSlices = new WeakMap<SeriesSlice, DrawnSlice>();
+  /** Validation columns per run, kept while their points are the same. */
+  private valCols = new Map<string, { logY: boolean; pts: { x: number; y: number }[]; x: number[]; y: (number | null)[]; lo: number; hi: number }>();
   /** Time the last setData took to draw, ms (read by the bench through the test hook). */
   lastDrawMs = 0;
+  /** What a redraw of this chart is expected to cost (ms), for the frame budget. */
+  cost = 0;
   private drawStart = 0;
+  private state: PanelState | undefined;
+  private hoverVersion = 0;
   private readonly resizeObserver: ResizeObserver;
 
   constructor(
@@ -124,17 +182,30 @@ export class CompareChart {
     return Math.max(200, Math.floor(this.box.clientWidth || 600));
   }
 
-  /** Asks for the viewport when it changed, then draws what the host last answered. */
-  update(state: PanelState, palette: string[], colors: ChartColors): void {
+  /**
+   * Asks for the viewport when it changed, then draws what the host last answered, unless
+   * `mayDraw` is false (the frame's budget is spent): 'deferred' then, to be drawn next frame.
+   */
+  update(state: PanelState, palette: string[], colors: ChartColors, mayDraw = true): 'drawn' | 'same' | 'deferred' {
     const cs = state.compare;
     const o = state.options;
+    this.state = state;
+    // The host answered the hover: the tooltip shows its exact values.
+    if (cs.hover.version !== this.hoverVersion) {
+      this.hoverVersion = cs.hover.version;
+      if (this.plot && !this.tooltip.hidden) this.onCursor(this.plot);
+    }
     const pixels = Math.max(50, this.width() - 60);
     if (this.metric.train)
       this.request({ type: 'compareRequest', metric: this.metric.train, axis: o.xAxis, x0: this.zoom?.[0] ?? null, x1: this.zoom?.[1] ?? null, pixels, smoothing: o.smoothing });
     const slices = this.metric.train ? cs.slices.get(this.metric.train) : undefined;
     const visible = cs.runs.filter((r) => !cs.hidden.has(r.runId));
-    const key = `${slices?.version ?? -1}|${cs.version}|${[...cs.hidden].join(',')}|${o.smoothing > 0}|${o.logY}|${o.xAxis}|${this.zoom}|${palette.join()}`;
-    if (key === this.drawnKey) return;
+    // What this chart draws from the summaries: its runs, their status (a live x range) and validation
+    // points. A summary that only says a run grew changes none of it: the answer with the points does.
+    const summaryKey = cs.runs.map((r) => `${r.runId}:${r.status}:${r.epochLines.length}`).join(',');
+    const key = `${slices?.version ?? -1}|${summaryKey}|${[...cs.hidden].join(',')}|${o.smoothing > 0}|${o.logY}|${o.xAxis}|${this.zoom}|${palette.join()}`;
+    if (key === this.drawnKey) return 'same';
+    if (!mayDraw) return 'deferred';
     this.drawnKey = key;
     this.runs = cs.runs;
     this.slices = slices?.runs ?? new Map();
@@ -156,7 +227,7 @@ export class CompareChart {
       this.box.setAttribute('data-runs', '0');
       setText(this.empty, slices === undefined && this.metric.train ? this.L.t('compare.loading') : this.L.t('compare.noData'));
       this.empty.hidden = false;
-      return;
+      return 'drawn';
     }
     const built = `${series.map((s) => `${s.runId}:${s.kind}`).join('|')}|${o.logY}|${o.xAxis}|${palette.join()}`;
     if (built !== this.builtFor || !this.plot) {
@@ -165,37 +236,88 @@ export class CompareChart {
       this.create(o, palette, colors);
     }
     // uPlot's faceted mode: each series has its own x (runs are downsampled on their own columns),
-    // so nothing is joined and each line is drawn over its own points only. null is a gap.
-    const logOk = (ys: (number | null)[]): (number | null)[] => (o.logY ? ys.map((y) => (y !== null && y <= 0 ? null : y)) : ys);
-    const data = [
-      null,
-      ...series.map((s) => {
-        if (s.kind === 'val') {
-          const pts = this.vals.get(s.runId)!;
-          return [pts.map((p) => p.x), logOk(pts.map((p) => p.y))];
-        }
-        const sl = this.slices.get(s.runId)!;
-        return [sl.x, logOk(s.kind === 'raw' ? sl.raw : sl.smoothed)];
-      }),
-    ] as unknown as uPlot.AlignedData;
-    const drawn = [...this.slices.values()].reduce((n, s) => n + s.x.length, 0);
-    const total = [...this.slices.values()].reduce((n, s) => n + s.visible, 0);
+    // so nothing is joined and each line is drawn over its own points only. null is a gap. The
+    // arrays of a run that did not change are the same objects as last frame, so its cached path
+    // is drawn again without being rebuilt (see cachedPaths).
+    let yLo = Infinity;
+    let yHi = -Infinity;
+    let xLo = Infinity;
+    let xHi = -Infinity;
+    const data: unknown[] = [null];
+    for (const s of series) {
+      let xs: ArrayLike<number>;
+      let ys: ArrayLike<number | null>;
+      let lo: number;
+      let hi: number;
+      if (s.kind === 'val') {
+        const v = this.valColumns(s.runId, this.vals.get(s.runId)!, o.logY);
+        [xs, ys, lo, hi] = [v.x, v.y, v.lo, v.hi];
+      } else {
+        const d = this.drawnSlice(this.slices.get(s.runId)!, o.logY);
+        xs = this.slices.get(s.runId)!.x;
+        ys = s.kind === 'raw' ? d.raw : d.smoothed;
+        lo = s.kind === 'raw' ? d.rawLo : d.smoothLo;
+        hi = s.kind === 'raw' ? d.rawHi : d.smoothHi;
+      }
+      if (lo < yLo) yLo = lo;
+      if (hi > yHi) yHi = hi;
+      if (xs.length > 0) {
+        if (xs[0] < xLo) xLo = xs[0];
+        if (xs[xs.length - 1] > xHi) xHi = xs[xs.length - 1];
+      }
+      data.push([xs, ys]);
+    }
+    let drawn = 0;
+    let total = 0;
+    for (const sl of this.slices.values()) {
+      drawn += sl.x.length;
+      total += sl.visible;
+    }
     this.box.setAttribute('data-points', String(drawn));
     this.box.setAttribute('data-visible', String(total));
-    this.box.setAttribute('data-runs', String(series.filter((s) => s.kind !== 'raw').map((s) => s.runId).filter((v, i, a) => a.indexOf(v) === i).length));
+    this.box.setAttribute('data-runs', String(new Set(series.filter((s) => s.kind !== 'raw').map((s) => s.runId)).size));
     this.box.toggleAttribute('data-zoomed', !!this.zoom);
     this.reset.hidden = !this.zoom;
     this.empty.hidden = true;
     this.canvasHost.setAttribute('aria-label', this.L.t('compare.chartLabel', this.metric.base, this.L.int(visible.length), this.L.int(drawn), this.L.int(total)));
-    this.drawStart = performance.now();
-    if (this.zoom) {
-      const [a, b] = this.zoom;
-      this.plot!.batch(() => {
-        this.plot!.setData(data, false);
-        this.plot!.setScale('x', { min: a, max: b });
-      });
-    } else this.plot!.setData(data);
+    // The scales are set here rather than left to uPlot's auto-ranging, which scans every point of
+    // every series per frame: the y extent of a held slice is computed once. While a run is
+    // training, the x range ends at a round step past its last batch, so a batch that arrives does
+    // not move every other run's pixels (and their cached paths stay valid) until it passes it.
+    const live = visible.some((r) => r.status === 'running');
+    const [x0, x1] = this.zoom ?? xRange(xLo, xHi, live);
+    const [y0, y1] = yRange(yLo, yHi, o.logY);
+    this.plot!.batch(() => {
+      this.plot!.setData(data as unknown as uPlot.AlignedData, false);
+      this.plot!.setScale('x', { min: x0, max: x1 });
+      this.plot!.setScale('y', { min: y0, max: y1 });
+    });
     if (this.plot!.width !== this.width()) this.plot!.setSize({ width: this.width(), height: CHART_HEIGHT });
+    return 'drawn';
+  }
+
+  private drawnSlice(sl: SeriesSlice, logY: boolean): DrawnSlice {
+    let d = this.drawnSlices.get(sl);
+    if (d && d.logY === logY) return d;
+    const logOk = (ys: (number | null)[]): (number | null)[] => (logY ? ys.map((y) => (y !== null && y <= 0 ? null : y)) : ys);
+    const raw = logOk(sl.raw);
+    const smoothed = logOk(sl.smoothed);
+    const [rawLo, rawHi] = extent(raw);
+    const [smoothLo, smoothHi] = extent(smoothed);
+    d = { logY, raw, smoothed, rawLo, rawHi, smoothLo, smoothHi };
+    this.drawnSlices.set(sl, d);
+    return d;
+  }
+
+  private valColumns(runId: string, pts: { x: number; y: number }[], logY: boolean): { x: number[]; y: (number | null)[]; lo: number; hi: number } {
+    const held = this.valCols.get(runId);
+    const same = held && held.logY === logY && held.pts.length === pts.length && pts.every((p, i) => p.x === held.pts[i].x && p.y === held.pts[i].y);
+    if (same) return held;
+    const y = pts.map((p) => (logY && p.y <= 0 ? null : p.y));
+    const [lo, hi] = extent(y);
+    const v = { logY, pts, x: pts.map((p) => p.x), y, lo, hi };
+    this.valCols.set(runId, v);
+    return v;
   }
 
   private create(o: ChartOptions, palette: string[], c: ChartColors): void {
@@ -213,16 +335,16 @@ export class CompareChart {
     const xLabel = L.t(o.xAxis === 'step' ? 'chart.x.step' : o.xAxis === 'epoch' ? 'chart.x.epoch' : 'chart.x.time');
     const index = new Map(this.runs.map((r, i) => [r.runId, i]));
     const label = new Map(this.runs.map((r) => [r.runId, r.label]));
+    // The scales are set by update() (auto-ranging would scan every point every frame).
     const facets = [
-      { scale: 'x', auto: true },
-      { scale: 'y', auto: true },
+      { scale: 'x', auto: false },
+      { scale: 'y', auto: false },
     ] as uPlot.Series.Facet[];
-    const linear = uPlot.paths.linear!();
     const series: uPlot.Series[] = this.seriesRuns.map((s) => {
       const i = index.get(s.runId) ?? 0;
       const colour = runColour(palette, i);
       const dash = runDash(palette, i);
-      const common = { facets, paths: linear };
+      const common = { facets, auto: false, paths: cachedPaths(uPlot.paths.linear!()) };
       if (s.kind === 'raw') return { ...common, label: `${label.get(s.runId)} · ${L.t('chart.batch')}`, stroke: withAlpha(colour, 0.25), width: 1, points: { show: false }, ...(dash ? { dash } : {}) };
       if (s.kind === 'smoothed') return { ...common, label: label.get(s.runId), stroke: colour, width: 1.5, points: { show: false }, ...(dash ? { dash } : {}) };
       return { ...common, label: `${label.get(s.runId)} · ${L.t('chart.validation')}`, stroke: colour, width: 2, dash: [6, 4], points: { show: true, size: 4, fill: colour, stroke: colour }, spanGaps: true };
@@ -231,7 +353,7 @@ export class CompareChart {
       mode: 2,
       width: this.width(),
       height: CHART_HEIGHT,
-      scales: { x: { time: false }, y: o.logY ? { distr: 3, log: 10 } : {} },
+      scales: { x: { time: false, auto: false }, y: o.logY ? { distr: 3, log: 10, auto: false } : { auto: false } },
       axes: [{ ...axis(xLabel), size: 30 }, { ...axis(''), size: 56, values: (_u, splits) => splits.map((v) => (v == null ? '' : L.num(v, 4))) }],
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
@@ -239,7 +361,16 @@ export class CompareChart {
       hooks: {
         setSelect: [(u) => this.onSelect(u)],
         setCursor: [(u) => this.onCursor(u)],
-        draw: [() => (this.lastDrawMs = performance.now() - this.drawStart)],
+        // Its own commit only (uPlot commits the charts of a frame one after another in microtasks).
+        drawClear: [() => (this.drawStart = performance.now())],
+        draw: [
+          () => {
+            this.lastDrawMs = performance.now() - this.drawStart;
+            // A slowly fading maximum: a frame after cheap ones (only the live run redrawn) may be a
+            // full rebuild (a zoom), so one cheap frame does not make the chart look cheap.
+            this.cost = Math.max(this.lastDrawMs, this.cost * 0.7);
+          },
+        ],
       },
     };
     this.plot = new uPlot(opts, [null, ...series.map(() => [[], []])] as unknown as uPlot.AlignedData, this.canvasHost);
@@ -255,7 +386,11 @@ export class CompareChart {
     this.redraw();
   }
 
-  /** Exact values of every visible run at the cursor: each run's nearest point (a real point, not an average). */
+  /**
+   * Values of every visible run at the cursor: each run's batch nearest to it, read by the host from
+   * its full-resolution columns (asked on each move, one request in flight); until that answer is
+   * here, the nearest drawn point (a real point too, but not always the nearest batch).
+   */
   private onCursor(u: uPlot): void {
     const left = u.cursor.left ?? -1;
     if (left < 0 || this.seriesRuns.length === 0) {
@@ -264,6 +399,10 @@ export class CompareChart {
     }
     const x = u.posToVal(left, 'x');
     const L = this.L;
+    const o = this.state?.options;
+    if (this.metric.train && o) this.request({ type: 'compareHover', metric: this.metric.train, axis: o.xAxis, x, smoothing: o.smoothing });
+    const a = this.state?.compare.hover.answered;
+    const exact = a && o && a.metric === this.metric.train && a.axis === o.xAxis && a.x === x && a.smoothing === o.smoothing ? new Map(a.values.map((v) => [v.runId, v])) : undefined;
     const rows: HTMLElement[] = [];
     const byRun = new Map(this.runs.map((r, i) => [r.runId, { r, i }]));
     const seen = new Set<string>();
@@ -275,7 +414,14 @@ export class CompareChart {
       let at: number | undefined;
       let v: number | null = null;
       let raw: number | null = null;
-      if (s.kind === 'smoothed') {
+      let step: number | undefined;
+      const full = s.kind === 'smoothed' ? exact?.get(s.runId) : undefined;
+      if (full) {
+        at = full.x;
+        step = full.step;
+        v = o!.smoothing > 0 ? full.smoothed : full.raw;
+        raw = full.raw;
+      } else if (s.kind === 'smoothed') {
         const sl = this.slices.get(s.runId);
         if (!sl || sl.x.length === 0) continue;
         const k = nearest(sl.x, x);
@@ -296,7 +442,7 @@ export class CompareChart {
       rows.push(
         el(
           'div',
-          { class: 'tooltip-row', 'data-run': s.runId, 'data-series': s.kind },
+          { class: 'tooltip-row', 'data-run': s.runId, 'data-series': s.kind, 'data-exact': String(!!full), ...(step !== undefined ? { 'data-step': String(step) } : {}) },
           sw,
           el('span', { class: 'tooltip-label' }, name),
           el('span', { class: 'num tooltip-value' }, value),
@@ -418,6 +564,8 @@ export function buildCompare(L: Locale, dispatch: Dispatch): CompareLayout {
 /** Draws the pane from the state; charts are kept by metric so zoom and uPlot survive redraws. */
 export class CompareView {
   readonly charts = new Map<string, CompareChart>();
+  /** The chart a frame starts with: the first one left over by the last frame. */
+  private nextChart = 0;
   private tableKey = '';
   private legendKey = '';
   private scatterKey = '';
@@ -465,6 +613,7 @@ export class CompareView {
         this.charts.delete(k);
       }
     let prev: Element | null = null;
+    const order: CompareChart[] = [];
     for (const m of metrics) {
       let c = this.charts.get(m.base);
       if (!c) {
@@ -474,8 +623,25 @@ export class CompareView {
         else l.charts.prepend(c.box);
       }
       prev = c.box;
-      c.update(state, palette, colors);
+      order.push(c);
     }
+    // A frame draws the charts whose points changed until their last costs fill FRAME_BUDGET_MS; the
+    // rest are drawn in the next frame (starting with them), so zooming four charts of ten runs
+    // does not make one long frame. Every chart still asks for its viewport now.
+    let spent = 0;
+    let deferred = false;
+    const start = this.nextChart % Math.max(1, order.length);
+    for (let k = 0; k < order.length; k++) {
+      const c = order[(start + k) % order.length];
+      const may = spent === 0 || spent + c.cost <= FRAME_BUDGET_MS;
+      const r = c.update(state, palette, colors, may && !deferred);
+      if (r === 'drawn') spent += Math.max(1, c.cost);
+      else if (r === 'deferred') {
+        if (!deferred) this.nextChart = (start + k) % order.length;
+        deferred = true;
+      }
+    }
+    if (deferred) this.redraw();
 
     this.renderTable(state, palette);
     this.renderScatter(state, palette, colors);

@@ -9,8 +9,9 @@
  * and the charts read them without a copy.
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
+import { BatchThinner } from '../../src/protocol/thinBatches';
 import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
-import { applyCompare, applySeries, emptyCompare, seriesRequest, toggleSort, type CompareState, type HyperKey } from './compareState';
+import { applyCompare, applySeries, applyValues, emptyCompare, refreshRequests, seriesRequest, toggleSort, valuesRequest, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
 import { validCell, type CellChoice } from './evalModel';
 
@@ -95,6 +96,29 @@ export class RunColumns {
   column(key: string): Float64Array | undefined {
     return this.values.get(key)?.subarray(0, this.count);
   }
+
+  /**
+   * Replaced by a new object whenever earlier points change (the columns were thinned), so what is
+   * computed incrementally from them (smoothing, x values, block summaries) starts over.
+   */
+  layout: object = {};
+
+  /** Keeps the batches marked in `keep` (in order) and drops the others. */
+  compact(keep: Uint8Array): void {
+    const n = this.count;
+    const idx = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (keep[i]) idx[m++] = i;
+    const squeeze = (col: Float64Array): void => {
+      for (let j = 0; j < m; j++) col[j] = col[idx[j]];
+      // Freed places read as "not reported" for the batches that come next.
+      col.fill(Number.NaN, m, n);
+    };
+    for (const col of [this.step, this.time, this.epoch, this.batch]) squeeze(col);
+    for (const col of this.values.values()) squeeze(col);
+    this.count = m;
+    this.layout = {};
+  }
 }
 
 /** Where each epoch's batches sit in the columns. */
@@ -126,6 +150,12 @@ export interface RunTrack {
   pauses: { start: number; end?: number }[];
   /** Batch points refused because their step did not move forward (duplicates, out of order). */
   droppedBatches: number;
+  /**
+   * Bounds `columns` however long a live run streams, by the host's own rule for its view
+   * (src/protocol/thinBatches.ts): per group of batches the first, last, each metric's min, max
+   * and first NaN, every epoch's edges.
+   */
+  thinner: BatchThinner;
 }
 
 export interface PanelState {
@@ -191,6 +221,8 @@ export type Action =
   | { type: 'cell'; cell: CellChoice | null }
   /** A comparison chart needs the points of its viewport (answered by the host). */
   | { type: 'compareRequest'; metric: string; axis: XAxis; x0: number | null; x1: number | null; pixels: number; smoothing: number }
+  /** The pointer is over a comparison chart at `x`: its exact values are asked for (answered by the host). */
+  | { type: 'compareHover'; metric: string; axis: XAxis; x: number; smoothing: number }
   /** The user toggled a run in the comparison's legend. */
   | { type: 'compareToggle'; runId: string }
   /** The user sorted the runs table by a column. */
@@ -296,10 +328,23 @@ function pushBatches(track: RunTrack, points: RunView['batches']): void {
       span.count++;
     } else track.spans.set(p.epoch, { first: i, last: i, count: 1 });
   }
+  const keys = [...c.values.keys()];
+  const cols = keys.map((k) => c.values.get(k)!);
+  const keep = track.thinner.mask({ count: c.count, step: (i) => c.step[i], metrics: keys.length, epoch: (i) => c.epoch[i], value: (m, i) => cols[m][i] });
+  if (!keep) return;
+  c.compact(keep);
+  track.spans.clear();
+  for (let i = 0; i < c.count; i++) {
+    const span = track.spans.get(c.epoch[i]);
+    if (span) {
+      span.last = i;
+      span.count++;
+    } else track.spans.set(c.epoch[i], { first: i, last: i, count: 1 });
+  }
 }
 
 function trackFromView(view: RunView, now: number): RunTrack {
-  const track: RunTrack = { view, columns: new RunColumns(), spans: new Map(), metrics: [], pauses: [], droppedBatches: 0 };
+  const track: RunTrack = { view, columns: new RunColumns(), spans: new Map(), metrics: [], pauses: [], droppedBatches: 0, thinner: new BatchThinner() };
   pushBatches(track, view.batches);
   view.batches = [];
   for (const e of view.epochs) for (const k of Object.keys(e.metrics)) noteMetric(track, k);
@@ -434,6 +479,7 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
         const ids = (runs: { runId: string }[]): string => runs.map((r) => r.runId).join('\u0000');
         const opening = msg.runs.length > 0 && msg.version > state.compare.version && ids(msg.runs) !== ids(state.compare.runs);
         applyCompare(state.compare, msg.version, msg.runs);
+        out.push(...refreshRequests(state.compare, now));
         if (opening) state.tab = 'compare';
         if (msg.runs.length === 0 && state.tab === 'compare') state.tab = 'run';
         state.version++;
@@ -441,6 +487,14 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       }
       if (msg.type === 'seriesResponse') {
         if (applySeries(state.compare, msg.id, msg.metric, msg.runs)) state.version++;
+        // The runs grew while this answer was on its way: ask for the fresh viewport now.
+        out.push(...refreshRequests(state.compare, now));
+        break;
+      }
+      if (msg.type === 'valuesResponse') {
+        const r = applyValues(state.compare, msg.id, msg.metric, msg.values, now);
+        if (r.applied) state.version++;
+        if (r.next) out.push(r.next);
         break;
       }
       onHostMessage(state, msg, now, out);
@@ -493,6 +547,11 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       break;
     case 'compareRequest': {
       const req = seriesRequest(state.compare, action.metric, action.axis, action.x0, action.x1, action.pixels, action.smoothing, now);
+      if (req) out.push(req);
+      break;
+    }
+    case 'compareHover': {
+      const req = valuesRequest(state.compare, action.metric, action.axis, action.x, action.smoothing, now);
       if (req) out.push(req);
       break;
     }

@@ -4,6 +4,8 @@
  * spikes a user is looking for. Here every pixel column of the visible x range keeps its first, its
  * smallest, its largest and its last point of every series, so the drawn envelope is exactly the
  * envelope of the data at any zoom: no spike and no dip can vanish. Pure, so it is unit-tested.
+ * Shared by the panel (a live run's columns, webview-ui/src/chartModel.ts) and the host (a
+ * comparison's full-resolution series, src/training/seriesStore.ts), so both draw by one rule.
  */
 
 /** First index `i` in ascending `xs[0..n)` with `xs[i] >= x` (n when none). */
