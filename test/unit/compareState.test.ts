@@ -52,6 +52,23 @@ describe('runs table', () => {
   });
 });
 
+describe('the scatter', () => {
+  test('its x follows the first hyperparameter that differs until the user picks one', () => {
+    const state = initialState();
+    const { compare: cs } = state;
+    applyCompare(cs, 1, [run('a', 64, 0.5), run('b', 32, 0.3)]);
+    // Same learning rate, different batch sizes: learning rate would put both dots on one x.
+    expect(cs.scatterX).toBe('batchSize');
+    applyCompare(cs, 2, [run('a', 64, 0.5, { learningRate: 0.01 }), run('b', 64, 0.3)]);
+    expect(cs.scatterX).toBe('learningRate');
+    applyCompare(cs, 3, [run('a', 64, 0.5), run('b', 64, 0.3)]);
+    expect(cs.scatterX).toBe('learningRate');
+    update(state, { type: 'compareScatter', x: 'params' }, 0);
+    applyCompare(state.compare, 4, [run('a', 64, 0.5), run('b', 32, 0.3)]);
+    expect(state.compare.scatterX).toBe('params');
+  });
+});
+
 describe('viewport requests', () => {
   test('one in flight per chart; a stale answer is dropped; held runs are named so only grown ones come back', () => {
     const cs = emptyCompare();

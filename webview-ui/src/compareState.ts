@@ -42,6 +42,8 @@ export interface CompareState {
   /** Hyperparameter on the scatter's x, and the metric result on its y (`best:val_loss`, …). */
   scatterX: HyperKey;
   scatterY: string;
+  /** The user picked the scatter's x; until then it follows the first hyperparameter that differs. */
+  scatterXChosen?: boolean;
   /**
    * The hovered chart's exact values from the host: the latest request (one in flight; the newest
    * pointer position waits in `next`) and the answer to the last one answered.
@@ -72,6 +74,13 @@ export function applyCompare(cs: CompareState, version: number, runs: CompareRun
   for (const id of cs.hidden) if (!ids.has(id)) cs.hidden.delete(id);
   for (const s of cs.slices.values()) for (const id of s.runs.keys()) if (!ids.has(id)) s.runs.delete(id);
   if (!cs.scatterY || !resultKeys(cs).includes(cs.scatterY)) cs.scatterY = resultKeys(cs)[0] ?? '';
+  // A scatter over a hyperparameter every run shares is one column of dots: show one that differs.
+  if (!cs.scatterXChosen) cs.scatterX = HYPER_KEYS.find((k) => differs(cs, k)) ?? 'learningRate';
+}
+
+function differs(cs: CompareState, key: string): boolean {
+  const values = cs.runs.map((r) => cell(r, key));
+  return values.some((v) => v !== values[0]);
 }
 
 /**

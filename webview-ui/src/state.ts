@@ -567,7 +567,10 @@ export function update(state: PanelState, action: Action, now: number): WebviewT
       state.version++;
       break;
     case 'compareScatter':
-      if (action.x) state.compare.scatterX = action.x;
+      if (action.x) {
+        state.compare.scatterX = action.x;
+        state.compare.scatterXChosen = true;
+      }
       if (action.y !== undefined) state.compare.scatterY = action.y;
       state.version++;
       break;
