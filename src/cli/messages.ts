@@ -8,7 +8,9 @@
  * failed: file:line:col:` prefix of the failure line, which the `$model-lab` problem matcher parses.
  */
 
-export type CliLocale = 'en' | 'zh-cn';
+import { fillPlaceholders, localeFromEnv, localeOf, type Locale } from '../protocol/locale';
+
+export type CliLocale = Locale;
 
 const en = {
   usage: `Usage: model-lab train FILE [options]
@@ -311,17 +313,12 @@ export function cliLocale(): CliLocale {
 
 /** The message `id` in `locale` (default: the CLI's), `{n}` replaced by `args[n]`. */
 export function formatMessage(locale: CliLocale, id: CliMessageId, ...args: (string | number)[]): string {
-  return CLI_MESSAGES[locale][id].replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
+  return fillPlaceholders(CLI_MESSAGES[locale][id], args);
 }
 
 /** The message `id` in the CLI's current language. */
 export function t(id: CliMessageId, ...args: (string | number)[]): string {
   return formatMessage(current, id, ...args);
-}
-
-/** `zh`, `zh-CN`, `zh_CN.UTF-8`, `zh-Hans` → zh-cn; anything else given → en. */
-function localeOf(tag: string): CliLocale {
-  return /^zh([-_.@]|$)/i.test(tag.trim()) ? 'zh-cn' : 'en';
 }
 
 /**
@@ -350,19 +347,6 @@ export function resolveCliLocale(
     }
     rest.push(a);
   }
-  const fromEnv = (): CliLocale => {
-    const nls = env.VSCODE_NLS_CONFIG;
-    if (nls) {
-      try {
-        const locale = (JSON.parse(nls) as { locale?: unknown }).locale;
-        if (typeof locale === 'string' && locale !== '') return localeOf(locale);
-      } catch {
-        // not JSON: fall through to the POSIX locale
-      }
-    }
-    const posix = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '');
-    return posix ? localeOf(posix) : 'en';
-  };
-  const locale = flag !== undefined ? localeOf(flag) : fromEnv();
+  const locale = flag !== undefined ? localeOf(flag) : localeFromEnv(env);
   return { locale, argv: rest, ...(error !== undefined && { error: formatMessage(locale, 'args.langChoice', error) }) };
 }

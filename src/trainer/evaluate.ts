@@ -23,6 +23,7 @@ import { RunFailure } from './errors';
 import { describeNonFinite, firstNonFinite, indexIn, nonFiniteInTensor, nonFiniteWeight } from './nonFinite';
 import { inferLabelKind, PROBE_ROWS, type LabelEncoding } from './labelKind';
 import { headValues, isTensor, perSample, tensorsOf, type Tensor, type TensorArg } from './tensors';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -502,7 +503,7 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
 
   // Scores computed from NaN mean nothing (an all-NaN output argmaxes to class 0 and can look perfect): refuse instead.
   const weight = nonFiniteWeight(tf, model);
-  if (weight) throw new RunFailure({ message: `Cannot evaluate: the model's weights are not finite (${describeNonFinite(weight)}); its training diverged or its data held NaN` });
+  if (weight) throw new RunFailure({ message: msg('nan.evaluate', describeNonFinite(weight)) });
   [...xs.map((t, i) => ({ t, name: xs.length === 1 ? 'input' : `input ${i}` })), ...ys.map((t, i) => ({ t, name: ys.length === 1 ? 'labels' : `labels ${i}` }))].forEach(({ t, name }) => {
     const bad = nonFiniteInTensor(t, name);
     if (bad) throw new RunFailure({ message: `Cannot evaluate: the evaluation data is not finite (${describeNonFinite(bad)})` });

@@ -24,6 +24,7 @@ import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints'
 import { weightHistograms } from './weightHistograms';
 import type { TrainingControl } from './control';
 import { describeNonFinite, nonFiniteWeight } from './nonFinite';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -259,9 +260,7 @@ export class TrainingCallbacks {
   private checkWeights(e: number): void {
     const bad = nonFiniteWeight(this.o.tf, this.o.model);
     if (!bad) return;
-    const message =
-      `Weight ${describeNonFinite(bad)} after epoch ${e + 1}, batch ${this.batchesThisEpoch} (step ${this.lastStep}): ` +
-      `the weights are no longer finite, so the model is unusable. Check the data for NaN or Infinity, or try a lower learning rate.`;
+    const message = msg('nan.weights', describeNonFinite(bad), e + 1, this.batchesThisEpoch, this.lastStep);
     if (this.o.callbacks.terminateOnNaN) {
       this.outcome.failure = { message };
       this.o.model.stopTraining = true;
@@ -349,7 +348,7 @@ export class TrainingCallbacks {
     const loss = logs?.loss;
     if (this.o.callbacks.terminateOnNaN && typeof loss === 'number' && !Number.isFinite(loss) && !this.outcome.failure) {
       this.outcome.failure = {
-        message: `Loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step}): the model diverged. Try a lower learning rate, or check the data for NaN.`,
+        message: msg('nan.loss', loss, epoch + 1, batch + 1, step),
       };
       this.o.model.stopTraining = true;
       this.log('error', this.outcome.failure.message);
