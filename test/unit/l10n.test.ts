@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CLI_MESSAGES, resolveCliLocale } from '../../src/cli/messages';
+import { TRAINER_MESSAGES } from '../../src/trainer/messages';
 import { TEMPLATES } from '../../src/scaffold/templates';
 import { TABULAR_CLASSIFICATION, TABULAR_REGRESSION } from '../../src/scaffold/templates/datasets';
 
@@ -92,6 +93,47 @@ describe('Simplified Chinese is complete', () => {
       // usageError('…') / note('…') / screen.line('…') / screen.err('…') with a literal sentence.
       for (const m of text.matchAll(/\b(?:usageError|note|screen\.line|screen\.err)\(\s*(['"`])([^'"`]*[a-z]{3,} [a-z]{3,}[^'"`]*)\1/g))
         leftovers.push(`${path.relative(root, file)}: ${m[2]}`);
+    }
+    expect(leftovers).toEqual([]);
+  });
+  test('the trainer catalogue (src/trainer/messages.ts): every message in both languages, with the same placeholders, the Chinese really Chinese', () => {
+    const en = TRAINER_MESSAGES.en;
+    const zh = TRAINER_MESSAGES['zh-cn'];
+    expect(Object.keys(en).length).toBeGreaterThan(100);
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const id of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(zh[id]), id).toEqual(placeholders(en[id]));
+      if (/[a-z]{3,} [a-z]{3,}/i.test(en[id].replace(/\{\d+\}/g, ''))) expect(zh[id], id).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  test('every msg(…) id used in src/trainer is in the catalogue, and every id is used', () => {
+    const ids = new Set(Object.keys(TRAINER_MESSAGES.en));
+    const used = new Set<string>();
+    const quoted = new Set<string>();
+    for (const file of sourceFiles(path.join(root, 'src/trainer')).filter((f) => !f.endsWith('messages.ts'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\bmsg\(\s*'([^']+)'/g)) used.add(m[1]);
+      // ids chosen by a condition (msg(a ? 'x' : 'y', …)) appear as quoted literals
+      for (const m of text.matchAll(/'([a-z]+\.[A-Za-z]+)'/g)) quoted.add(m[1]);
+    }
+    expect([...used].filter((id) => !ids.has(id))).toEqual([]);
+    expect([...ids].filter((id) => !used.has(id) && !quoted.has(id))).toEqual([]);
+  });
+
+  test('the trainer files routed through the catalogue throw no English sentence of their own', () => {
+    // The files whose user-facing errors all go through msg(); the rest of src/trainer is listed in
+    // src/trainer/messages.ts as still English.
+    const routed = [
+      'errors.ts', 'explainBuildError.ts', 'durable.ts', 'outOfMemory.ts', 'checkpoints.ts', 'callbacks.ts', 'loadModelFile.ts',
+      'trainingCallbacks.ts', 'runTraining.ts',
+      'data/dataError.ts', 'data/csvRecords.ts', 'data/csvSchema.ts', 'data/npy.ts', 'data/idx.ts',
+    ];
+    const leftovers: string[] = [];
+    for (const rel of routed) {
+      const text = fs.readFileSync(path.join(root, 'src/trainer', rel), 'utf8');
+      for (const m of text.matchAll(/(?:new (?:DataError|RunFailure|ConfigError)\(\s*(?:\{\s*message:\s*)?|message:\s*)(['"`])([^'"`]*[a-z]{3,} [a-z]{3,}[^'"`]*)\1/g))
+        leftovers.push(`${rel}: ${m[2]}`);
     }
     expect(leftovers).toEqual([]);
   });
