@@ -61,6 +61,10 @@ Ctrl-C (what was saved before stays; resume it with --resume).`,
 
   // args.ts: usage errors
   'args.needsWholeNumber': '{0} needs a whole number of at least 1, not "{1}"',
+  // the option is {0}, the value typed {1}, the optimizers {2} (used by args.optimizerChoice only)
+  'args.needsFraction': '{0} needs a number from 0 up to (not including) 1, not "{1}"',
+  'args.needsPositive': '{0} needs a number greater than 0, not "{1}"',
+  'args.optimizerChoice': '{0} must be one of {2}, not "{1}"',
   'args.givenTwice': '{0} is given twice',
   'args.takesNoValue': '{0} takes no value',
   'args.needsValue': '{0} needs a value',
@@ -206,6 +210,9 @@ Ctrl-C 会在当前批次完成后停止（无论需要多久），并保存检�
 仍在；可用 --resume 继续）。`,
 
   'args.needsWholeNumber': '{0} 需要一个不小于 1 的整数，而不是“{1}”',
+  'args.needsFraction': '{0} 需要一个 0 到 1 之间的数（不含 1），而不是“{1}”',
+  'args.needsPositive': '{0} 需要一个大于 0 的数，而不是“{1}”',
+  'args.optimizerChoice': '{0} 必须是 {2} 之一，而不是“{1}”',
   'args.givenTwice': '{0} 指定了两次',
   'args.takesNoValue': '{0} 不接受值',
   'args.needsValue': '{0} 需要一个值',

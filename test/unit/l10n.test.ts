@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CLI_MESSAGES, resolveCliLocale } from '../../src/cli/messages';
 import { TRAINER_MESSAGES } from '../../src/trainer/messages';
+import { overrideProblemText, overridesFromUnknown, type Translate } from '../../src/protocol/runOverrides';
 import { TEMPLATES } from '../../src/scaffold/templates';
 import { TABULAR_CLASSIFICATION, TABULAR_REGRESSION } from '../../src/scaffold/templates/datasets';
 
@@ -96,6 +97,22 @@ describe('Simplified Chinese is complete', () => {
     }
     expect(leftovers).toEqual([]);
   });
+  test("Train with Changes: every tr(…) text of src/protocol/runOverrides.ts in the zh-CN bundle, and a refused value worded in Chinese through it", () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const text = fs.readFileSync(path.join(root, 'src/protocol/runOverrides.ts'), 'utf8');
+    const found = [...text.matchAll(/\btr\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/g)].map((m) => m[2].replace(/\\(['"`\\])/g, '$1'));
+    expect(found.length).toBe(5);
+    expect(found.filter((s) => !(s in bundle))).toEqual([]);
+    for (const s of found) expect(placeholders(bundle[s]), s).toEqual(placeholders(s));
+    // vscode.l10n.t as the host calls it, looking up the same bundle (a stand-in for VS Code's loader).
+    const zh: Translate = (message, ...args) => (bundle[message] ?? message).replace(/\{(\d+)\}/g, (_, n: string) => String(args[Number(n)]));
+    expect(overridesFromUnknown({ epochs: 0 }, zh)).toEqual({ error: 'epochs 需要一个不小于 1 的整数，而不是“0”' });
+    expect(overridesFromUnknown({ optimizer: 'adamw' }, zh)).toEqual({ error: 'optimizer 必须是 adam, sgd, rmsprop, adagrad, adadelta, adamax 之一，而不是“adamw”' });
+    expect(overridesFromUnknown([], zh)).toEqual({ error: 'overrides 必须是对象' });
+    expect(overridesFromUnknown({ validationSplit: 1 })).toEqual({ error: 'validationSplit needs a number from 0 up to (not including) 1, not "1"' });
+    expect(overrideProblemText('positiveNumber', '--learning-rate', '-1')).toBe('--learning-rate needs a number greater than 0, not "-1"');
+  });
+
   test('the trainer catalogue (src/trainer/messages.ts): every message in both languages, with the same placeholders, the Chinese really Chinese', () => {
     const en = TRAINER_MESSAGES.en;
     const zh = TRAINER_MESSAGES['zh-cn'];
