@@ -144,7 +144,8 @@ describe('Simplified Chinese is complete', () => {
     const routed = [
       'errors.ts', 'explainBuildError.ts', 'durable.ts', 'outOfMemory.ts', 'checkpoints.ts', 'callbacks.ts', 'loadModelFile.ts',
       'trainingCallbacks.ts', 'runTraining.ts',
-      'data/dataError.ts', 'data/csvRecords.ts', 'data/csvSchema.ts', 'data/npy.ts', 'data/idx.ts',
+      'data/dataError.ts', 'data/csvRecords.ts', 'data/csvSchema.ts', 'data/npy.ts', 'data/idx.ts', 'data/datasetSpec.ts',
+      'data/images.ts', 'data/text.ts', 'data/utf8.ts', 'data/timeseries.ts',
     ];
     const leftovers: string[] = [];
     for (const rel of routed) {
