@@ -443,12 +443,12 @@ function labelled(model: LayersModel, arg: TensorArg, which: 'input' | 'output',
   const count = which === 'input' ? model.inputs.length : model.outputs.length;
   if (isTensor(arg)) {
     if (count !== 1)
-      throw new RunFailure({ message: `The model has ${count} ${which}s (${names.join(', ')}) but ${source} gives one ${key} tensor; give an array or an object by ${which} name`, file });
+      throw new RunFailure({ message: msg('io.oneTensor', count, msg(which === 'input' ? 'io.input' : 'io.output'), names.join(', '), source, key), file });
     return [{ t: arg, label: `${source} ${key}` }];
   }
   if (Array.isArray(arg)) {
     if (arg.length !== count)
-      throw new RunFailure({ message: `The model has ${count} ${which}${count === 1 ? '' : 's'} (${names.join(', ')}) but ${source} gives ${arg.length} ${key} tensors`, file });
+      throw new RunFailure({ message: msg(count === 1 ? 'io.countMismatchOne' : 'io.countMismatch', count, msg(which === 'input' ? 'io.input' : 'io.output'), names.join(', '), source, arg.length, key), file });
     return arg.map((t, i) => ({ t, label: `${source} ${key}[${i}]` }));
   }
   return names.map((n) => {
@@ -663,10 +663,10 @@ export async function prepareData(
     return { data };
   }
   const el = await peekElement(tf, data.dataset);
-  if (!el) throw new RunFailure({ message: `${opts.source} gave an empty tf.data.Dataset`, file: opts.file });
+  if (!el) throw new RunFailure({ message: msg('io.emptyDataset', opts.source), file: opts.file });
   try {
     if (el.xs === undefined || el.ys === undefined)
-      throw new RunFailure({ message: `${opts.source} gave a tf.data.Dataset whose elements are ${describeValue(el.raw)}; each must be {xs, ys}`, file: opts.file });
+      throw new RunFailure({ message: msg('io.badElements', opts.source, describeValue(el.raw)), file: opts.file });
     const firstX = labelled(model, el.xs, 'input', opts.source, opts.file)[0];
     let dataset = data.dataset;
     let note: string | undefined;
