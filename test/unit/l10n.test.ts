@@ -147,6 +147,7 @@ describe('Simplified Chinese is complete', () => {
       'data/dataError.ts', 'data/csvRecords.ts', 'data/csvSchema.ts', 'data/npy.ts', 'data/idx.ts', 'data/datasetSpec.ts',
       'data/images.ts', 'data/text.ts', 'data/utf8.ts', 'data/timeseries.ts',
       'modelContract.ts', 'evaluate.ts', 'evaluateRun.ts', 'summary.ts', 'previewModelFile.ts', 'data/cifar.ts',
+      'data/download.ts',
     ];
     const leftovers: string[] = [];
     for (const rel of routed) {

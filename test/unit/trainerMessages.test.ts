@@ -4,11 +4,14 @@
 // in English, the numbers and names the same in both.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILURE_LINE_PATTERN } from '../../src/commands/modelLabTask';
 import { DataError } from '../../src/trainer/data/dataError';
+import { prepareDataset } from '../../src/trainer/data/datasets';
 import { formatTrainerMessage, setTrainerLocale } from '../../src/trainer/messages';
 import { DIST, ensureBuilt } from './builtTrainer';
 
@@ -112,6 +115,28 @@ describe('the catalogue in the trainer process', () => {
       expect(e.message).toBe('d.csv，第 4 行，第 2 项，字节偏移 17：有 2 列，但表头有 3 列');
       setTrainerLocale('en');
       expect(new DataError('x', { file: 'd.csv', row: 4 }).message).toBe('d.csv, row 4: x');
+    } finally {
+      setTrainerLocale('en');
+    }
+  });
+
+  it('offline, in Chinese: the download error still leads to "give a local path", though its words are no longer English', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const spec = { type: 'idx', url: `http://127.0.0.1:${port}/train-images-idx3-ubyte.gz`, labelsUrl: `http://127.0.0.1:${port}/train-labels-idx1-ubyte.gz` };
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-offline-'));
+    setTrainerLocale('zh-cn');
+    try {
+      const e = await prepareDataset(spec, { cacheDir, modelFile: path.join(cacheDir, 'm.model.ts') }).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      );
+      expect(e).toBeInstanceOf(DataError);
+      expect(e!.message).toContain('ECONNREFUSED');
+      expect(e!.message).toContain('这台机器似乎离线');
+      expect(e!.message).toMatch(/请改为给出本地路径，例如 \{ type: 'idx', path: /);
     } finally {
       setTrainerLocale('en');
     }
