@@ -266,7 +266,7 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
         });
       });
       req.setTimeout(idle, () => {
-        req?.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' }));
+        req?.destroy(Object.assign(new Error(msg('dl.idle', idle)), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (e) => fail(offlineOrNetworkError(e, original)));
     };

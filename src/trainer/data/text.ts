@@ -51,7 +51,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
  */
 export function buildVocabulary(tokenLists: Iterable<string[]>, opts: TokenizeOptions & { maxSize?: number } = {}): Vocabulary {
   const maxSize = opts.maxSize ?? 10000;
-  if (!Number.isInteger(maxSize) || maxSize < 3) throw new RangeError(`maxVocab must be a whole number ≥ 3 (got ${maxSize})`);
+  if (!Number.isInteger(maxSize) || maxSize < 3) throw new RangeError(msg('text.wholeNumber', 'maxVocab', 3, maxSize));
   const freq = new Map<string, number>();
   for (const list of tokenLists) for (const t of list) freq.set(t, (freq.get(t) ?? 0) + 1);
   const ranked = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, maxSize - 2);
@@ -108,8 +108,8 @@ export function textWindows(text: string, file: string, opts: TextWindowOptions 
   const level = opts.level ?? 'char';
   const window = opts.window ?? (level === 'char' ? 40 : 10);
   const step = opts.step ?? 1;
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a whole number ≥ 1 (got ${window})`);
-  if (!Number.isInteger(step) || step < 1) throw new RangeError(`step must be a whole number ≥ 1 (got ${step})`);
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(msg('text.wholeNumber', 'window', 1, window));
+  if (!Number.isInteger(step) || step < 1) throw new RangeError(msg('text.wholeNumber', 'step', 1, step));
   const tokens = tokenize(text, opts);
   if (tokens.length <= window) throw new DataError(msg(level === 'char' ? 'text.tooShort' : 'text.tooShortWords', tokens.length, window, window + 1), { file });
   const vocab = buildVocabulary([tokens], { ...opts, maxSize: opts.maxVocab });
@@ -157,7 +157,7 @@ export interface TextClassOptions extends TokenizeOptions {
 /** Documents and their class names → padded id rows and one-hot labels. */
 export function encodeDocuments(docs: string[], classOf: string[], source: string, opts: TextClassOptions = {}): TextData {
   const length = opts.length ?? 100;
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`length must be a whole number ≥ 1 (got ${length})`);
+  if (!Number.isInteger(length) || length < 1) throw new RangeError(msg('text.wholeNumber', 'length', 1, length));
   if (docs.length === 0) throw new DataError(msg('text.noDocuments'), { file: source });
   const classNames = [...new Set(classOf)].sort();
   if (classNames.length < 2) throw new DataError(msg('text.oneClass', classNames[0]), { file: source });
