@@ -7,8 +7,16 @@
  * that both tables have the same ids and placeholders.
  *
  * Identifiers, file paths, shapes and numbers stay as they are inside the Chinese sentences, so a
- * user can search for them. What stays English on purpose: internal invariant errors (a bug in
- * Model Lab, never caused by input) and the raw texts of tfjs and Node kept in `details`.
+ * user can search for them. What stays English on purpose:
+ * - internal invariant errors (a bug in Model Lab, never caused by input): the shipped built-in
+ *   data files (data/builtins/*, data/mnist.ts), wasm kernel registration (backends/wasmKernels.ts),
+ *   a request sent to a busy trainer (main.ts), a streamed spec loaded in memory (data/datasets.ts);
+ * - the raw texts of tfjs, Node and esbuild (a syntax error's text, an fs error's message), kept
+ *   inside the sentence or in `details`;
+ * - what run.json records as data: the backend's `reason`, the fused executor's reason, the
+ *   dataset's description; and the `ModelLoadTimeoutError:` kind before a timeout's sentence;
+ * - the small tf.node.* API errors a script author gets (script/tfjsNodeCompat.ts), worded like
+ *   tfjs's own, and the .npy header parser's details (data/npy.ts).
  */
 import { fillPlaceholders, localeFromEnv, localeOf, TRAINER_LANG_ENV, type Locale } from '../protocol/locale';
 
@@ -329,6 +337,30 @@ const en = {
   'text.wholeNumber': '{0} must be a whole number ≥ {1} (got {2})',
   'dl.idle': 'no data for {0} ms',
   'io.emptyPath': 'tf.io.fileSystem: the path must be a non-empty string',
+  'log.noEvaluation': 'No evaluation: there is no validation data (validationSplit is 0 or the data is a tf.data.Dataset without validation).',
+  'log.evaluated': 'Evaluated on {0}: {1} ({2}).',
+  'log.evaluationSkipped': 'Evaluation skipped: {0}',
+  'log.loadDataWins': '{0} exports loadData(), so its config.dataset is not loaded.',
+  'log.datasetNoValidation': '{0} gives a tf.data.Dataset without validation data: validationSplit does not apply to it, so there is no validation.',
+  'log.resuming': 'Resuming run {0} from its checkpoint after {1} epochs (step {2}), optimizer state included.',
+  'log.resumingOne': 'Resuming run {0} from its checkpoint after {1} epoch (step {2}), optimizer state included.',
+  'log.fused': 'Training with the fused executor: {0}.',
+  'log.tfjsFit': 'Training with tfjs\'s fit: {0}.',
+  'log.threads': 'Training on {0} threads: {1}.',
+  'log.thread': 'Training on {0} thread: {1}.',
+  'log.restoredBest': 'Restored the weights of epoch {0}, the best by {1}.',
+  'log.noHistograms': 'Weight histograms are not recorded: {0}',
+  'log.earlyStop': 'Early stopping after epoch {0}: {1} did not improve for {2} epochs (best {3} at epoch {4}).',
+  'log.earlyStopOne': 'Early stopping after epoch {0}: {1} did not improve for {2} epoch (best {3} at epoch {4}).',
+  'log.reduceLr': 'ReduceLROnPlateau: {0} has not improved; learning rate {1} → {2}.',
+  'log.stopping': 'Stopping after batch {0} of epoch {1}.',
+  'log.metricDiverged': '{0} became {1} at epoch {2}: the model diverged (try a lower learning rate).',
+  'log.usingCache': 'Using {0} from the cache ({1})',
+  'log.downloading': 'Downloading {0} from {1} into {2}',
+  'log.downloaded': 'Downloaded {0} ({1} MB) in {2} s',
+  'log.unpacking': 'Unpacking {0}',
+  'log.noTensorflowInScript': 'tf.setBackend(\'tensorflow\'): TensorFlow C++ (@tensorflow/tfjs-node) is not available here; the script stays on the {0} backend.',
+  'log.cannotSaveModel': 'Could not save the model after model.{0}: {1}',
 } as const;
 
 export type TrainerMessageId = keyof typeof en;
@@ -639,6 +671,30 @@ const zhCn: Record<TrainerMessageId, string> = {
   'text.wholeNumber': '{0} 必须是 ≥ {1} 的整数（得到 {2}）',
   'dl.idle': '{0} 毫秒内没有收到数据',
   'io.emptyPath': 'tf.io.fileSystem：路径必须是非空字符串',
+  'log.noEvaluation': '不做评估：没有验证数据（validationSplit 为 0，或数据是没有验证部分的 tf.data.Dataset）。',
+  'log.evaluated': '已在 {0} 上评估：{1}（{2}）。',
+  'log.evaluationSkipped': '跳过评估：{0}',
+  'log.loadDataWins': '{0} 导出了 loadData()，因此不加载它的 config.dataset。',
+  'log.datasetNoValidation': '{0} 给出的 tf.data.Dataset 没有验证数据：validationSplit 对它不起作用，因此没有验证。',
+  'log.resuming': '从运行 {0} 第 {1} 轮之后的检查点继续（第 {2} 步），包括优化器状态。',
+  'log.resumingOne': '从运行 {0} 第 {1} 轮之后的检查点继续（第 {2} 步），包括优化器状态。',
+  'log.fused': '使用融合执行器训练：{0}。',
+  'log.tfjsFit': '使用 tfjs 的 fit 训练：{0}。',
+  'log.threads': '在 {0} 个线程上训练：{1}。',
+  'log.thread': '在 {0} 个线程上训练：{1}。',
+  'log.restoredBest': '已恢复第 {0} 轮的权重（按 {1} 最好的一轮）。',
+  'log.noHistograms': '不记录权重直方图：{0}',
+  'log.earlyStop': '第 {0} 轮后提前停止：{1} 已连续 {2} 轮没有改善（最好的是第 {4} 轮的 {3}）。',
+  'log.earlyStopOne': '第 {0} 轮后提前停止：{1} 已连续 {2} 轮没有改善（最好的是第 {4} 轮的 {3}）。',
+  'log.reduceLr': 'ReduceLROnPlateau：{0} 没有改善；学习率 {1} → {2}。',
+  'log.stopping': '在第 {1} 轮第 {0} 批之后停止。',
+  'log.metricDiverged': '第 {2} 轮时 {0} 变成了 {1}：模型发散了（请尝试更低的学习率）。',
+  'log.usingCache': '使用缓存中的 {0}（{1}）',
+  'log.downloading': '正在从 {1} 下载 {0} 到 {2}',
+  'log.downloaded': '已下载 {0}（{1} MB），用时 {2} 秒',
+  'log.unpacking': '正在解包 {0}',
+  'log.noTensorflowInScript': 'tf.setBackend(\'tensorflow\')：这里没有 TensorFlow C++（@tensorflow/tfjs-node）；脚本继续使用 {0} 后端。',
+  'log.cannotSaveModel': 'model.{0} 之后无法保存模型：{1}',
 };
 
 /** Both tables, for the completeness test. */

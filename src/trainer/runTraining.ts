@@ -315,14 +315,14 @@ async function evaluateAtEnd(
     own = sel.own;
     const evalData = sel.evalData;
     if (!evalData) {
-      opts.log('info', 'No evaluation: there is no validation data (validationSplit is 0 or the data is a tf.data.Dataset without validation).');
+      opts.log('info', msg('log.noEvaluation'));
       return;
     }
     const report = await evaluateModel(tf, model, evalData, { classNames: opts.classNames });
     writeEvalReport(opts.runDir, report);
-    opts.log('info', `Evaluated on ${evalData.description}: ${evalHeadline(report)} (${EVAL_FILE}).`);
+    opts.log('info', msg('log.evaluated', evalData.description, evalHeadline(report), EVAL_FILE));
   } catch (e) {
-    opts.log('warn', `Evaluation skipped: ${e instanceof Error ? e.message : String(e)}`);
+    opts.log('warn', msg('log.evaluationSkipped', e instanceof Error ? e.message : String(e)));
   } finally {
     disposeEvalData(own);
   }
@@ -404,13 +404,13 @@ export async function runTraining(
     const ld = loaded;
     log('info', ld.info.description);
     if (contract.hasLoadData && contract.config.dataset !== undefined)
-      log('warn', `${path.basename(modelFile)} exports loadData(), so its config.dataset is not loaded.`);
+      log('warn', msg('log.loadDataWins', path.basename(modelFile)));
     const classNames = contract.config.classNames ?? ld.info.classNames;
     w.updateRecord({ dataset: { ...ld.info, ...(classNames ? { classNames } : {}) } });
     // Monitors default to val_loss only when there is validation data to log it.
     const hasValidation = ld.data.validation !== undefined || (ld.data.kind === 'tensors' && config.validationSplit > 0);
     if (ld.data.kind === 'dataset' && config.validationSplit > 0 && !ld.data.validation) {
-      log('info', `${ld.source} gives a tf.data.Dataset without validation data: validationSplit does not apply to it, so there is no validation.`);
+      log('info', msg('log.datasetNoValidation', ld.source));
       config = resolveConfig(contract.config, { ...spec.overrides, validationSplit: 0 }, modelFile, { hasLoadData: contract.hasLoadData });
       w.updateRecord({ config });
     } else if (hasValidation !== config.validationSplit > 0) {
@@ -459,7 +459,7 @@ export async function runTraining(
       await restoreCheckpoint(tf, model, resume.checkpointDir);
       if (info.lr !== undefined) setLearningRate(model.optimizer, info.lr);
       w.updateRecord({ resumedFrom: { runId: resume.record.id, runDir: resume.runDir, epochsCompleted: info.epochsCompleted, step: info.step } });
-      log('info', `Resuming run ${resume.record.id} from its checkpoint after ${initialEpoch} epoch${initialEpoch === 1 ? '' : 's'} (step ${info.step + 1}), optimizer state included.`);
+      log('info', msg(initialEpoch === 1 ? 'log.resumingOne' : 'log.resuming', resume.record.id, initialEpoch, info.step + 1));
     }
     emit({ type: 'run', runId: w.current.id, runDir: w.dir, modelFile, config, batchesPerEpoch, layers, totalParams });
 
@@ -469,8 +469,8 @@ export async function runTraining(
     w.updateRecord({
       backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }), threads: fused.threads, threadsReason: fused.threadsReason },
     });
-    log('info', fused.executor === 'fused' ? `Training with the fused executor: ${fused.reason}.` : `Training with tfjs's fit: ${fused.reason}.`);
-    if (fused.executor === 'fused') log('info', `Training on ${fused.threads} thread${fused.threads === 1 ? '' : 's'}: ${fused.threadsReason}.`);
+    log('info', msg(fused.executor === 'fused' ? 'log.fused' : 'log.tfjsFit', fused.reason));
+    if (fused.executor === 'fused') log('info', msg(fused.threads === 1 ? 'log.thread' : 'log.threads', fused.threads, fused.threadsReason));
     const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);
     fitCallbacks = new TrainingCallbacks({
       tf,

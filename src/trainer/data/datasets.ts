@@ -310,14 +310,14 @@ export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Pro
         const digest = crypto.createHash('sha256').update(fs.readFileSync(dest)).digest('hex');
         if (digest !== sha256.toLowerCase()) throw new DataError(msg('ds.cachedSha', digest, sha256.toLowerCase()), { file: dest });
       }
-      log(`Using ${name} from the cache (${dir})`);
+      log(msg('log.usingCache', name, dir));
       return dest;
     }
-    log(`Downloading ${name} from ${url} into ${dir}`);
+    log(msg('log.downloading', name, url, dir));
     const started = Date.now();
     try {
       const file = await downloadOnce(url, dir, { sha256, onProgress: progressReporter(name, log) });
-      log(`Downloaded ${name} (${(fs.statSync(file).size / 1024 / 1024).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(msg('log.downloaded', name, (fs.statSync(file).size / 1024 / 1024).toFixed(1), ((Date.now() - started) / 1000).toFixed(1)));
       return file;
     } catch (e) {
       if (e instanceof DataError && isOfflineError(e)) throw new DataError(msg('ds.offline', e.detail, hint), { file: url, cause: e });
@@ -348,7 +348,7 @@ export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Pro
     const archive = await get(url, path.join(cacheDir, cacheSubdirFor(url)), sha256, `{ type: 'cifar10', path: './cifar-10-batches-bin' } (or the .tar.gz)`);
     if (!/\.(tar\.gz|tgz|tar)$/i.test(archive)) return { ...rest, path: archive };
     const already = fs.existsSync(path.join(path.dirname(archive), 'cifar-10-batches-bin', 'test_batch.bin'));
-    if (!already) log(`Unpacking ${path.basename(archive)}`);
+    if (!already) log(msg('log.unpacking', path.basename(archive)));
     return { ...rest, path: cifarFolder(archive, cacheDir) };
   }
   return parsed;

@@ -193,7 +193,7 @@ export function tfjsNodeCompat(tf: TF, hooks: CompatHooks): TF {
   const realSetBackend = tf.setBackend.bind(tf);
   const setBackend = async (name: string): Promise<boolean> => {
     if (name === 'tensorflow' && tf.findBackend('tensorflow') === null) {
-      hooks.log('warn', `tf.setBackend('tensorflow'): TensorFlow C++ (@tensorflow/tfjs-node) is not available here; the script stays on the ${tf.getBackend()} backend.`);
+      hooks.log('warn', msg('log.noTensorflowInScript', tf.getBackend()));
       return true;
     }
     return realSetBackend(name);
