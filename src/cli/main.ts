@@ -120,8 +120,9 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
 
   // dist/cli.js and dist/trainer.js are built side by side.
   const trainerScript = path.join(__dirname, 'trainer.js');
-  // The trainer words its errors in the CLI's language, --lang included.
-  const tp = new TrainerProcess({ trainerScript, detached: true, env: { ...process.env, [TRAINER_LANG_ENV]: cliLocale() } });
+  // The trainer words its errors and logs in the CLI's language, --lang included; --json output is
+  // machine-read, so it stays English whatever the language.
+  const tp = new TrainerProcess({ trainerScript, detached: true, env: { ...process.env, [TRAINER_LANG_ENV]: args.json ? 'en' : cliLocale() } });
   const screen = new Screen(process.stdout);
   const tracker = new ProgressTracker();
   let epochs = 1;
