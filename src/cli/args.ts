@@ -6,8 +6,8 @@
  */
 import { parseArgs as splitArgs } from 'node:util';
 import { BACKEND_CHOICES, EVAL_CHECKPOINTS, MAX_THREADS, type BackendChoice, type EvalCheckpoint, type ThreadsChoice } from '../protocol/trainer';
-import { overrideProblemText, parseOverrideValue, type OptimizerName } from '../protocol/runOverrides';
-import { formatMessage, t, t as msg } from './messages';
+import { OPTIMIZER_NAMES, parseOverrideValue, type OptimizerName, type OverrideProblem } from '../protocol/runOverrides';
+import { formatMessage, t, t as msg, type CliMessageId } from './messages';
 
 export interface TrainArgs {
   command: 'train';
@@ -84,6 +84,14 @@ export function usageText(): string {
 }
 
 const usageError = (message: string): CliCommand => ({ command: 'usageError', message });
+
+/** How the CLI words each refused override value (src/protocol/runOverrides.ts says which problem). */
+const OVERRIDE_PROBLEM_IDS: Record<OverrideProblem, CliMessageId> = {
+  wholeNumber: 'args.needsWholeNumber',
+  fraction: 'args.needsFraction',
+  positiveNumber: 'args.needsPositive',
+  optimizer: 'args.optimizerChoice',
+};
 
 /** A whole positive number as typed: no signs, fractions, exponents or spaces. */
 function parsePositiveInt(flag: string, raw: string): number | string {
@@ -248,7 +256,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const raw = str(s.values[flag]);
     if (raw === undefined) continue;
     const r = parseOverrideValue(key, raw);
-    if ('problem' in r) return usageError(overrideProblemText(r.problem, `--${flag}`, raw));
+    if ('problem' in r) return usageError(t(OVERRIDE_PROBLEM_IDS[r.problem], `--${flag}`, raw, OPTIMIZER_NAMES.join(', ')));
     (tuned as Record<string, unknown>)[key] = r.value;
   }
   const files = [...s.positionals, ...s.afterTerminator];

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { version } from '../../package.json';
 import { parseArgs, usageText, type TrainArgs } from './args';
-import { resolveCliLocale, setCliLocale, t } from './messages';
+import { cliLocale, resolveCliLocale, setCliLocale, t } from './messages';
 import { evaluateCommand } from './evaluate';
 import { runExport } from './export';
 import { previewCommand } from './preview';
@@ -25,6 +25,8 @@ import {
   type KeyAction,
 } from './progress';
 import { RUN_STAT_KEYS, type Metrics, type RunMode, type TrainerToHost } from '../protocol/trainer';
+import { TRAINER_LANG_ENV } from '../protocol/locale';
+import { setTrainerLocale } from '../trainer/messages';
 import { TrainerProcess, type TrainerEnd } from '../training/trainerProcess';
 import { resolveResumeTarget } from './resumeTarget';
 import { listRunEntries } from '../training/runStore';
@@ -118,7 +120,9 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
 
   // dist/cli.js and dist/trainer.js are built side by side.
   const trainerScript = path.join(__dirname, 'trainer.js');
-  const tp = new TrainerProcess({ trainerScript, detached: true });
+  // The trainer words its errors and logs in the CLI's language, --lang included; --json output is
+  // machine-read, so it stays English whatever the language.
+  const tp = new TrainerProcess({ trainerScript, detached: true, env: { ...process.env, [TRAINER_LANG_ENV]: args.json ? 'en' : cliLocale() } });
   const screen = new Screen(process.stdout);
   const tracker = new ProgressTracker();
   let epochs = 1;
@@ -341,6 +345,7 @@ function modelMetrics(metrics: Metrics): Metrics {
 export async function main(argvWithLang: string[]): Promise<number> {
   const lang = resolveCliLocale(argvWithLang, process.env);
   setCliLocale(lang.locale);
+  setTrainerLocale(lang.locale); // summary, preview and evaluate run trainer code in this process
   if (lang.error) return usageError(lang.error);
   const argv = lang.argv;
   // `export` parses its own arguments (cli/export.ts), its --help included.

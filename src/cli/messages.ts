@@ -8,7 +8,9 @@
  * failed: file:line:col:` prefix of the failure line, which the `$model-lab` problem matcher parses.
  */
 
-export type CliLocale = 'en' | 'zh-cn';
+import { fillPlaceholders, localeFromEnv, localeOf, type Locale } from '../protocol/locale';
+
+export type CliLocale = Locale;
 
 const en = {
   usage: `Usage: model-lab train FILE [options]
@@ -59,6 +61,10 @@ Ctrl-C (what was saved before stays; resume it with --resume).`,
 
   // args.ts: usage errors
   'args.needsWholeNumber': '{0} needs a whole number of at least 1, not "{1}"',
+  // the option is {0}, the value typed {1}, the optimizers {2} (used by args.optimizerChoice only)
+  'args.needsFraction': '{0} needs a number from 0 up to (not including) 1, not "{1}"',
+  'args.needsPositive': '{0} needs a number greater than 0, not "{1}"',
+  'args.optimizerChoice': '{0} must be one of {2}, not "{1}"',
   'args.givenTwice': '{0} is given twice',
   'args.takesNoValue': '{0} takes no value',
   'args.needsValue': '{0} needs a value',
@@ -204,6 +210,9 @@ Ctrl-C 会在当前批次完成后停止（无论需要多久），并保存检�
 仍在；可用 --resume 继续）。`,
 
   'args.needsWholeNumber': '{0} 需要一个不小于 1 的整数，而不是“{1}”',
+  'args.needsFraction': '{0} 需要一个 0 到 1 之间的数（不含 1），而不是“{1}”',
+  'args.needsPositive': '{0} 需要一个大于 0 的数，而不是“{1}”',
+  'args.optimizerChoice': '{0} 必须是 {2} 之一，而不是“{1}”',
   'args.givenTwice': '{0} 指定了两次',
   'args.takesNoValue': '{0} 不接受值',
   'args.needsValue': '{0} 需要一个值',
@@ -311,17 +320,12 @@ export function cliLocale(): CliLocale {
 
 /** The message `id` in `locale` (default: the CLI's), `{n}` replaced by `args[n]`. */
 export function formatMessage(locale: CliLocale, id: CliMessageId, ...args: (string | number)[]): string {
-  return CLI_MESSAGES[locale][id].replace(/\{(\d+)\}/g, (m, n: string) => (Number(n) < args.length ? String(args[Number(n)]) : m));
+  return fillPlaceholders(CLI_MESSAGES[locale][id], args);
 }
 
 /** The message `id` in the CLI's current language. */
 export function t(id: CliMessageId, ...args: (string | number)[]): string {
   return formatMessage(current, id, ...args);
-}
-
-/** `zh`, `zh-CN`, `zh_CN.UTF-8`, `zh-Hans` → zh-cn; anything else given → en. */
-function localeOf(tag: string): CliLocale {
-  return /^zh([-_.@]|$)/i.test(tag.trim()) ? 'zh-cn' : 'en';
 }
 
 /**
@@ -350,19 +354,6 @@ export function resolveCliLocale(
     }
     rest.push(a);
   }
-  const fromEnv = (): CliLocale => {
-    const nls = env.VSCODE_NLS_CONFIG;
-    if (nls) {
-      try {
-        const locale = (JSON.parse(nls) as { locale?: unknown }).locale;
-        if (typeof locale === 'string' && locale !== '') return localeOf(locale);
-      } catch {
-        // not JSON: fall through to the POSIX locale
-      }
-    }
-    const posix = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '');
-    return posix ? localeOf(posix) : 'en';
-  };
-  const locale = flag !== undefined ? localeOf(flag) : fromEnv();
+  const locale = flag !== undefined ? localeOf(flag) : localeFromEnv(env);
   return { locale, argv: rest, ...(error !== undefined && { error: formatMessage(locale, 'args.langChoice', error) }) };
 }

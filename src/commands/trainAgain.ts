@@ -116,7 +116,7 @@ export function registerTrainAgainCommands(context: vscode.ExtensionContext, ses
       }
       let values: RunOverrides | undefined;
       if (options?.overrides !== undefined) {
-        const given = overridesFromUnknown(options.overrides);
+        const given = overridesFromUnknown(options.overrides, (message, ...args) => vscode.l10n.t(message, ...args));
         if ('error' in given) {
           void vscode.window.showErrorMessage(vscode.l10n.t('Train with Changes: {0}', given.error));
           return undefined;

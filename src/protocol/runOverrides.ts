@@ -5,6 +5,7 @@
  * (flags), the trainer (applies them) and run.json (records them). Pure: valibot only.
  */
 import * as v from 'valibot';
+import { fillPlaceholders } from './locale';
 
 /** The optimizers a model file may name in `config.optimizer` (tfjs's tf.train factories). */
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
@@ -28,7 +29,7 @@ export const RunOverridesSchema = v.object({
 });
 export type RunOverrides = v.InferOutput<typeof RunOverridesSchema>;
 
-/** Why a typed value is refused; the host words it in the user's language, the CLI in English. */
+/** Why a typed value is refused; each caller words it in the user's language (host: vscode.l10n, CLI: its catalogue). */
 export type OverrideProblem = 'wholeNumber' | 'fraction' | 'positiveNumber' | 'optimizer';
 
 export type OverrideValue<K extends OverrideKey> = K extends 'optimizer' ? OptimizerName : number;
@@ -51,17 +52,26 @@ export function parseOverrideValue<K extends OverrideKey>(key: K, text: string):
   return Number.isFinite(n) && n > 0 ? { value: n as OverrideValue<K> } : { problem: 'positiveNumber' };
 }
 
-/** What each problem says in English (CLI, logs); `flag` names the option as the user typed it. */
-export function overrideProblemText(problem: OverrideProblem, flag: string, raw: string): string {
+/**
+ * Words an English message (`{0}` placeholders) in the user's language: on the host a wrapper of
+ * vscode.l10n.t (the English texts are keys of l10n/bundle.l10n.zh-cn.json), as src/scaffold's
+ * Translate; this module stays pure and needs no vscode.
+ */
+export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
+
+const english: Translate = (message, ...args) => fillPlaceholders(message, args);
+
+/** What each problem says (English by default: logs); `flag` names the option as the user typed it. */
+export function overrideProblemText(problem: OverrideProblem, flag: string, raw: string, tr: Translate = english): string {
   switch (problem) {
     case 'wholeNumber':
-      return `${flag} needs a whole number of at least 1, not "${raw}"`;
+      return tr('{0} needs a whole number of at least 1, not "{1}"', flag, raw);
     case 'fraction':
-      return `${flag} needs a number from 0 up to (not including) 1, not "${raw}"`;
+      return tr('{0} needs a number from 0 up to (not including) 1, not "{1}"', flag, raw);
     case 'positiveNumber':
-      return `${flag} needs a number greater than 0, not "${raw}"`;
+      return tr('{0} needs a number greater than 0, not "{1}"', flag, raw);
     case 'optimizer':
-      return `${flag} must be one of ${OPTIMIZER_NAMES.join(', ')}, not "${raw}"`;
+      return tr('{0} must be one of {1}, not "{2}"', flag, OPTIMIZER_NAMES.join(', '), raw);
   }
 }
 
@@ -78,16 +88,16 @@ export const OVERRIDE_FLAGS: Record<OverrideKey, string> = {
  * Overrides given by a programmatic caller (a command's argument: tests, keybindings, other
  * extensions): each present key checked as if typed; `{ error }` names the first bad one.
  */
-export function overridesFromUnknown(raw: unknown): { overrides: RunOverrides } | { error: string } {
+export function overridesFromUnknown(raw: unknown, tr: Translate = english): { overrides: RunOverrides } | { error: string } {
   if (raw === undefined || raw === null) return { overrides: {} };
-  if (typeof raw !== 'object' || Array.isArray(raw)) return { error: 'overrides must be an object' };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { error: tr('overrides must be an object') };
   const o = raw as Record<string, unknown>;
   const out: RunOverrides = {};
   for (const key of OVERRIDE_KEYS) {
     const x = o[key];
     if (x === undefined) continue;
     const r = parseOverrideValue(key, String(x));
-    if ('problem' in r || (key !== 'optimizer' && typeof x !== 'number')) return { error: overrideProblemText('problem' in r ? r.problem : 'positiveNumber', key, String(x)) };
+    if ('problem' in r || (key !== 'optimizer' && typeof x !== 'number')) return { error: overrideProblemText('problem' in r ? r.problem : 'positiveNumber', key, String(x), tr) };
     (out as Record<string, unknown>)[key] = r.value;
   }
   return { overrides: out };

@@ -12,6 +12,7 @@ import type {
   MonitorMode,
   ReduceLROnPlateauConfig,
 } from '../protocol/trainer';
+import { msg } from './messages';
 
 export type Direction = 'min' | 'max';
 export type EpochLogs = Record<string, number>;
@@ -192,11 +193,11 @@ class Options {
     known: readonly string[],
   ) {
     for (const k of Object.keys(obj))
-      if (!known.includes(k)) throw new ConfigError(`${key}.${k}`, `${key}.${k} is not an option (options: ${known.join(', ')})`);
+      if (!known.includes(k)) throw new ConfigError(`${key}.${k}`, msg('config.notAnOption', `${key}.${k}`, known.join(', ')));
   }
 
   private bad(k: string, want: string): never {
-    throw new ConfigError(`${this.key}.${k}`, `${this.key}.${k} must be ${want} (got ${show(this.obj[k])})`);
+    throw new ConfigError(`${this.key}.${k}`, msg('config.mustBe', `${this.key}.${k}`, want, show(this.obj[k])));
   }
 
   num(k: string, dflt: number, test: (v: number) => boolean, want: string): number {
@@ -217,7 +218,7 @@ class Options {
   bool(k: string, dflt: boolean): boolean {
     const v = this.obj[k];
     if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') this.bad(k, 'true or false');
+    if (typeof v !== 'boolean') this.bad(k, msg('want.bool'));
     return v as boolean;
   }
 
@@ -240,7 +241,7 @@ class Options {
 function optionsObject(key: string, v: unknown): Obj | undefined {
   if (v === undefined || v === false) return undefined;
   if (v === true) return {};
-  if (!isObj(v)) throw new ConfigError(key, `${key} must be an options object, true or false (got ${show(v)})`);
+  if (!isObj(v)) throw new ConfigError(key, msg('config.optionsOrBool', key, show(v)));
   return v;
 }
 
@@ -254,12 +255,12 @@ export const defaultMonitor = (ctx: MonitorContext) => (ctx.hasValidation ? 'val
 
 function checkMonitor(key: string, monitor: string, ctx: MonitorContext): void {
   if (monitor.startsWith('val_') && !ctx.hasValidation)
-    throw new ConfigError(key, `${key} is "${monitor}", but the run has no validation data (validationSplit is 0): monitor "${monitor.slice(4)}" or set validationSplit`);
+    throw new ConfigError(key, msg('config.noValidation', key, monitor, monitor.slice(4)));
 }
 
 export function parseCheckpointConfig(raw: unknown, ctx: MonitorContext): CheckpointConfig {
   const key = 'config.checkpoint';
-  if (raw !== undefined && !isObj(raw)) throw new ConfigError(key, `${key} must be an options object (got ${show(raw)})`);
+  if (raw !== undefined && !isObj(raw)) throw new ConfigError(key, msg('config.optionsObject', key, show(raw)));
   const o = new Options(key, raw ?? {}, ['monitor', 'mode']);
   const monitor = o.str('monitor', defaultMonitor(ctx));
   checkMonitor(`${key}.monitor`, monitor, ctx);
@@ -275,7 +276,7 @@ const SCHEDULE_KEYS: Record<LrScheduleConfig['type'], string[]> = {
 
 export function parseCallbacksConfig(raw: unknown, ctx: MonitorContext): CallbacksConfig {
   const key = 'config.callbacks';
-  if (raw !== undefined && !isObj(raw)) throw new ConfigError(key, `${key} must be an options object (got ${show(raw)})`);
+  if (raw !== undefined && !isObj(raw)) throw new ConfigError(key, msg('config.optionsObject', key, show(raw)));
   const top = new Options(key, raw ?? {}, CALLBACK_KEYS);
   const obj = (raw ?? {}) as Obj;
   const out: CallbacksConfig = { terminateOnNaN: top.bool('terminateOnNaN', true) };
@@ -318,10 +319,10 @@ export function parseCallbacksConfig(raw: unknown, ctx: MonitorContext): Callbac
 
   if (obj.lrSchedule !== undefined) {
     const k = `${key}.lrSchedule`;
-    if (!isObj(obj.lrSchedule)) throw new ConfigError(k, `${k} must be an options object such as { type: 'cosine' } (got ${show(obj.lrSchedule)})`);
+    if (!isObj(obj.lrSchedule)) throw new ConfigError(k, msg('config.lrScheduleObject', k, show(obj.lrSchedule)));
     const type = obj.lrSchedule.type;
     if (type !== 'step' && type !== 'exponential' && type !== 'cosine')
-      throw new ConfigError(`${k}.type`, `${k}.type must be "step", "exponential" or "cosine" (got ${show(type)})`);
+      throw new ConfigError(`${k}.type`, msg('config.lrScheduleType', `${k}.type`, show(type)));
     const o = new Options(k, obj.lrSchedule, ['type', 'initialLr', 'warmupEpochs', ...SCHEDULE_KEYS[type]]);
     const common = {
       warmupEpochs: o.int('warmupEpochs', 0, 0),
@@ -336,7 +337,7 @@ export function parseCallbacksConfig(raw: unknown, ctx: MonitorContext): Callbac
       out.lrSchedule = { ...common, type, minLr: o.num('minLr', 0, nonNegative, 'a number ≥ 0'), ...(epochs !== undefined && { epochs }) };
     }
     if (out.reduceLROnPlateau)
-      throw new ConfigError(k, `${k} and ${key}.reduceLROnPlateau both set the learning rate each epoch: use one of them`);
+      throw new ConfigError(k, msg('config.twoSchedules', k, `${key}.reduceLROnPlateau`));
   }
   return out;
 }

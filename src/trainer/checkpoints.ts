@@ -20,6 +20,7 @@ import type { CheckpointInfo } from '../protocol/trainer';
 import { RunFailure } from './errors';
 import { fileLoadHandler, saveModel } from './fsModelIo';
 import { readRunFolder } from './runWriter';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -95,14 +96,14 @@ export interface ResumeSource {
 export function findResumeSource(resumeFrom: string, runsDir: string): ResumeSource {
   const candidates = path.isAbsolute(resumeFrom) ? [resumeFrom] : [path.join(runsDir, resumeFrom), path.resolve(resumeFrom)];
   const runDir = candidates.find((d) => fs.existsSync(path.join(d, RUN_FILE)));
-  if (!runDir) throw new RunFailure({ message: `Cannot resume: no run "${resumeFrom}" in ${runsDir}` });
+  if (!runDir) throw new RunFailure({ message: msg('resume.noRun', resumeFrom, runsDir) });
   const dir = findCheckpointDir(runDir, 'last');
   let info: CheckpointInfo;
   try {
     info = readCheckpointInfo(dir);
   } catch (e) {
     throw new RunFailure({
-      message: `Cannot resume ${path.basename(runDir)}: it has no readable checkpoint (${e instanceof Error && e.message.includes(CHECKPOINT_FILE) ? e.message : path.join(CHECKPOINTS_DIR, 'last', CHECKPOINT_FILE)})`,
+      message: msg('resume.noCheckpoint', path.basename(runDir), e instanceof Error && e.message.includes(CHECKPOINT_FILE) ? e.message : path.join(CHECKPOINTS_DIR, 'last', CHECKPOINT_FILE)),
       details: e instanceof Error ? e.message : String(e),
     });
   }
@@ -118,14 +119,14 @@ export async function restoreCheckpoint(tf: TF, model: tfTypes.LayersModel, dir:
   const handler = fileLoadHandler(tf, dir);
   const artifacts = await handler.load!();
   const specs = artifacts.weightSpecs ?? [];
-  if (artifacts.weightData === undefined) throw new RunFailure({ message: `${dir} holds no weights` });
+  if (artifacts.weightData === undefined) throw new RunFailure({ message: msg('resume.noWeights', dir) });
   const named = tf.io.decodeWeights(artifacts.weightData, specs);
   try {
     const modelSpecs = specs.filter((s) => s.group !== 'optimizer');
     const optimizerSpecs = specs.filter((s) => s.group === 'optimizer');
     const weights = model.weights;
     const mismatch = (why: string) =>
-      new RunFailure({ message: `The checkpoint in ${dir} does not fit the model: ${why}. Was the model file changed since that run?` });
+      new RunFailure({ message: msg('resume.doesNotFit', dir, why) });
     if (modelSpecs.length !== weights.length) throw mismatch(`it has ${modelSpecs.length} weight tensors, the model ${weights.length}`);
     modelSpecs.forEach((s, i) => {
       const want = weights[i].shape;

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunFailure } from './errors';
+import { msg } from './messages';
 
 /** fsync of a folder: makes its entries (created, renamed files) durable. A no-op where folders cannot be opened (Windows). */
 export function fsyncDir(dir: string): void {
@@ -38,7 +39,7 @@ export function writeFailure(e: unknown, file: string): unknown {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new RunFailure({
-      message: `The disk is full: could not write ${file} (${code}). Free some space; the metrics and checkpoints written before are kept`,
+      message: msg('disk.full', file, code),
       file,
     });
   return e;

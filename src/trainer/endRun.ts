@@ -1,6 +1,7 @@
 import type { EndStatus, RunError, TrainerToHost } from '../protocol/trainer';
 import type { RunWriter } from './runWriter';
 import { toRunError } from './errors';
+import { msg } from './messages';
 
 /**
  * The last thing every run does, trained or scripted: the `end` line and run.json status, then the
@@ -25,7 +26,7 @@ export function endRun(
       try {
         step();
       } catch (e) {
-        emit({ type: 'log', level: 'error', message: `Could not record the end of the run in ${writer.dir}: ${toRunError(e).message}` });
+        emit({ type: 'log', level: 'error', message: msg('run.cannotRecordEnd', writer.dir, toRunError(e).message) });
       }
     }
   }

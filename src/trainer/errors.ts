@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { RunError } from '../protocol/trainer';
 import { explainBuildError } from './explainBuildError';
+import { msg } from './messages';
 
 /** An error that already carries the RunError to report; everything else is converted by toRunError. */
 export class RunFailure extends Error {
@@ -86,10 +87,10 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
   if (oom) {
     const values = oom[1] ? Number(oom[1]) : undefined;
     one = values
-      ? `Out of memory: a tensor of ${values.toLocaleString('en-US')} values (~${((values * 4) / 2 ** 30).toFixed(1)} GB as float32) cannot be allocated; make the layer or the batch smaller`
-      : 'Out of memory: a tensor cannot be allocated; make the layer or the batch smaller';
+      ? msg('oom.tensor', values.toLocaleString('en-US'), ((values * 4) / 2 ** 30).toFixed(1))
+      : msg('oom.tensorUnknown');
   }
-  if (ctx.during) one = `${ctx.during}: ${one}`;
+  if (ctx.during) one = msg('error.during', ctx.during, one);
   if (where && ctx.modelFile && path.resolve(where.file) === path.resolve(ctx.modelFile)) {
     let source: string | undefined;
     try {
@@ -98,7 +99,7 @@ export function toRunError(e: unknown, ctx: ErrorContext = {}): RunError {
       source = undefined; // the file changed or went: keep tfjs's words
     }
     const plain = source === undefined ? undefined : explainBuildError(message, source, where.line);
-    if (plain) one = ctx.during ? `${ctx.during}: ${plain}` : plain;
+    if (plain) one = ctx.during ? msg('error.during', ctx.during, plain) : plain;
   }
   const err: RunError = { message: one };
   if (where) {
@@ -138,13 +139,13 @@ export function checkModelFitsData(
     throw new RunFailure({ message, file: modelFile });
   };
   if (model.inputs.length !== 1)
-    fail(`The model has ${model.inputs.length} inputs, but the data "${data.name}" gives one input of shape ${fmt(data.xsShape, 'N')}`);
+    fail(msg('fit.inputs', model.inputs.length, data.name, fmt(data.xsShape, 'N')));
   if (model.outputs.length !== 1)
-    fail(`The model has ${model.outputs.length} outputs, but the data "${data.name}" gives one label tensor of shape ${fmt(data.ysShape, 'N')}`);
+    fail(msg('fit.outputs', model.outputs.length, data.name, fmt(data.ysShape, 'N')));
   const inShape = model.inputs[0].shape;
   const outShape = model.outputs[0].shape;
   if (!fits(inShape, data.xsShape))
-    fail(`Model input expects ${fmt(inShape, 'null')} but the data "${data.name}" gives ${fmt(data.xsShape, 'N')}`);
+    fail(msg('fit.input', fmt(inShape, 'null'), data.name, fmt(data.xsShape, 'N')));
   if (!fits(outShape, data.ysShape))
-    fail(`Model output is ${fmt(outShape, 'null')} but the data "${data.name}" has labels ${fmt(data.ysShape, 'N')}`);
+    fail(msg('fit.output', fmt(outShape, 'null'), data.name, fmt(data.ysShape, 'N')));
 }

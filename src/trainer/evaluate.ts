@@ -23,6 +23,7 @@ import { RunFailure } from './errors';
 import { describeNonFinite, firstNonFinite, indexIn, nonFiniteInTensor, nonFiniteWeight } from './nonFinite';
 import { inferLabelKind, PROBE_ROWS, type LabelEncoding } from './labelKind';
 import { headValues, isTensor, perSample, tensorsOf, type Tensor, type TensorArg } from './tensors';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -73,7 +74,7 @@ export function toTensorList(model: tfTypes.LayersModel, arg: TensorArg, which: 
   const names = ioNames(model, which);
   return names.map((n) => {
     const t = arg[n];
-    if (!t) throw new RunFailure({ message: `${label} has no tensor for the model ${which} "${n}" (it has: ${Object.keys(arg).join(', ') || 'nothing'})` });
+    if (!t) throw new RunFailure({ message: msg('eval.noTensorFor', label, msg(which === 'input' ? 'io.input' : 'io.output'), n, Object.keys(arg).join(', ') || msg('eval.nothing')) });
     return t;
   });
 }
@@ -128,7 +129,7 @@ export async function datasetToEvalData(
       const el = r.value as { xs?: TensorArg; ys?: TensorArg };
       if (!el || el.xs === undefined || el.ys === undefined) {
         tf.dispose(r.value as tfTypes.TensorContainer);
-        throw new RunFailure({ message: 'Evaluation needs dataset elements of the form {xs, ys}' });
+        throw new RunFailure({ message: msg('eval.needsXsYs') });
       }
       xsParts.push(el.xs);
       ysParts.push(el.ys);
@@ -182,7 +183,7 @@ function kindOf(tf: TF, model: tfTypes.LayersModel, outIndex: number, y: Tensor,
   const labels = inferLabelKind(tf, model, outIndex, y);
   if (labels.kind !== 'unclear') return labels;
   throw new RunFailure({
-    message: `Cannot evaluate output "${ioNames(model, 'output')[outIndex]}": it gives ${labels.units} values per sample but the labels have ${labels.ySize} (shape [N,${y.shape.slice(1).join(',')}])`,
+    message: msg('eval.unitsMismatch', ioNames(model, 'output')[outIndex], labels.units, labels.ySize, y.shape.slice(1).join(',')),
   });
 }
 
@@ -486,7 +487,7 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
   const xs = toTensorList(model, data.xs, 'input');
   const ys = toTensorList(model, data.ys, 'output');
   if (ys.length !== model.outputs.length)
-    throw new RunFailure({ message: `Cannot evaluate: the model has ${model.outputs.length} outputs but the data gives ${ys.length} label tensors` });
+    throw new RunFailure({ message: msg('eval.outputsMismatch', model.outputs.length, ys.length) });
   const total = xs[0].shape[0];
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
   const sampleCount = opts.samples ?? DEFAULT_SAMPLES;
@@ -502,10 +503,10 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
 
   // Scores computed from NaN mean nothing (an all-NaN output argmaxes to class 0 and can look perfect): refuse instead.
   const weight = nonFiniteWeight(tf, model);
-  if (weight) throw new RunFailure({ message: `Cannot evaluate: the model's weights are not finite (${describeNonFinite(weight)}); its training diverged or its data held NaN` });
+  if (weight) throw new RunFailure({ message: msg('nan.evaluate', describeNonFinite(weight)) });
   [...xs.map((t, i) => ({ t, name: xs.length === 1 ? 'input' : `input ${i}` })), ...ys.map((t, i) => ({ t, name: ys.length === 1 ? 'labels' : `labels ${i}` }))].forEach(({ t, name }) => {
     const bad = nonFiniteInTensor(t, name);
-    if (bad) throw new RunFailure({ message: `Cannot evaluate: the evaluation data is not finite (${describeNonFinite(bad)})` });
+    if (bad) throw new RunFailure({ message: msg('eval.dataNotFinite', describeNonFinite(bad)) });
   });
 
   const predict = (inputs: Tensor[]): Tensor[] => {
@@ -525,7 +526,7 @@ export async function evaluateModel(tf: TF, model: tfTypes.LayersModel, data: Ev
         const i = firstNonFinite(values);
         if (i >= 0) {
           const at = indexIn(p.shape, i);
-          throw new RunFailure({ message: `Cannot evaluate: the model predicts ${values[i]} for sample ${start + at[0]} of output "${names[o]}"; scores computed from it would mean nothing` });
+          throw new RunFailure({ message: msg('eval.predictsNonFinite', values[i], start + at[0], names[o]) });
         }
         accs[o].add(values, batch.labels[o].dataSync(), start, count);
       });

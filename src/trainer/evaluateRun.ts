@@ -18,6 +18,7 @@ import { loadModel } from './fsModelIo';
 import { disposeTrainingData, loadModelContract, type TrainingData } from './modelContract';
 import { LOAD_DATA, loadTrainingData, validationEvalData } from './runTraining';
 import { readRunFolder } from './runWriter';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -34,8 +35,8 @@ export function modelDirFor(runDir: string, checkpoint: EvalCheckpoint): string 
     throw new RunFailure({
       message:
         checkpoint === 'final'
-          ? `Run ${path.basename(runDir)} has no saved model (model/): it did not finish; try --checkpoint last or best`
-          : `Run ${path.basename(runDir)} has no ${checkpoint} checkpoint (checkpoints/${checkpoint}/)`,
+          ? msg('eval.noModel', path.basename(runDir))
+          : msg('eval.noCheckpoint', path.basename(runDir), checkpoint),
     });
   return dir;
 }
@@ -49,11 +50,11 @@ export interface EvaluateRunResult {
 /** Evaluates a saved run and writes its eval file. Throws a RunFailure (one-line message) when it cannot. */
 export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: EvalCheckpoint } = {}): Promise<EvaluateRunResult> {
   const checkpoint = opts.checkpoint ?? 'final';
-  if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new RunFailure({ message: `${runDir} is not a run folder (no run.json)` });
+  if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new RunFailure({ message: msg('eval.notRunFolder', runDir) });
   const { record } = readRunFolder(runDir);
   const modelDir = modelDirFor(runDir, checkpoint);
   const modelFile = record.modelFile;
-  if (!fs.existsSync(modelFile)) throw new RunFailure({ message: `The run's model file is gone: ${modelFile} (its data cannot be loaded again)` });
+  if (!fs.existsSync(modelFile)) throw new RunFailure({ message: msg('eval.modelFileGone', modelFile) });
 
   const model = await loadModel(tf, modelDir);
   let data: TrainingData | undefined;
@@ -65,7 +66,7 @@ export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: E
     const loadData = contract
       ? async () => {
           const d = await contract.loadData();
-          if (!d) throw new RunFailure({ message: `${path.basename(modelFile)}: loadData() gave no data`, file: modelFile });
+          if (!d) throw new RunFailure({ message: msg('eval.noData', path.basename(modelFile)), file: modelFile });
           return d;
         }
       : undefined;
@@ -74,7 +75,7 @@ export async function evaluateRun(tf: TF, runDir: string, opts: { checkpoint?: E
     const sel = await validationEvalData(tf, data, config.validationSplit, loaded.validationDescription);
     own = sel.own;
     const evalData = sel.evalData;
-    if (!evalData) throw new RunFailure({ message: 'No evaluation: the run has no validation data (validationSplit is 0, or a tf.data.Dataset without validation)' });
+    if (!evalData) throw new RunFailure({ message: msg('eval.noValidation') });
     const classNames = record.dataset?.classNames;
     const report = await evaluateModel(tf, model, evalData, { ...(classNames && { classNames }) });
     const file = path.join(runDir, evalFileName(checkpoint));

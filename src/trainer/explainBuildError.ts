@@ -8,6 +8,7 @@
 import { callArithmetic, findLayerCall, SPATIAL } from '../protocol/layerCall';
 import { type Shape } from '../protocol/layerMath';
 import { formatSampleShape as formatShape } from '../protocol/format';
+import { msg } from './messages';
 
 const NEGATIVE = /Negative dimension size caused by (?:adding|applying) layer (\S+) with input shape \[([^\]]*)\]/;
 
@@ -47,17 +48,13 @@ export function explainBuildError(message: string, source: string, line: number)
   if (!call || !spatial) return undefined;
   const r = callArithmetic(call, input);
   if (!r.tooSmall) return undefined;
-  const window = spatial.kind === 'pool' ? 'pool window' : 'kernel';
-  const map = spatial.axes === 1 ? `sequence of ${input[0]} steps` : `${input.slice(0, -1).join('×')} feature map`;
+  const window = spatial.kind === 'pool' ? msg('build.poolWindow') : msg('build.kernel');
+  const map = spatial.axes === 1 ? msg('build.sequence', String(input[0])) : msg('build.featureMap', input.slice(0, -1).join('×'));
   // The layer that made this input: the tf.layers call before this one in the file.
-  let maker = 'it gets';
+  let maker = msg('build.itGets');
   const calls = [...source.slice(0, call.start).matchAll(/layers\s*\.\s*[A-Za-z]\w*\s*\(/g)];
-  if (calls.length > 0) maker = `that line ${lineOf(source, calls[calls.length - 1].index ?? 0)} makes`;
+  if (calls.length > 0) maker = msg('build.lineMakes', lineOf(source, calls[calls.length - 1].index ?? 0));
   const step = r.steps.find((s) => s.axis === r.tooSmall!.axis);
   const sizeArg = spatial.kind === 'pool' ? 'poolSize' : 'kernelSize';
-  return (
-    `${call.factory} on line ${line}: the ${window} (${r.tooSmall.window}) is larger than the ${map} ${maker} ` +
-    `(input ${formatShape(input)}: ${step?.result.formula ?? ''}). ` +
-    `Use ${sizeArg} ≤ ${r.tooSmall.input}, padding: 'same', or downsample less before it.`
-  );
+  return msg('build.tooLarge', call.factory, line, window, r.tooSmall.window, map, maker, formatShape(input), step?.result.formula ?? '', sizeArg, r.tooSmall.input);
 }

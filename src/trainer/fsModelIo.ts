@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { describeBadJson } from '../protocol/runFolder';
 import { faultPause, fsyncDir, writeFailure, writeFileAtomic, writeFileDurable } from './durable';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 type ModelArtifacts = tfTypes.io.ModelArtifacts;
@@ -97,12 +98,12 @@ function writePointer(pointer: string, dirName: string): void {
  * or another program wrote, so `../../../etc/hostname` or an absolute path is refused, not read.
  */
 export function weightFilePath(dir: string, jsonFile: string, p: unknown): string {
-  if (typeof p !== 'string' || p === '') throw new Error(`${jsonFile}: weightsManifest lists ${JSON.stringify(p)} as a weights file; expected a file name such as "./${WEIGHTS_BIN}"`);
+  if (typeof p !== 'string' || p === '') throw new Error(msg('io.weightsPath', jsonFile, String(JSON.stringify(p)), WEIGHTS_BIN));
   const root = path.resolve(dir);
   const target = path.resolve(root, p);
   const rel = path.relative(root, target);
   if (path.isAbsolute(p) || rel === '' || rel.startsWith('..') || path.isAbsolute(rel))
-    throw new Error(`${jsonFile}: weightsManifest path "${p}" points outside the model's folder ${root}; weight files must sit next to model.json`);
+    throw new Error(msg('io.weightsOutside', jsonFile, p, root));
   return target;
 }
 
@@ -116,18 +117,18 @@ export function fileLoadHandler(tf: TF, dir: string, jsonName = MODEL_JSON): tfT
       try {
         modelJSON = JSON.parse(text) as tfTypes.io.ModelJSON;
       } catch (e) {
-        throw new Error(`${jsonFile}: ${describeBadJson(text, jsonName, e)}`);
+        throw new Error(msg('io.badJson', jsonFile, describeBadJson(text, jsonName, e)));
       }
       if (typeof modelJSON !== 'object' || modelJSON === null || typeof modelJSON.modelTopology !== 'object')
-        throw new Error(`${jsonFile}: not a tfjs model.json (no modelTopology)`);
+        throw new Error(msg('io.notModelJson', jsonFile));
       if (modelJSON.weightsManifest !== undefined && !Array.isArray(modelJSON.weightsManifest))
-        throw new Error(`${jsonFile}: weightsManifest is not a list`);
+        throw new Error(msg('io.manifestNotList', jsonFile));
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest: WeightsManifestEntry[] | tfTypes.io.WeightsManifestConfig) => {
         const specs: WeightsManifestEntry[] = [];
         const bufs: ArrayBuffer[] = [];
         const files: string[] = [];
         for (const group of manifest as tfTypes.io.WeightsManifestConfig) {
-          if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new Error(`${jsonFile}: a weightsManifest entry lacks its paths or weights list`);
+          if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new Error(msg('io.manifestEntry', jsonFile));
           specs.push(...group.weights);
           for (const p of group.paths) {
             const file = weightFilePath(dir, jsonFile, p);
@@ -139,7 +140,7 @@ export function fileLoadHandler(tf: TF, dir: string, jsonName = MODEL_JSON): tfT
         const want = specs.reduce((n, w) => n + weightBytes(w), 0);
         const have = bufs.reduce((n, b) => n + b.byteLength, 0);
         if (Number.isFinite(want) && have < want)
-          throw new Error(`${files.join(', ') || jsonFile}: ${have} bytes, but model.json's weightsManifest needs ${want}: the weights file is cut short (a kill or a full disk during the save?)`);
+          throw new Error(msg('io.weightsShort', files.join(', ') || jsonFile, have, want));
         return [specs, tf.io.concatenateArrayBuffers(bufs)];
       });
     },
@@ -187,12 +188,12 @@ export async function loadModel(tf: TF, dirOrModelJson: string): Promise<tfTypes
  */
 export function fileSystemHandler(tf: TF, target: string | string[]): tfTypes.io.IOHandler {
   const first = Array.isArray(target) ? target[0] : target;
-  if (typeof first !== 'string' || first === '') throw new Error('tf.io.fileSystem: the path must be a non-empty string');
+  if (typeof first !== 'string' || first === '') throw new Error(msg('io.emptyPath'));
   const where = path.resolve(first);
   return {
     save: async (artifacts: ModelArtifacts) => {
       if (fs.existsSync(where) && !fs.statSync(where).isDirectory())
-        throw new Error(`model.save: ${where} exists and is a file, not a folder; tfjs-node's file:// layout saves into a folder (model.json + ${WEIGHTS_BIN})`);
+        throw new Error(msg('io.savePathIsFile', where, WEIGHTS_BIN));
       await fs.promises.mkdir(where, { recursive: true });
       await writeArtifacts(tf, artifacts, where);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
@@ -200,7 +201,7 @@ export function fileSystemHandler(tf: TF, target: string | string[]): tfTypes.io
     load: async () => {
       let json = where;
       if (fs.existsSync(where) && fs.statSync(where).isDirectory()) json = path.join(where, MODEL_JSON);
-      if (!fs.existsSync(json)) throw new Error(`tf.loadLayersModel: ${json} does not exist (a file:// URL names the model.json tfjs-node saved)`);
+      if (!fs.existsSync(json)) throw new Error(msg('io.noModelJson', json));
       return fileLoadHandler(tf, path.dirname(json), path.basename(json)).load!();
     },
   };

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 import { RunFailure, toRunError, type StackMapper } from './errors';
+import { msg } from './messages';
 
 /** The package names a model file may import tf from; all resolve to the trainer's own tf. */
 export const TF_PACKAGES: readonly string[] = [
@@ -168,16 +169,16 @@ export async function loadModelFile(tf: unknown, modelFile: string): Promise<Loa
   if (create === undefined) create = typeof exp === 'function' ? exp : named.default;
   if (typeof create !== 'function') {
     const found = Object.keys(named).filter((k) => k !== '__esModule');
-    const what = create === undefined ? 'does not export a createModel() function or a default export' : 'exports a createModel/default that is not a function';
+    const what = create === undefined ? msg('model.noCreateExport') : msg('model.createNotAFunction');
     throw new RunFailure({
-      message: `${displayName(modelFile)} ${what} (found: ${found.length ? found.join(', ') : 'no exports'})`,
+      message: msg('model.exportsProblem', displayName(modelFile), what, found.length ? found.join(', ') : msg('model.noExports')),
       file: modelFile,
     });
   }
   const createFn = create as () => unknown;
   const rawConfig = named.config;
   if (rawConfig !== undefined && (typeof rawConfig !== 'object' || rawConfig === null || Array.isArray(rawConfig)))
-    throw new RunFailure({ message: `${displayName(modelFile)}: the exported config must be an object`, file: modelFile });
+    throw new RunFailure({ message: msg('config.notObjectPlain', displayName(modelFile)), file: modelFile });
 
   return {
     createModel: async () => {

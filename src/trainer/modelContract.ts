@@ -14,6 +14,7 @@ import { inferLabelKind } from './labelKind';
 import { isTensor, tensorsOf, type TensorArg } from './tensors';
 import { describeNonFinite, nonFiniteInTensor } from './nonFinite';
 import { bundleFile } from './loadModelFile';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
@@ -202,49 +203,49 @@ export const CONFIG_KEYS = [
 export function validateContractConfig(raw: unknown, file: string): ContractConfig {
   if (raw === undefined) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || isLayersModel(raw))
-    throw new RunFailure({ message: `${base(file)}: the exported config must be an object (found ${describeValue(raw)})`, file });
+    throw new RunFailure({ message: msg('config.notObject', base(file), describeValue(raw)), file });
   const c = raw as Record<string, unknown>;
   for (const key of Object.keys(c)) {
     if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
     const near = closest(key, CONFIG_KEYS);
     if (near !== undefined && c[near] === undefined)
       throw new RunFailure({
-        message: `${base(file)}: unknown config key "${key}" — did you mean "${near}"? (the config keys: ${CONFIG_KEYS.join(', ')})`,
+        message: msg('config.unknownKey', base(file), key, near, CONFIG_KEYS.join(', ')),
         file,
       });
   }
   const bad = (key: string, want: string, hint = ''): never => {
-    throw new RunFailure({ message: `${base(file)}: config.${key} must be ${want} (got ${describeValue(c[key])})${hint}`, file });
+    throw new RunFailure({ message: msg('config.keyMustBe', base(file), key, want, describeValue(c[key]), hint), file });
   };
   const has = (k: string) => c[k] !== undefined;
   for (const k of ['epochs', 'batchSize', 'limit'])
-    if (has(k) && !(typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 1)) bad(k, 'a whole number ≥ 1');
+    if (has(k) && !(typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 1)) bad(k, msg('want.wholeNumber'));
   if (has('validationSplit') && !(typeof c.validationSplit === 'number' && c.validationSplit >= 0 && c.validationSplit < 1))
-    bad('validationSplit', 'a number from 0 up to (not including) 1');
-  if (has('shuffle') && typeof c.shuffle !== 'boolean') bad('shuffle', 'true or false');
+    bad('validationSplit', msg('want.fraction'));
+  if (has('shuffle') && typeof c.shuffle !== 'boolean') bad('shuffle', msg('want.bool'));
   if (has('learningRate') && !(typeof c.learningRate === 'number' && Number.isFinite(c.learningRate) && c.learningRate > 0))
-    bad('learningRate', 'a number > 0');
+    bad('learningRate', msg('want.positive'));
   if (has('optimizer')) {
     const o = c.optimizer;
     if (typeof o === 'string') {
       if (!(OPTIMIZER_NAMES as readonly string[]).includes(o)) {
         const near = closest(o, OPTIMIZER_NAMES);
-        bad('optimizer', `one of ${OPTIMIZER_NAMES.join(', ')} or a tf.train optimizer`, near ? ` — did you mean "${near}"?` : '');
+        bad('optimizer', msg('want.optimizerName', OPTIMIZER_NAMES.join(', ')), near ? msg('config.didYouMean', near) : '');
       }
-    } else if (!isOptimizer(o)) bad('optimizer', `one of ${OPTIMIZER_NAMES.join(', ')} or a tf.train optimizer such as tf.train.adam(0.001)`);
+    } else if (!isOptimizer(o)) bad('optimizer', msg('want.optimizer', OPTIMIZER_NAMES.join(', ')));
     if (isOptimizer(o) && has('learningRate'))
       throw new RunFailure({
-        message: `${base(file)}: config.learningRate cannot be applied to an optimizer instance; give it to the optimizer (tf.train.adam(${c.learningRate})) or name the optimizer ("adam")`,
+        message: msg('config.lrOnInstance', base(file), String(c.learningRate)),
         file,
       });
   }
   const checkName = (key: string, v: unknown, known: readonly string[], what: string) => {
     if (typeof v === 'function') return;
-    if (typeof v !== 'string') bad(key, `${what} name or function, an array of them, or an object by output name`);
+    if (typeof v !== 'string') bad(key, msg('want.nameOrFunction', what));
     if (!known.includes(v as string)) {
       const near = closest(v as string, known);
       throw new RunFailure({
-        message: `${base(file)}: config.${key}: unknown ${what} "${v as string}"${near ? ` — did you mean "${near}"?` : ''} (known: ${known.join(', ')})`,
+        message: msg('config.unknownName', base(file), key, what, v as string, near ? msg('config.didYouMean', near) : '', known.join(', ')),
         file,
       });
     }
@@ -260,8 +261,8 @@ export function validateContractConfig(raw: unknown, file: string): ContractConf
   checkSpec('loss', LOSS_NAMES, 'loss', false);
   checkSpec('metrics', [...METRIC_NAMES, ...LOSS_NAMES], 'metric', true);
   if (has('dataset') && !(typeof c.dataset === 'string' ? c.dataset !== '' : typeof c.dataset === 'object' && c.dataset !== null && !Array.isArray(c.dataset)))
-    bad('dataset', 'the name of a built-in dataset or a dataset spec object');
-  if (has('classNames') && !(Array.isArray(c.classNames) && c.classNames.every((n) => typeof n === 'string'))) bad('classNames', 'an array of strings');
+    bad('dataset', msg('want.dataset'));
+  if (has('classNames') && !(Array.isArray(c.classNames) && c.classNames.every((n) => typeof n === 'string'))) bad('classNames', msg('want.strings'));
   return c as ContractConfig;
 }
 
@@ -282,7 +283,7 @@ export async function loadModelContract(tf: TF, modelFile: string, opts: { impor
   try {
     exp = bundled.evaluate();
   } catch (e) {
-    fail(e, `Loading ${base(file)} failed`);
+    fail(e, msg('model.loadingFailed', base(file)));
   }
 
   const named = (typeof exp === 'object' && exp !== null ? exp : {}) as Record<string, unknown>;
@@ -303,23 +304,23 @@ export async function loadModelContract(tf: TF, modelFile: string, opts: { impor
   const found = Object.keys(named).filter((k) => k !== '__esModule');
   if (create === undefined)
     throw new RunFailure({
-      message: `${base(file)} does not export a createModel() function or a default export (found: ${found.length ? found.join(', ') : 'no exports'})`,
+      message: msg('model.noCreateModel', base(file), found.length ? found.join(', ') : msg('model.noExports')),
       file,
     });
-  const needs = 'a function that builds and returns a tf.LayersModel';
+  const needs = msg('want.layersModelFactory');
   if (isLayersModel(create))
     throw new RunFailure({
-      message: `${base(file)}: ${createName} is ${describeValue(create)}, not ${needs} — export \`function createModel() { … return model; }\` so each run gets a fresh model`,
+      message: msg('model.createNotFunctionFresh', base(file), createName, describeValue(create), needs),
       file,
     });
   if (isClass(create) || typeof create !== 'function')
-    throw new RunFailure({ message: `${base(file)}: ${createName} is ${describeValue(create)}, not ${needs}`, file });
+    throw new RunFailure({ message: msg('model.createNotFunction', base(file), createName, describeValue(create), needs), file });
   const createFn = create as () => unknown;
 
   const loadDataExport = pickExport('loadData');
   if (loadDataExport !== undefined && (typeof loadDataExport !== 'function' || isClass(loadDataExport)))
     throw new RunFailure({
-      message: `${base(file)}: loadData is ${describeValue(loadDataExport)}, not a function returning {xs, ys} tensors or a tf.data.Dataset`,
+      message: msg('model.loadDataNotFunction', base(file), describeValue(loadDataExport)),
       file,
     });
   const config = validateContractConfig(pickExport('config'), file);
@@ -334,15 +335,15 @@ export async function loadModelContract(tf: TF, modelFile: string, opts: { impor
       try {
         model = await createFn();
       } catch (e) {
-        fail(e, `${createName === 'createModel' ? 'createModel()' : 'The default export'} failed`);
+        fail(e, msg('model.createFailed', createName === 'createModel' ? 'createModel()' : msg('model.theDefaultExport')));
       }
       if (!isLayersModel(model))
         throw new RunFailure({
-          message: `${createName === 'createModel' ? 'createModel()' : 'The default export'} in ${base(file)} returned ${describeValue(model)}, not a tf.LayersModel (tf.sequential() or tf.model())`,
+          message: msg('model.notLayersModel', createName === 'createModel' ? 'createModel()' : msg('model.theDefaultExport'), base(file), describeValue(model)),
           file,
         });
       if (!model.inputs || model.inputs.length === 0)
-        throw new RunFailure({ message: `The model from ${base(file)} has no input shape: give its first layer an inputShape (e.g. inputShape: [28, 28, 1])`, file });
+        throw new RunFailure({ message: msg('model.noInputShape', base(file)), file });
       return model;
     },
     loadData: async () => {
@@ -351,7 +352,7 @@ export async function loadModelContract(tf: TF, modelFile: string, opts: { impor
       try {
         raw = await (loadDataExport as () => unknown)();
       } catch (e) {
-        fail(e, 'loadData() failed');
+        fail(e, msg('model.loadDataFailed'));
       }
       return checkLoadDataResult(raw, file);
     },
@@ -361,7 +362,7 @@ export async function loadModelContract(tf: TF, modelFile: string, opts: { impor
 function checkTensorArg(v: unknown, what: string, file: string): TensorArg {
   const wrong = (found: string): never => {
     throw new RunFailure({
-      message: `${base(file)}: loadData() ${what} must be a tf.Tensor, an array of tensors (one per model input/output) or an object of tensors by name; got ${found}`,
+      message: msg('data.tensorArg', base(file), what, found),
       file,
     });
   };
@@ -385,7 +386,7 @@ function checkFiniteTensors(data: TrainingData, file: string): TrainingData {
     const bad = nonFiniteInTensor(t, name);
     if (bad)
       throw new RunFailure({
-        message: `${base(file)}: loadData() ${describeNonFinite(bad)} (shape [${t.shape.join(',')}]): training data must be finite numbers; fix or drop that sample`,
+        message: msg('data.loadDataNotFinite', base(file), describeNonFinite(bad), t.shape.join(',')),
         file,
       });
   }
@@ -407,18 +408,18 @@ function checkLoadDataShape(raw: unknown, file: string): TrainingData {
       if (isDataset(v)) return v;
       if (typeof v === 'object' && v !== null && 'xs' in v && 'ys' in v)
         return { xs: checkTensorArg((v as { xs: unknown }).xs, 'validation.xs', file), ys: checkTensorArg((v as { ys: unknown }).ys, 'validation.ys', file) };
-      throw new RunFailure({ message: `${base(file)}: loadData() validation must be {xs, ys} tensors or a tf.data.Dataset; got ${describeValue(v)}`, file });
+      throw new RunFailure({ message: msg('data.validationForm', base(file), describeValue(v)), file });
     };
     if (isDataset(o.train)) return { kind: 'dataset', dataset: o.train, validation: validation() };
     if ('xs' in o || 'ys' in o) {
       const v = validation();
       if (v !== undefined && isDataset(v))
-        throw new RunFailure({ message: `${base(file)}: loadData() gave tensors but a tf.data.Dataset for validation; give validation as {xs, ys} tensors too`, file });
+        throw new RunFailure({ message: msg('data.validationMixed', base(file)), file });
       return { kind: 'tensors', xs: checkTensorArg(o.xs, 'xs', file), ys: checkTensorArg(o.ys, 'ys', file), ...(v ? { validation: v } : {}) };
     }
   }
   throw new RunFailure({
-    message: `${base(file)}: loadData() returned ${describeValue(raw)}; return { xs, ys } (tensors), { xs, ys, validation: { xs, ys } }, or a tf.data.Dataset of { xs, ys }`,
+    message: msg('data.loadDataForm', base(file), describeValue(raw)),
     file,
   });
 }
@@ -442,12 +443,12 @@ function labelled(model: LayersModel, arg: TensorArg, which: 'input' | 'output',
   const count = which === 'input' ? model.inputs.length : model.outputs.length;
   if (isTensor(arg)) {
     if (count !== 1)
-      throw new RunFailure({ message: `The model has ${count} ${which}s (${names.join(', ')}) but ${source} gives one ${key} tensor; give an array or an object by ${which} name`, file });
+      throw new RunFailure({ message: msg('io.oneTensor', count, msg(which === 'input' ? 'io.input' : 'io.output'), names.join(', '), source, key), file });
     return [{ t: arg, label: `${source} ${key}` }];
   }
   if (Array.isArray(arg)) {
     if (arg.length !== count)
-      throw new RunFailure({ message: `The model has ${count} ${which}${count === 1 ? '' : 's'} (${names.join(', ')}) but ${source} gives ${arg.length} ${key} tensors`, file });
+      throw new RunFailure({ message: msg(count === 1 ? 'io.countMismatchOne' : 'io.countMismatch', count, msg(which === 'input' ? 'io.input' : 'io.output'), names.join(', '), source, arg.length, key), file });
     return arg.map((t, i) => ({ t, label: `${source} ${key}[${i}]` }));
   }
   return names.map((n) => {
@@ -629,7 +630,7 @@ export async function compileIfNeeded(tf: TF, model: LayersModel, config: Contra
   const inferred = await inferredFrom();
   if (loss === undefined)
     throw new RunFailure({
-      message: `The model from ${base(file)} is not compiled and config.loss is not set${inferred ? `, and no loss can be inferred: ${inferred}` : ''}; call model.compile() in createModel() or set config.loss`,
+      message: msg('model.notCompiled', base(file), inferred ? msg('model.noLossInferred', inferred) : ''),
       file,
     });
   const optimizer = makeOptimizer(tf, config);
@@ -637,7 +638,7 @@ export async function compileIfNeeded(tf: TF, model: LayersModel, config: Contra
     model.compile({ optimizer, loss: loss as string, metrics: metrics as string[] | undefined });
   } catch (e) {
     optimizer.dispose();
-    throw new RunFailure(toRunError(e, { modelFile: file, during: `Compiling the model from ${base(file)} failed` }));
+    throw new RunFailure(toRunError(e, { modelFile: file, during: msg('model.compileFailed', base(file)) }));
   }
   const optName = typeof config.optimizer === 'object' ? className(config.optimizer) ?? 'the given optimizer' : `${config.optimizer ?? 'adam'} (learning rate ${config.learningRate ?? DEFAULT_LEARNING_RATES[(config.optimizer as OptimizerName) ?? 'adam']})`;
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'function' ? x.name || 'function' : x)));
@@ -662,10 +663,10 @@ export async function prepareData(
     return { data };
   }
   const el = await peekElement(tf, data.dataset);
-  if (!el) throw new RunFailure({ message: `${opts.source} gave an empty tf.data.Dataset`, file: opts.file });
+  if (!el) throw new RunFailure({ message: msg('io.emptyDataset', opts.source), file: opts.file });
   try {
     if (el.xs === undefined || el.ys === undefined)
-      throw new RunFailure({ message: `${opts.source} gave a tf.data.Dataset whose elements are ${describeValue(el.raw)}; each must be {xs, ys}`, file: opts.file });
+      throw new RunFailure({ message: msg('io.badElements', opts.source, describeValue(el.raw)), file: opts.file });
     const firstX = labelled(model, el.xs, 'input', opts.source, opts.file)[0];
     let dataset = data.dataset;
     let note: string | undefined;

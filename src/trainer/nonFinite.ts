@@ -5,6 +5,7 @@
  * (so an evaluation never reports scores computed from NaN).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -40,7 +41,7 @@ export interface NonFiniteValue {
   value: number;
 }
 
-export const describeNonFinite = (f: NonFiniteValue): string => `${f.name}[${f.index.join(', ')}] is ${nonFiniteName(f.value)}`;
+export const describeNonFinite = (f: NonFiniteValue): string => msg('data.nonFinite', f.name, f.index.join(', '), nonFiniteName(f.value));
 
 /** The first non-finite element of a float tensor (integer and bool tensors cannot hold one). */
 export function nonFiniteInTensor(t: tfTypes.Tensor, name: string): NonFiniteValue | undefined {

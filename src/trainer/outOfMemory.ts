@@ -5,6 +5,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { RunError } from '../protocol/trainer';
+import { msg } from './messages';
 
 const MEMORY_ERROR = /^Aborted\(|memory access out of bounds|offset is out of bounds|Cannot enlarge memory|Out of memory|Array buffer allocation failed|Invalid typed array length/i;
 
@@ -36,11 +37,11 @@ export function modelMemory(model: Pick<tfTypes.LayersModel, 'layers'>): { layer
 
 /** `error` restated as out of memory, naming the largest layer and the weights' size in bytes when the model is known. */
 export function explainOutOfMemory(error: RunError, backend: string, model?: Pick<tfTypes.LayersModel, 'layers'>): RunError {
-  const where = backend === 'wasm' ? 'the WebAssembly backend (at most 4 GiB of memory)' : `the ${backend} backend`;
+  const where = backend === 'wasm' ? msg('oom.wasmBackend') : msg('oom.backend', backend);
   const m = model && modelMemory(model);
   const size = m
-    ? `: layer "${m.layer}" holds ${bytes(m.layerBytes)} of float32 weights (the model ${bytes(m.totalBytes)}), and training needs as much again for gradients plus the optimizer's state`
+    ? msg('oom.layer', m.layer, bytes(m.layerBytes), bytes(m.totalBytes))
     : '';
-  const message = `Out of memory in ${where}${size}; make the largest layer or the batch smaller${backend === 'wasm' ? ', or use the tensorflow backend' : ''} (${error.message})`;
+  const message = msg('oom.message', where, size, backend === 'wasm' ? msg('oom.useTensorflow') : '', error.message);
   return { ...error, message, details: [error.details, error.message].filter(Boolean).join('\n') };
 }

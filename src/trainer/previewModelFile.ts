@@ -11,6 +11,7 @@ import { isStreamingSpec, loadDataset, openStreamingDataset, prepareDataset, typ
 import { isTensor } from './tensors';
 import { loadModelContract } from './modelContract';
 import { buildPreview } from './preview';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -23,7 +24,7 @@ export async function previewModelFile(tf: TF, modelFile: string, opts: { limit?
   if (contract.hasLoadData) {
     const data = await contract.loadData();
     if (!data || data.kind !== 'tensors' || !isTensor(data.xs) || !isTensor(data.ys))
-      throw new Error(`${path.basename(modelFile)}: loadData() gives a tf.data.Dataset or several tensors; the preview shows one xs and one ys tensor`);
+      throw new Error(msg('preview.notOneTensor', path.basename(modelFile)));
     ds = { xs: data.xs, ys: data.ys, description: `loadData() in ${path.basename(modelFile)}: xs [${data.xs.shape.join(', ')}], ys [${data.ys.shape.join(', ')}]` };
     name = 'loadData()';
   } else {
@@ -51,7 +52,7 @@ export async function previewModelFile(tf: TF, modelFile: string, opts: { limit?
 async function previewStreamedCsv(tf: TF, spec: unknown, modelFile: string): Promise<DatasetPreview> {
   const stream = await openStreamingDataset(tf, spec, { batchSize: 10, modelFile });
   const [first] = (await stream.dataset.take(1).toArray()) as unknown as { xs: tfTypes.Tensor; ys: tfTypes.Tensor }[];
-  if (!first) throw new Error(`${path.basename(modelFile)}: the streamed CSV has no data rows`);
+  if (!first) throw new Error(msg('preview.noRows', path.basename(modelFile)));
   const label = stream.schema.label;
   const ds: Dataset = {
     xs: first.xs,

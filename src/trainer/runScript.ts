@@ -19,6 +19,7 @@ import { toRunError } from './errors';
 import { trainerVersions } from './runTraining';
 import { SCRIPT_DATASET } from './script/fitRecorder';
 import { parseScriptToTrainer, type ScriptState, type TrainerToScript } from './script/scriptProtocol';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -147,8 +148,8 @@ export async function runScript(
       status = stopAsked ? 'stopped' : 'failed';
       error = {
         message: stopAsked
-          ? `${name} was still running when Model Lab ended it after Stop; the metrics, checkpoints and model saved until then are kept`
-          : `${name} was ended: the trainer received SIGTERM`,
+          ? msg('script.stopped', name)
+          : msg('script.sigterm', name),
         file: scriptFile,
       };
     } else if (uncaught) {
@@ -156,17 +157,17 @@ export async function runScript(
       error = uncaught;
     } else if (exit.signal) {
       status = 'failed';
-      error = { message: `${name} was killed by ${exit.signal}`, file: scriptFile };
+      error = { message: msg('script.killed', name, exit.signal), file: scriptFile };
     } else if (exit.code === UNSETTLED_TLA_EXIT) {
       status = 'failed';
-      error = { message: `${name} ended with its top-level await never settled (exit code 13): it awaited a promise that nothing resolves`, file: scriptFile };
+      error = { message: msg('script.unsettled', name), file: scriptFile };
     } else if (exit.code !== 0) {
       status = 'failed';
-      error = { message: `${name} exited with code ${exit.code}${fitError ? ` after its fit failed: ${fitError.message}` : ''}`, file: scriptFile, ...(fitError?.details && { details: fitError.details }) };
+      error = { message: fitError ? msg('script.exitCodeAfterFit', name, String(exit.code), fitError.message) : msg('script.exitCode', name, String(exit.code)), file: scriptFile, ...(fitError?.details && { details: fitError.details }) };
       if (fitError?.line !== undefined) Object.assign(error, { line: fitError.line, column: fitError.column });
     } else if (state.fits === 0) {
       status = 'failed';
-      error = { message: `${name} finished without calling model.fit or model.fitDataset`, file: scriptFile };
+      error = { message: msg('script.noFit', name), file: scriptFile };
     } else if (fitError && !state.fitSucceededAfterError) {
       // The script caught its fit's error and went on without training again: the run did not train.
       status = 'failed';

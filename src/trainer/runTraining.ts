@@ -51,6 +51,7 @@ import { cleanRunsFolder } from './cleanup';
 import { LOAD_TIMEOUT_ENV, secondsFromEnv, type Watchdog } from './watchdog';
 import { prepareFusedFit } from './backends/fused/fusedFit';
 import { applyOptimizerOverrides, configWithOptimizerOverrides, optimizerName } from './overrides';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -95,13 +96,13 @@ export function resolveConfig(
   for (const [k, v] of Object.entries(overrides ?? {})) if (v !== undefined && k !== 'optimizer' && k !== 'learningRate') merged[k] = v;
   const bad = (key: string, want: string): never => {
     throw new RunFailure({
-      message: `${path.basename(modelFile)}: config.${key} must be ${want} (got ${JSON.stringify(merged[key])})`,
+      message: msg('config.keyMustBeJson', path.basename(modelFile), key, want, String(JSON.stringify(merged[key]))),
       file: modelFile,
     });
   };
   const posInt = (key: string) => {
     const v = merged[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(key, 'a whole number ≥ 1');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(key, msg('want.wholeNumber'));
     return v as number;
   };
   const cfg: ResolvedConfig = {
@@ -112,9 +113,9 @@ export function resolveConfig(
     dataset: '',
   };
   const vs = merged.validationSplit;
-  if (typeof vs !== 'number' || !(vs >= 0 && vs < 1)) bad('validationSplit', 'a number from 0 up to (not including) 1');
+  if (typeof vs !== 'number' || !(vs >= 0 && vs < 1)) bad('validationSplit', msg('want.fraction'));
   cfg.validationSplit = vs as number;
-  if (typeof merged.shuffle !== 'boolean') bad('shuffle', 'true or false');
+  if (typeof merged.shuffle !== 'boolean') bad('shuffle', msg('want.bool'));
   cfg.shuffle = merged.shuffle as boolean;
   // loadData() gives the data, so config.dataset (if any) is not loaded and not checked.
   cfg.dataset = opts.hasLoadData ? LOAD_DATA : resolveDataset(merged.dataset, modelFile);
@@ -138,7 +139,7 @@ export const LOAD_DATA = 'loadData()';
 function resolveDataset(value: unknown, modelFile: string): DatasetSpec {
   if (typeof value === 'string' && value !== '' && !DATASET_NAMES.includes(value))
     throw new RunFailure({
-      message: `${path.basename(modelFile)}: Unknown dataset "${value}" in config.dataset. Known datasets: ${DATASET_NAMES.join(', ')}; or an object with a type: ${DATASET_TYPES.join(', ')}`,
+      message: msg('config.unknownDataset', path.basename(modelFile), value, DATASET_NAMES.join(', '), DATASET_TYPES.join(', ')),
       file: modelFile,
     });
   try {
@@ -150,7 +151,7 @@ function resolveDataset(value: unknown, modelFile: string): DatasetSpec {
 }
 
 function configFailure(modelFile: string, message: string): RunFailure {
-  return new RunFailure({ message: `${path.basename(modelFile)}: ${message}`, file: modelFile });
+  return new RunFailure({ message: msg('error.during', path.basename(modelFile), message), file: modelFile });
 }
 
 /** The callbacks and checkpoint monitor in effect: the file's, or the defaults. */
@@ -219,7 +220,7 @@ export async function loadTrainingData(
       batches = Math.ceil(config.limit / config.batchSize);
       dataset = dataset.take(batches);
     }
-    if (batches < 1) throw new RunFailure({ message: `No training samples: ${path.basename(spec.path)} has no training rows`, file: modelFile });
+    if (batches < 1) throw new RunFailure({ message: msg('data.noTrainingRows', path.basename(spec.path)), file: modelFile });
     const classNames = s.schema.label.classNames;
     return {
       data: { kind: 'dataset', dataset, ...(s.validationDataset && s.validationRows > 0 ? { validation: s.validationDataset } : {}) },
@@ -259,7 +260,7 @@ async function countBatchesPerEpoch(tf: TF, data: TrainingData, config: Resolved
   if (known !== undefined) {
     if (known < 1) {
       const first = data.kind === 'tensors' ? (isTensor(data.xs) ? data.xs : Array.isArray(data.xs) ? data.xs[0] : Object.values(data.xs)[0]) : undefined;
-      throw new RunFailure({ message: `No training samples: ${first?.shape[0] ?? 0} samples with validationSplit ${config.validationSplit}`, file: modelFile });
+      throw new RunFailure({ message: msg('data.noTrainingSamples', first?.shape[0] ?? 0, config.validationSplit), file: modelFile });
     }
     return known;
   }
@@ -270,7 +271,7 @@ async function countBatchesPerEpoch(tf: TF, data: TrainingData, config: Resolved
     tf.dispose(r.value as tfTypes.TensorContainer);
     count++;
   }
-  if (count < 1) throw new RunFailure({ message: 'No training samples: the tf.data.Dataset is empty', file: modelFile });
+  if (count < 1) throw new RunFailure({ message: msg('data.emptyDataset'), file: modelFile });
   return count;
 }
 
@@ -314,14 +315,14 @@ async function evaluateAtEnd(
     own = sel.own;
     const evalData = sel.evalData;
     if (!evalData) {
-      opts.log('info', 'No evaluation: there is no validation data (validationSplit is 0 or the data is a tf.data.Dataset without validation).');
+      opts.log('info', msg('log.noEvaluation'));
       return;
     }
     const report = await evaluateModel(tf, model, evalData, { classNames: opts.classNames });
     writeEvalReport(opts.runDir, report);
-    opts.log('info', `Evaluated on ${evalData.description}: ${evalHeadline(report)} (${EVAL_FILE}).`);
+    opts.log('info', msg('log.evaluated', evalData.description, evalHeadline(report), EVAL_FILE));
   } catch (e) {
-    opts.log('warn', `Evaluation skipped: ${e instanceof Error ? e.message : String(e)}`);
+    opts.log('warn', msg('log.evaluationSkipped', e instanceof Error ? e.message : String(e)));
   } finally {
     disposeEvalData(own);
   }
@@ -386,10 +387,10 @@ export async function runTraining(
     const loadDeadline = (what: string) =>
       opts.watchdog?.deadline(
         loadTimeoutS * 1000,
-        `ModelLoadTimeoutError: ${modelFile} did not finish ${what} within ${loadTimeoutS} s ` +
-          `(an endless loop or a promise that never settles?). Set ${LOAD_TIMEOUT_ENV} to allow longer.`,
+        // The name before the colon stays English: it is the error's kind, not a sentence.
+        `ModelLoadTimeoutError: ${msg('timeout.load', modelFile, what, loadTimeoutS, LOAD_TIMEOUT_ENV)}`,
       );
-    loadDeadline('loading');
+    loadDeadline(msg('timeout.loading'));
     const contract = await loadModelContract(tf, modelFile);
     opts.watchdog?.clear();
     mapStack = contract.mapStack;
@@ -403,13 +404,13 @@ export async function runTraining(
     const ld = loaded;
     log('info', ld.info.description);
     if (contract.hasLoadData && contract.config.dataset !== undefined)
-      log('warn', `${path.basename(modelFile)} exports loadData(), so its config.dataset is not loaded.`);
+      log('warn', msg('log.loadDataWins', path.basename(modelFile)));
     const classNames = contract.config.classNames ?? ld.info.classNames;
     w.updateRecord({ dataset: { ...ld.info, ...(classNames ? { classNames } : {}) } });
     // Monitors default to val_loss only when there is validation data to log it.
     const hasValidation = ld.data.validation !== undefined || (ld.data.kind === 'tensors' && config.validationSplit > 0);
     if (ld.data.kind === 'dataset' && config.validationSplit > 0 && !ld.data.validation) {
-      log('info', `${ld.source} gives a tf.data.Dataset without validation data: validationSplit does not apply to it, so there is no validation.`);
+      log('info', msg('log.datasetNoValidation', ld.source));
       config = resolveConfig(contract.config, { ...spec.overrides, validationSplit: 0 }, modelFile, { hasLoadData: contract.hasLoadData });
       w.updateRecord({ config });
     } else if (hasValidation !== config.validationSplit > 0) {
@@ -418,7 +419,7 @@ export async function runTraining(
     }
 
     // ---- model ----
-    loadDeadline('building its model (createModel)');
+    loadDeadline(msg('timeout.building'));
     model = await contract.createModel();
     opts.watchdog?.clear();
     if (ld.data.kind === 'tensors' && ld.name !== undefined && isTensor(ld.data.xs) && isTensor(ld.data.ys) && !isClassIndices(model, ld.data.ys))
@@ -452,13 +453,13 @@ export async function runTraining(
       initialEpoch = info.epochsCompleted;
       if (initialEpoch >= config.epochs)
         throw new RunFailure({
-          message: `Run ${resume.record.id} already trained ${initialEpoch} of ${config.epochs} epochs: ask for more epochs (--epochs ${initialEpoch + 1} or more) to continue it`,
+          message: msg('resume.alreadyTrained', resume.record.id, initialEpoch, config.epochs, initialEpoch + 1),
           file: modelFile,
         });
       await restoreCheckpoint(tf, model, resume.checkpointDir);
       if (info.lr !== undefined) setLearningRate(model.optimizer, info.lr);
       w.updateRecord({ resumedFrom: { runId: resume.record.id, runDir: resume.runDir, epochsCompleted: info.epochsCompleted, step: info.step } });
-      log('info', `Resuming run ${resume.record.id} from its checkpoint after ${initialEpoch} epoch${initialEpoch === 1 ? '' : 's'} (step ${info.step + 1}), optimizer state included.`);
+      log('info', msg(initialEpoch === 1 ? 'log.resumingOne' : 'log.resuming', resume.record.id, initialEpoch, info.step + 1));
     }
     emit({ type: 'run', runId: w.current.id, runDir: w.dir, modelFile, config, batchesPerEpoch, layers, totalParams });
 
@@ -468,8 +469,8 @@ export async function runTraining(
     w.updateRecord({
       backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }), threads: fused.threads, threadsReason: fused.threadsReason },
     });
-    log('info', fused.executor === 'fused' ? `Training with the fused executor: ${fused.reason}.` : `Training with tfjs's fit: ${fused.reason}.`);
-    if (fused.executor === 'fused') log('info', `Training on ${fused.threads} thread${fused.threads === 1 ? '' : 's'}: ${fused.threadsReason}.`);
+    log('info', msg(fused.executor === 'fused' ? 'log.fused' : 'log.tfjsFit', fused.reason));
+    if (fused.executor === 'fused') log('info', msg(fused.threads === 1 ? 'log.thread' : 'log.threads', fused.threads, fused.threadsReason));
     const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);
     fitCallbacks = new TrainingCallbacks({
       tf,

@@ -17,6 +17,7 @@ import { RunFailure, toRunError, type StackMapper } from './errors';
 import { bundleFile } from './loadModelFile';
 import { formatShape, readableLayerName } from '../protocol/format';
 import type { LayerRow, ModelSummary, SourceLocation } from '../protocol/modelSummary';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -188,7 +189,7 @@ async function refuseScripts(file: string): Promise<void> {
     return;
   }
   throw new RunFailure({
-    message: `${base} exports nothing: it looks like a training script, which a summary does not run (it would train and write files). Export createModel() or a built model to see its layers`,
+    message: msg('summary.script', base),
     file,
   });
 }
@@ -212,8 +213,8 @@ async function buildModel(exp: unknown, file: string, mapStack: StackMapper): Pr
     try {
       model = await builder(options);
     } catch (e) {
-      const how = given !== undefined ? 'with config.modelOptions' : options !== undefined ? 'with {} (set config.modelOptions to pass options)' : '';
-      throw new RunFailure(toRunError(e, { modelFile: file, mapStack, during: `createModel(${how ? '…' : ''}) failed${how ? ` ${how}` : ''}` }));
+      const how = given !== undefined ? msg('summary.withModelOptions') : options !== undefined ? msg('summary.withEmpty') : '';
+      throw new RunFailure(toRunError(e, { modelFile: file, mapStack, during: how ? msg('summary.createFailedWith', how) : msg('model.createFailed', 'createModel()') }));
     }
   } else {
     model = [named.model, def, ...Object.values(named)].find(isLayersModel);
@@ -222,8 +223,8 @@ async function buildModel(exp: unknown, file: string, mapStack: StackMapper): Pr
     const found = Object.keys(named).filter((k) => k !== '__esModule');
     throw new RunFailure({
       message: builder
-        ? `${base}: createModel() returned something that is not a tf.LayersModel (tf.sequential() or tf.model())`
-        : `${base} exports no createModel() and no built model (found: ${found.length ? found.join(', ') : 'no exports'})`,
+        ? msg('summary.notLayersModel', base)
+        : msg('summary.noModel', base, found.length ? found.join(', ') : msg('model.noExports')),
       file,
     });
   }
@@ -248,7 +249,7 @@ export async function summarizeModelFile(tf: TF, modelFile: string): Promise<Mod
   try {
     exp = bundled.evaluate();
   } catch (e) {
-    throw new RunFailure(toRunError(e, { modelFile: file, mapStack: bundled.mapStack, during: `Loading ${path.basename(file)} failed` }));
+    throw new RunFailure(toRunError(e, { modelFile: file, mapStack: bundled.mapStack, during: msg('model.loadingFailed', path.basename(file)) }));
   }
   const dataset = configuredDataset(exp);
   const withDataset = (s: ModelSummary): ModelSummary => (dataset !== undefined ? { ...s, dataset } : s);

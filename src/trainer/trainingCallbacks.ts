@@ -24,6 +24,7 @@ import { getLearningRate, saveCheckpoint, setLearningRate } from './checkpoints'
 import { weightHistograms } from './weightHistograms';
 import type { TrainingControl } from './control';
 import { describeNonFinite, nonFiniteWeight } from './nonFinite';
+import { msg } from './messages';
 
 type TF = typeof tfTypes;
 
@@ -188,7 +189,7 @@ export class TrainingCallbacks {
     if (this.outcome.stopped && !this.outcome.failure) await this.checkpointLast('stop');
     if (this.restoreBestAtEnd && this.bestWeights && !this.outcome.failure) {
       this.o.model.setWeights(this.bestWeights);
-      this.log('info', `Restored the weights of epoch ${(this.earlyStopping?.bestEpoch ?? 0) + 1}, the best by ${this.earlyStopping?.options.monitor}.`);
+      this.log('info', msg('log.restoredBest', (this.earlyStopping?.bestEpoch ?? 0) + 1, String(this.earlyStopping?.options.monitor)));
     }
     this.dispose();
     return this.outcome;
@@ -259,9 +260,7 @@ export class TrainingCallbacks {
   private checkWeights(e: number): void {
     const bad = nonFiniteWeight(this.o.tf, this.o.model);
     if (!bad) return;
-    const message =
-      `Weight ${describeNonFinite(bad)} after epoch ${e + 1}, batch ${this.batchesThisEpoch} (step ${this.lastStep}): ` +
-      `the weights are no longer finite, so the model is unusable. Check the data for NaN or Infinity, or try a lower learning rate.`;
+    const message = msg('nan.weights', describeNonFinite(bad), e + 1, this.batchesThisEpoch, this.lastStep);
     if (this.o.callbacks.terminateOnNaN) {
       this.outcome.failure = { message };
       this.o.model.stopTraining = true;
@@ -283,7 +282,7 @@ export class TrainingCallbacks {
       this.o.emit({ type: 'histograms', line });
     } catch (err) {
       this.histogramsFailed = true;
-      this.log('warn', `Weight histograms are not recorded: ${err instanceof Error ? err.message : String(err)}`);
+      this.log('warn', msg('log.noHistograms', err instanceof Error ? err.message : String(err)));
     }
   }
 
@@ -304,8 +303,7 @@ export class TrainingCallbacks {
           this.o.model.stopTraining = true;
           this.log(
             'info',
-            `Early stopping after epoch ${e + 1}: ${es.options.monitor} did not improve for ${es.wait} epoch${es.wait === 1 ? '' : 's'} ` +
-              `(best ${fmt(es.best)} at epoch ${es.bestEpoch + 1}).`,
+            msg(es.wait === 1 ? 'log.earlyStopOne' : 'log.earlyStop', e + 1, es.options.monitor, es.wait, fmt(es.best), es.bestEpoch + 1),
           );
         }
       }
@@ -317,7 +315,7 @@ export class TrainingCallbacks {
         const next = rl.onEpochEnd(e, value, lr);
         if (next !== lr) {
           setLearningRate(this.o.model.optimizer, next);
-          this.log('info', `ReduceLROnPlateau: ${rl.options.monitor} has not improved; learning rate ${fmt(lr)} → ${fmt(next)}.`);
+          this.log('info', msg('log.reduceLr', rl.options.monitor, fmt(lr), fmt(next)));
         }
       }
     }
@@ -349,7 +347,7 @@ export class TrainingCallbacks {
     const loss = logs?.loss;
     if (this.o.callbacks.terminateOnNaN && typeof loss === 'number' && !Number.isFinite(loss) && !this.outcome.failure) {
       this.outcome.failure = {
-        message: `Loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step}): the model diverged. Try a lower learning rate, or check the data for NaN.`,
+        message: msg('nan.loss', loss, epoch + 1, batch + 1, step),
       };
       this.o.model.stopTraining = true;
       this.log('error', this.outcome.failure.message);
@@ -407,7 +405,7 @@ export class TrainingCallbacks {
     if (stop && !this.outcome.stopped) {
       this.outcome.stopped = true;
       this.o.model.stopTraining = true;
-      this.log('info', `Stopping after batch ${batch + 1} of epoch ${this.epoch + 1}.`);
+      this.log('info', msg('log.stopping', batch + 1, this.epoch + 1));
     }
   }
 
@@ -450,7 +448,7 @@ export class TrainingCallbacks {
       if (k === 'batch' || k === 'size' || typeof v !== 'number') continue;
       if (!Number.isFinite(v)) {
         if (!this.warnedNonFinite && !this.outcome.failure)
-          this.log('warn', `${k} became ${v} at epoch ${this.epoch + 1}: the model diverged (try a lower learning rate).`);
+          this.log('warn', msg('log.metricDiverged', k, String(v), this.epoch + 1));
         this.warnedNonFinite = true;
         continue;
       }

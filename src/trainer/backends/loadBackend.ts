@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { BackendChoice, BackendInfo } from '../../protocol/trainer';
 import { registerFusedTfjsKernels } from './fused/tfjsKernels';
 import { registerWasmGradKernels } from './wasmKernels';
+import { msg } from '../messages';
 
 export type TF = typeof import('@tensorflow/tfjs');
 
@@ -71,16 +72,16 @@ export async function loadBackend(choice: BackendChoice, opts: { workspaceDir?: 
       await n.tf.ready();
       return { tf: n.tf, info: { name: 'tensorflow', reason: `${choice === 'auto' ? 'auto: ' : ''}${n.why}` } };
     }
-    if (choice === 'tensorflow') throw new Error(`Backend "tensorflow" was asked for, but ${n.why}.`);
+    if (choice === 'tensorflow') throw new Error(msg('backend.noTensorflow', n.why));
     nodeWhy = n.why;
   }
   const tf = require('@tensorflow/tfjs') as TF;
   if (choice === 'auto' || choice === 'wasm') {
     if (await useBackend(tf, 'wasm'))
       return { tf, info: { name: 'wasm', reason: choice === 'auto' ? `auto: ${nodeWhy}; using WebAssembly (SIMD)` : 'chosen' } };
-    if (choice === 'wasm') throw new Error('Backend "wasm" was asked for, but @tensorflow/tfjs-backend-wasm failed to initialise.');
+    if (choice === 'wasm') throw new Error(msg('backend.noWasm'));
   }
   if (await useBackend(tf, 'cpu'))
     return { tf, info: { name: 'cpu', reason: choice === 'auto' ? `auto: ${nodeWhy}; wasm failed to initialise` : 'chosen' } };
-  throw new Error('No TensorFlow.js backend could be initialised.');
+  throw new Error(msg('backend.none'));
 }

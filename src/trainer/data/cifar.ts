@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError, readDataFile } from './dataError';
 import { gunzipIfGzipped } from './idx';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -35,14 +36,13 @@ export interface CifarSet {
 
 /** Parses one batch file. A gzip-compressed batch (e.g. data_batch_1.bin.gz) is decompressed first. */
 export function parseCifarBatch(input: Buffer, file: string, opts: { limit?: number } = {}): CifarSet {
-  if (input.length === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (input.length === 0) throw new DataError(msg('data.empty'), { file });
   const buf = gunzipIfGzipped(input, file);
   if (buf.length % CIFAR_RECORD_BYTES !== 0) {
     const whole = Math.floor(buf.length / CIFAR_RECORD_BYTES);
     const have = buf.length - whole * CIFAR_RECORD_BYTES;
     throw new DataError(
-      `${buf.length} bytes is not a whole number of ${CIFAR_RECORD_BYTES}-byte CIFAR-10 records (1 label byte + 32x32x3 pixels): ` +
-        `record ${whole} (0-based) is cut off after ${have} of its ${CIFAR_RECORD_BYTES} bytes`,
+      msg('cifar.partial', buf.length, CIFAR_RECORD_BYTES, whole, have),
       { file, item: whole, offset: whole * CIFAR_RECORD_BYTES },
     );
   }
@@ -53,7 +53,7 @@ export function parseCifarBatch(input: Buffer, file: string, opts: { limit?: num
     const label = buf[i * CIFAR_RECORD_BYTES];
     if (label >= CIFAR_CLASSES) {
       // A label > 9 usually means a CIFAR-100 batch (2 label bytes per record) or a file that is not CIFAR at all.
-      throw new DataError(`label ${label} is out of range: CIFAR-10 labels are 0–9 (is this a CIFAR-100 or other file?)`, {
+      throw new DataError(msg('cifar.labelRange', label), {
         file,
         item: i,
         offset: i * CIFAR_RECORD_BYTES,
@@ -79,7 +79,7 @@ export function parseCifarBatch(input: Buffer, file: string, opts: { limit?: num
 export function parseCifarMeta(text: string, file: string): string[] {
   const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   if (names.length !== CIFAR_CLASSES) {
-    throw new DataError(`expected ${CIFAR_CLASSES} class names, one per line; found ${names.length}`, { file });
+    throw new DataError(msg('cifar.classNames', CIFAR_CLASSES, names.length), { file });
   }
   return names;
 }
@@ -104,11 +104,11 @@ export function loadCifarFolder(dir: string, opts: CifarFolderOptions = {}): Cif
   let root = dir;
   const nested = path.join(dir, 'cifar-10-batches-bin');
   if (fs.existsSync(nested) && fs.statSync(nested).isDirectory()) root = nested;
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new DataError('not a folder', { file: dir });
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new DataError(msg('data.notAFolder'), { file: dir });
   const names = opts.split === 'test' ? CIFAR_TEST_FILES : CIFAR_TRAIN_FILES;
   const present = names.filter((n) => fs.existsSync(path.join(root, n)));
   if (present.length === 0) {
-    throw new DataError(`no CIFAR-10 batches: expected ${names.join(', ')} (the binary version of CIFAR-10)`, { file: root });
+    throw new DataError(msg('cifar.noBatches', names.join(', ')), { file: root });
   }
   const metaFile = path.join(root, 'batches.meta.txt');
   const classNames = fs.existsSync(metaFile) ? parseCifarMeta(fs.readFileSync(metaFile, 'utf8'), metaFile) : [...CIFAR10_CLASS_NAMES];
@@ -158,12 +158,12 @@ export function parseTar(buf: Buffer, file: string): TarEntry[] {
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
     const stored = tarOctal(header, 148, 8);
-    if (stored !== sum) throw new DataError(`corrupt tar archive: header checksum ${Number.isNaN(stored) ? 'unreadable' : stored} does not match ${sum}`, { file, offset: at });
+    if (stored !== sum) throw new DataError(msg('cifar.tarChecksum', Number.isNaN(stored) ? msg('cifar.unreadable') : stored, sum), { file, offset: at });
     const size = tarOctal(header, 124, 12);
-    if (Number.isNaN(size)) throw new DataError('corrupt tar archive: unreadable entry size', { file, offset: at + 124 });
+    if (Number.isNaN(size)) throw new DataError(msg('cifar.tarSize'), { file, offset: at + 124 });
     const dataAt = at + 512;
     if (dataAt + size > buf.length) {
-      throw new DataError(`truncated tar archive: an entry of ${size} bytes starts at offset ${dataAt}, but the archive is ${buf.length} bytes`, { file, offset: buf.length });
+      throw new DataError(msg('cifar.tarTruncated', size, dataAt, buf.length), { file, offset: buf.length });
     }
     const type = String.fromCharCode(header[156]);
     // POSIX ustar ("ustar\0") keeps a path prefix at 345; GNU tar ("ustar  ") keeps times there instead.
@@ -189,7 +189,7 @@ export function extractCifarArchive(archivePath: string, destDir: string): strin
   const tar = gunzipIfGzipped(readDataFile(archivePath), archivePath, 1024 * 1024 * 1024);
   const found = parseTar(tar, archivePath).filter((e) => wanted.includes(path.posix.basename(e.name)));
   if (!found.some((e) => e.name.endsWith('.bin'))) {
-    throw new DataError(`no CIFAR-10 batches in the archive (expected ${wanted.join(', ')}); is it the binary version, cifar-10-binary.tar.gz?`, { file: archivePath });
+    throw new DataError(msg('cifar.noBatchesInArchive', wanted.join(', ')), { file: archivePath });
   }
   fs.mkdirSync(out, { recursive: true });
   for (const e of found) {

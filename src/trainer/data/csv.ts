@@ -15,6 +15,7 @@ import { DataError } from './dataError';
 import { type ArrayData, DEFAULT_SEED, hashUniform, limitSamples, shuffleSamples } from './split';
 import { checkFileForStreaming, type CsvDelimiter, readRecordsSync, sniffFile, streamRecordGroups, TABLE_ADVICE } from './csvRecords';
 import { columnNames, type ColumnRef, CsvEncoder, type CsvOptions, CsvProfiler, type CsvSchema, DEFAULT_MISSING, detectHeader, HEADER_SAMPLE_ROWS, resolveColumn } from './csvSchema';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -95,13 +96,13 @@ export function loadCsv(file: string, opts: LoadCsvOptions = {}): CsvData {
 /** Header and rows as text, for loaders that take one or two columns (time series, text+label). */
 export function readCsvTable(file: string, opts: { delimiter?: CsvDelimiter; header?: boolean; missingValues?: string[] } = {}): { columns: string[]; rows: string[][]; lines: number[]; header: boolean } {
   const { records } = readRecordsSync(file, opts.delimiter, TABLE_ADVICE);
-  if (records.length === 0) throw new DataError('no rows', { file });
+  if (records.length === 0) throw new DataError(msg('csv.noRows'), { file });
   const first = records[0];
   const header = opts.header ?? detectHeader(first.fields, records.slice(1, HEADER_SAMPLE_ROWS + 1).map((r) => r.fields), new Set(opts.missingValues ?? DEFAULT_MISSING));
   const data = header ? records.slice(1) : records;
   for (const r of data)
     if (r.fields.length !== first.fields.length)
-      throw new DataError(`${r.fields.length} columns, but ${header ? 'the header has' : 'the first row has'} ${first.fields.length}`, { file, row: r.line });
+      throw new DataError(msg(header ? 'csv.width' : 'csv.widthFirstRow', r.fields.length, first.fields.length), { file, row: r.line });
   return { columns: columnNames(first.fields, header), rows: data.map((r) => r.fields), lines: data.map((r) => r.line), header };
 }
 

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { parse as parseCsvStream, type Options as CsvParseOptions, type Parser } from 'csv-parse';
 import { DataError, readInMemoryTextFile } from './dataError';
 import { decodeUtf8, Utf8StreamDecoder } from './utf8';
+import { msg } from '../messages';
 
 export type CsvDelimiter = ',' | '\t' | ';';
 export const CSV_DELIMITERS: readonly CsvDelimiter[] = [',', '\t', ';'];
@@ -72,7 +73,7 @@ function wrapParseError(e: unknown, file: string, lineBase: number): never {
   if (e instanceof DataError) throw e;
   const err = e as { code?: string; lines?: number; message?: string };
   if (typeof err?.code === 'string')
-    throw new DataError(`cannot parse CSV: ${err.message}`, { file, row: err.lines === undefined ? undefined : lineBase + err.lines, cause: e });
+    throw new DataError(msg('csv.cannotParse', String(err.message)), { file, row: err.lines === undefined ? undefined : lineBase + err.lines, cause: e });
   throw e;
 }
 
@@ -162,10 +163,10 @@ export function checkFileForStreaming(file: string): number {
   try {
     st = fs.statSync(file);
   } catch (e) {
-    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(msg('data.cannotRead', (e as Error).message), { file, cause: e });
   }
-  if (!st.isFile()) throw new DataError('not a file', { file });
-  if (st.size === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (!st.isFile()) throw new DataError(msg('data.notAFile'), { file });
+  if (st.size === 0) throw new DataError(msg('data.empty'), { file });
   return st.size;
 }
 
@@ -200,7 +201,7 @@ export async function* streamRecordGroups(file: string, delimiter: CsvDelimiter)
     if (last.length > 0) yield last;
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(msg('data.cannotRead', (e as Error).message), { file, cause: e });
   } finally {
     // Stopped early (or failed): close the file now, not when the GC gets to it.
     source.destroy();

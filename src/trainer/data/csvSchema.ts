@@ -6,6 +6,7 @@
  */
 import { DataError } from './dataError';
 import { type CsvDelimiter, type CsvRecord, isNonFiniteCell, isNumeric } from './csvRecords';
+import { msg } from '../messages';
 
 export type Normalization = 'zscore' | 'minmax' | 'none';
 export const NORMALIZATIONS: readonly Normalization[] = ['zscore', 'minmax', 'none'];
@@ -162,11 +163,11 @@ export function resolveColumn(ref: ColumnRef, names: string[], file: string, wha
   if (typeof ref === 'number') {
     const j = ref < 0 ? names.length + ref : ref;
     if (!Number.isInteger(ref) || j < 0 || j >= names.length)
-      throw new DataError(`${what} column ${ref} is out of range: the file has ${names.length} columns (0..${names.length - 1}): ${names.join(', ')}`, { file });
+      throw new DataError(msg('csv.columnOutOfRange', what, ref, names.length, names.length - 1, names.join(', ')), { file });
     return j;
   }
   const j = names.indexOf(ref);
-  if (j < 0) throw new DataError(`${what} column "${ref}" not found; the columns are: ${names.join(', ')}`, { file });
+  if (j < 0) throw new DataError(msg('csv.columnNotFound', what, ref, names.join(', ')), { file });
   return j;
 }
 
@@ -217,8 +218,8 @@ export class CsvProfiler {
     this.featureCols = this.opts.features
       ? this.opts.features.map((r) => resolveColumn(r, this.names, this.file, 'feature'))
       : this.names.map((_, j) => j).filter((j) => j !== this.labelCol);
-    if (this.featureCols.includes(this.labelCol)) throw new DataError(`column "${this.names[this.labelCol]}" is both the label and a feature`, { file: this.file });
-    if (this.featureCols.length === 0) throw new DataError(`no feature columns: the file has only the label column "${this.names[this.labelCol]}"`, { file: this.file });
+    if (this.featureCols.includes(this.labelCol)) throw new DataError(msg('csv.labelIsFeature', this.names[this.labelCol]), { file: this.file });
+    if (this.featureCols.length === 0) throw new DataError(msg('csv.noFeatures', this.names[this.labelCol]), { file: this.file });
     for (const r of this.opts.categorical ?? []) this.forcedCategorical.add(resolveColumn(r, this.names, this.file, 'categorical'));
     const cap = this.opts.maxCategories ?? DEFAULT_MAX_CATEGORIES;
     this.accs = this.names.map(() => new ColumnAcc(cap));
@@ -231,7 +232,7 @@ export class CsvProfiler {
   private checkWidth(rec: CsvRecord): void {
     if (rec.fields.length !== this.width)
       throw new DataError(
-        `${rec.fields.length} columns, but ${this.header ? 'the header has' : 'the first row has'} ${this.width}`,
+        msg(this.header ? 'csv.width' : 'csv.widthFirstRow', rec.fields.length, this.width),
         { file: this.file, row: rec.line },
       );
   }
@@ -265,7 +266,7 @@ export class CsvProfiler {
   finish(): CsvSchema {
     if (!this.decided) this.decide();
     if (this.width === 0 || this.rows === 0)
-      throw new DataError(this.dataRows === 0 ? 'no data rows' : `all ${this.dataRows} data rows lack a label`, { file: this.file });
+      throw new DataError(this.dataRows === 0 ? msg('csv.noDataRows') : msg('csv.noLabels', this.dataRows), { file: this.file });
     const normalize = this.opts.normalize ?? 'zscore';
     const cap = this.opts.maxCategories ?? DEFAULT_MAX_CATEGORIES;
     const columns: CsvColumn[] = this.names.map((name, j) => {
@@ -276,7 +277,7 @@ export class CsvProfiler {
       if (role === 'ignored') return col;
       if (a.numeric && a.firstNonFinite)
         throw new DataError(
-          `column "${name}" holds "${a.firstNonFinite.value}", which is not a finite number; replace it, or list it in missingValues to impute it`,
+          msg('csv.notFinite', name, a.firstNonFinite.value),
           { file: this.file, row: a.firstNonFinite.line },
         );
       if (a.numeric && a.count > 0) {
@@ -289,9 +290,7 @@ export class CsvProfiler {
         const cats = a.categories();
         if (!cats)
           throw new DataError(
-            `feature column "${name}" has more than ${cap} distinct values, too many to one-hot` +
-              (a.firstText ? ` (its first non-numeric value is "${a.firstText.value}" on line ${a.firstText.line})` : '') +
-              '; leave it out of `features` or raise `maxCategories`',
+            msg('csv.tooManyCategories', name, cap, a.firstText ? msg('csv.firstText', a.firstText.value, a.firstText.line) : ''),
             { file: this.file },
           );
         col.categories = cats;
@@ -303,10 +302,10 @@ export class CsvProfiler {
     const distinct = la.categories()?.length ?? Infinity;
     const kind = this.opts.task ?? (la.numeric && distinct > MAX_AUTO_CLASSES ? 'regression' : 'classification');
     if (kind === 'regression' && !la.numeric)
-      throw new DataError(`label column "${label.name}" is not numeric ("${la.firstText?.value}"), so it cannot be a regression target`, { file: this.file, row: la.firstText?.line });
+      throw new DataError(msg('csv.labelNotNumeric', label.name, String(la.firstText?.value)), { file: this.file, row: la.firstText?.line });
     if (kind === 'classification') {
       const cats = la.categories();
-      if (!cats) throw new DataError(`label column "${label.name}" has more than ${cap} distinct values, too many classes (use task: 'regression' for a numeric target)`, { file: this.file });
+      if (!cats) throw new DataError(msg('csv.tooManyClasses', label.name, cap), { file: this.file });
       label.categories = cats;
     }
     const featureNames: string[] = [];
@@ -392,7 +391,7 @@ export class CsvEncoder {
     }
     const f = rec.fields;
     const width = this.schema.columns.length;
-    if (f.length !== width) throw new DataError(`${f.length} columns, but the file has ${width} (did it change while being read?)`, { file: this.schema.file, row: rec.line });
+    if (f.length !== width) throw new DataError(msg('csv.widthChanged', f.length, width), { file: this.schema.file, row: rec.line });
     const lv = f[this.schema.label.index];
     if (this.missingSet.has(lv)) return -1;
     if (this.dropOnMissing) for (const s of this.slots) if (this.missingSet.has(f[s.col])) return -1;
@@ -407,17 +406,17 @@ export class CsvEncoder {
         x[xOff + s.offset] = (n - s.shift) / s.scale;
         // Rows left out of the statistics (validation) were not profiled, and scaling can overflow float32.
         if (!Number.isFinite(x[xOff + s.offset]))
-          throw new DataError(`column "${s.name}" holds "${v}", which ${Number.isFinite(n) ? 'overflows float32 once normalized' : 'is not a finite number'}`, { file: this.schema.file, row: rec.line });
+          throw new DataError(msg(Number.isFinite(n) ? 'csv.overflows' : 'csv.valueNotFinite', s.name, v), { file: this.schema.file, row: rec.line });
       }
     }
     if (this.labelMap) {
       const i = this.labelMap.get(this.labelNumericKeys ? String(Number(lv)) : lv);
-      if (i === undefined) throw new DataError(`label "${lv}" is not one of the classes seen in the first pass (${this.schema.label.classNames?.join(', ')})`, { file: this.schema.file, row: rec.line });
+      if (i === undefined) throw new DataError(msg('csv.unknownClass', lv, String(this.schema.label.classNames?.join(', '))), { file: this.schema.file, row: rec.line });
       y[yOff + i] = 1;
       return i;
     }
     y[yOff] = Number(lv);
-    if (!Number.isFinite(y[yOff])) throw new DataError(`label column "${this.schema.label.name}" holds "${lv}", which is not a finite number`, { file: this.schema.file, row: rec.line });
+    if (!Number.isFinite(y[yOff])) throw new DataError(msg('csv.labelNotFinite', this.schema.label.name, lv), { file: this.schema.file, row: rec.line });
     return 0;
   }
 }

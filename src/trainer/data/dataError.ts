@@ -4,6 +4,7 @@
  * exception), and the fuzz tests hold every parser to throwing only this.
  */
 import * as fs from 'node:fs';
+import { msg } from '../messages';
 
 export interface DataErrorLocation {
   /** Path or URL of the input, as the user gave it. */
@@ -26,7 +27,7 @@ export class DataError extends Error {
   readonly detail: string;
 
   constructor(detail: string, where: DataErrorLocation) {
-    super(`${formatLocation(where)}: ${detail}`, where.cause === undefined ? undefined : { cause: where.cause });
+    super(msg('data.at', formatLocation(where), detail), where.cause === undefined ? undefined : { cause: where.cause });
     this.name = 'DataError';
     this.detail = detail;
     this.file = where.file;
@@ -38,10 +39,10 @@ export class DataError extends Error {
 
 function formatLocation(w: DataErrorLocation): string {
   const parts = [w.file];
-  if (w.row !== undefined) parts.push(`row ${w.row}`);
-  if (w.item !== undefined) parts.push(`item ${w.item}`);
-  if (w.offset !== undefined) parts.push(`byte offset ${w.offset}`);
-  return parts.join(', ');
+  if (w.row !== undefined) parts.push(msg('data.row', w.row));
+  if (w.item !== undefined) parts.push(msg('data.item', w.item));
+  if (w.offset !== undefined) parts.push(msg('data.offset', w.offset));
+  return parts.join(msg('data.listSep'));
 }
 
 /**
@@ -58,18 +59,18 @@ export function readDataFile(file: string, maxBytes = MAX_DATA_FILE_BYTES): Buff
   let size: number;
   try {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new DataError('not a file', { file });
+    if (!st.isFile()) throw new DataError(msg('data.notAFile'), { file });
     size = st.size;
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(msg('data.cannotRead', (e as Error).message), { file, cause: e });
   }
-  if (size === 0) throw new DataError('the file is empty (0 bytes)', { file });
-  if (size > maxBytes) throw new DataError(`the file is ${size} bytes, more than the ${maxBytes}-byte limit for this loader`, { file });
+  if (size === 0) throw new DataError(msg('data.empty'), { file });
+  if (size > maxBytes) throw new DataError(msg('data.overLimit', size, maxBytes), { file });
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw new DataError(`cannot read: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(msg('data.cannotRead', (e as Error).message), { file, cause: e });
   }
 }
 
@@ -99,6 +100,6 @@ export function readInMemoryTextFile(file: string, what: string, advice: string,
     // readDataFile names the problem
   }
   if (size !== undefined && size > limit)
-    throw new DataError(`the file is ${mb(size)}, more than the ${mb(limit)} limit for ${what}. ${advice}`, { file });
+    throw new DataError(msg('data.overTextLimit', mb(size), mb(limit), what, advice), { file });
   return readDataFile(file);
 }

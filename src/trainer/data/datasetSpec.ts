@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { DatasetObjectSpec, DatasetSpec, DatasetType } from '../../protocol/datasetSpec';
+import { msg } from '../messages';
 
 /** Names a model file can use as `config.dataset: '<name>'`. */
 export const BUILTIN_DATASET_NAMES = ['mnist', 'iris', 'spiral', 'blobs', 'xor', 'sine'] as const;
@@ -145,38 +146,38 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isColumn = (v: unknown) => (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isInteger(v));
 
 function want(check: Check): string {
-  if (Array.isArray(check)) return `one of ${check.map((c) => JSON.stringify(c)).join(', ')}`;
+  if (Array.isArray(check)) return msg('spec.want.oneOf', check.map((c) => JSON.stringify(c)).join(', '));
   switch (check) {
     case 'path':
-      return 'a file or folder path (a non-empty string)';
+      return msg('spec.want.path');
     case 'string':
-      return 'a string';
+      return msg('spec.want.string');
     case 'boolean':
-      return 'true or false';
+      return msg('spec.want.boolean');
     case 'int':
-      return 'a whole number';
+      return msg('spec.want.int');
     case 'posInt':
-      return 'a whole number ≥ 1';
+      return msg('spec.want.posInt');
     case 'number':
-      return 'a finite number';
+      return msg('spec.want.number');
     case 'nonNeg':
-      return 'a number ≥ 0';
+      return msg('spec.want.nonNeg');
     case 'fraction':
-      return 'a number from 0 up to (not including) 1';
+      return msg('spec.want.fraction');
     case 'column':
-      return 'a column name or a 0-based column index';
+      return msg('spec.want.column');
     case 'columns':
-      return 'a list of column names or 0-based indices';
+      return msg('spec.want.columns');
     case 'strings':
-      return 'a list of strings';
+      return msg('spec.want.strings');
     case 'size2':
-      return 'a [height, width] pair of whole numbers ≥ 1';
+      return msg('spec.want.size2');
     case 'centers':
-      return 'a whole number ≥ 2 or a list of points of the same length, e.g. [[0, 0], [3, 3]]';
+      return msg('spec.want.centers');
     case 'url':
-      return 'an http:// or https:// URL';
+      return msg('spec.want.url');
     case 'sha256':
-      return 'a SHA-256 digest, 64 hex digits';
+      return msg('spec.want.sha256');
   }
   return String(check);
 }
@@ -227,34 +228,34 @@ function valid(v: unknown, check: Check): boolean {
  * DatasetSpecError that says what is wrong and what would be right.
  */
 export function parseDatasetSpec(value: unknown, modelFile: string, knownNames: readonly string[] = BUILTIN_DATASET_NAMES): DatasetSpec {
-  const where = `${path.basename(modelFile)}: config.dataset`;
-  const fail = (msg: string): never => {
-    throw new DatasetSpecError(`${where}${msg}`, modelFile);
+  const base = path.basename(modelFile);
+  const fail = (message: string): never => {
+    throw new DatasetSpecError(message, modelFile);
   };
   if (typeof value === 'string') {
-    if (!knownNames.includes(value)) fail(` "${value}" is not a known dataset. Known names: ${knownNames.join(', ')}; or an object with a type: ${DATASET_TYPES.join(', ')}`);
+    if (!knownNames.includes(value)) fail(msg('spec.unknownName', base, value, knownNames.join(', '), DATASET_TYPES.join(', ')));
     return value;
   }
-  if (!isObj(value)) return fail(` must be a dataset name (${knownNames.join(', ')}) or an object like { type: 'csv', path: './data.csv' } (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})`);
+  if (!isObj(value)) return fail(msg('spec.notObject', base, knownNames.join(', '), value === null ? 'null' : Array.isArray(value) ? msg('spec.anArray') : typeof value));
   const type = value.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(RULES, type))
-    return fail(`.type ${type === undefined ? 'is missing' : `${JSON.stringify(type)} is not known`}. Known types: ${DATASET_TYPES.join(', ')}`);
+    return fail(type === undefined ? msg('spec.typeMissing', base, DATASET_TYPES.join(', ')) : msg('spec.typeUnknown', base, JSON.stringify(type), DATASET_TYPES.join(', ')));
   const rules = RULES[type as DatasetType];
   const out: Record<string, unknown> = { type };
   for (const [key, v] of Object.entries(value)) {
     if (key === 'type' || v === undefined) continue;
     const rule = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
-    if (!rule) fail(`.${key} is not an option of type '${type}'. Its options: ${Object.keys(rules).join(', ') || '(none)'}`);
-    else if (!valid(v, rule.check)) fail(`.${key} must be ${want(rule.check)} (got ${JSON.stringify(v)})`);
+    if (!rule) fail(msg('spec.notAnOption', base, key, type, Object.keys(rules).join(', ') || msg('spec.none')));
+    else if (!valid(v, rule.check)) fail(msg('spec.mustBe', base, key, want(rule.check), String(JSON.stringify(v))));
     else out[key] = rule.check === 'path' ? path.resolve(path.dirname(modelFile), v as string) : v;
   }
-  for (const [key, rule] of Object.entries(rules)) if (rule.required && out[key] === undefined) fail(`.${key} is missing: type '${type}' needs ${want(rule.check)}`);
+  for (const [key, rule] of Object.entries(rules)) if (rule.required && out[key] === undefined) fail(msg('spec.missing', base, key, type, want(rule.check)));
   // A file from disk or from the network: exactly one of each pair.
   for (const [local, remote] of EITHER[type as DatasetType] ?? []) {
-    if (out[local] !== undefined && out[remote] !== undefined) fail(`: give .${local} or .${remote}, not both`);
-    if (out[local] === undefined && out[remote] === undefined) fail(`.${local} is missing: type '${type}' needs ${want('path')}, or .${remote} with ${want('url')} to download it once`);
+    if (out[local] !== undefined && out[remote] !== undefined) fail(msg('spec.both', base, local, remote));
+    if (out[local] === undefined && out[remote] === undefined) fail(msg('spec.missingEither', base, local, type, want('path'), remote, want('url')));
   }
   for (const [hash, remote] of [['sha256', 'url'], ['labelsSha256', 'labelsUrl']] as const)
-    if (out[hash] !== undefined && out[remote] === undefined) fail(`.${hash} checks a download: it needs .${remote}`);
+    if (out[hash] !== undefined && out[remote] === undefined) fail(msg('spec.hashNeedsUrl', base, hash, remote));
   return out as unknown as DatasetObjectSpec;
 }

@@ -19,7 +19,7 @@ import { csvDataset, loadCsv, type CsvStream } from './csv';
 import type { CsvSchema } from './csvSchema';
 import { parseDatasetSpec, type DatasetObjectSpec, type DatasetSpec } from './datasetSpec';
 import { DataError } from './dataError';
-import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, progressReporter, usableCachedFile } from './download';
+import { cacheFileName, cacheSubdirFor, defaultCacheDir, downloadOnce, isOfflineError, progressReporter, usableCachedFile } from './download';
 import { blobs, sine, spiral, xor, type GeneratedData } from './generated';
 import * as idx from './idx';
 import * as images from './images';
@@ -28,6 +28,7 @@ import { loadNpy } from './npy';
 import { ArrayData, DEFAULT_SEED, limitSamples, oneHot, shuffleSamples } from './split';
 import { loadTextCsv, loadTextFolder, loadTextWindows, type Vocabulary } from './text';
 import { loadTimeseries, type SeriesStats } from './timeseries';
+import { msg } from '../messages';
 type TF = typeof tfTypes;
 
 export type DatasetKind = 'classification' | 'regression' | 'sequence';
@@ -96,7 +97,7 @@ function cachedPath(url: string, cacheDir: string): string {
 /** A URL's cached file, or a clear error when it has not been downloaded (prepareDataset does that). */
 function cachedOrThrow(url: string, cacheDir: string): string {
   const file = cachedPath(url, cacheDir);
-  if (!fs.existsSync(file)) throw new DataError(`not downloaded yet (expected in ${path.dirname(file)}); the trainer downloads it before loading — or give a local path instead`, { file: url });
+  if (!fs.existsSync(file)) throw new DataError(msg('ds.notDownloaded', path.dirname(file)), { file: url });
   return file;
 }
 
@@ -114,7 +115,7 @@ function loadPreset(tf: TF, name: keyof typeof DATASET_PRESETS, opts: LoadOption
   const p = DATASET_PRESETS[name];
   const files = presetFiles(name, opts.cacheDir ?? defaultCacheDir());
   for (const f of [files.images, files.labels])
-    if (!fs.existsSync(f)) throw new DataError(`${p.title} is not downloaded yet: the trainer downloads it once before loading (online only); offline, give the files instead: { type: 'idx', path: './train-images-idx3-ubyte.gz', labels: './train-labels-idx1-ubyte.gz' }`, { file: f });
+    if (!fs.existsSync(f)) throw new DataError(msg('ds.presetNotDownloaded', p.title), { file: f });
   const s = idx.loadIdxPair(files.images, files.labels, { classes: 10 });
   return imageSet(tf, s.images, s.shape, s.labels, 10, [...p.classNames], opts.limit, (n) => `${p.title}: ${n} images ${s.shape.slice(1).join('x')} in 0–1, 10 classes (one-hot)`);
 }
@@ -220,7 +221,7 @@ function loadObject(tf: TF, spec: DatasetObjectSpec, opts: LoadOptions): Dataset
     case 'npy': {
       const x = loadNpy(spec.path);
       const y = loadNpy(spec.labels);
-      if (x.shape[0] !== y.shape[0]) throw new DataError(`${y.shape[0]} labels for ${x.shape[0]} samples in ${path.basename(spec.path)}: the counts must match`, { file: spec.labels });
+      if (x.shape[0] !== y.shape[0]) throw new DataError(msg('ds.labelCount', y.shape[0], x.shape[0], path.basename(spec.path)), { file: spec.labels });
       const n = x.shape[0];
       const xf = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
       let yData: ArrayData;
@@ -274,7 +275,7 @@ function loadObject(tf: TF, spec: DatasetObjectSpec, opts: LoadOptions): Dataset
 export function loadDataset(tf: TF, spec: DatasetSpec | unknown, opts: LoadOptions = {}): Dataset {
   if (typeof spec === 'string') {
     const loader = Object.prototype.hasOwnProperty.call(LOADERS, spec) ? LOADERS[spec] : undefined;
-    if (!loader) throw new Error(`Unknown dataset "${spec}". Known datasets: ${DATASET_NAMES.join(', ')}`);
+    if (!loader) throw new Error(msg('ds.unknown', spec, DATASET_NAMES.join(', ')));
     return loader(tf, opts);
   }
   const modelFile = opts.modelFile ?? path.join(process.cwd(), 'model');
@@ -307,20 +308,19 @@ export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Pro
       // A file cached before the spec named a sha256 is checked now, not trusted.
       if (sha256 !== undefined) {
         const digest = crypto.createHash('sha256').update(fs.readFileSync(dest)).digest('hex');
-        if (digest !== sha256.toLowerCase()) throw new DataError(`the cached file's sha256 is ${digest}, not the expected ${sha256.toLowerCase()}; delete it to download again`, { file: dest });
+        if (digest !== sha256.toLowerCase()) throw new DataError(msg('ds.cachedSha', digest, sha256.toLowerCase()), { file: dest });
       }
-      log(`Using ${name} from the cache (${dir})`);
+      log(msg('log.usingCache', name, dir));
       return dest;
     }
-    log(`Downloading ${name} from ${url} into ${dir}`);
+    log(msg('log.downloading', name, url, dir));
     const started = Date.now();
     try {
       const file = await downloadOnce(url, dir, { sha256, onProgress: progressReporter(name, log) });
-      log(`Downloaded ${name} (${(fs.statSync(file).size / 1024 / 1024).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(msg('log.downloaded', name, (fs.statSync(file).size / 1024 / 1024).toFixed(1), ((Date.now() - started) / 1000).toFixed(1)));
       return file;
     } catch (e) {
-      if (e instanceof DataError && /looks offline/.test(e.detail))
-        throw new DataError(`${e.detail}. This machine looks offline: give a local path instead, e.g. ${hint}`, { file: url, cause: e });
+      if (e instanceof DataError && isOfflineError(e)) throw new DataError(msg('ds.offline', e.detail, hint), { file: url, cause: e });
       throw e;
     }
   };
@@ -348,7 +348,7 @@ export async function prepareDataset<T>(spec: T, opts: PrepareOptions = {}): Pro
     const archive = await get(url, path.join(cacheDir, cacheSubdirFor(url)), sha256, `{ type: 'cifar10', path: './cifar-10-batches-bin' } (or the .tar.gz)`);
     if (!/\.(tar\.gz|tgz|tar)$/i.test(archive)) return { ...rest, path: archive };
     const already = fs.existsSync(path.join(path.dirname(archive), 'cifar-10-batches-bin', 'test_batch.bin'));
-    if (!already) log(`Unpacking ${path.basename(archive)}`);
+    if (!already) log(msg('log.unpacking', path.basename(archive)));
     return { ...rest, path: cifarFolder(archive, cacheDir) };
   }
   return parsed;

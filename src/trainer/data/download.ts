@@ -12,6 +12,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataError, MAX_DATA_FILE_BYTES } from './dataError';
+import { msg } from '../messages';
 
 export interface DownloadOptions {
   /** Called as bytes arrive; `total` is undefined when the server sends no Content-Length. */
@@ -127,11 +128,11 @@ export async function downloadOnce(url: string, cacheDir: string, opts: Download
   try {
     parsed = new URL(url);
   } catch {
-    throw new DataError('not a valid URL', { file: url });
+    throw new DataError(msg('dl.badUrl'), { file: url });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DataError(`only http and https downloads are supported, not ${parsed.protocol}`, { file: url });
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DataError(msg('dl.protocol', parsed.protocol), { file: url });
   const name = opts.fileName ?? cacheFileName(url);
-  if (name !== path.basename(name) || name === '' || name === '.' || name === '..') throw new DataError(`fileName "${name}" must be a plain file name`, { file: url });
+  if (name !== path.basename(name) || name === '' || name === '.' || name === '..') throw new DataError(msg('dl.fileName', name), { file: url });
   const dest = path.join(cacheDir, name);
   // Every download's leftovers in this cache, not just this file's: a file already cached never downloads again.
   removeStalePartFiles(cacheDir);
@@ -141,7 +142,7 @@ export async function downloadOnce(url: string, cacheDir: string, opts: Download
   try {
     const digest = await fetchToFile(parsed, tmp, opts, url);
     if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
-      throw new DataError(`sha256 mismatch: expected ${opts.sha256.toLowerCase()}, downloaded ${digest}; the file was not cached`, { file: url });
+      throw new DataError(msg('dl.sha256', opts.sha256.toLowerCase(), digest), { file: url });
     }
     fs.renameSync(tmp, dest);
     return dest;
@@ -185,7 +186,7 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
     };
     timers.push(
       setTimeout(
-        () => fail(new DataError(`the download took more than ${totalMs / 1000} s (${received()} received); the partial file was discarded`, { file: original })),
+        () => fail(new DataError(msg('dl.tookTooLong', totalMs / 1000, received()), { file: original })),
         totalMs,
       ),
     );
@@ -195,7 +196,7 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
       if (got < (minRate * windowMs) / 1000)
         return fail(
           new DataError(
-            `the download is too slow: ${got} bytes in the last ${windowMs / 1000} s, less than ${minRate} bytes/s (${received()} received); the partial file was discarded`,
+            msg('dl.tooSlow', got, windowMs / 1000, minRate, received()),
             { file: original },
           ),
         );
@@ -210,35 +211,35 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400 && response.headers.location) {
           response.resume();
-          if (redirectsLeft-- <= 0) return fail(new DataError(`too many redirects`, { file: original }));
+          if (redirectsLeft-- <= 0) return fail(new DataError(msg('dl.redirects'), { file: original }));
           let next: URL;
           try {
             next = new URL(response.headers.location, u);
           } catch {
-            return fail(new DataError(`bad redirect to ${response.headers.location}`, { file: original }));
+            return fail(new DataError(msg('dl.badRedirect', String(response.headers.location)), { file: original }));
           }
-          if (next.protocol !== 'http:' && next.protocol !== 'https:') return fail(new DataError(`redirect to unsupported ${next.protocol}`, { file: original }));
+          if (next.protocol !== 'http:' && next.protocol !== 'https:') return fail(new DataError(msg('dl.redirectProtocol', next.protocol), { file: original }));
           return get(next);
         }
         if (status !== 200) {
           response.resume();
-          return fail(new DataError(`download failed: HTTP ${status} ${response.statusMessage ?? ''}`.trim(), { file: original }));
+          return fail(new DataError(msg('dl.http', `${status} ${response.statusMessage ?? ''}`.trim()), { file: original }));
         }
         const lengthHeader = response.headers['content-length'];
         total = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
         if (total !== undefined && total > maxBytes) {
-          return fail(new DataError(`the file is ${total} bytes, more than the ${maxBytes}-byte limit (the largest file a loader can read)`, { file: original }));
+          return fail(new DataError(msg('dl.tooLarge', total, maxBytes), { file: original }));
         }
         const hash = crypto.createHash('sha256');
         const file = fs.createWriteStream(tmp);
         out = file;
         file.on('error', (e) => {
-          fail(new DataError(`cannot write the download to ${tmp}: ${e.message}`, { file: original, cause: e }));
+          fail(new DataError(msg('dl.cannotWrite', tmp, e.message), { file: original, cause: e }));
         });
         response.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           if (bytes > maxBytes) {
-            return fail(new DataError(`the download passed the ${maxBytes}-byte limit (the largest file a loader can read); the partial file was discarded`, { file: original }));
+            return fail(new DataError(msg('dl.passedLimit', maxBytes), { file: original }));
           }
           hash.update(chunk);
           opts.onProgress?.(bytes, total);
@@ -252,20 +253,20 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
         response.on('error', (e) => fail(offlineOrNetworkError(e, original, bytes, total)));
         response.on('close', () => {
           if (!ended || (total !== undefined && bytes !== total)) {
-            fail(new DataError(`the connection closed after ${received()}; the partial file was discarded`, { file: original }));
+            fail(new DataError(msg('dl.closed', received()), { file: original }));
           }
         });
         // 'close', not 'finish': the file must be closed before it is renamed (and on Windows, removed).
         file.on('close', () => {
           if (settled) return;
-          if (total !== undefined && bytes !== total) return fail(new DataError(`received ${bytes} of ${total} bytes`, { file: original }));
+          if (total !== undefined && bytes !== total) return fail(new DataError(msg('dl.short', bytes, total), { file: original }));
           settled = true;
           stopTimers();
           resolve(hash.digest('hex'));
         });
       });
       req.setTimeout(idle, () => {
-        req?.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' }));
+        req?.destroy(Object.assign(new Error(msg('dl.idle', idle)), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (e) => fail(offlineOrNetworkError(e, original)));
     };
@@ -273,16 +274,23 @@ function fetchToFile(start: URL, tmp: string, opts: DownloadOptions, original: s
   });
 }
 
+/** The errors that say this machine looks offline (their text is in the user's language, so it is not matched). */
+const OFFLINE_ERRORS = new WeakSet<DataError>();
+
+/** True for the error a download gives when the machine looks offline (no network, no DNS, refused). */
+export function isOfflineError(e: unknown): boolean {
+  return e instanceof DataError && OFFLINE_ERRORS.has(e);
+}
+
 function offlineOrNetworkError(e: unknown, url: string, bytes?: number, total?: number): DataError {
   const err = e as NodeJS.ErrnoException;
-  const at = bytes !== undefined ? ` after ${bytes}${total !== undefined ? ` of ${total}` : ''} bytes` : '';
+  const at = bytes === undefined ? '' : total !== undefined ? msg('dl.afterOf', bytes, total) : msg('dl.after', bytes);
   if (bytes === undefined && err.code && OFFLINE_CODES.has(err.code)) {
-    return new DataError(
-      `cannot download (${err.code}${at}): this machine looks offline or the server is unreachable. Download the file by hand and give its path instead, or try again when online`,
-      { file: url, cause: e },
-    );
+    const offline = new DataError(msg('dl.offline', err.code, at), { file: url, cause: e });
+    OFFLINE_ERRORS.add(offline);
+    return offline;
   }
-  return new DataError(`download failed${at}: ${err.message}`, { file: url, cause: e });
+  return new DataError(msg('dl.failed', at, err.message), { file: url, cause: e });
 }
 
 /** Where downloaded datasets live: $MODEL_LAB_CACHE, else ~/.cache/model-lab/datasets. */

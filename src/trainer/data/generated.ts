@@ -5,6 +5,7 @@
  * takes the LAST fraction of the samples: an unshuffled set would validate on one class only.
  */
 import { ArrayData, DEFAULT_SEED, gaussian, mulberry32, oneHot, shuffleSamples } from './split';
+import { msg } from '../messages';
 
 export interface GeneratedData extends ArrayData {
   kind: 'classification' | 'regression';
@@ -56,7 +57,7 @@ export interface SineOptions {
 }
 
 function checkSize(size: number, min: number, what: string): number {
-  if (!Number.isInteger(size) || size < min) throw new RangeError(`${what}: size must be a whole number ≥ ${min} (got ${size})`);
+  if (!Number.isInteger(size) || size < min) throw new RangeError(msg('gen.size', what, min, size));
   return size;
 }
 
@@ -87,7 +88,7 @@ function finishClassification(x: Float32Array, labels: Int32Array, dims: number,
 export function spiral(opts: SpiralOptions = {}): GeneratedData {
   const size = checkSize(opts.size ?? 600, 1, 'spiral');
   const arms = opts.arms ?? 3;
-  if (!Number.isInteger(arms) || arms < 2) throw new RangeError(`spiral: arms must be a whole number ≥ 2 (got ${arms})`);
+  if (!Number.isInteger(arms) || arms < 2) throw new RangeError(msg('gen.arms', arms));
   const noise = opts.noise ?? 0.2;
   const turns = opts.turns ?? 0.75;
   const seed = opts.seed ?? DEFAULT_SEED;
@@ -113,17 +114,17 @@ export function blobs(opts: BlobsOptions = {}): GeneratedData {
   const c = opts.centers ?? 3;
   let centers: number[][];
   if (typeof c === 'number') {
-    if (!Number.isInteger(c) || c < 2) throw new RangeError(`blobs: centers must be a whole number ≥ 2 or a list of points (got ${c})`);
+    if (!Number.isInteger(c) || c < 2) throw new RangeError(msg('gen.centers', c));
     centers = Array.from({ length: c }, (_, k) => [4 * Math.cos((2 * Math.PI * k) / c), 4 * Math.sin((2 * Math.PI * k) / c)]);
   } else {
     centers = c;
-    if (centers.length < 2) throw new RangeError('blobs: give at least 2 centres');
+    if (centers.length < 2) throw new RangeError(msg('gen.twoCentres'));
     const d = centers[0].length;
     if (d < 1 || !centers.every((p) => p.length === d && p.every(Number.isFinite)))
-      throw new RangeError('blobs: every centre must be a list of finite numbers of the same length');
+      throw new RangeError(msg('gen.centreForm'));
   }
   const std = opts.std ?? 1;
-  if (!(std >= 0)) throw new RangeError(`blobs: std must be ≥ 0 (got ${std})`);
+  if (!(std >= 0)) throw new RangeError(msg('gen.std', std));
   const seed = opts.seed ?? DEFAULT_SEED;
   const randn = gaussian(mulberry32(seed));
   const dims = centers[0].length;
@@ -170,7 +171,7 @@ export function sine(opts: SineOptions = {}): GeneratedData {
   const noise = opts.noise ?? 0.1;
   const xMin = opts.xMin ?? -Math.PI;
   const xMax = opts.xMax ?? Math.PI;
-  if (!(xMax > xMin)) throw new RangeError(`sine: xMax must be greater than xMin (got ${xMin}..${xMax})`);
+  if (!(xMax > xMin)) throw new RangeError(msg('gen.range', xMin, xMax));
   const amplitude = opts.amplitude ?? 1;
   const frequency = opts.frequency ?? 1;
   const seed = opts.seed ?? DEFAULT_SEED;

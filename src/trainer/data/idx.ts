@@ -11,6 +11,7 @@ import * as zlib from 'node:zlib';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError, readDataFile } from './dataError';
 import { firstNonFinite, indexIn } from '../nonFinite';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -55,11 +56,11 @@ export function gunzipIfGzipped(buf: Buffer, file: string, maxBytes = DEFAULT_MA
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new DataError(`gzip data decompresses to more than ${maxBytes} bytes (the limit); is this the right file?`, { file, cause: e });
+      throw new DataError(msg('idx.gzipTooLarge', maxBytes), { file, cause: e });
     }
-    throw new DataError(`corrupt or truncated gzip data: ${err.message}`, { file, cause: e });
+    throw new DataError(msg('idx.gzipCorrupt', err.message), { file, cause: e });
   }
-  if (out.length === 0) throw new DataError('gzip data decompresses to 0 bytes', { file });
+  if (out.length === 0) throw new DataError(msg('idx.gzipEmpty'), { file });
   return out;
 }
 
@@ -77,22 +78,21 @@ function hex8(n: number): string {
  */
 export function parseIdx(input: Buffer, fileName: string, opts: { maxDecompressedBytes?: number } = {}): IdxArray {
   const file = fileName;
-  if (input.length === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (input.length === 0) throw new DataError(msg('data.empty'), { file });
   const buf = gunzipIfGzipped(input, file, opts.maxDecompressedBytes);
-  if (buf.length < 4) throw new DataError(`only ${buf.length} bytes; an IDX file starts with a 4-byte magic number`, { file, offset: 0 });
+  if (buf.length < 4) throw new DataError(msg('idx.tooShort', buf.length), { file, offset: 0 });
   const magic = buf.readUInt32BE(0);
   const type = TYPES[buf[2]];
   if (buf[0] !== 0 || buf[1] !== 0 || !type || buf[3] === 0) {
     throw new DataError(
-      `wrong magic number ${hex8(magic)}: expected an IDX magic such as ${hex8(IDX_IMAGES_MAGIC)} (images) or ${hex8(IDX_LABELS_MAGIC)} (labels)` +
-        ' — two zero bytes, a type code (08 uint8, 09 int8, 0B int16, 0C int32, 0D float32, 0E float64), then 1–255 dimensions',
+      msg('idx.magic', hex8(magic), hex8(IDX_IMAGES_MAGIC), hex8(IDX_LABELS_MAGIC)),
       { file, offset: 0 },
     );
   }
   const ndims = buf[3];
   const headerBytes = 4 + 4 * ndims;
   if (buf.length < headerBytes) {
-    throw new DataError(`truncated header: ${ndims} dimensions need ${headerBytes} header bytes, the file has ${buf.length}`, { file, offset: buf.length });
+    throw new DataError(msg('idx.truncatedHeader', ndims, headerBytes, buf.length), { file, offset: buf.length });
   }
   const shape: number[] = [];
   for (let i = 0; i < ndims; i++) shape.push(buf.readUInt32BE(4 + 4 * i));
@@ -105,15 +105,14 @@ export function parseIdx(input: Buffer, fileName: string, opts: { maxDecompresse
     const perItem = shape.slice(1).reduce((a, b) => a * b, 1) * type.bytes;
     const whole = perItem > 0 ? Math.floor(available / perItem) : 0;
     throw new DataError(
-      `truncated data: the header says ${shape.join(' × ')} ${type.dtype} = ${formatBytes(needed)} after the ${headerBytes}-byte header, ` +
-        `but only ${available} bytes follow (the file is ${buf.length} bytes: ${whole} whole items of ${shape[0]})`,
+      msg('idx.truncatedData', shape.join(' × '), type.dtype, formatBytes(needed), headerBytes, available, buf.length, whole, shape[0]),
       { file, offset: buf.length, item: whole },
     );
   }
   if (needed < available) {
     // Trailing bytes mean the header and the data disagree (a wrong dimension, two files concatenated).
     throw new DataError(
-      `${available - needed} unexpected bytes after the data: the header says ${shape.join(' × ')} ${type.dtype} = ${needed} bytes, the file has ${available} after the header`,
+      msg('idx.trailing', available - needed, shape.join(' × '), type.dtype, needed, available),
       { file, offset: headerBytes + needed },
     );
   }
@@ -122,7 +121,7 @@ export function parseIdx(input: Buffer, fileName: string, opts: { maxDecompresse
     const bad = firstNonFinite(data);
     if (bad >= 0) {
       const at = indexIn(shape, bad);
-      throw new DataError(`element [${at.join(', ')}] is ${data[bad]}: training data must be finite`, { file: fileName, item: at[0] ?? 0, offset: headerBytes + bad * type.bytes });
+      throw new DataError(msg('idx.notFinite', at.join(', '), data[bad]), { file: fileName, item: at[0] ?? 0, offset: headerBytes + bad * type.bytes });
     }
   }
   return { dtype: type.dtype, shape, data };
@@ -188,22 +187,22 @@ export interface IdxPairOptions {
 export function idxPairFromArrays(images: IdxArray, labels: IdxArray, imagesFile: string, labelsFile: string, opts: IdxPairOptions = {}): IdxImageSet {
   const classes = opts.classes ?? 10;
   if (images.dtype !== 'uint8' || (images.shape.length !== 3 && images.shape.length !== 4)) {
-    throw new DataError(`expected uint8 images of shape [N, H, W] or [N, H, W, C] (magic ${hex8(IDX_IMAGES_MAGIC)}), found ${images.dtype} [${images.shape.join(', ')}]`, { file: imagesFile, offset: 0 });
+    throw new DataError(msg('idx.notImages', hex8(IDX_IMAGES_MAGIC), images.dtype, images.shape.join(', ')), { file: imagesFile, offset: 0 });
   }
   if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
-    throw new DataError(`expected uint8 labels of shape [N] (magic ${hex8(IDX_LABELS_MAGIC)}), found ${labels.dtype} [${labels.shape.join(', ')}]`, { file: labelsFile, offset: 0 });
+    throw new DataError(msg('idx.notLabels', hex8(IDX_LABELS_MAGIC), labels.dtype, labels.shape.join(', ')), { file: labelsFile, offset: 0 });
   }
   const [n, h, w] = images.shape;
   const c = images.shape[3] ?? 1;
   if (labels.shape[0] !== n) {
-    throw new DataError(`${labels.shape[0]} labels for ${n} images in ${imagesFile}: the counts must match`, { file: labelsFile });
+    throw new DataError(msg('idx.countMismatch', labels.shape[0], n, imagesFile), { file: labelsFile });
   }
   const keep = opts.limit === undefined ? n : Math.max(0, Math.min(n, Math.floor(opts.limit)));
   const labelData = labels.data as Uint8Array;
   for (let i = 0; i < keep; i++) {
     if (labelData[i] >= classes) {
       const labelsHeader = 8; // magic + one dimension
-      throw new DataError(`label ${labelData[i]} is out of range: expected 0–${classes - 1}`, { file: labelsFile, item: i, offset: labelsHeader + i });
+      throw new DataError(msg('idx.labelRange', labelData[i], classes - 1), { file: labelsFile, item: i, offset: labelsHeader + i });
     }
   }
   const per = h * w * c;

@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError } from './dataError';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -58,16 +59,16 @@ function pngRawSize(width: number, height: number, bitsPerPixel: number, interla
  * IDAT would otherwise decode to whatever was in memory, differently on every run.
  */
 function checkPng(buf: Buffer, file: string, maxPixels: number): void {
-  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR') throw new DataError('corrupt PNG: no IHDR chunk after the signature', { file, offset: 8 });
+  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR') throw new DataError(msg('img.noIhdr'), { file, offset: 8 });
   const width = buf.readUInt32BE(16);
   const height = buf.readUInt32BE(20);
   const bitDepth = buf[24];
   const colorType = buf[25];
   const interlaced = buf[28] === 1;
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType];
-  if (width === 0 || height === 0) throw new DataError(`corrupt PNG: ${width}x${height} pixels`, { file, offset: 16 });
-  if (!channels || ![1, 2, 4, 8, 16].includes(bitDepth)) throw new DataError(`corrupt PNG: colour type ${colorType} with bit depth ${bitDepth}`, { file, offset: 24 });
-  if (width * height > maxPixels) throw new DataError(`PNG is ${width}x${height} = ${width * height} pixels, more than the ${maxPixels}-pixel limit`, { file, offset: 16 });
+  if (width === 0 || height === 0) throw new DataError(msg('img.pngSize', width, height), { file, offset: 16 });
+  if (!channels || ![1, 2, 4, 8, 16].includes(bitDepth)) throw new DataError(msg('img.pngColour', colorType, bitDepth), { file, offset: 24 });
+  if (width * height > maxPixels) throw new DataError(msg('img.tooManyPixels', 'PNG', width, height, width * height, maxPixels), { file, offset: 16 });
   const idat: Buffer[] = [];
   let idatBytes = 0;
   for (let at = 8; at + 8 <= buf.length; ) {
@@ -81,7 +82,7 @@ function checkPng(buf: Buffer, file: string, maxPixels: number): void {
   }
   const raw = pngRawSize(width, height, channels * bitDepth, interlaced);
   if (raw > 1100 * idatBytes + 4096) {
-    throw new DataError(`corrupt or truncated PNG: ${width}x${height} pixels cannot come from ${idatBytes} bytes of image data`, { file, offset: 16 });
+    throw new DataError(msg('img.pngTooShort', width, height, idatBytes), { file, offset: 16 });
   }
   let inflated: Buffer;
   try {
@@ -90,10 +91,10 @@ function checkPng(buf: Buffer, file: string, maxPixels: number): void {
     const err = e as NodeJS.ErrnoException;
     // More data than the image needs: libpng and pngjs both ignore the excess.
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return;
-    throw new DataError(`corrupt or truncated PNG image data: ${err.message}`, { file, cause: e });
+    throw new DataError(msg('img.pngData', err.message), { file, cause: e });
   }
   if (inflated.length < raw) {
-    throw new DataError(`corrupt or truncated PNG: the image data holds ${inflated.length} of the ${raw} bytes a ${width}x${height} image needs`, { file });
+    throw new DataError(msg('img.pngShort', inflated.length, raw, width, height), { file });
   }
 }
 
@@ -117,9 +118,9 @@ function checkJpeg(buf: Buffer, file: string, maxPixels: number): void {
       const height = buf.readUInt16BE(at + 5);
       const width = buf.readUInt16BE(at + 7);
       const pixels = width * height;
-      if (pixels > maxPixels) throw new DataError(`JPEG is ${width}x${height} = ${pixels} pixels, more than the ${maxPixels}-pixel limit`, { file, offset: at + 5 });
+      if (pixels > maxPixels) throw new DataError(msg('img.tooManyPixels', 'JPEG', width, height, pixels, maxPixels), { file, offset: at + 5 });
       if (pixels > 512 * buf.length + 4096) {
-        throw new DataError(`corrupt or truncated JPEG: ${width}x${height} pixels cannot come from a ${buf.length}-byte file`, { file, offset: at + 5 });
+        throw new DataError(msg('img.jpegTooShort', width, height, buf.length), { file, offset: at + 5 });
       }
       return;
     }
@@ -134,7 +135,7 @@ function checkJpeg(buf: Buffer, file: string, maxPixels: number): void {
 /** Decodes a PNG or JPEG (told apart by their magic bytes, not the file name) to RGBA. */
 export function decodeImage(buf: Buffer, file: string, opts: DecodeOptions = {}): DecodedImage {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (buf.length === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (buf.length === 0) throw new DataError(msg('data.empty'), { file });
   let img: { width: number; height: number; data: Uint8Array };
   if (isPng(buf)) {
     checkPng(buf, file, maxPixels);
@@ -142,22 +143,22 @@ export function decodeImage(buf: Buffer, file: string, opts: DecodeOptions = {})
       const png = PNG.sync.read(buf);
       img = { width: png.width, height: png.height, data: png.data };
     } catch (e) {
-      throw new DataError(`cannot decode PNG: ${(e as Error)?.message ?? String(e)}`, { file, cause: e });
+      throw new DataError(msg('img.cannotDecode', 'PNG', (e as Error)?.message ?? String(e)), { file, cause: e });
     }
   } else if (isJpeg(buf)) {
     checkJpeg(buf, file, maxPixels);
     try {
       img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024 });
     } catch (e) {
-      throw new DataError(`cannot decode JPEG: ${(e as Error)?.message ?? String(e)}`, { file, cause: e });
+      throw new DataError(msg('img.cannotDecode', 'JPEG', (e as Error)?.message ?? String(e)), { file, cause: e });
     }
   } else {
     const head = Array.from(buf.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new DataError(`not a PNG or JPEG: the file starts with bytes ${head}`, { file, offset: 0 });
+    throw new DataError(msg('img.notImage', head), { file, offset: 0 });
   }
   // Decoders are third-party code: check what they hand back before indexing into it.
   if (!(img.width > 0 && img.height > 0 && img.data && img.data.length === img.width * img.height * 4)) {
-    throw new DataError(`decoder returned an inconsistent ${img.width}x${img.height} image`, { file });
+    throw new DataError(msg('img.inconsistent', img.width, img.height), { file });
   }
   return img;
 }
@@ -264,7 +265,7 @@ function listDir(dir: string, file: string): fs.Dirent[] {
   try {
     return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (e) {
-    throw new DataError(`cannot read the folder: ${(e as Error).message}`, { file, cause: e });
+    throw new DataError(msg('data.cannotReadFolder', (e as Error).message), { file, cause: e });
   }
 }
 
@@ -274,9 +275,9 @@ function listDir(dir: string, file: string): fs.Dirent[] {
  */
 export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFolderSet {
   const channels = opts.channels;
-  if (channels !== 1 && channels !== 3) throw new DataError(`channels must be 1 or 3, got ${String(channels)}`, { file: root });
+  if (channels !== 1 && channels !== 3) throw new DataError(msg('img.channels', String(channels)), { file: root });
   if (opts.size && !opts.size.every((s) => Number.isInteger(s) && s > 0)) {
-    throw new DataError(`size must be two positive integers [height, width], got [${opts.size.join(', ')}]`, { file: root });
+    throw new DataError(msg('img.size', opts.size.join(', ')), { file: root });
   }
   let skipped = 0;
   const skippedExamples: string[] = [];
@@ -290,7 +291,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFo
     else skip(e.name);
   }
   if (classDirs.length === 0) {
-    throw new DataError('no class folders: an image dataset needs one subfolder per class (e.g. cats/, dogs/) with PNG or JPEG files inside', { file: root });
+    throw new DataError(msg('img.noClassFolders'), { file: root });
   }
   const entries: { rel: string; label: number }[] = [];
   classDirs.forEach((cls, label) => {
@@ -305,7 +306,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFo
         skip(rel);
       }
     }
-    if (found === 0) throw new DataError(`class folder "${cls}" has no PNG or JPEG images`, { file: dir });
+    if (found === 0) throw new DataError(msg('img.emptyClass', cls), { file: dir });
   });
 
   const decodeAt = (i: number): DecodedImage => {
@@ -314,7 +315,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFo
     try {
       buf = fs.readFileSync(file);
     } catch (e) {
-      throw new DataError(`cannot read: ${(e as Error).message}`, { file, item: i, cause: e });
+      throw new DataError(msg('data.cannotRead', (e as Error).message), { file, item: i, cause: e });
     }
     try {
       return decodeImage(buf, file, { maxPixels: opts.maxPixels });
@@ -328,7 +329,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFo
   const [outH, outW] = opts.size ?? [first.height, first.width];
   const per = outH * outW * channels;
   if (entries.length * per > MAX_FLOATS) {
-    throw new DataError(`${entries.length} images of ${outH}x${outW}x${channels} need ${entries.length * per} floats, more than fit in memory at once; pass a smaller size`, { file: root });
+    throw new DataError(msg('img.tooMany', entries.length, outH, outW, channels, entries.length * per), { file: root });
   }
   const images = new Float32Array(entries.length * per);
   const labels = new Int32Array(entries.length);
@@ -336,7 +337,7 @@ export function loadImageFolder(root: string, opts: ImageFolderOptions): ImageFo
     const img = i === 0 ? first : decodeAt(i);
     if (!opts.size && (img.width !== first.width || img.height !== first.height)) {
       throw new DataError(
-        `is ${img.width}x${img.height} but ${entries[0].rel} (the first image) is ${first.width}x${first.height}: images differ in size; set a size such as [${first.height}, ${first.width}] to resize them all`,
+        msg('img.sizeDiffers', img.width, img.height, entries[0].rel, first.width, first.height, first.height, first.width),
         { file: path.join(root, entries[i].rel), item: i },
       );
     }

@@ -12,6 +12,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DataError, readDataFile } from './dataError';
 import { firstNonFinite, indexIn } from '../nonFinite';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -117,26 +118,26 @@ function parseDescr(descr: PyValue, fail: (msg: string) => never): Descr {
 
 /** Parses a .npy file held in memory. `file` is used in error messages. */
 export function parseNpy(buf: Buffer, file: string): NpyArray {
-  if (buf.length === 0) throw new DataError('the file is empty (0 bytes)', { file });
+  if (buf.length === 0) throw new DataError(msg('data.empty'), { file });
   if (buf.length < 10 || MAGIC.some((b, k) => buf[k] !== b)) {
     const found = buf.subarray(0, 6).toString('latin1');
-    throw new DataError(`not a .npy file: expected the magic "\\x93NUMPY", found ${JSON.stringify(found)}`, { file, offset: 0 });
+    throw new DataError(msg('npy.notNpy', JSON.stringify(found)), { file, offset: 0 });
   }
   const major = buf[6];
   const minor = buf[7];
-  if (major < 1 || major > 3) throw new DataError(`unsupported .npy format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`, { file, offset: 6 });
+  if (major < 1 || major > 3) throw new DataError(msg('npy.version', major, minor), { file, offset: 6 });
   const lenBytes = major === 1 ? 2 : 4;
-  if (buf.length < 8 + lenBytes) throw new DataError('truncated: the file ends inside the header length', { file, offset: buf.length });
+  if (buf.length < 8 + lenBytes) throw new DataError(msg('npy.truncatedLength'), { file, offset: buf.length });
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
   if (dataStart > buf.length) {
-    throw new DataError(`truncated header: it should be ${headerLen} bytes from offset ${headerStart}, but the file is ${buf.length} bytes`, { file, offset: buf.length });
+    throw new DataError(msg('npy.truncatedHeader', headerLen, headerStart, buf.length), { file, offset: buf.length });
   }
   // v3 headers are UTF-8 (field names may be non-ASCII); v1/v2 are latin1.
   const headerText = buf.subarray(headerStart, dataStart).toString(major === 3 ? 'utf8' : 'latin1');
-  const fail = (msg: string): never => {
-    throw new DataError(`bad header (${JSON.stringify(headerText.trim().slice(0, 120))}): ${msg}`, { file, offset: headerStart });
+  const fail = (why: string): never => {
+    throw new DataError(msg('npy.badHeader', JSON.stringify(headerText.trim().slice(0, 120)), why), { file, offset: headerStart });
   };
   const header = parsePyLiteral(headerText, fail);
   if (header === null || typeof header !== 'object' || Array.isArray(header)) return fail('the header is not a dict');
@@ -157,9 +158,9 @@ export function parseNpy(buf: Buffer, file: string): NpyArray {
   const needed = count * d.size;
   const available = buf.length - dataStart;
   if (needed > available) {
-    const shown = Number.isSafeInteger(needed) ? `${needed}` : `about ${needed.toPrecision(3)}`;
+    const shown = Number.isSafeInteger(needed) ? `${needed}` : msg('npy.about', needed.toPrecision(3));
     throw new DataError(
-      `truncated data: shape (${shape.join(', ')}) of '${header.descr}' needs ${shown} bytes after the ${dataStart}-byte header, but only ${available} bytes follow`,
+      msg('npy.truncatedData', shape.join(', '), String(header.descr), shown, dataStart, available),
       { file, offset: buf.length, item: Math.floor(available / d.size) },
     );
   }
@@ -171,7 +172,7 @@ export function parseNpy(buf: Buffer, file: string): NpyArray {
     if (bad >= 0) {
       const at = indexIn(shape, bad);
       throw new DataError(
-        `element [${at.join(', ')}] is ${out[bad]}${d.size === 8 && !Number.isNaN(out[bad]) ? ' (or a float64 beyond float32\'s ±3.4e38)' : ''}: training data must be finite; replace NaN/Infinity in NumPy first (e.g. np.nan_to_num)`,
+        msg('npy.notFinite', at.join(', '), out[bad], d.size === 8 && !Number.isNaN(out[bad]) ? msg('npy.beyondFloat32') : ''),
         { file, item: at[0] ?? 0 },
       );
     }
@@ -195,7 +196,7 @@ function readElements(buf: Buffer, offset: number, count: number, d: Descr, file
   }
   const out = new Int32Array(count);
   const outOfRange = (i: number, v: bigint | number): never => {
-    throw new DataError(`element ${i} (${v}) of this '${descr}' array does not fit in int32, the widest integer tfjs has; convert it to float in NumPy first`, {
+    throw new DataError(msg('npy.int32', i, String(v), descr), {
       file,
       item: i,
       offset: offset + i * d.size,

@@ -12,6 +12,7 @@ import { findColumn, readCsvTable } from './csv';
 import type { ColumnRef } from './csvSchema';
 import { ArrayData, DEFAULT_SEED, oneHot, permutation } from './split';
 import { decodeUtf8 } from './utf8';
+import { msg } from '../messages';
 
 export type TokenLevel = 'char' | 'word';
 export const PAD = '<pad>';
@@ -50,7 +51,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): string[] {
  */
 export function buildVocabulary(tokenLists: Iterable<string[]>, opts: TokenizeOptions & { maxSize?: number } = {}): Vocabulary {
   const maxSize = opts.maxSize ?? 10000;
-  if (!Number.isInteger(maxSize) || maxSize < 3) throw new RangeError(`maxVocab must be a whole number ≥ 3 (got ${maxSize})`);
+  if (!Number.isInteger(maxSize) || maxSize < 3) throw new RangeError(msg('text.wholeNumber', 'maxVocab', 3, maxSize));
   const freq = new Map<string, number>();
   for (const list of tokenLists) for (const t of list) freq.set(t, (freq.get(t) ?? 0) + 1);
   const ranked = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, maxSize - 2);
@@ -107,10 +108,10 @@ export function textWindows(text: string, file: string, opts: TextWindowOptions 
   const level = opts.level ?? 'char';
   const window = opts.window ?? (level === 'char' ? 40 : 10);
   const step = opts.step ?? 1;
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a whole number ≥ 1 (got ${window})`);
-  if (!Number.isInteger(step) || step < 1) throw new RangeError(`step must be a whole number ≥ 1 (got ${step})`);
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(msg('text.wholeNumber', 'window', 1, window));
+  if (!Number.isInteger(step) || step < 1) throw new RangeError(msg('text.wholeNumber', 'step', 1, step));
   const tokens = tokenize(text, opts);
-  if (tokens.length <= window) throw new DataError(`the text has ${tokens.length} ${level === 'char' ? 'characters' : 'words'}; a window of ${window} needs at least ${window + 1}`, { file });
+  if (tokens.length <= window) throw new DataError(msg(level === 'char' ? 'text.tooShort' : 'text.tooShortWords', tokens.length, window, window + 1), { file });
   const vocab = buildVocabulary([tokens], { ...opts, maxSize: opts.maxVocab });
   const ids = encodeTokens(tokens, vocab);
   const total = Math.floor((ids.length - window - 1) / step) + 1;
@@ -156,10 +157,10 @@ export interface TextClassOptions extends TokenizeOptions {
 /** Documents and their class names → padded id rows and one-hot labels. */
 export function encodeDocuments(docs: string[], classOf: string[], source: string, opts: TextClassOptions = {}): TextData {
   const length = opts.length ?? 100;
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`length must be a whole number ≥ 1 (got ${length})`);
-  if (docs.length === 0) throw new DataError('no documents', { file: source });
+  if (!Number.isInteger(length) || length < 1) throw new RangeError(msg('text.wholeNumber', 'length', 1, length));
+  if (docs.length === 0) throw new DataError(msg('text.noDocuments'), { file: source });
   const classNames = [...new Set(classOf)].sort();
-  if (classNames.length < 2) throw new DataError(`only one class ("${classNames[0]}"): classification needs at least two`, { file: source });
+  if (classNames.length < 2) throw new DataError(msg('text.oneClass', classNames[0]), { file: source });
   const classIndex = new Map(classNames.map((c, i) => [c, i]));
   const tokenLists = docs.map((d) => tokenize(d, opts));
   const vocab = buildVocabulary(tokenLists, { ...opts, maxSize: opts.maxVocab });
@@ -195,16 +196,16 @@ export function loadTextFolder(root: string, opts: TextClassOptions = {}): TextD
   try {
     classDirs = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.'));
   } catch (e) {
-    throw new DataError(`cannot read the folder: ${(e as Error).message}`, { file: root, cause: e });
+    throw new DataError(msg('data.cannotReadFolder', (e as Error).message), { file: root, cause: e });
   }
   classDirs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (classDirs.length === 0) throw new DataError('no class folders: expected one subfolder per class, each holding text files', { file: root });
+  if (classDirs.length === 0) throw new DataError(msg('text.noClassFolders'), { file: root });
   const docs: string[] = [];
   const classOf: string[] = [];
   for (const d of classDirs) {
     const dir = path.join(root, d.name);
     const files = fs.readdirSync(dir, { withFileTypes: true }).filter((f) => f.isFile() && !f.name.startsWith('.')).map((f) => f.name).sort();
-    if (files.length === 0) throw new DataError(`class folder "${d.name}" is empty`, { file: dir });
+    if (files.length === 0) throw new DataError(msg('text.emptyClass', d.name), { file: dir });
     for (const f of files) {
       docs.push(readTextFile(path.join(dir, f)));
       classOf.push(d.name);

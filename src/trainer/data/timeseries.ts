@@ -9,6 +9,7 @@ import { DataError } from './dataError';
 import { findColumn, readCsvTable } from './csv';
 import { DEFAULT_MISSING, type ColumnRef } from './csvSchema';
 import { ArrayData, permutation } from './split';
+import { msg } from '../messages';
 
 export type SeriesScaling = 'standard' | 'minmax' | 'none';
 
@@ -75,11 +76,11 @@ export function seriesWindows(series: Float32Array, opts: WindowOptions = {}): S
   const step = opts.step ?? 1;
   const validation = opts.validation ?? 0.2;
   for (const [k, v] of [['window', window], ['horizon', horizon], ['step', step]] as const)
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a whole number ≥ 1 (got ${v})`);
-  if (!(validation >= 0 && validation < 1)) throw new RangeError(`validation must be from 0 up to 1 (got ${validation})`);
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(msg('series.wholeNumber', k, String(v)));
+  if (!(validation >= 0 && validation < 1)) throw new RangeError(msg('series.validation', validation));
   const len = series.length;
   const split = Math.floor(len * (1 - validation));
-  if (split < window + horizon) throw new RangeError(`the training part has ${split} values; a window of ${window} and a horizon of ${horizon} need at least ${window + horizon}`);
+  if (split < window + horizon) throw new RangeError(msg('series.tooShort', split, window, horizon, window + horizon));
   const stats = statsOf(series.subarray(0, split), opts.scale ?? 'standard');
   const scaled = Float32Array.from(series, (v) => (v - stats.shift) / stats.divisor);
 
@@ -135,16 +136,16 @@ export function readSeriesColumn(file: string, opts: Pick<TimeseriesOptions, 'co
   table.rows.forEach((r, i) => {
     const cell = r[j].trim();
     if (missing.has(cell)) {
-      if (opts.missing === 'error') throw new DataError(`missing value in column "${table.columns[j]}"`, { file, row: table.lines[i] });
+      if (opts.missing === 'error') throw new DataError(msg('series.missing', table.columns[j]), { file, row: table.lines[i] });
       gaps.push(i);
       values[i] = NaN;
       return;
     }
     const v = Number(cell);
-    if (!Number.isFinite(v)) throw new DataError(`"${r[j]}" in column "${table.columns[j]}" is not a number`, { file, row: table.lines[i] });
+    if (!Number.isFinite(v)) throw new DataError(msg('series.notNumber', r[j], table.columns[j]), { file, row: table.lines[i] });
     values[i] = v;
   });
-  if (gaps.length === values.length) throw new DataError(`column "${table.columns[j]}" has no values`, { file });
+  if (gaps.length === values.length) throw new DataError(msg('series.noValues', table.columns[j]), { file });
   // Linear interpolation between the nearest known neighbours; ends take the nearest known value.
   for (const i of gaps) {
     let a = i - 1;

@@ -6,6 +6,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { DataError } from './dataError';
+import { msg } from '../messages';
 
 /** The longest string the JavaScript engine can make, in UTF-16 code units (about 512 M). */
 export const MAX_STRING_CHARS = bufferConstants.MAX_STRING_LENGTH;
@@ -75,13 +76,12 @@ function incompleteTail(chunk: Uint8Array): Uint8Array {
 }
 
 function invalidError(file: string, offset: number): DataError {
-  return new DataError('the file is not valid UTF-8 text (save it as UTF-8)', { file, offset });
+  return new DataError(msg('text.notUtf8'), { file, offset });
 }
 
 function tooLongError(file: string, chars: number, maxChars: number, advice: string | undefined): DataError {
   return new DataError(
-    `the text is ${chars} characters, more than the ${maxChars} one JavaScript string can hold (about ${Math.round(maxChars / 1024 ** 2)} MB of text)` +
-      (advice ? `. ${advice}` : ''),
+    msg('text.tooLong', chars, maxChars, Math.round(maxChars / 1024 ** 2), advice ? `. ${advice}` : ''),
     { file },
   );
 }
@@ -101,7 +101,7 @@ export function decodeUtf8(bytes: Uint8Array, file: string, opts: { tooLongAdvic
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (e) {
     const at = firstInvalidUtf8(bytes);
-    if (at < 0) throw new DataError(`cannot decode the text: ${(e as Error).message}`, { file, cause: e });
+    if (at < 0) throw new DataError(msg('text.cannotDecode', (e as Error).message), { file, cause: e });
     throw invalidError(file, at);
   }
 }

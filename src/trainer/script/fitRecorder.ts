@@ -16,6 +16,7 @@ import { saveModel } from '../fsModelIo';
 import { TrainingCallbacks, type MetricsSink } from '../trainingCallbacks';
 import { fsyncFile, writeFailure } from '../durable';
 import type { ScriptState } from './scriptProtocol';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 type LayersModel = tfTypes.LayersModel;
@@ -175,7 +176,7 @@ export function installFitRecorder(o: FitRecorderOptions): { state: ScriptState;
           try {
             await saveModel(tf, model, path.join(o.runDir, MODEL_DIR), { includeOptimizer: true });
           } catch (e) {
-            log('warn', `Could not save the model after model.${kind}: ${toRunError(e).message}`);
+            log('warn', msg('log.cannotSaveModel', kind, toRunError(e).message));
           }
           return history;
         } catch (e) {

@@ -18,6 +18,7 @@ import { installFitRecorder } from './fitRecorder';
 import { bundleScript, runBundledScript, TF_GLOBAL } from './loadScript';
 import { parseTrainerToScript, type ScriptHostSpec, type ScriptState, type ScriptToTrainer } from './scriptProtocol';
 import { tfjsNodeCompat } from './tfjsNodeCompat';
+import { msg } from '../messages';
 
 /** Exit code Node uses when a top-level await never settles. */
 const UNSETTLED_TLA_EXIT = 13;
@@ -82,7 +83,7 @@ async function start(s: ScriptHostSpec): Promise<void> {
   // (printed, exit 1), and the trainer is told where they point.
   const onUncaught = (e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? String(e)) : `Uncaught ${inspect(e)}`}\n`);
-    const error = toRunError(e instanceof Error || typeof e === 'object' ? e : new Error(`${path.basename(s.scriptFile)} threw ${String(e)}`), { modelFile: s.scriptFile });
+    const error = toRunError(e instanceof Error || typeof e === 'object' ? e : new Error(msg('script.threw', path.basename(s.scriptFile), String(e))), { modelFile: s.scriptFile });
     send({ kind: 'uncaught', error }, () => process.exit(1));
   };
   process.removeAllListeners('uncaughtException');

@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { decodeImage as decodeRgba, isJpeg, isPng } from '../data/images';
 import { fileSystemHandler, registerFileRouters } from '../fsModelIo';
 import { EventFileWriter, scalarEvent } from '../tensorboard/eventWriter';
+import { msg } from '../messages';
 
 type TF = typeof tfTypes;
 
@@ -36,10 +37,7 @@ const NEEDS_TENSORFLOW_CPP = [
 /** Thrown by a tfjs-node API that cannot work on this backend; names it. */
 export class TfjsNodeOnlyError extends Error {
   constructor(api: string, backend: string) {
-    super(
-      `${api} needs TensorFlow C++ (@tensorflow/tfjs-node), which is not available here; Model Lab runs this script on the ${backend} backend. ` +
-        'Install @tensorflow/tfjs-node in the workspace where it can be installed, or avoid this call.',
-    );
+    super(msg('script.needsTfjsNode', api, backend));
     this.name = 'TfjsNodeOnlyError';
   }
 }
@@ -195,7 +193,7 @@ export function tfjsNodeCompat(tf: TF, hooks: CompatHooks): TF {
   const realSetBackend = tf.setBackend.bind(tf);
   const setBackend = async (name: string): Promise<boolean> => {
     if (name === 'tensorflow' && tf.findBackend('tensorflow') === null) {
-      hooks.log('warn', `tf.setBackend('tensorflow'): TensorFlow C++ (@tensorflow/tfjs-node) is not available here; the script stays on the ${tf.getBackend()} backend.`);
+      hooks.log('warn', msg('log.noTensorflowInScript', tf.getBackend()));
       return true;
     }
     return realSetBackend(name);

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProtoWriter } from './protoWriter';
 import { frameRecord } from './tfrecord';
+import { msg } from '../messages';
 
 /** The version string TensorBoard expects in the first event of a file. */
 export const FILE_VERSION = 'brain.Event:2';
@@ -174,7 +175,7 @@ export class EventFileWriter {
       fs.fsyncSync(this.fd);
     } catch (e) {
       this.abort();
-      throw new Error(`cannot write ${this.tmp}: ${(e as Error).message}`, { cause: e });
+      throw new Error(msg('tb.cannotWrite', this.tmp, (e as Error).message), { cause: e });
     }
     fs.closeSync(this.fd);
     this.fd = undefined;
