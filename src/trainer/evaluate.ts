@@ -98,7 +98,7 @@ export function validationTail(tf: TF, data: { xs: TensorArg; ys: TensorArg }, v
   return {
     xs: tail(data.xs),
     ys: tail(data.ys),
-    description: `the last ${Math.round(validationSplit * 100)}% (${n - splitAt} samples) held out by validationSplit`,
+    description: msg('eval.data.heldOut', Math.round(validationSplit * 100), n - splitAt),
   };
 }
 

@@ -206,7 +206,7 @@ export async function loadTrainingData(
       data.kind === 'tensors'
         ? `loadData() in ${path.basename(modelFile)}: xs ${shapes(data.xs)}, ys ${shapes(data.ys)}${data.validation ? ', with its own validation set' : ''}`
         : `loadData() in ${path.basename(modelFile)}: a tf.data.Dataset${data.validation ? ', with its own validation data' : ''}`;
-    return { data, source: 'loadData()', info: { description }, validationDescription: 'the validation set from loadData()' };
+    return { data, source: 'loadData()', info: { description }, validationDescription: msg('eval.data.loadDataValidation') };
   }
   const spec = config.dataset;
   const name = describeDatasetSpec(spec);
@@ -228,7 +228,9 @@ export async function loadTrainingData(
       name,
       info: { description: s.description, kind: s.schema.label.kind, ...(classNames ? { classNames } : {}), stats: { csv: s.schema } },
       batchesPerEpoch: batches,
-      validationDescription: `the ${s.validationRows} validation rows of ${path.basename(spec.path)}${s.validationRows > EVAL_MAX_SAMPLES ? ` (the first ${EVAL_MAX_SAMPLES})` : ''}`,
+      validationDescription: ((rows: string) => (s.validationRows > EVAL_MAX_SAMPLES ? msg('eval.data.firstRows', rows, EVAL_MAX_SAMPLES) : rows))(
+        msg('eval.data.validationRows', s.validationRows, path.basename(spec.path)),
+      ),
     };
   }
   const ds = loadDataset(tf, spec, { limit: config.limit, modelFile });
@@ -240,7 +242,7 @@ export async function loadTrainingData(
     const [xs, vxs] = tf.split(ds.xs, [n - vc, vc]);
     const [ys, vys] = tf.split(ds.ys, [n - vc, vc]);
     tf.dispose([ds.xs, ds.ys]);
-    return { data: { kind: 'tensors', xs, ys, validation: { xs: vxs, ys: vys } }, source, name, info, validationDescription: `the most recent ${vc} windows` };
+    return { data: { kind: 'tensors', xs, ys, validation: { xs: vxs, ys: vys } }, source, name, info, validationDescription: msg('eval.data.recentWindows', vc) };
   }
   return { data: { kind: 'tensors', xs: ds.xs, ys: ds.ys }, source, name, info };
 }
@@ -284,7 +286,7 @@ export async function validationEvalData(
   tf: TF,
   data: TrainingData,
   validationSplit: number,
-  description = 'the validation set',
+  description = msg('eval.data.validationSet'),
 ): Promise<{ evalData?: EvalData; own?: EvalData }> {
   const v = data.validation;
   if (v && isDataset(v)) {

@@ -7,6 +7,7 @@ import { EVAL_FILE, parseEvalReport, type ClassificationEval, type RegressionEva
 import { loadMnist, type MnistData } from '../../src/trainer/data/mnist';
 import { disposeEvalData, evaluateModel, histogram, validationTail, writeEvalReport } from '../../src/trainer/evaluate';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
+import { setTrainerLocale } from '../../src/trainer/messages';
 
 let mnist: MnistData;
 let model: tf.LayersModel;
@@ -45,6 +46,15 @@ describe('evaluateModel: classifier on real MNIST', () => {
 
     expect(report.count).toBe(100);
     expect(report.data).toBe('the last 25% (100 samples) held out by validationSplit');
+    // The panel shows this line as the evaluation's data: in the trainer's language.
+    setTrainerLocale('zh-cn');
+    try {
+      const zh = validationTail(tf, { xs: mnist.xs, ys: mnist.ys }, SPLIT)!;
+      expect(zh.description).toBe('validationSplit 留出的最后 25%（100 个样本）');
+      disposeEvalData(zh);
+    } finally {
+      setTrainerLocale('en');
+    }
     const out = report.outputs[0] as ClassificationEval;
     expect(out.kind).toBe('classification');
     expect(out.labels).toBe('onehot');
