@@ -76,7 +76,10 @@ export async function runCommand(page, title, { timeout = 120_000, log = () => {
 
 /** Opens a workspace file by name through Quick Open (Ctrl+P) and waits for its editor tab. */
 export async function openFile(page, name, { timeout = 60_000 } = {}) {
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  // The row whose label is exactly the file's name: Quick Open's history also lists the panel
+  // ("Model Lab: NAME"), and pressing Enter on that row would open the panel, not the file.
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: exact }) }).first();
   const deadline = Date.now() + timeout;
   for (;;) {
     await page.keyboard.press('Control+P');
@@ -91,7 +94,7 @@ export async function openFile(page, name, { timeout = 60_000 } = {}) {
       await page.waitForTimeout(1_000);
     }
   }
-  await page.keyboard.press('Enter');
+  await row.click();
   // By the tab's resource, not its text: the panel's tab ("Model Lab: NAME") names the file too.
   await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 30_000 });
 }
