@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLACK, contrastRatio, luminance, over, parseColor, readableText, WHITE, type Rgb } from '../../webview-ui/src/contrast';
+import { BLACK, contrastRatio, legibleOn, luminance, over, parseColor, readableText, WHITE, type Rgb } from '../../webview-ui/src/contrast';
 
 describe('contrast', () => {
   it('parses the colour forms VS Code themes use', () => {
@@ -35,5 +35,32 @@ describe('contrast', () => {
           expect(contrastRatio(readableText(bg, [[204, 204, 204]]), bg)).toBeGreaterThanOrEqual(4.5);
         }
     expect(readableText([0, 0, 0], [[204, 204, 204]])).toEqual([204, 204, 204]);
+  });
+});
+
+describe('run colours on the theme background', () => {
+  const ratio = (fg: string, bg: string) => contrastRatio(parseColor(fg)!.rgb, parseColor(bg)!.rgb);
+  it('lifts a dark theme colour until it stands out at 3:1, and leaves a legible one alone', () => {
+    // Dark Modern: charts.orange is #613214 on the editor's #1f1f1f (seen in the e2e screenshot).
+    expect(ratio('#613214', '#1f1f1f')).toBeLessThan(1.6);
+    const lifted = legibleOn('#613214', '#1f1f1f');
+    expect(ratio(lifted, '#1f1f1f')).toBeGreaterThanOrEqual(3);
+    expect(ratio(lifted, '#1f1f1f')).toBeLessThan(4); // as little as needed: still the same hue family
+    const [r, g, b] = parseColor(lifted)!.rgb;
+    expect(r).toBeGreaterThan(g);
+    expect(g).toBeGreaterThan(b);
+    expect(legibleOn('rgb(89, 164, 249)', '#1f1f1f')).toBe('rgb(89, 164, 249)');
+    // The light themes' orange is 2.7:1 on white: darkened just past 3:1.
+    expect(ratio('#d18616', '#ffffff')).toBeLessThan(3);
+    const orange = legibleOn('#d18616', '#ffffff');
+    expect(ratio(orange, '#ffffff')).toBeGreaterThanOrEqual(3);
+    expect(parseColor(orange)!.rgb[0]).toBeGreaterThan(180);
+  });
+  it('darkens on a light background, and paints a translucent colour over the background first', () => {
+    const onWhite = legibleOn('#ffe680', '#ffffff');
+    expect(ratio(onWhite, '#ffffff')).toBeGreaterThanOrEqual(3);
+    const translucent = legibleOn('rgba(209, 134, 22, 0.3)', '#1f1f1f');
+    expect(ratio(translucent, '#1f1f1f')).toBeGreaterThanOrEqual(3);
+    expect(legibleOn('not a colour', '#1f1f1f')).toBe('not a colour');
   });
 });

@@ -13,6 +13,7 @@ import uPlot from 'uplot';
 import type { CompareRun, SeriesSlice } from '../../src/protocol/webview';
 import { withAlpha, type ChartColors } from './charts';
 import { compareMetrics, epochPoints, HYPER_KEYS, resultKeys, runsTable, scatterPoints, xRange, type CompareMetric, type HyperKey } from './compareState';
+import { legibleOn } from './contrast';
 import { el, setText } from './dom';
 import type { Locale, StringKey } from './i18n';
 import type { Action, ChartOptions, PanelState } from './state';
@@ -40,8 +41,10 @@ export function runPalette(doc: Document = document): string[] {
     probe.style.color = `var(${v}, ${PALETTE_FALLBACK[i]})`;
     return getComputedStyle(probe).color;
   });
+  probe.style.color = 'var(--vscode-editor-background, #1e1e1e)';
+  const background = getComputedStyle(probe).color;
   probe.remove();
-  return [...out, ...PALETTE_EXTRA];
+  return [...out, ...PALETTE_EXTRA].map((c) => legibleOn(c, background));
 }
 
 export const runColour = (palette: string[], i: number): string => palette[i % palette.length];
@@ -769,7 +772,8 @@ export class CompareView {
     const [y0, y1] = range(ysv);
     const px = (x: number): number => pad.left + ((fx(x) - x0) / (x1 - x0)) * w;
     const py = (y: number): number => pad.top + h - ((y - y0) / (y1 - y0)) * h;
-    const fmt = (v: number): string => L.metric(v);
+    // Batch sizes, epochs and params are whole numbers: `32`, not `32.0000`.
+    const fmt = (v: number): string => (Number.isInteger(v) && Math.abs(v) >= 1 ? L.int(v) : L.metric(v));
     for (const v of [y0 + (y1 - y0) * 0.08, y1 - (y1 - y0) * 0.08])
       children.push(node('text', { x: pad.left - 4, y: py(v) + 4, fill: colors.muted, 'text-anchor': 'end', 'font-size': 11 }, fmt(v)));
     const xt = [Math.min(...xsv), Math.max(...xsv)];

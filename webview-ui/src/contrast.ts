@@ -65,3 +65,22 @@ export function readableText(bg: Rgb, preferred: Rgb[] = [], min = 4.5): Rgb {
 }
 
 export const cssRgb = (c: Rgb): string => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+
+/**
+ * `color` made to stand out from `background` by at least `min`:1 (WCAG's 3:1 for graphics), mixed
+ * toward white on a dark background or black on a light one as little as needed. Dark Modern's
+ * `charts.orange` is a dark brown (#613214) that drew a compared run's line and swatch at 1.5:1.
+ */
+export function legibleOn(color: string, background: string, min = 3): string {
+  const c = parseColor(color);
+  const b = parseColor(background);
+  if (!c || !b) return color;
+  const fg = c.alpha < 1 ? over(c.rgb, c.alpha, b.rgb) : c.rgb;
+  if (contrastRatio(fg, b.rgb) >= min) return cssRgb(fg);
+  const target = contrastRatio(b.rgb, WHITE) > contrastRatio(b.rgb, BLACK) ? WHITE : BLACK;
+  for (let t = 0.05; t <= 1; t += 0.05) {
+    const mixed: Rgb = [0, 1, 2].map((k) => Math.round(fg[k] + (target[k] - fg[k]) * t)) as unknown as Rgb;
+    if (contrastRatio(mixed, b.rgb) >= min) return cssRgb(mixed);
+  }
+  return cssRgb(target);
+}
