@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { CompareSet } from '../training/compareRuns';
 import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runStore';
 import type { TrainingSession } from '../training/trainingSession';
-import { RunItem, type RunsTreeProvider } from '../views/runsTree';
+import { RunItem, statusWord, type RunsTreeProvider } from '../views/runsTree';
 import { TrainingPanel } from '../views/trainingPanel';
 
 /** At most this many runs overlaid: past it the charts stop being readable. */
@@ -17,21 +17,6 @@ export const MAX_COMPARED = 12;
 interface RunPick extends vscode.QuickPickItem {
   runDir: string;
   startedAt: number;
-}
-
-function statusWord(status: string): string {
-  switch (status) {
-    case 'running':
-      return vscode.l10n.t('running');
-    case 'completed':
-      return vscode.l10n.t('completed');
-    case 'stopped':
-      return vscode.l10n.t('stopped');
-    case 'failed':
-      return vscode.l10n.t('failed');
-    default:
-      return vscode.l10n.t('crashed');
-  }
 }
 
 export function registerCompareCommands(

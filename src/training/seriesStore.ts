@@ -7,7 +7,7 @@
  * Smoothing (TensorBoard's debiased EMA, as webview-ui/src/smoothing.ts) runs here on every point
  * before downsampling, so the curve does not change with the zoom. Pure: no `vscode`, no `fs`.
  */
-import { MinMaxBlocks, pixelColumnIndices } from '../protocol/downsample';
+import { lowerBound, MinMaxBlocks, pixelColumnIndices } from '../protocol/downsample';
 import type { CompareXAxis, SeriesSlice } from '../protocol/webview';
 
 /** Values of a batch point (a NaN the trainer reported arrives as null or NaN; both are gaps). */
@@ -266,17 +266,6 @@ export class SeriesColumns {
     }
     return out;
   }
-}
-
-function lowerBound(xs: ArrayLike<number>, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The series of every compared run, by run id. */

@@ -5,8 +5,8 @@ import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runSt
 import { groupRuns, richRunRow, type ModelGroup, type RichRow, type RunRowWords } from './runsTreeModel';
 import { TensorBoardGroupItem, TensorBoardRunItem, type TensorBoardLogs } from './tensorboardRuns';
 
-/** A run status as the Runs view shows it (the words are in the l10n bundles). */
-function statusWord(status: string): string {
+/** A run status in the user's language, for the Runs view and the Compare Runs… pick (the words are in the l10n bundles). */
+export function statusWord(status: string): string {
   switch (status) {
     case 'running':
       return vscode.l10n.t('running');

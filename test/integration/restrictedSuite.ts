@@ -8,30 +8,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { tester, type TestResult } from './tester';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
 
-interface TestResult {
-  name: string;
-  ok: boolean;
-  ms: number;
-  detail: string;
-}
-
 export async function run(): Promise<void> {
   const results: TestResult[] = [];
-  const test = async (name: string, fn: () => Promise<string | void>): Promise<void> => {
-    const t0 = Date.now();
-    try {
-      const detail = (await fn()) ?? '';
-      results.push({ name, ok: true, ms: Date.now() - t0, detail });
-      console.log(`  ok   ${name} (${Date.now() - t0} ms) ${detail}`);
-    } catch (e) {
-      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      results.push({ name, ok: false, ms: Date.now() - t0, detail });
-      console.log(`  FAIL ${name} (${Date.now() - t0} ms)\n${detail}`);
-    }
-  };
+  const test = tester(results);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   // A model file whose createModel() would leave a mark if it ran: building it writes a file.
   const marker = folder ? path.join(folder, 'RAN-WORKSPACE-CODE') : '';

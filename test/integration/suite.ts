@@ -20,6 +20,7 @@ import type { RunView } from '../../src/protocol/webview';
 import { EventFileWriter, scalarEvent } from '../../src/trainer/tensorboard/eventWriter';
 import type { MetricLine, RunRecord } from '../../src/protocol/runFolder';
 import { runZhCnSuite } from './zhCnSuite';
+import { tester, type TestResult } from './tester';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
 const COMMANDS = ['modelLab.train', 'modelLab.stop', 'modelLab.showPanel', 'modelLab.refreshLayerHints', 'modelLab.evaluateRun', 'modelLab.openTensorBoardLogs', 'modelLab.openTensorBoardRun', 'modelLab.trainAgain', 'modelLab.trainWithChanges', 'modelLab.compareRuns'];
@@ -30,13 +31,6 @@ interface TrainResult {
   runId: string;
   runDir: string;
   status: 'completed' | 'stopped' | 'failed' | 'crashed';
-}
-
-interface TestResult {
-  name: string;
-  ok: boolean;
-  ms: number;
-  detail: string;
 }
 
 function withTimeout<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
@@ -181,18 +175,7 @@ export async function run(): Promise<void> {
   // The focused Simplified Chinese part, in a VS Code started in zh-cn (test/e2e/run.sh).
   if (process.env.MODEL_LAB_SUITE === 'zh-cn') return report(await runZhCnSuite());
   const results: TestResult[] = [];
-  const test = async (name: string, fn: () => Promise<string | void>): Promise<void> => {
-    const t0 = Date.now();
-    try {
-      const detail = (await fn()) ?? '';
-      results.push({ name, ok: true, ms: Date.now() - t0, detail });
-      console.log(`  ok   ${name} (${Date.now() - t0} ms) ${detail}`);
-    } catch (e) {
-      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      results.push({ name, ok: false, ms: Date.now() - t0, detail });
-      console.log(`  FAIL ${name} (${Date.now() - t0} ms)\n${detail}`);
-    }
-  };
+  const test = tester(results);
 
   await test('the extension is present and activates', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);

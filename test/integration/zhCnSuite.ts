@@ -11,13 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-
-export interface TestResult {
-  name: string;
-  ok: boolean;
-  ms: number;
-  detail: string;
-}
+import { tester, type TestResult } from './tester';
 
 const EXTENSION_ID = 'model-lab.tfjs-model-lab';
 
@@ -25,18 +19,7 @@ const readJson = (file: string): Record<string, string> => JSON.parse(fs.readFil
 
 export async function runZhCnSuite(): Promise<TestResult[]> {
   const results: TestResult[] = [];
-  const test = async (name: string, fn: () => Promise<string | void>): Promise<void> => {
-    const t0 = Date.now();
-    try {
-      const detail = (await fn()) ?? '';
-      results.push({ name, ok: true, ms: Date.now() - t0, detail });
-      console.log(`  ok   ${name} (${Date.now() - t0} ms) ${detail}`);
-    } catch (e) {
-      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      results.push({ name, ok: false, ms: Date.now() - t0, detail });
-      console.log(`  FAIL ${name} (${Date.now() - t0} ms)\n${detail}`);
-    }
-  };
+  const test = tester(results);
 
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   const nlsEn = ext ? readJson(path.join(ext.extensionPath, 'package.nls.json')) : {};

@@ -56,23 +56,8 @@ describe('the $model-lab problem matcher on the real CLI', () => {
     await ensureBuilt(['cli.js', 'trainer.js']);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-task-'));
     fs.mkdirSync(path.join(dir, 'models'));
-    fs.writeFileSync(
-      path.join(dir, 'models', 'kernel.model.ts'),
-      [
-        "import * as tf from '@tensorflow/tfjs';",
-        "export const config = { dataset: 'mnist', limit: 64, epochs: 1 };",
-        'export function createModel(): tf.LayersModel {',
-        '  const model = tf.sequential();',
-        "  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 5, activation: 'relu' }));",
-        '  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));',
-        '  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 15 }));',
-        '  model.add(tf.layers.flatten());',
-        "  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));",
-        '  return model;',
-        '}',
-        '',
-      ].join('\n'),
-    );
+    // A kernel larger than its feature map on line 7 (test/fixtures/trainer/kernelOnLine7.model.ts).
+    fs.copyFileSync(path.join(__dirname, '../fixtures/trainer/kernelOnLine7.model.ts'), path.join(dir, 'models', 'kernel.model.ts'));
   });
 
   it('is the pattern package.json contributes', () => {
