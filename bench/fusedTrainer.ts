@@ -112,12 +112,12 @@ export type TrainerSide = 'fused' | 'tfjs' | 'stock';
 const NO_CACHE = '/dev/null/model-lab-bench-no-cache'; // (a path under /proc would make Node's recursive mkdir spin)
 
 /** `threads`: --threads for the run (default: the trainer's own choice). */
-export function trainOnce(file: string, executor: TrainerSide, runsDir: string, threads?: number): Promise<TrainerResult> {
+export function trainOnce(file: string, executor: TrainerSide, runsDir: string, threads?: number, extraEnv: Record<string, string> = {}): Promise<TrainerResult> {
   return new Promise((resolve, reject) => {
     fs.rmSync(runsDir, { recursive: true, force: true });
     const t0 = performance.now();
     let firstBatch = NaN;
-    const env = { ...process.env, ...(executor !== 'fused' && { MODEL_LAB_EXECUTOR: 'tfjs' }), ...(executor === 'stock' && { MODEL_LAB_WASM_KERNELS: 'tfjs', MODEL_LAB_CACHE: NO_CACHE }) };
+    const env = { ...process.env, ...extraEnv, ...(executor !== 'fused' && { MODEL_LAB_EXECUTOR: 'tfjs' }), ...(executor === 'stock' && { MODEL_LAB_WASM_KERNELS: 'tfjs', MODEL_LAB_CACHE: NO_CACHE }) };
     const threadArgs = threads === undefined ? [] : ['--threads', String(threads)];
     const child = spawn(process.execPath, [CLI, 'train', file, '--backend', 'wasm', ...threadArgs, '--runs-dir', runsDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';

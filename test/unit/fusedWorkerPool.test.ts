@@ -143,6 +143,28 @@ describe('GradientWorkerPool', () => {
     await expect(pool.collect(split)).rejects.toThrow(/no batch was handed/);
   });
 
+  for (const spinMs of [0, 60_000])
+    it(`trains on 2 threads to the weights of one thread when both sides ${spinMs ? 'poll all the time' : 'sleep at once'} (spinMs ${spinMs}), and shuts down while the worker ${spinMs ? 'polls' : 'sleeps'}`, async () => {
+      const model = cnn();
+      const alone = await executor(model, 16);
+      const split = await executor(model, 16);
+      const pool = await GradientWorkerPool.start(split, { threads: 2, maxBatch: 16, yRow: 5, workerFile: WORKER, spinMs });
+      for (let s = 0; s < 4; s++) {
+        const { x, y } = batch(16, 300 + s);
+        alone.inputView(16).set(x);
+        split.inputView(16).set(x);
+        const want = alone.trainStep(16, y, 0.01);
+        const got = await pool.computeGradients(split, 16, y);
+        split.applyGradients(0.01);
+        expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.abs(want.loss));
+      }
+      expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
+      // With spinMs 60 s the worker is still polling for its next shard here: close must end it all the same
+      // (the test's own timeout fails a close that waits for the poll to run out).
+      await pool.close();
+      await expect(pool.computeGradients(split, 16, batch(16, 9).y)).rejects.toThrow(/already shut down/);
+    }, 20_000);
+
   it('fails the step naming the worker when a worker exits, keeping the last step’s weights', async () => {
     const model = cnn();
     const exec = await executor(model, 16);

@@ -28,6 +28,8 @@ export const EXECUTOR_ENV = 'MODEL_LAB_EXECUTOR';
 export const WORKER_FAULT_ENV = 'MODEL_LAB_WORKER_FAULT';
 /** A step fails when a worker has not finished its shard within this many ms (default 120 s). */
 export const WORKER_TIMEOUT_ENV = 'MODEL_LAB_WORKER_TIMEOUT_MS';
+/** How long the trainer and its workers poll before sleeping (workerPool's DEFAULT_SPIN_MS; 0 sleeps at once: the bench's baseline). */
+export const WORKER_SPIN_ENV = 'MODEL_LAB_WORKER_SPIN_MS';
 
 export interface FitLoopArgs {
   epochs: number;
@@ -139,12 +141,14 @@ export async function prepareFusedFit(
   if (threads > 1) {
     const fault = /^(exit|hang)(?:@(\d+))?$/.exec(env[WORKER_FAULT_ENV] ?? '');
     const timeoutMs = Number(env[WORKER_TIMEOUT_ENV]) || undefined;
+    const spinMs = env[WORKER_SPIN_ENV] === undefined || env[WORKER_SPIN_ENV] === '' ? undefined : Math.max(0, Number(env[WORKER_SPIN_ENV]) || 0);
     try {
       pool = await GradientWorkerPool.start(exec, {
         threads,
         maxBatch: exec.maxBatch,
         yRow: train.yRow,
         ...(timeoutMs && { timeoutMs }),
+        ...(spinMs !== undefined && { spinMs }),
         ...(fault && { fault: { index: 1, kind: fault[1] as 'exit' | 'hang', at: Number(fault[2] ?? 1) } }),
       });
     } catch (e) {

@@ -1,13 +1,13 @@
 /**
  * A gradient worker (bundled as dist/fusedWorker.js, started by workerPool.ts): its own fused
  * executor on its own wasm instance computes the gradients of its shard of each batch with the
- * trainer's current parameters. It blocks in Atomics.wait between shards (with a timeout, so a quit
- * flag is seen even if a notify was missed) and never touches the optimizer: the trainer averages
+ * trainer's current parameters. Between shards it polls for spinMs, then blocks in Atomics.wait (with a
+ * timeout, so a quit flag is seen even if a notify was missed) and never touches the optimizer: the trainer averages
  * the gradients and updates once.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FusedExecutor } from './executor';
-import { CTRL, shardViews, writeError, type WorkerInit } from './sharedStep';
+import { CTRL, shardViews, spinUntil, writeError, type WorkerInit } from './sharedStep';
 import { FusedEngine } from './wasmEngine';
 
 function run(init: WorkerInit): void {
@@ -18,8 +18,9 @@ function run(init: WorkerInit): void {
   let seen = Atomics.load(v.ctrl, CTRL.seq);
   parentPort!.postMessage({ type: 'ready' });
   let shards = 0;
+  const handed = () => Atomics.load(v.ctrl, CTRL.seq) !== seen || Atomics.load(v.ctrl, CTRL.quit) !== 0;
   for (;;) {
-    Atomics.wait(v.ctrl, CTRL.seq, seen, 1000);
+    if (!spinUntil(handed, init.spinMs)) Atomics.wait(v.ctrl, CTRL.seq, seen, 1000);
     if (Atomics.load(v.ctrl, CTRL.quit)) return;
     const seq = Atomics.load(v.ctrl, CTRL.seq);
     if (seq === seen) continue;

@@ -25,7 +25,28 @@ export const CTRL = {
 const CTRL_WORDS = 8;
 export const ERROR_BYTES = 2048;
 
+/**
+ * How long each side polls a control word before it sleeps in Atomics.wait. A step is a few
+ * milliseconds and each side waits for the other about once a step: sleeping there costs a futex
+ * wake every step, which on this kind of VM took ~2 ms of the notifying thread's time (the woken
+ * thread's idle vCPU has to be scheduled again) — as much as the whole serial part of a step.
+ * Polling a little longer than the usual gap keeps both threads awake through a training loop, and
+ * still sleeps through validation, checkpoints, pauses. OpenMP runtimes (PyTorch's) do the same.
+ */
+export const DEFAULT_SPIN_MS = 2;
+
+/** Polls `ready` until it is true or `ms` have passed; true when it became ready. */
+export function spinUntil(ready: () => boolean, ms: number): boolean {
+  if (ready()) return true;
+  if (ms <= 0) return false;
+  const end = performance.now() + ms;
+  while (performance.now() < end) if (ready()) return true;
+  return ready();
+}
+
 export interface SharedLayout {
+  /** Milliseconds each side polls before sleeping (DEFAULT_SPIN_MS; 0 sleeps at once). */
+  spinMs: number;
   plan: FusedPlan;
   /** Most samples one worker gets (the shard size of the largest batch). */
   shardMax: number;

@@ -5,8 +5,9 @@
  * mean gradient, up to float rounding) and runs the optimizer update once, so the parameters and the
  * optimizer state exist in one place and checkpoints stay as they are.
  *
- * Waits block with Atomics.wait (a step is a few milliseconds; a promise per shard would cost more),
- * but only briefly: after SYNC_WAIT_MS the wait goes on asynchronously so a worker's exit or error
+ * Waits poll for a moment (sharedStep.ts DEFAULT_SPIN_MS: a futex wake a step cost as much as the
+ * step's serial part), then block with Atomics.wait (a promise per shard would cost more), but only
+ * briefly: after SYNC_WAIT_MS the wait goes on asynchronously so a worker's exit or error
  * event can arrive, and after `timeoutMs` the step fails naming the worker. A failed step applies
  * nothing, so the model keeps the weights of the last finished step.
  */
@@ -14,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FusedExecutor, StepResult } from './executor';
-import { CTRL, readError, shardBytes, shardViews, type ShardViews, type SharedLayout, type WorkerInit } from './sharedStep';
+import { CTRL, DEFAULT_SPIN_MS, readError, shardBytes, shardViews, spinUntil, type ShardViews, type SharedLayout, type WorkerInit } from './sharedStep';
 
 /** How long a step blocks the trainer's thread before waiting asynchronously (so exit events can arrive). */
 const SYNC_WAIT_MS = 200;
@@ -31,6 +32,8 @@ export interface PoolOptions {
   timeoutMs?: number;
   /** dist/fusedWorker.js by default (next to the bundle, or one folder up from dist/bench). */
   workerFile?: string;
+  /** Milliseconds each side polls before it sleeps (DEFAULT_SPIN_MS; 0: sleep at once). */
+  spinMs?: number;
   /** Test only: worker `index` hangs or exits when handed its shard number `at` (from 1). */
   fault?: { index: number; kind: 'hang' | 'exit'; at: number };
 }
@@ -94,6 +97,7 @@ export class GradientWorkerPool {
     if (!Number.isInteger(opts.threads) || opts.threads < 2) throw new Error(`a worker pool needs at least 2 threads, not ${opts.threads}`);
     const maxShift = shiftLimit(opts.maxBatch, opts.threads);
     const layout: SharedLayout = {
+      spinMs: opts.spinMs ?? DEFAULT_SPIN_MS,
       plan: exec.plan,
       shardMax: Math.ceil(opts.maxBatch / opts.threads) + maxShift,
       yRow: opts.yRow,
@@ -227,6 +231,7 @@ export class GradientWorkerPool {
     const ctrl = m.views.ctrl;
     const start = Date.now();
     const done = () => Atomics.load(ctrl, CTRL.done) >= seq;
+    if (spinUntil(done, Math.min(this.layout.spinMs, this.timeoutMs))) return;
     const firstWait = Math.min(SYNC_WAIT_MS, this.timeoutMs);
     while (!done() && Date.now() - start < firstWait) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done), firstWait - (Date.now() - start));
     while (!done()) {
