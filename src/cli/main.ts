@@ -158,6 +158,9 @@ async function train(args: TrainArgs, mode: RunMode = 'train', scriptArgs?: stri
         if (keysHint) screen.line(keysHint);
         keysHint = undefined;
         return;
+      case 'executor':
+        // The trainer's log line says which executor trains and why; --json passes this on as it is.
+        return;
       case 'fit':
         // A script's later fit call: the run's epochs go on past the first call's count.
         epochs = Math.max(epochs, m.firstEpoch + m.epochs);

@@ -90,3 +90,33 @@ export function readableLayerNames(text: string): string {
     snake.replace(/_/g, '') === cls.toLowerCase().replace(/_/g, '') ? `${snake}_${n}` : all,
   );
 }
+
+/** The words of a backend summary, in the reader's language (English: ENGLISH_BACKEND_WORDS). */
+export interface BackendWords {
+  /** Model Lab's fused WebAssembly executor ran the training steps. */
+  fused: string;
+  /** tfjs's own fit did (the fused executor does not cover the model, or it was turned off). */
+  tfjs: string;
+  /** Gradients computed on n threads (n ≥ 2). */
+  threads(n: number): string;
+}
+
+export const ENGLISH_BACKEND_WORDS: BackendWords = { fused: 'fused', tfjs: 'tfjs fit', threads: (n) => `${n} threads` };
+
+/** The fields of run.json's / the trainer's backend this reads (protocol/trainer.ts BackendInfo). */
+interface BackendFacts {
+  name: string;
+  executor?: 'fused' | 'tfjs';
+  threads?: number;
+}
+
+/**
+ * What trains a run, in a few words: `wasm · fused · 2 threads`, `wasm · tfjs fit`, or just the
+ * backend's name while the trainer has not chosen the executor yet (and for runs from before it).
+ */
+export function backendSummary(b: BackendFacts, w: BackendWords = ENGLISH_BACKEND_WORDS): string {
+  const parts = [b.name];
+  if (b.executor) parts.push(b.executor === 'fused' ? w.fused : w.tfjs);
+  if (b.executor === 'fused' && b.threads !== undefined && b.threads > 1) parts.push(w.threads(b.threads));
+  return parts.join(' · ');
+}

@@ -355,6 +355,11 @@ export const TrainerToHostSchema = v.variant('type', [
     timings: v.optional(TimingsSchema),
   }),
   /**
+   * Trainer sends once it knows what runs the training steps (after `run`, before the first batch):
+   * the backend of `ready` with the executor, its WebAssembly build, the threads and why (as run.json).
+   */
+  v.object({ type: v.literal('executor'), backend: BackendInfoSchema }),
+  /**
    * Trainer sends when a script run's `fit` / `fitDataset` call (number `fit`, from 1) starts: it trains
    * the run's epochs firstEpoch … firstEpoch+epochs-1 (from 0), so totals grow with each call.
    * `batchesPerEpoch` 0 = not known until its first epoch ends (a dataset of unknown size).

@@ -78,7 +78,9 @@ export type RunEvent =
   | { type: 'checkpoint'; checkpoint: CheckpointEntry }
   | { type: 'eval'; report: EvalReport }
   | { type: 'histograms'; line: HistogramLine }
-  | { type: 'end'; status: Exclude<RunStatus, 'running'>; error?: RunError; time?: number };
+  | { type: 'end'; status: Exclude<RunStatus, 'running'>; error?: RunError; time?: number }
+  /** The trainer said what runs the training steps (the fused executor or tfjs's fit, threads, why). */
+  | { type: 'backend'; backend: BackendInfo };
 
 /** Run-control commands the panel's buttons send; each names the run it shows (see `stop`). */
 export const RUN_CONTROL_COMMANDS = ['stop', 'pause', 'resume', 'checkpoint', 'kill'] as const;
@@ -258,6 +260,9 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     case 'histograms':
       (view.histograms ??= []).push(event.line);
       break;
+    case 'backend':
+      view.backend = event.backend;
+      break;
     case 'end':
       view.status = event.status;
       view.paused = false;
@@ -321,6 +326,7 @@ const RunEventSchema = v.variant('type', [
   v.object({ type: v.literal('eval'), report: EvalReportSchema }),
   v.object({ type: v.literal('histograms'), line: HistogramLineSchema }),
   v.object({ type: v.literal('end'), status: EndStatusSchema, error: v.optional(RunErrorSchema), time: v.optional(v.number()) }),
+  v.object({ type: v.literal('backend'), backend: BackendInfoSchema }),
 ]);
 
 const seq = v.pipe(v.number(), v.safeInteger());

@@ -468,9 +468,9 @@ export async function runTraining(
     // ---- fit ----
     // The fused wasm executor when it covers the model and data, else tfjs's fit; run.json says which and why.
     const fused = await prepareFusedFit(tf, backendInfo, model, trainData, { ...config, ...(spec.threads !== undefined && { threads: spec.threads }) });
-    w.updateRecord({
-      backend: { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }), threads: fused.threads, threadsReason: fused.threadsReason },
-    });
+    const executorInfo = { ...backendInfo, executor: fused.executor, executorReason: fused.reason, ...(fused.executor === 'fused' && { simd: fused.simd }), threads: fused.threads, threadsReason: fused.threadsReason };
+    w.updateRecord({ backend: executorInfo });
+    emit({ type: 'executor', backend: executorInfo });
     log('info', msg(fused.executor === 'fused' ? 'log.fused' : 'log.tfjsFit', fused.reason));
     if (fused.executor === 'fused') log('info', msg(fused.threads === 1 ? 'log.thread' : 'log.threads', fused.threads, fused.threadsReason));
     const { callbacks, checkpoint } = effectiveCallbacks(config, hasValidation);

@@ -203,6 +203,9 @@ export class TrainingSession implements RunSource, vscode.Disposable {
       case 'log':
         this.output.appendLine(`[${m.level}] ${m.message}`);
         return;
+      case 'executor':
+        this.emit(view, { type: 'backend', backend: m.backend });
+        return;
       case 'fit':
         // A script's later fit call: the run's epoch total grows, so the panel never shows "epoch 10/3".
         if (view.config) view.config = { ...view.config, epochs: Math.max(view.config.epochs, m.firstEpoch + m.epochs) };

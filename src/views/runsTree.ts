@@ -1,9 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig, resolveRunsDir } from '../config';
+import type { BackendWords } from '../protocol/format';
 import { listRunEntries, readMetricsTail, readRunLabel } from '../training/runStore';
 import { groupRuns, richRunRow, type ModelGroup, type RichRow, type RunRowWords } from './runsTreeModel';
 import { TensorBoardGroupItem, TensorBoardRunItem, type TensorBoardLogs } from './tensorboardRuns';
+
+/** The backend summary's words in the user's language (`wasm · fused · 2 threads`), for the Runs view and the status bar. */
+export function backendWords(): BackendWords {
+  return { fused: vscode.l10n.t('fused'), tfjs: vscode.l10n.t('tfjs fit'), threads: (n) => vscode.l10n.t('{0} threads', n) };
+}
 
 /** A run status in the user's language, for the Runs view and the Compare Runs… pick (the words are in the l10n bundles). */
 export function statusWord(status: string): string {
@@ -170,6 +176,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       statusWord,
       configLine: (epochs, batchSize, dataset) => vscode.l10n.t('{0} epochs · batch {1} · {2}', epochs, batchSize, dataset),
       bestLine: (name, value, epoch) => vscode.l10n.t('best {0}: {1} (epoch {2})', name, value, epoch),
+      backendWords: backendWords(),
+      notFused: (reason) => vscode.l10n.t('not fused: {0}', reason),
     };
     const now = Date.now();
     const locale = vscode.env.language;

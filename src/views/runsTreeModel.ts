@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describeDatasetSpec } from '../protocol/datasetSpec';
 import { formatShortDuration } from '../protocol/format';
 import type { MetricLine, RunRecord } from '../protocol/runFolder';
+import { backendSummary, type BackendWords } from '../protocol/format';
 import { overrideArgs } from '../protocol/runOverrides';
 import type { RunEntry } from '../training/runStore';
 
@@ -22,6 +23,10 @@ export interface RunRowWords {
   configLine?(epochs: number, batchSize: number, dataset: string): string;
   /** The tooltip's best-metric line: `best val_acc: 0.97 (epoch 3)`. */
   bestLine?(name: string, value: number, epoch: number): string;
+  /** The backend line's executor words (ENGLISH_BACKEND_WORDS when absent). */
+  backendWords?: BackendWords;
+  /** Why a run trained on tfjs's fit: `not fused: {reason}`. */
+  notFused?(reason: string): string;
 }
 
 export const ENGLISH_RUN_ROW_WORDS: RunRowWords = {
@@ -31,6 +36,7 @@ export const ENGLISH_RUN_ROW_WORDS: RunRowWords = {
   unreadable: (reason) => `This run folder cannot be read: ${reason}`,
   configLine: (epochs, batchSize, dataset) => `${epochs} epochs · batch ${batchSize} · ${dataset}`,
   bestLine: (name, value, epoch) => `best ${name}: ${value} (epoch ${epoch})`,
+  notFused: (reason) => `not fused: ${reason}`,
 };
 
 export interface RunRow {
@@ -82,7 +88,8 @@ export function runRow(entry: RunEntry, w: RunRowWords = ENGLISH_RUN_ROW_WORDS, 
       `**${r.id}**`,
       `${r.modelFile}`,
       `${w.status}: ${w.statusWord?.(r.status) ?? r.status}${r.error ? ` — ${r.error.message}` : ''}`,
-      `${w.backend}: ${r.backend.name}`,
+      `${w.backend}: ${backendSummary(r.backend, w.backendWords)}`,
+      ...(r.backend.executor === 'tfjs' && r.backend.executorReason ? [(w.notFused ?? ENGLISH_RUN_ROW_WORDS.notFused!)(r.backend.executorReason)] : []),
       (w.configLine ?? ENGLISH_RUN_ROW_WORDS.configLine!)(r.config.epochs, r.config.batchSize, describeDatasetSpec(r.config.dataset)),
     ],
     icon: STATUS_ICON[r.status] ?? 'circle-outline',

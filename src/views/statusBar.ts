@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunSource } from '../training/runSource';
+import { backendWords } from './runsTree';
 import { statusText, type StatusWords } from './statusText';
 
 function statusWords(): StatusWords {
@@ -23,6 +24,7 @@ function statusWords(): StatusWords {
     batch: vscode.l10n.t('Batch'),
     epochLabel: vscode.l10n.t('Epoch'),
     locale: vscode.env.language,
+    backendWords: backendWords(),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { RunStatus } from '../protocol/trainer';
 import type { RunView } from '../protocol/webview';
-import { formatShortDuration } from '../protocol/format';
+import { backendSummary, formatShortDuration, type BackendWords } from '../protocol/format';
 
 export interface StatusWords {
   epoch: (e: number, of: number | string) => string;
@@ -24,6 +24,8 @@ export interface StatusWords {
   epochLabel: string;
   /** VS Code's display language, for the duration units (`4m 05s` / `4分05秒`). */
   locale?: string;
+  /** The backend row's executor words (ENGLISH_BACKEND_WORDS when absent). */
+  backendWords?: BackendWords;
 }
 
 export const ENGLISH_STATUS_WORDS: StatusWords = {
@@ -98,7 +100,7 @@ export function statusText(run: RunView, now: number, w: StatusWords = ENGLISH_S
   const rows: [string, string][] = [
     [w.file, file],
     [w.run, run.runId],
-    ...(run.backend ? ([[w.backend, run.backend.name]] as [string, string][]) : []),
+    ...(run.backend ? ([[w.backend, backendSummary(run.backend, w.backendWords)]] as [string, string][]) : []),
     [w.epochLabel, `${epoch}/${epochs}`],
     ...(last ? ([[w.batch, `${last.batch + 1}/${run.batchesPerEpoch || '?'}`]] as [string, string][]) : []),
     [w.elapsed, formatShortDuration((run.endedAt ?? now) - run.startedAt, w.locale)],

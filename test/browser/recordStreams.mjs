@@ -66,6 +66,9 @@ function toMessages({ lines, started }) {
       case 'histograms':
         ev({ type: 'histograms', line: m.line });
         break;
+      case 'executor':
+        ev({ type: 'backend', backend: m.backend });
+        break;
       case 'paused':
       case 'resumed':
         ev({ type: m.type });

@@ -69,6 +69,12 @@ describe('model-lab train (real CLI, real trainer)', () => {
     const end = messages[messages.length - 1] as Extract<TrainerToHost, { type: 'end' }>;
     expect(end).toMatchObject({ type: 'end', status: 'completed' });
     expect((messages[0] as Extract<TrainerToHost, { type: 'ready' }>).backend.name).toBe('wasm');
+    // After `run` and before the first batch: what trains the steps, as run.json records it.
+    const executor = messages.find((m) => m?.type === 'executor') as Extract<TrainerToHost, { type: 'executor' }>;
+    expect(types.indexOf('executor')).toBeGreaterThan(types.indexOf('run'));
+    expect(types.indexOf('executor')).toBeLessThan(types.indexOf('batches'));
+    expect(executor.backend).toMatchObject({ name: 'wasm', executor: 'fused' });
+    expect(executor.backend.executorReason).toMatch(/layers fused into wasm kernels/);
 
     const run = messages.find((m) => m?.type === 'run') as Extract<TrainerToHost, { type: 'run' }>;
     expect(path.dirname(run.runDir)).toBe(runsDir);
@@ -77,7 +83,7 @@ describe('model-lab train (real CLI, real trainer)', () => {
       expect(fs.existsSync(path.join(run.runDir, f)), f).toBe(true);
     const saved = readRun(run.runDir);
     expect(saved.record.status).toBe('completed');
-    expect(saved.record.backend.name).toBe('wasm');
+    expect(saved.record.backend).toEqual(executor.backend);
     expect(saved.metrics.filter((m) => m.type === 'epoch')).toHaveLength(1);
   });
 

@@ -116,7 +116,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('trainer -> host', () => {
   test('the recording holds every kind of run message, each valid', () => {
-    expect(new Set(recorded.map((m) => m.type))).toEqual(new Set(['histograms', 'started', 'run', 'batches', 'epoch', 'checkpoint', 'log']));
+    expect(new Set(recorded.map((m) => m.type))).toEqual(new Set(['histograms', 'started', 'run', 'executor', 'batches', 'epoch', 'checkpoint', 'log']));
     for (const m of recorded) expect(parseTrainerToHost(m)).toBeDefined();
   });
 

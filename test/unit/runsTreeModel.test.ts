@@ -96,6 +96,34 @@ describe('the grouped Runs view', () => {
     expect(row.tooltip.some((l) => l.startsWith('3 轮 · 批大小 32 · '))).toBe(true);
   });
 
+  it('says what trained each run: fused with its threads, or tfjs fit and why not fused (in the words it is given)', () => {
+    writeRun('fused', { backend: { name: 'wasm', reason: 'chosen', executor: 'fused', executorReason: '7 layers fused into wasm kernels (relaxed-simd)', simd: 'relaxed-simd', threads: 2, threadsReason: 'threads set to 2' } }, [epochLine(0, { loss: 1 })]);
+    writeRun('tfjs', { startedAt: new Date(T0 + 1).toISOString(), backend: { name: 'wasm', reason: 'chosen', executor: 'tfjs', executorReason: 'layer lstm is a LSTM, which the fused executor does not cover', threads: 1, threadsReason: 'tfjs trains on one thread' } }, [epochLine(0, { loss: 1 })]);
+    writeRun('old', { startedAt: new Date(T0 + 2).toISOString() }, [epochLine(0, { loss: 1 })]);
+    const row = (id: string, words?: Parameters<typeof richRunRow>[1]) => {
+      const entry = listRunEntries(runsDir).find((e) => e.runDir.endsWith(id))!;
+      return richRunRow({ entry, tail: readMetricsTail(entry.runDir), now: T0 + 120_000, locale: 'en' }, words);
+    };
+    expect(row('fused').tooltip).toContain('backend: wasm · fused · 2 threads');
+    expect(row('tfjs').tooltip).toContain('backend: wasm · tfjs fit');
+    expect(row('tfjs').tooltip).toContain('not fused: layer lstm is a LSTM, which the fused executor does not cover');
+    expect(row('fused').tooltip.join('\n')).not.toContain('not fused');
+    // A run from before the executor existed says only its backend.
+    expect(row('old').tooltip).toContain('backend: wasm');
+    const bundle = JSON.parse(fs.readFileSync(path.join(__dirname, '../../l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const t = (key: string, ...args: unknown[]): string => bundle[key].replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)]));
+    const zh = {
+      status: '状态',
+      backend: '后端',
+      damaged: '已损坏的运行',
+      unreadable: (r: string) => r,
+      backendWords: { fused: t('fused'), tfjs: t('tfjs fit'), threads: (n: number) => t('{0} threads', n) },
+      notFused: (reason: string) => t('not fused: {0}', reason),
+    };
+    expect(row('fused', zh).tooltip).toContain('后端: wasm · 融合执行器 · 2 个线程');
+    expect(row('tfjs', zh).tooltip).toContain('未融合：layer lstm is a LSTM, which the fused executor does not cover');
+  });
+
   it('picks the best epoch the way the metric improves', () => {
     const rec = { startedAt: new Date(T0).toISOString(), status: 'completed' };
     expect(runStats(rec, [epochLine(0, { val_loss: 0.5 }), epochLine(1, { val_loss: 0.4 }), epochLine(2, { val_loss: 0.45 })] as never).best).toEqual({ name: 'val_loss', value: 0.4, epoch: 1 });

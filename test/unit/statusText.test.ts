@@ -60,6 +60,10 @@ describe('statusText', () => {
     expect(t).toContain('| Epoch | `2/3` |');
     expect(t).toContain('| Batch | `5/10` |');
     expect(t).toContain('| Elapsed | `1m 06s` |');
+    // Once the trainer said what trains the steps (its `executor` message folded into the run's backend).
+    const fused = run({ backend: { name: 'wasm', reason: 'chosen', executor: 'fused', threads: 2 } });
+    expect(statusText(fused, 1_003_000).tooltip).toContain('| Backend | `wasm · fused · 2 threads` |');
+    expect(statusText(run({ backend: { name: 'wasm', reason: 'chosen', executor: 'tfjs', threads: 1 } }), 1_003_000).tooltip).toContain('| Backend | `wasm · tfjs fit` |');
   });
 
   it('no pace yet, or an unknown total: no time left', () => {

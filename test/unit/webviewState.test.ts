@@ -218,6 +218,19 @@ describe('webview state: bad and unusual input', () => {
     expect(update(state, { type: 'control', command: 'stop' }, 0)).toEqual([{ type: 'kill', runId }]);
   });
 
+  it('the header names what trains the run once the trainer chose (host event `backend`), and a malformed one is dropped', () => {
+    const state = initialState();
+    feed(state, [snapshot]);
+    const before = headerModel(state, 0)!.backend;
+    const backend = { name: 'wasm', reason: 'chosen', executor: 'fused', executorReason: '7 layers fused into wasm kernels (relaxed-simd)', simd: 'relaxed-simd', threads: 2, threadsReason: 'threads set to 2' };
+    feed(state, [{ type: 'event', seq: 2, runId, event: { type: 'backend', backend } }]);
+    expect(headerModel(state, 0)!.backend).toEqual(backend);
+    expect(before).not.toEqual(backend);
+    feed(state, [{ type: 'event', seq: 3, runId, event: { type: 'backend', backend: { ...backend, executor: 'gpu' } } }]);
+    expect(state.dropped).toBe(1);
+    expect(headerModel(state, 0)!.backend).toEqual(backend);
+  });
+
   it('stops the elapsed clock while paused', () => {
     const state = initialState();
     const t0 = snapshot.run!.startedAt;

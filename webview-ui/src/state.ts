@@ -10,7 +10,7 @@
  */
 import type { DatasetPreview } from '../../src/protocol/datasetPreview';
 import { BatchThinner } from '../../src/protocol/thinBatches';
-import { RUN_STAT_KEYS, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
+import { RUN_STAT_KEYS, type BackendInfo, type EpochPoint, type Metrics } from '../../src/protocol/trainer';
 import { applyCompare, applySeries, applyValues, emptyCompare, refreshRequests, seriesRequest, toggleSort, valuesRequest, type CompareState, type HyperKey } from './compareState';
 import { applyRunEvent, parseHostToWebview, type HostToWebview, type RunView, type WebviewToHost } from '../../src/protocol/webview';
 import { validCell, type CellChoice } from './evalModel';
@@ -445,6 +445,7 @@ function onHostMessage(state: PanelState, msg: Extract<HostToWebview, { type: 's
     case 'eval':
     case 'stopping':
     case 'histograms':
+    case 'backend':
       applyRunEvent(view, e);
       break;
     case 'end':
@@ -603,7 +604,7 @@ export interface HeaderModel {
   modelFile: string;
   runId: string;
   runDir: string;
-  backend?: { name: string; reason: string };
+  backend?: BackendInfo;
   /** Current epoch (from 1) and the configured total. */
   epoch: number;
   epochs?: number;

@@ -14,7 +14,7 @@ import type { CheckpointEntry, RunView } from '../../src/protocol/webview';
 import { el, setText } from './dom';
 import type { Locale } from './i18n';
 import type { ChartOptions, EpochTable, HeaderModel } from './state';
-import { formatShape } from '../../src/protocol/format';
+import { backendSummary, formatShape } from '../../src/protocol/format';
 
 export interface Layout {
   empty: HTMLElement;
@@ -266,8 +266,9 @@ export function renderHeader(l: Layout, h: HeaderModel | undefined, dropped: { m
   // The session shows a run before the trainer has named it (while it loads the model and data).
   setText(l.runId, h.runId || L.t('meta.starting'));
   l.runId.title = h.runDir;
-  setText(l.backend, h.backend ? h.backend.name : L.t('meta.starting'));
-  l.backend.title = h.backend ? h.backend.reason : L.t('meta.backendPending');
+  // `wasm · fused · 2 threads` once the trainer chose its executor; the title says why each (run.json's sentences).
+  setText(l.backend, h.backend ? backendSummary(h.backend, { fused: L.t('meta.fused'), tfjs: L.t('meta.tfjsFit'), threads: (n) => L.t('meta.threads', n) }) : L.t('meta.starting'));
+  l.backend.title = h.backend ? [h.backend.reason, h.backend.executorReason, h.backend.executor === 'fused' ? h.backend.threadsReason : undefined].filter(Boolean).join('\n') : L.t('meta.backendPending');
   setText(l.status, L.t(`status.${h.status}`));
   l.status.setAttribute('data-status', h.status === 'stopping' ? 'running' : h.status);
 
