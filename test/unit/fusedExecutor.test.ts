@@ -187,6 +187,98 @@ const CASES: Case[] = [
   },
 ];
 
+// ---- depthwise and separable convolutions, global pooling (issue 13's MobileNet-style layers) ------------------------
+// Appended to CASES, so each gets the whole-step comparison and the one-batch gradient comparison in both wasm builds.
+// Between them: valid and 'same', strides 1, 2 and [2, 1], depthMultiplier 1, 2 and 3, C·M of 5, 6, 8, 12 and 32 lanes
+// (the 16-lane blocks, the 4-lane blocks and the scalar tail), with and without bias, the first layer (no input gradient)
+// and a middle one (its input gradient through the expansion and the padding), under Adam, RMSProp, momentum and SGD.
+const DEPTHWISE_CASES: Case[] = [
+  {
+    name: 'depthwise conv valid (multiplier 1, 8 lanes) + relu first, global average pooling, softmax, Adam',
+    batch: 6,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [9, 8, 8], kernelSize: 3, activation: 'relu' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 5, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "depthwise conv 'same' stride 2, multiplier 2 on 3 channels (6 lanes), no bias, tanh, flatten, RMSProp",
+    batch: 5,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [7, 10, 3], kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, useBias: false, activation: 'tanh' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.rmsprop(0.003), loss: 'categoricalCrossentropy' },
+      ),
+  },
+  {
+    name: "separable convs: 'same' relu6 on 5 channels, then valid stride 2 with multiplier 2 (32 lanes), global average pooling, momentum",
+    batch: 4,
+    steps: 3,
+    labels: 'sparse',
+    build: () =>
+      sequential(
+        [
+          tf.layers.separableConv2d({ inputShape: [8, 8, 5], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+          tf.layers.separableConv2d({ filters: 7, kernelSize: 3, strides: 2, depthMultiplier: 2, activation: 'relu6' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.momentum(0.05, 0.9), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "conv, then a depthwise conv 'same' [3, 2] stride [2, 1] multiplier 3 (12 lanes) + selu, global max pooling, SGD",
+    batch: 5,
+    steps: 3,
+    labels: 'values',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [7, 6, 2], filters: 4, kernelSize: 2, activation: 'tanh' }),
+          tf.layers.depthwiseConv2d({ kernelSize: [3, 2], strides: [2, 1], padding: 'same', depthMultiplier: 3, activation: 'selu' }),
+          tf.layers.globalMaxPooling2d({}),
+          tf.layers.dense({ units: 2 }),
+        ],
+        { optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' },
+      ),
+  },
+  {
+    name: 'MobileNet-style block: conv stride 2, batch norm, relu, depthwise, batch norm, relu6, 1x1 conv, global average pooling, Adam',
+    batch: 6,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({}),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({}),
+          tf.layers.activation({ activation: 'relu6' }),
+          tf.layers.conv2d({ filters: 12, kernelSize: 1, activation: 'relu' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+];
+CASES.push(...DEPTHWISE_CASES);
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
