@@ -480,3 +480,35 @@ describe('dropout in the fused executor', () => {
     });
   });
 });
+
+describe('planning depthwise, separable and global pooling layers', () => {
+  const compiled = (layers: tf.layers.Layer[]) => sequential(layers, { optimizer: 'sgd', loss: 'meanSquaredError' });
+
+  it("plans a separable conv with the depth multiplier of its kernel (its getConfig leaves it out) and tfjs's weight order", () => {
+    const model = compiled([
+      tf.layers.separableConv2d({ inputShape: [9, 9, 3], filters: 5, kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, activation: 'relu6' }),
+      tf.layers.globalMaxPooling2d({}),
+    ]);
+    const { plan, reason } = planFusedModel(model);
+    expect(reason).toBeUndefined();
+    expect(plan!.layers[0]).toMatchObject({ kind: 'depthwise', inShape: [9, 9, 3], outShape: [5, 5, 5], multiplier: 2, pointwise: 5, strides: [2, 2], pad: { top: 1, left: 1, hp: 11, wp: 11 }, activation: 'relu6' });
+    expect(plan!.layers[1]).toMatchObject({ kind: 'globalPool', op: 'max', inShape: [5, 5, 5] });
+    expect(plan!.outputSize).toBe(5);
+    expect(plan!.weights.map((w) => [w.name.split('/').pop(), w.shape])).toEqual([
+      ['depthwise_kernel', [3, 3, 3, 2]],
+      ['pointwise_kernel', [1, 1, 6, 5]],
+      ['bias', [5]],
+    ]);
+  });
+
+  it('trains on tfjs, saying why, what the kernels do not cover: dilation, a regularizer, channels first', () => {
+    const reason = (layer: tf.layers.Layer) => planFusedModel(compiled([layer, tf.layers.flatten()])).reason;
+    expect(reason(tf.layers.depthwiseConv2d({ inputShape: [8, 8, 2], kernelSize: 3, dilationRate: 2 }))).toMatch(/layer depthwise_conv2d\S*: dilation 2x2 is not fused/);
+    expect(reason(tf.layers.separableConv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, depthwiseRegularizer: tf.regularizers.l2() }))).toMatch(/has a depthwiseRegularizer/);
+    expect(reason(tf.layers.separableConv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, pointwiseRegularizer: tf.regularizers.l2() }))).toMatch(/has a pointwiseRegularizer/);
+    expect(planFusedModel(compiled([tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 2, kernelSize: 1 }), tf.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' })])).reason).toMatch(
+      /dataFormat channelsFirst/,
+    );
+    expect(reason(tf.layers.upSampling2d({ inputShape: [4, 4, 2] }))).toMatch(/is a UpSampling2D, which the fused executor does not cover \(it covers .*DepthwiseConv2D, SeparableConv2D.*GlobalAveragePooling2D, GlobalMaxPooling2D/);
+  });
+});
