@@ -462,9 +462,12 @@ EXPORT void act_fwd(int kind, float* y, int rows, int K) {
       for (; i < n; i++) y[i] = y[i] > 0.f ? y[i] : 0.f;
       break;
     }
-    case ACT_RELU6:
-      for (long i = 0; i < n; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
+    case ACT_RELU6: { // pmax/pmin are exactly the scalar comparisons below (also for -0 and NaN)
+      long i = 0;
+      for (; i + 4 <= n; i += 4) VSTORE(y + i, wasm_f32x4_pmin(wasm_f32x4_pmax(VLOAD(y + i), VSPLAT(0.f)), VSPLAT(6.f)));
+      for (; i < n; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
       break;
+    }
     case ACT_SIGMOID:
       for (long i = 0; i < n; i++) y[i] = 1.f / (1.f + expf_(-y[i]));
       break;
@@ -503,9 +506,15 @@ EXPORT void act_bwd(int kind, const float* y, const float* x, float* d, int rows
       for (; i < n; i++) if (!(y[i] > 0.f)) d[i] = 0.f;
       break;
     }
-    case ACT_RELU6:
-      for (long i = 0; i < n; i++) if (!(y[i] > 0.f && y[i] < 6.f)) d[i] = 0.f;
+    case ACT_RELU6: { // branch-free: MobileNet's activation, whose random mask made this loop mispredict (a third of a step)
+      long i = 0;
+      for (; i + 4 <= n; i += 4) {
+        vf v = VLOAD(y + i);
+        VSTORE(d + i, wasm_v128_and(VLOAD(d + i), wasm_v128_and(wasm_f32x4_gt(v, VSPLAT(0.f)), wasm_f32x4_lt(v, VSPLAT(6.f)))));
+      }
+      for (; i < n; i++) if (!(y[i] > 0.f && y[i] < 6.f)) d[i] = 0.f;
       break;
+    }
     case ACT_SIGMOID:
       for (long i = 0; i < n; i++) d[i] = d[i] * (y[i] * (1.f - y[i]));
       break;
