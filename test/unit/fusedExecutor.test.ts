@@ -256,6 +256,21 @@ const DEPTHWISE_CASES: Case[] = [
       ),
   },
   {
+    name: "depthwise conv 5x5 'same' stride 3, multiplier 4 on 5 channels (20 lanes: a 16-lane and a 4-lane block), Nesterov momentum",
+    batch: 3,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [11, 13, 5], kernelSize: 5, strides: 3, padding: 'same', depthMultiplier: 4, activation: 'sigmoid' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.momentum(0.1, 0.9, true), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
     name: 'MobileNet-style block: conv stride 2, batch norm, relu, depthwise, batch norm, relu6, 1x1 conv, global average pooling, Adam',
     batch: 6,
     steps: 3,
