@@ -271,6 +271,21 @@ const DEPTHWISE_CASES: Case[] = [
       ),
   },
   {
+    name: "separable conv 'same' stride 2 without bias, multiplier 3 on 2 channels, linear, flatten, sigmoid output, binary cross-entropy, Adam",
+    batch: 7,
+    steps: 3,
+    labels: 'binary',
+    build: () =>
+      sequential(
+        [
+          tf.layers.separableConv2d({ inputShape: [6, 9, 2], filters: 6, kernelSize: [3, 4], strides: 2, padding: 'same', depthMultiplier: 3, useBias: false }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
     name: 'MobileNet-style block: conv stride 2, batch norm, relu, depthwise, batch norm, relu6, 1x1 conv, global average pooling, Adam',
     batch: 6,
     steps: 3,
