@@ -2,7 +2,7 @@
 # and batch), trained on random inputs and labels (speed does not depend on the values). Each step ends
 # with loss.item(), as Model Lab reads every batch's loss. Prints one JSON line.
 # Usage: /usr/bin/python3 bench/torchModels.py MODEL [batches=100] [warmup=5] [threads=1]
-#   MODEL: referenceCnn | cnnTemplate | cifarCnn | mlp | lstm
+#   MODEL: referenceCnn | cnnTemplate | cifarCnn | mlp | lstm | separableCnn | mobilenetBlocks
 import json, sys, time
 import torch
 import torch.nn as nn
@@ -46,6 +46,22 @@ elif name == 'mlp':
 elif name == 'lstm':
     shape = (28, 28)
     model = nn.Sequential(LastStep(64), nn.Linear(64, 10))
+    lr = 1e-3
+elif name == 'separableCnn':
+    # bench/fusedSeparable.ts's: a separable conv is a depthwise conv (groups = channels, no bias) then a 1x1 conv.
+    def separable(c, f, stride=1):
+        return [nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.Conv2d(c, f, 1), nn.ReLU()]
+    shape = (1, 28, 28)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1), nn.ReLU(), *separable(16, 32), *separable(32, 64, 2), *separable(64, 64),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    lr = 1e-3
+elif name == 'mobilenetBlocks':
+    def block(c, f, stride):
+        return [nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU6(),
+                nn.Conv2d(c, f, 1, bias=False), nn.BatchNorm2d(f), nn.ReLU6()]
+    shape = (1, 28, 28)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6(), *block(16, 32, 1), *block(32, 64, 2),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
     lr = 1e-3
 else:
     raise SystemExit(f'unknown model {name}')

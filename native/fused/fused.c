@@ -462,9 +462,12 @@ EXPORT void act_fwd(int kind, float* y, int rows, int K) {
       for (; i < n; i++) y[i] = y[i] > 0.f ? y[i] : 0.f;
       break;
     }
-    case ACT_RELU6:
-      for (long i = 0; i < n; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
+    case ACT_RELU6: { // pmax/pmin are exactly the scalar comparisons below (also for -0 and NaN)
+      long i = 0;
+      for (; i + 4 <= n; i += 4) VSTORE(y + i, wasm_f32x4_pmin(wasm_f32x4_pmax(VLOAD(y + i), VSPLAT(0.f)), VSPLAT(6.f)));
+      for (; i < n; i++) y[i] = y[i] < 0.f ? 0.f : (y[i] > 6.f ? 6.f : y[i]);
       break;
+    }
     case ACT_SIGMOID:
       for (long i = 0; i < n; i++) y[i] = 1.f / (1.f + expf_(-y[i]));
       break;
@@ -503,9 +506,15 @@ EXPORT void act_bwd(int kind, const float* y, const float* x, float* d, int rows
       for (; i < n; i++) if (!(y[i] > 0.f)) d[i] = 0.f;
       break;
     }
-    case ACT_RELU6:
-      for (long i = 0; i < n; i++) if (!(y[i] > 0.f && y[i] < 6.f)) d[i] = 0.f;
+    case ACT_RELU6: { // branch-free: MobileNet's activation, whose random mask made this loop mispredict (a third of a step)
+      long i = 0;
+      for (; i + 4 <= n; i += 4) {
+        vf v = VLOAD(y + i);
+        VSTORE(d + i, wasm_v128_and(VLOAD(d + i), wasm_v128_and(wasm_f32x4_gt(v, VSPLAT(0.f)), wasm_f32x4_lt(v, VSPLAT(6.f)))));
+      }
+      for (; i < n; i++) if (!(y[i] > 0.f && y[i] < 6.f)) d[i] = 0.f;
       break;
+    }
     case ACT_SIGMOID:
       for (long i = 0; i < n; i++) d[i] = d[i] * (y[i] * (1.f - y[i]));
       break;
@@ -704,4 +713,212 @@ EXPORT void rmsprop_update(float* p, const float* g, float* ms, float* mom, floa
     mom[i] = m;
     p[i] = p[i] - m;
   }
+}
+
+// ---- depthwise convolution (DepthwiseConv2D, the first half of SeparableConv2D; input already padded, dilation 1) ----
+// tfjs: y[n,oh,ow,c·M+m] = Σ_{kh,kw} x[n, oh·SH+kh, ow·SW+kw, c] · w[kh,kw,c,m]. With the input's channels repeated M times
+// (dw_expand: xe[..., c·M+m] = x[..., c]) the filter [FH,FW,C,M] is [FH,FW,D] over D = C·M lanes that each read one
+// channel of xe, so the kernels below load x, w and y contiguously four lanes at a time; M = 1 needs no expansion.
+
+/** xe[r, c·M+m] = x[r, c] for `rows` rows of C channels. */
+EXPORT void dw_expand(const float* x, float* xe, int rows, int C, int M) {
+  for (long r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    float* er = xe + r * C * M;
+    for (int c = 0; c < C; c++)
+      for (int m = 0; m < M; m++) er[c * M + m] = xr[c];
+  }
+}
+
+/** dx[r, c] = Σ_m dxe[r, c·M+m]: the gradient of dw_expand. */
+EXPORT void dw_reduce(const float* dxe, float* dx, int rows, int C, int M) {
+  for (long r = 0; r < rows; r++) {
+    const float* er = dxe + r * C * M;
+    float* xr = dx + r * C;
+    for (int c = 0; c < C; c++) {
+      float s = er[c * M];
+      for (int m = 1; m < M; m++) s += er[c * M + m];
+      xr[c] = s;
+    }
+  }
+}
+
+// One output pixel, NV vectors of lanes from d0: the sum over (kh,kw) in tfjs cpu's order from 0, then the bias (tfjs adds
+// it with a separate biasAdd).
+#define DEF_DF(NV)                                                                                          \
+  INLINE void df_##NV(const float* xb, const float* w, const float* b, float* yp, int W, int D, int FH, int FW, int d0) { \
+    vf acc[NV];                                                                                             \
+    for (int v = 0; v < NV; v++) acc[v] = VSPLAT(0.f);                                                     \
+    for (int kh = 0; kh < FH; kh++)                                                                         \
+      for (int kw = 0; kw < FW; kw++) {                                                                     \
+        const float* xp = xb + ((long)kh * W + kw) * D + d0;                                                \
+        const float* wp = w + ((long)kh * FW + kw) * D + d0;                                                \
+        for (int v = 0; v < NV; v++) acc[v] = MADD(VLOAD(xp + 4 * v), VLOAD(wp + 4 * v), acc[v]);         \
+      }                                                                                                     \
+    for (int v = 0; v < NV; v++) VSTORE(yp + d0 + 4 * v, b ? wasm_f32x4_add(acc[v], VLOAD(b + d0 + 4 * v)) : acc[v]); \
+  }
+DEF_DF(4) DEF_DF(1)
+
+/** y[n,oh,ow,d] = Σ_{kh,kw} x[n, oh·SH+kh, ow·SW+kw, d] · w[kh,kw,d] (+ b[d]); x is [N,H,W,D] (padded, expanded). */
+EXPORT void dw_fwd(const float* x, const float* w, const float* b, float* y, int N, int H, int W, int D, int OH, int OW, int FH,
+                   int FW, int SH, int SW) {
+  const int D4 = D & ~3;
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        const float* xb = x + (((long)n * H + (long)oh * SH) * W + (long)ow * SW) * D;
+        float* yp = y + (((long)n * OH + oh) * OW + ow) * D;
+        int d0 = 0;
+        for (; d0 + 16 <= D; d0 += 16) df_4(xb, w, b, yp, W, D, FH, FW, d0);
+        for (; d0 + 4 <= D; d0 += 4) df_1(xb, w, b, yp, W, D, FH, FW, d0);
+        for (int d = D4; d < D; d++) {
+          float s = 0.f;
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) s += xb[((long)kh * W + kw) * D + d] * w[((long)kh * FW + kw) * D + d];
+          yp[d] = b ? s + b[d] : s;
+        }
+      }
+}
+
+/**
+ * dw[kh,kw,d] = Σ_{n,oh,ow} x[n, oh·SH+kh, ow·SW+kw, d] · dy[n,oh,ow,d], summed in (n,oh,ow) order as tfjs cpu's
+ * DepthwiseConv2dNativeBackpropFilter. Output rows are tiled (about 256 positions) so the tile of x and dy stays in cache
+ * while each (kh,kw, 16 lanes) block keeps its sums in registers over it.
+ */
+EXPORT void dw_bwd_filter(const float* x, const float* dy, float* dw, int N, int H, int W, int D, int OH, int OW, int FH, int FW,
+                          int SH, int SW) {
+  __builtin_memset(dw, 0, sizeof(float) * (unsigned long)FH * FW * D);
+  const long total = (long)N * OH;
+  const long T = OW >= 256 ? 1 : 256 / OW;
+  const int D4 = D & ~3;
+  for (long t0 = 0; t0 < total; t0 += T) {
+    long t1 = t0 + T < total ? t0 + T : total;
+    for (int kh = 0; kh < FH; kh++)
+      for (int kw = 0; kw < FW; kw++) {
+        float* g = dw + ((long)kh * FW + kw) * D;
+        int d0 = 0;
+        for (; d0 + 16 <= D; d0 += 16) {
+          vf a0 = VLOAD(g + d0), a1 = VLOAD(g + d0 + 4), a2 = VLOAD(g + d0 + 8), a3 = VLOAD(g + d0 + 12);
+          for (long t = t0; t < t1; t++) {
+            long n = t / OH, oh = t - n * OH;
+            const float* xr = x + ((n * H + oh * SH + kh) * W + kw) * D + d0;
+            const float* dr = dy + t * OW * D + d0;
+            for (int ow = 0; ow < OW; ow++) {
+              const float* xp = xr + (long)ow * SW * D;
+              const float* dp = dr + (long)ow * D;
+              a0 = MADD(VLOAD(xp), VLOAD(dp), a0);
+              a1 = MADD(VLOAD(xp + 4), VLOAD(dp + 4), a1);
+              a2 = MADD(VLOAD(xp + 8), VLOAD(dp + 8), a2);
+              a3 = MADD(VLOAD(xp + 12), VLOAD(dp + 12), a3);
+            }
+          }
+          VSTORE(g + d0, a0), VSTORE(g + d0 + 4, a1), VSTORE(g + d0 + 8, a2), VSTORE(g + d0 + 12, a3);
+        }
+        for (; d0 + 4 <= D; d0 += 4) {
+          vf a = VLOAD(g + d0);
+          for (long t = t0; t < t1; t++) {
+            long n = t / OH, oh = t - n * OH;
+            const float* xr = x + ((n * H + oh * SH + kh) * W + kw) * D + d0;
+            const float* dr = dy + t * OW * D + d0;
+            for (int ow = 0; ow < OW; ow++) a = MADD(VLOAD(xr + (long)ow * SW * D), VLOAD(dr + (long)ow * D), a);
+          }
+          VSTORE(g + d0, a);
+        }
+        for (int d = D4; d < D; d++) {
+          float s = g[d];
+          for (long t = t0; t < t1; t++) {
+            long n = t / OH, oh = t - n * OH;
+            const float* xr = x + ((n * H + oh * SH + kh) * W + kw) * D + d;
+            const float* dr = dy + t * OW * D + d;
+            for (int ow = 0; ow < OW; ow++) s += xr[(long)ow * SW * D] * dr[(long)ow * D];
+          }
+          g[d] = s;
+        }
+      }
+  }
+}
+
+/** dx[n, oh·SH+kh, ow·SW+kw, d] += dy[n,oh,ow,d] · w[kh,kw,d] into the padded, expanded dx [N,H,W,D] (zeroed first). */
+EXPORT void dw_bwd_input(const float* dy, const float* w, float* dx, int N, int H, int W, int D, int OH, int OW, int FH, int FW,
+                         int SH, int SW) {
+  __builtin_memset(dx, 0, sizeof(float) * (unsigned long)N * H * W * D);
+  const int D4 = D & ~3;
+  for (int n = 0; n < N; n++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        const float* dp = dy + (((long)n * OH + oh) * OW + ow) * D;
+        float* xb = dx + (((long)n * H + (long)oh * SH) * W + (long)ow * SW) * D;
+        int d0 = 0;
+        for (; d0 + 16 <= D; d0 += 16) {
+          vf g0 = VLOAD(dp + d0), g1 = VLOAD(dp + d0 + 4), g2 = VLOAD(dp + d0 + 8), g3 = VLOAD(dp + d0 + 12);
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) {
+              float* xp = xb + ((long)kh * W + kw) * D + d0;
+              const float* wp = w + ((long)kh * FW + kw) * D + d0;
+              VSTORE(xp, MADD(g0, VLOAD(wp), VLOAD(xp)));
+              VSTORE(xp + 4, MADD(g1, VLOAD(wp + 4), VLOAD(xp + 4)));
+              VSTORE(xp + 8, MADD(g2, VLOAD(wp + 8), VLOAD(xp + 8)));
+              VSTORE(xp + 12, MADD(g3, VLOAD(wp + 12), VLOAD(xp + 12)));
+            }
+        }
+        for (; d0 + 4 <= D; d0 += 4) {
+          vf g = VLOAD(dp + d0);
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) {
+              float* xp = xb + ((long)kh * W + kw) * D + d0;
+              VSTORE(xp, MADD(g, VLOAD(w + ((long)kh * FW + kw) * D + d0), VLOAD(xp)));
+            }
+        }
+        for (int d = D4; d < D; d++)
+          for (int kh = 0; kh < FH; kh++)
+            for (int kw = 0; kw < FW; kw++) xb[((long)kh * W + kw) * D + d] += dp[d] * w[((long)kh * FW + kw) * D + d];
+      }
+}
+
+// ---- global pooling over H·W (GlobalAveragePooling2D, GlobalMaxPooling2D; NHWC in, [N, C] out) ---------------------
+
+/** tf.mean over axes 1, 2 as tfjs cpu's Mean: each x / HW in float32, summed in double (its Sum), rounded once. acc: C doubles. */
+EXPORT void gap_fwd(const float* x, float* y, double* acc, int N, int HW, int C) {
+  const float div = (float)HW;
+  for (int n = 0; n < N; n++) {
+    for (int c = 0; c < C; c++) acc[c] = 0;
+    const float* xn = x + (long)n * HW * C;
+    for (long p = 0; p < HW; p++)
+      for (int c = 0; c < C; c++) acc[c] += (double)(xn[p * C + c] / div);
+    for (int c = 0; c < C; c++) y[(long)n * C + c] = (float)acc[c];
+  }
+}
+
+/** Mean's gradient: dx[n,p,c] = dy[n,c] / HW (tfjs: dy · ones / reduceSize). */
+EXPORT void gap_bwd(const float* dy, float* dx, int N, int HW, int C) {
+  const vf div = VSPLAT((float)HW);
+  const int C4 = C & ~3;
+  for (int n = 0; n < N; n++) {
+    const float* dn = dy + (long)n * C;
+    for (long p = 0; p < HW; p++) {
+      float* xp = dx + ((long)n * HW + p) * C;
+      for (int c = 0; c < C4; c += 4) VSTORE(xp + c, wasm_f32x4_div(VLOAD(dn + c), div));
+      for (int c = C4; c < C; c++) xp[c] = dn[c] / (float)HW;
+    }
+  }
+}
+
+/** tf.max over axes 1, 2. */
+EXPORT void gmp_fwd(const float* x, float* y, int N, int HW, int C) {
+  for (int n = 0; n < N; n++) {
+    const float* xn = x + (long)n * HW * C;
+    float* yn = y + (long)n * C;
+    for (int c = 0; c < C; c++) yn[c] = xn[c];
+    for (long p = 1; p < HW; p++)
+      for (int c = 0; c < C; c++) yn[c] = xn[p * C + c] > yn[c] ? xn[p * C + c] : yn[c];
+  }
+}
+
+/** Max's gradient as tfjs's (gradForMinAndMax): dy to every input equal to the maximum, ties included. */
+EXPORT void gmp_bwd(const float* x, const float* y, const float* dy, float* dx, int N, int HW, int C) {
+  for (int n = 0; n < N; n++)
+    for (long p = 0; p < HW; p++) {
+      long i = ((long)n * HW + p) * C;
+      for (int c = 0; c < C; c++) dx[i + c] = x[i + c] == y[(long)n * C + c] ? dy[(long)n * C + c] : 0.f;
+    }
 }

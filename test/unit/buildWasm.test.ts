@@ -34,3 +34,10 @@ describe('committed wasm kernels', () => {
     }
   });
 });
+
+describe('committed wasm kernels: depthwise convolution and global pooling', () => {
+  it('fused.wasm exports the depthwise and global pooling kernels the executor calls', () => {
+    const names = WA.Module.exports(new WA.Module(fs.readFileSync(path.join(WASM, 'fused.wasm')))).map((e) => e.name);
+    for (const k of ['dw_expand', 'dw_reduce', 'dw_fwd', 'dw_bwd_filter', 'dw_bwd_input', 'gap_fwd', 'gap_bwd', 'gmp_fwd', 'gmp_bwd']) expect(names, k).toContain(k);
+  });
+});

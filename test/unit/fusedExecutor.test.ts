@@ -187,6 +187,128 @@ const CASES: Case[] = [
   },
 ];
 
+// ---- depthwise and separable convolutions, global pooling (issue 13's MobileNet-style layers) ------------------------
+// Appended to CASES, so each gets the whole-step comparison and the one-batch gradient comparison in both wasm builds.
+// Between them: valid and 'same', strides 1, 2 and [2, 1], depthMultiplier 1, 2 and 3, C·M of 5, 6, 8, 12 and 32 lanes
+// (the 16-lane blocks, the 4-lane blocks and the scalar tail), with and without bias, the first layer (no input gradient)
+// and a middle one (its input gradient through the expansion and the padding), under Adam, RMSProp, momentum and SGD.
+const DEPTHWISE_CASES: Case[] = [
+  {
+    name: 'depthwise conv valid (multiplier 1, 8 lanes) + relu first, global average pooling, softmax, Adam',
+    batch: 6,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [9, 8, 8], kernelSize: 3, activation: 'relu' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 5, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "depthwise conv 'same' stride 2, multiplier 2 on 3 channels (6 lanes), no bias, tanh, flatten, RMSProp",
+    batch: 5,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [7, 10, 3], kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, useBias: false, activation: 'tanh' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.rmsprop(0.003), loss: 'categoricalCrossentropy' },
+      ),
+  },
+  {
+    name: "separable convs: 'same' relu6 on 5 channels, then valid stride 2 with multiplier 2 (32 lanes), global average pooling, momentum",
+    batch: 4,
+    steps: 3,
+    labels: 'sparse',
+    build: () =>
+      sequential(
+        [
+          tf.layers.separableConv2d({ inputShape: [8, 8, 5], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+          tf.layers.separableConv2d({ filters: 7, kernelSize: 3, strides: 2, depthMultiplier: 2, activation: 'relu6' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.momentum(0.05, 0.9), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "conv, then a depthwise conv 'same' [3, 2] stride [2, 1] multiplier 3 (12 lanes) + selu, global max pooling, SGD",
+    batch: 5,
+    steps: 3,
+    labels: 'values',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [7, 6, 2], filters: 4, kernelSize: 2, activation: 'tanh' }),
+          tf.layers.depthwiseConv2d({ kernelSize: [3, 2], strides: [2, 1], padding: 'same', depthMultiplier: 3, activation: 'selu' }),
+          tf.layers.globalMaxPooling2d({}),
+          tf.layers.dense({ units: 2 }),
+        ],
+        { optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' },
+      ),
+  },
+  {
+    name: "depthwise conv 5x5 'same' stride 3, multiplier 4 on 5 channels (20 lanes: a 16-lane and a 4-lane block), Nesterov momentum",
+    batch: 3,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.depthwiseConv2d({ inputShape: [11, 13, 5], kernelSize: 5, strides: 3, padding: 'same', depthMultiplier: 4, activation: 'sigmoid' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.momentum(0.1, 0.9, true), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "separable conv 'same' stride 2 without bias, multiplier 3 on 2 channels, linear, flatten, sigmoid output, binary cross-entropy, Adam",
+    batch: 7,
+    steps: 3,
+    labels: 'binary',
+    build: () =>
+      sequential(
+        [
+          tf.layers.separableConv2d({ inputShape: [6, 9, 2], filters: 6, kernelSize: [3, 4], strides: 2, padding: 'same', depthMultiplier: 3, useBias: false }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: 'MobileNet-style block: conv stride 2, batch norm, relu, depthwise, batch norm, relu6, 1x1 conv, global average pooling, Adam',
+    batch: 6,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({}),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }),
+          tf.layers.batchNormalization({}),
+          tf.layers.activation({ activation: 'relu6' }),
+          tf.layers.conv2d({ filters: 12, kernelSize: 1, activation: 'relu' }),
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({ units: 4, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+];
+CASES.push(...DEPTHWISE_CASES);
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -386,5 +508,37 @@ describe('dropout in the fused executor', () => {
       exec.forward(40, false);
       expect(exec.outputView(40).every((v) => v === 1)).toBe(true);
     });
+  });
+});
+
+describe('planning depthwise, separable and global pooling layers', () => {
+  const compiled = (layers: tf.layers.Layer[]) => sequential(layers, { optimizer: 'sgd', loss: 'meanSquaredError' });
+
+  it("plans a separable conv with the depth multiplier of its kernel (its getConfig leaves it out) and tfjs's weight order", () => {
+    const model = compiled([
+      tf.layers.separableConv2d({ inputShape: [9, 9, 3], filters: 5, kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, activation: 'relu6' }),
+      tf.layers.globalMaxPooling2d({}),
+    ]);
+    const { plan, reason } = planFusedModel(model);
+    expect(reason).toBeUndefined();
+    expect(plan!.layers[0]).toMatchObject({ kind: 'depthwise', inShape: [9, 9, 3], outShape: [5, 5, 5], multiplier: 2, pointwise: 5, strides: [2, 2], pad: { top: 1, left: 1, hp: 11, wp: 11 }, activation: 'relu6' });
+    expect(plan!.layers[1]).toMatchObject({ kind: 'globalPool', op: 'max', inShape: [5, 5, 5] });
+    expect(plan!.outputSize).toBe(5);
+    expect(plan!.weights.map((w) => [w.name.split('/').pop(), w.shape])).toEqual([
+      ['depthwise_kernel', [3, 3, 3, 2]],
+      ['pointwise_kernel', [1, 1, 6, 5]],
+      ['bias', [5]],
+    ]);
+  });
+
+  it('trains on tfjs, saying why, what the kernels do not cover: dilation, a regularizer, channels first', () => {
+    const reason = (layer: tf.layers.Layer) => planFusedModel(compiled([layer, tf.layers.flatten()])).reason;
+    expect(reason(tf.layers.depthwiseConv2d({ inputShape: [8, 8, 2], kernelSize: 3, dilationRate: 2 }))).toMatch(/layer depthwise_conv2d\S*: dilation 2x2 is not fused/);
+    expect(reason(tf.layers.separableConv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, depthwiseRegularizer: tf.regularizers.l2() }))).toMatch(/has a depthwiseRegularizer/);
+    expect(reason(tf.layers.separableConv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, pointwiseRegularizer: tf.regularizers.l2() }))).toMatch(/has a pointwiseRegularizer/);
+    expect(planFusedModel(compiled([tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 2, kernelSize: 1 }), tf.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst' })])).reason).toMatch(
+      /dataFormat channelsFirst/,
+    );
+    expect(reason(tf.layers.upSampling2d({ inputShape: [4, 4, 2] }))).toMatch(/is a UpSampling2D, which the fused executor does not cover \(it covers .*DepthwiseConv2D, SeparableConv2D.*GlobalAveragePooling2D, GlobalMaxPooling2D/);
   });
 });

@@ -43,6 +43,24 @@ export function createModel(): tf.LayersModel {
 }
 `;
 
+/** A small MobileNet-style CNN: strided conv, depthwise + pointwise, a separable conv, global average pooling. Every
+ *  initializer seeded (SeparableConv2D's pointwise kernel takes its depthwiseInitializer in tfjs-layers 4.22). */
+const SEPARABLE_CNN = `import * as tf from '@tensorflow/tfjs';
+export const config = { dataset: 'mnist', limit: 192, epochs: 1, batchSize: 32, validationSplit: 0.25, shuffle: false };
+const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
+export function createModel(): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: glorot(1) }));
+  model.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', depthwiseInitializer: glorot(2) }));
+  model.add(tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: glorot(3) }));
+  model.add(tf.layers.separableConv2d({ filters: 24, kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2, activation: 'relu6', depthwiseInitializer: glorot(4) }));
+  model.add(tf.layers.globalAveragePooling2d({}));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(5) }));
+  model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+`;
+
 function train(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'train', ...args, '--backend', 'wasm'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -74,6 +92,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-lab-fused-'));
   fs.writeFileSync(path.join(dir, 'seeded.model.ts'), SEEDED_CNN);
   fs.writeFileSync(path.join(dir, 'recurrent.model.ts'), RECURRENT);
+  fs.writeFileSync(path.join(dir, 'separable.model.ts'), SEPARABLE_CNN);
 });
 
 afterAll(() => {
@@ -141,5 +160,28 @@ describe('the fused executor in the real trainer', () => {
     expect(run.backend.executor).toBe('tfjs');
     expect(run.backend.executorReason).toMatch(/is a Reshape, which the fused executor does not cover/);
     expect(r.stdout + r.stderr).toContain(`Training with tfjs's fit: ${run.backend.executorReason}`);
+  });
+
+  it('trains a MobileNet-style separable CNN fused on two threads, with the losses of the same run on tfjs', async () => {
+    const [fused, tfjs] = await Promise.all([
+      train(['separable.model.ts', '--threads', '2', '--runs-dir', path.join(dir, 'separable-fused')]),
+      train(['separable.model.ts', '--runs-dir', path.join(dir, 'separable-tfjs')], { MODEL_LAB_EXECUTOR: 'tfjs' }),
+    ]);
+    expect(fused.code, fused.stderr).toBe(0);
+    expect(tfjs.code, tfjs.stderr).toBe(0);
+    const a = JSON.parse(fs.readFileSync(path.join(onlyRun(path.join(dir, 'separable-fused')), 'run.json'), 'utf8'));
+    expect(a.backend).toMatchObject({ name: 'wasm', executor: 'fused', threads: 2 });
+    expect(a.backend.executorReason).toMatch(/^6 layers fused/);
+    const ma = metrics(onlyRun(path.join(dir, 'separable-fused')));
+    const mb = metrics(onlyRun(path.join(dir, 'separable-tfjs')));
+    const batches = (m: Line[]) => m.filter((l) => l.type === 'batch');
+    expect(batches(ma).length).toBe(5); // ceil(144 / 32)
+    batches(ma).forEach((l, i) => {
+      const want = batches(mb)[i].loss!;
+      expect(Math.abs(l.loss! - want), `step ${l.step}: loss ${l.loss} fused, ${want} tfjs`).toBeLessThanOrEqual(2e-3 * want);
+    });
+    const epochA = ma.find((l) => l.type === 'epoch')!;
+    const epochB = mb.find((l) => l.type === 'epoch')!;
+    expect(Math.abs(epochA.val_loss! - epochB.val_loss!), 'val_loss').toBeLessThanOrEqual(2e-3 * epochB.val_loss!);
   });
 });

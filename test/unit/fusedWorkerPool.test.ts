@@ -255,3 +255,40 @@ describe('chooseThreads', () => {
     expect(chooseThreads(4, { cores: 2, load1: 3 })).toEqual({ threads: 4, reason: "threads set to 4 (more than this machine's 2 cores), load average 3.00" });
   });
 });
+
+describe('GradientWorkerPool with depthwise and separable layers', () => {
+  // The workers build their executors from the same plan, so the depthwise kernels' buffers (the expanded input, the
+  // separable step's intermediate) must come out the same in each: the averaged gradient equals one thread's.
+  function separableCnn(): tf.LayersModel {
+    const init = (seed: number) => ({ depthwiseInitializer: tf.initializers.glorotUniform({ seed }) });
+    const m = tf.sequential();
+    m.add(tf.layers.depthwiseConv2d({ inputShape: [12, 12, 2], kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', ...init(1) }));
+    m.add(tf.layers.separableConv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu6', ...init(2), pointwiseInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+    m.add(tf.layers.globalAveragePooling2d({}));
+    m.add(tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
+    m.compile({ optimizer: tf.train.rmsprop(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    return m;
+  }
+
+  it('trains six RMSProp steps on 2 threads to the losses and weights of one thread', async () => {
+    const model = separableCnn();
+    const alone = await executor(model, 24);
+    const split = await executor(model, 24);
+    const pool = await GradientWorkerPool.start(split, { threads: 2, maxBatch: 24, yRow: 5, workerFile: WORKER });
+    pools.push(pool);
+    const start = alone.paramView().slice();
+    for (let s = 0; s < 6; s++) {
+      const n = s === 5 ? 11 : 24;
+      const { x, y } = batch(n, 300 + s);
+      alone.inputView(n).set(x);
+      split.inputView(n).set(x);
+      const want = alone.trainStep(n, y, 0.01);
+      const got = await pool.computeGradients(split, n, y);
+      split.applyGradients(0.01);
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-5 * Math.abs(want.loss));
+      expect(got.acc).toBeCloseTo(want.acc!, 6);
+    }
+    expect(relDiff(alone.paramView(), split.paramView())).toBeLessThan(1e-5);
+    expect(relDiff(alone.paramView(), start)).toBeGreaterThan(1e-3);
+  });
+});

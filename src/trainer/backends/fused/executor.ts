@@ -37,6 +37,13 @@ interface LayerBuffers {
   variance?: number;
   invStd?: number;
   acc?: number;
+  /** Depthwise layers: the padded input with each channel repeated depthMultiplier times (= xp when it is 1) and its gradient;
+   *  separable layers: the depthwise step's output and its gradient, and the pointwise kernel (wt holds it transposed). */
+  xe?: number;
+  dxe?: number;
+  mid?: number;
+  dmid?: number;
+  pointwise?: number;
 }
 
 export interface StepResult {
@@ -92,7 +99,7 @@ export class FusedExecutor {
     let input = this.x;
     let dInput = e.alloc(B * plan.inputSize);
     let w = 0;
-    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || (l.kind === 'batchnorm' && (l.scale || l.center)));
+    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'depthwise' || (l.kind === 'batchnorm' && (l.scale || l.center)));
     this.states = plan.states.map((st) => new Float32Array(st.size));
     for (const l of plan.layers) {
       const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };
@@ -147,6 +154,34 @@ export class FusedExecutor {
           b.invStd = e.alloc(2 * l.channels);
           // 2·C doubles of sums, then 3·C floats of per-channel constants (native/fused/fused.c bn_bwd, bn_apply).
           b.acc = e.alloc(7 * l.channels);
+          break;
+        case 'depthwise': {
+          const [h, wd, c] = l.inShape;
+          const [oh, ow, oc] = l.outShape;
+          const lanes = c * l.multiplier;
+          const padded = l.pad.hp !== h || l.pad.wp !== wd;
+          const pixels = B * l.pad.hp * l.pad.wp;
+          b.xp = padded ? e.alloc(pixels * c) : input;
+          b.dxp = padded ? e.alloc(pixels * c) : dInput;
+          b.xe = l.multiplier > 1 ? e.alloc(pixels * lanes) : b.xp;
+          b.dxe = l.multiplier > 1 ? e.alloc(pixels * lanes) : b.dxp;
+          if (l.pointwise) {
+            b.mid = e.alloc(B * oh * ow * lanes);
+            b.dmid = e.alloc(B * oh * ow * lanes);
+            b.wt = e.alloc(lanes * oc);
+          }
+          b.out = e.alloc(B * oh * ow * oc);
+          b.d = e.alloc(B * oh * ow * oc);
+          b.kernel = this.params + 4 * this.offsets[w++];
+          if (l.pointwise) b.pointwise = this.params + 4 * this.offsets[w++];
+          if (l.useBias) b.bias = this.params + 4 * this.offsets[w++];
+          break;
+        }
+        case 'globalPool':
+          b.out = e.alloc(B * l.inShape[2]);
+          b.d = e.alloc(B * l.inShape[2]);
+          // C doubles of sums (native/fused/fused.c gap_fwd).
+          if (l.op === 'avg') b.acc = e.alloc(2 * l.inShape[2]);
           break;
       }
       if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
@@ -227,6 +262,15 @@ export class FusedExecutor {
         case 'batchnorm':
           this.batchNormForward(l, b, n, training);
           break;
+        case 'depthwise':
+          this.depthwiseForward(l, b, n);
+          break;
+        case 'globalPool': {
+          const [h, w, c] = l.inShape;
+          if (l.op === 'avg') k.gap_fwd(b.in, b.out, b.acc!, n, h * w, c);
+          else k.gmp_fwd(b.in, b.out, n, h * w, c);
+          break;
+        }
       }
     }
   }
@@ -263,6 +307,52 @@ export class FusedExecutor {
   private batchNormBackward(l: Extract<FusedLayer, { kind: 'batchnorm' }>, b: LayerBuffers, n: number, needDx: boolean): void {
     const C = l.channels;
     this.engine.k.bn_bwd(b.in, b.d, b.dIn, b.mean!, b.invStd!, b.gamma!, this.gradOffset(b.gamma!), this.gradOffset(b.beta!), b.acc!, (n * l.size) / C, C, needDx ? 1 : 0);
+  }
+
+  /**
+   * tfjs's DepthwiseConv2D (conv, biasAdd, activation) and SeparableConv2D (tf.separableConv2d: the depthwise conv, then a
+   * 1x1 conv with stride 1, here a gemm over the N·OH·OW pixels; biasAdd and the activation after it). The input is padded
+   * for 'same' and its channels repeated depthMultiplier times so the depthwise kernels run over C·M independent lanes.
+   */
+  private depthwiseForward(l: Extract<FusedLayer, { kind: 'depthwise' }>, b: LayerBuffers, n: number): void {
+    const k = this.engine.k;
+    const [h, w, c] = l.inShape;
+    const [oh, ow, oc] = l.outShape;
+    const lanes = c * l.multiplier;
+    if (b.xp !== b.in) k.pad_nhwc(b.in, b.xp!, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
+    if (b.xe !== b.xp) k.dw_expand(b.xp!, b.xe!, n * l.pad.hp * l.pad.wp, c, l.multiplier);
+    if (l.pointwise) {
+      k.dw_fwd(b.xe!, b.kernel!, 0, b.mid!, n, l.pad.hp, l.pad.wp, lanes, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+      k.gemm(b.mid!, lanes, 1, b.pointwise!, b.out, n * oh * ow, oc, lanes, b.bias ?? 0);
+    } else {
+      k.dw_fwd(b.xe!, b.kernel!, b.bias ?? 0, b.out, n, l.pad.hp, l.pad.wp, lanes, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+    }
+    if (b.pre) this.engine.copy(b.out, b.pre, n * oh * ow * oc);
+    k.act_fwd(ACTIVATIONS[l.activation], b.out, n * oh * ow, oc);
+  }
+
+  /** The depthwise (and pointwise) gradients; the input's only when a weighted layer comes before. */
+  private depthwiseBackward(l: Extract<FusedLayer, { kind: 'depthwise' }>, b: LayerBuffers, n: number, needDx: boolean): void {
+    const k = this.engine.k;
+    const [h, w, c] = l.inShape;
+    const [oh, ow, oc] = l.outShape;
+    const lanes = c * l.multiplier;
+    const rows = n * oh * ow;
+    k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, rows, oc);
+    if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), rows, oc);
+    let dDepthwise = b.d;
+    if (l.pointwise) {
+      // pointwise [C·M, F]: its gradient midᵀ·d, and d·pointwiseᵀ into the depthwise step's output.
+      k.gemm(b.mid!, 1, lanes, b.d, this.gradOffset(b.pointwise!), lanes, oc, rows, 0);
+      k.transpose(b.pointwise!, b.wt!, lanes, oc, 1);
+      k.gemm(b.d, oc, 1, b.wt!, b.dmid!, rows, lanes, oc, 0);
+      dDepthwise = b.dmid!;
+    }
+    k.dw_bwd_filter(b.xe!, dDepthwise, this.gradOffset(b.kernel!), n, l.pad.hp, l.pad.wp, lanes, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+    if (!needDx) return;
+    k.dw_bwd_input(dDepthwise, b.kernel!, b.dxe!, n, l.pad.hp, l.pad.wp, lanes, oh, ow, l.filter[0], l.filter[1], l.strides[0], l.strides[1]);
+    if (b.dxe !== b.dxp) k.dw_reduce(b.dxe!, b.dxp!, n * l.pad.hp * l.pad.wp, c, l.multiplier);
+    if (b.dxp !== b.dIn) k.unpad_nhwc(b.dxp!, b.dIn, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
   }
 
   /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
@@ -317,6 +407,15 @@ export class FusedExecutor {
         case 'batchnorm':
           this.batchNormBackward(l, b, n, needDx);
           break;
+        case 'depthwise':
+          this.depthwiseBackward(l, b, n, needDx);
+          break;
+        case 'globalPool': {
+          const [h, w, c] = l.inShape;
+          if (l.op === 'avg') k.gap_bwd(b.d, b.dIn, n, h * w, c);
+          else k.gmp_bwd(b.in, b.out, b.d, b.dIn, n, h * w, c);
+          break;
+        }
       }
     }
   }

@@ -129,7 +129,7 @@ export async function prepareFusedFit(
     return onTfjs(`the fused executor could not start: ${e instanceof Error ? e.message : String(e)}`);
   }
   const simd = exec.engine.variant;
-  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some((l) => l.kind === 'conv2d'));
+  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some((l) => l.kind === 'conv2d' || l.kind === 'depthwise'));
   const norm = plan.layers.find((l) => l.kind === 'batchnorm');
   let threads = norm ? 1 : Math.min(decided.threads, exec.maxBatch);
   let threadsReason = norm

@@ -57,7 +57,23 @@ export type FusedLayer =
       center: boolean;
       /** Index in plan.states of this layer's moving mean (the moving variance follows). */
       state: number;
-    };
+    }
+  | {
+      /** DepthwiseConv2D, or SeparableConv2D when `pointwise` is set: its 1x1 convolution to that many filters after the depthwise step. */
+      kind: 'depthwise';
+      name: string;
+      inShape: [number, number, number];
+      /** The layer's output: [oh, ow, C·multiplier] (depthwise), [oh, ow, pointwise] (separable). */
+      outShape: [number, number, number];
+      filter: [number, number];
+      strides: [number, number];
+      pad: Padding;
+      multiplier: number;
+      pointwise?: number;
+      useBias: boolean;
+      activation: ActivationName;
+    }
+  | { kind: 'globalPool'; name: string; op: 'max' | 'avg'; inShape: [number, number, number] };
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
@@ -207,8 +223,59 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
       const activation = activationOf(cfg, name);
       return { fl: { kind: 'activation', name, activation, size, lastDim: inShape[inShape.length - 1] }, outShape: inShape, weightNames: [] };
     }
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D': {
+      noExtras(cfg, name);
+      for (const k of ['depthwiseRegularizer', 'depthwiseConstraint', 'pointwiseRegularizer', 'pointwiseConstraint']) if (cfg[k] != null) no(`layer ${name} has a ${k}`);
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const dil = pair(cfg.dilationRate ?? 1, `layer ${name}: dilationRate`);
+      if (dil[0] !== 1 || dil[1] !== 1) no(`layer ${name}: dilation ${dil.join('x')} is not fused`);
+      const [h, w, c] = shape3(inShape, name);
+      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
+      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
+      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      // From the kernel [fh, fw, C, M] the kernels index by: SeparableConv2D's getConfig leaves depthMultiplier out.
+      const kernelShape = layer.trainableWeights.find((v) => v.name.endsWith('/depthwise_kernel'))?.shape;
+      const multiplier = kernelShape?.[3];
+      if (!kernelShape || kernelShape.length !== 4 || kernelShape[2] !== c || !(typeof multiplier === 'number' && multiplier >= 1))
+        no(`layer ${name}: depthwise kernel of shape ${JSON.stringify(kernelShape)} for ${c} input channels`);
+      const separable = cls === 'SeparableConv2D';
+      const ph = axisPadding(h, filter[0], strides[0], padding);
+      const pw = axisPadding(w, filter[1], strides[1], padding);
+      const outShape: [number, number, number] = [ph.out, pw.out, separable ? (cfg.filters as number) : c * (multiplier as number)];
+      const useBias = cfg.useBias !== false;
+      return {
+        fl: {
+          kind: 'depthwise',
+          name,
+          inShape: [h, w, c],
+          outShape,
+          filter,
+          strides,
+          pad: { top: ph.before, left: pw.before, hp: h + ph.total, wp: w + pw.total },
+          multiplier: multiplier as number,
+          ...(separable ? { pointwise: cfg.filters as number } : {}),
+          useBias,
+          activation: activationOf(cfg, name),
+        },
+        outShape: [null as unknown as number, ...outShape],
+        weightNames: [...(separable ? ['depthwise_kernel', 'pointwise_kernel'] : ['depthwise_kernel']), ...(useBias ? ['bias'] : [])],
+      };
+    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const inShape3 = shape3(inShape, name);
+      return {
+        fl: { kind: 'globalPool', name, op: cls === 'GlobalMaxPooling2D' ? 'max' : 'avg', inShape: inShape3 },
+        outShape: [null as unknown as number, inShape3[2]],
+        weightNames: [],
+      };
+    }
     default:
-      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization)`);
+      return no(
+        `layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization)`,
+      );
   }
 }
 

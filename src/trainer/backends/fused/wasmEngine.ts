@@ -53,6 +53,16 @@ export interface FusedKernels {
   momentum_update(p: Ptr, g: Ptr, acc: Ptr, n: I, negLr: number, m: number, nesterov: I): void;
   adam_update(p: Ptr, g: Ptr, m1: Ptr, m2: Ptr, n: I, negLr: number, b1: number, c1: number, b2: number, c2: number, eps: number, ob1: number, ob2: number): void;
   rmsprop_update(p: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: I, lr: number, decay: number, c: number, momentum: number, eps: number, centered: I): void;
+  // Depthwise convolution over d = C·M lanes (the input expanded M times), global pooling.
+  dw_expand(x: Ptr, xe: Ptr, rows: I, c: I, m: I): void;
+  dw_reduce(dxe: Ptr, dx: Ptr, rows: I, c: I, m: I): void;
+  dw_fwd(x: Ptr, w: Ptr, b: Ptr, y: Ptr, n: I, h: I, wd: I, d: I, oh: I, ow: I, fh: I, fw: I, sh: I, sw: I): void;
+  dw_bwd_filter(x: Ptr, dy: Ptr, dw: Ptr, n: I, h: I, wd: I, d: I, oh: I, ow: I, fh: I, fw: I, sh: I, sw: I): void;
+  dw_bwd_input(dy: Ptr, w: Ptr, dx: Ptr, n: I, h: I, wd: I, d: I, oh: I, ow: I, fh: I, fw: I, sh: I, sw: I): void;
+  gap_fwd(x: Ptr, y: Ptr, acc: Ptr, n: I, hw: I, c: I): void;
+  gap_bwd(dy: Ptr, dx: Ptr, n: I, hw: I, c: I): void;
+  gmp_fwd(x: Ptr, y: Ptr, n: I, hw: I, c: I): void;
+  gmp_bwd(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: I, hw: I, c: I): void;
 }
 
 export type SimdVariant = 'simd128' | 'relaxed-simd';
