@@ -4,7 +4,7 @@
  * chain rule through those same steps (including the zero gradient where clipByValue clips), so the
  * gradient matches what tfjs's tape computes, not just the textbook shortcut.
  */
-import type { AccuracyKind, LossName } from './plan';
+import type { AccuracyKind, LossName, ValueMetricKind } from './plan';
 
 /** tfjs's backend epsilon (float32), which its losses clip with. */
 export const EPSILON = Math.fround(1e-7);
@@ -61,8 +61,9 @@ export function lossAndGrad(loss: LossName, p: Float32Array, y: ArrayLike<number
         total += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
         if (grad) {
           const inside = p[i] >= EPSILON && p[i] <= hi;
-          // d relu(x)/dx is 0 at x = 0 in tfjs, as is d|x|/dx: there the tape gives -t, not sigmoid(0) - t.
-          const dx = x > 0 ? 1 - t - 1 / (1 + Math.exp(x)) : x < 0 ? -t + 1 / (1 + Math.exp(-x)) : -t;
+          // At x = 0 (a pixel whose pre-activation is exactly 0, as behind dead relus) tfjs's tape takes relu'(0) = 0
+          // but |x|'(0) = -1 (Abs's gradient is step(x, -1)), which gives sigmoid(0) - t again: no special case.
+          const dx = x > 0 ? 1 - t - 1 / (1 + Math.exp(x)) : -t + 1 / (1 + Math.exp(-x));
           grad[i] = inside ? (dx / (c * (1 - c))) / (k * n) : 0;
         }
       }
@@ -107,3 +108,18 @@ function argMax(a: ArrayLike<number>, o: number, k: number): number {
 }
 
 const clip = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+/**
+ * tfjs-layers' mse / mae metric over `count` output values: mean over the last axis, then over the rest,
+ * which for equal rows is the mean over all of them.
+ */
+export function valueMetric(kind: ValueMetricKind, p: Float32Array, y: ArrayLike<number>, count: number): number {
+  let total = 0;
+  if (kind === 'mse')
+    for (let i = 0; i < count; i++) {
+      const d = p[i] - y[i];
+      total += d * d;
+    }
+  else for (let i = 0; i < count; i++) total += Math.abs(p[i] - y[i]);
+  return total / count;
+}

@@ -57,10 +57,35 @@ export type FusedLayer =
       center: boolean;
       /** Index in plan.states of this layer's moving mean (the moving variance follows). */
       state: number;
+    }
+  /** tf.layers.reshape: NHWC buffers are row-major, so like flatten it is the identity on the floats. */
+  | { kind: 'reshape'; name: string; size: number }
+  | {
+      /**
+       * tf.layers.conv2dTranspose: conv2d's input gradient run forward. The conv2d it is the gradient of
+       * has the transposed layer's output as its input (padded as `pad`), the kernel [FH,FW,F,C] as its
+       * filter and the transposed layer's input as its output.
+       */
+      kind: 'conv2dTranspose';
+      name: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      filter: [number, number];
+      strides: [number, number];
+      pad: Padding;
+      useBias: boolean;
+      activation: ActivationName;
     };
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
+/** Element-wise metrics besides accuracy, logged under the name the model compiled them with (as tfjs does). */
+export type ValueMetricKind = 'mse' | 'mae';
+export interface ValueMetric {
+  /** The key in the logs: the metric's name as given to compile ('mse', 'meanSquaredError', …). */
+  name: string;
+  kind: ValueMetricKind;
+}
 
 export type OptimizerPlan =
   | { kind: 'sgd' }
@@ -80,10 +105,17 @@ export interface FusedPlan {
   loss: LossName;
   /** The accuracy metric tfjs would log as `acc`, if the model asked for one. */
   accuracy?: AccuracyKind;
+  /** The model's output per sample ([units], or [h, w, c] for an image output); outputSize is its product. */
+  outputShape?: number[];
+  /** mse / mae metrics the model asked for, in compile order. */
+  valueMetrics?: ValueMetric[];
   optimizer: OptimizerPlan;
 }
 
 export type PlanResult = { plan: FusedPlan; reason?: undefined } | { plan?: undefined; reason: string };
+
+/** The element-wise metrics the fused loop computes, by the names tfjs-layers' metrics.get knows them (it has no 'meanSquaredError' metric string). */
+const VALUE_METRICS: Record<string, ValueMetricKind> = { mse: 'mse', MSE: 'mse', mae: 'mae', MAE: 'mae' };
 
 const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
 
@@ -112,6 +144,11 @@ export function axisPadding(size: number, filter: number, stride: number, paddin
   const out = Math.ceil(size / stride);
   const total = Math.max(0, (out - 1) * stride + filter - size);
   return { out, before: Math.floor(total / 2), total };
+}
+
+/** tfjs-layers' deconvLength: a transposed convolution's output size on one axis. */
+export function transposedLength(size: number, stride: number, filter: number, padding: 'same' | 'valid'): number {
+  return padding === 'valid' ? size * stride + Math.max(filter - stride, 0) : size * stride;
 }
 
 function noExtras(cfg: Cfg, layer: string): void {
@@ -207,8 +244,37 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
       const activation = activationOf(cfg, name);
       return { fl: { kind: 'activation', name, activation, size, lastDim: inShape[inShape.length - 1] }, outShape: inShape, weightNames: [] };
     }
+    case 'Reshape': {
+      // The layer's own shape inference, which resolves a -1 (and refuses a size that does not divide) only
+      // when every input dimension is known: so with a batch of 1 in place of the unknown batch.
+      const outShape = (layer.computeOutputShape([1, ...inShape.slice(1)]) as number[]).slice(1);
+      if (outShape.some((d) => !(typeof d === 'number' && d > 0))) no(`layer ${name}: target shape ${JSON.stringify(cfg.targetShape)} on an input of ${JSON.stringify(inShape.slice(1))}`);
+      return { fl: { kind: 'reshape', name, size }, outShape: [null as unknown as number, ...outShape], weightNames: [] };
+    }
+    case 'Conv2DTranspose': {
+      noExtras(cfg, name);
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const [h, w, c] = shape3(inShape, name);
+      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
+      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
+      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      // tfjs-layers' deconvLength, then tfjs-core's conv2DBackpropInput pads as the conv2d of that output would.
+      const oh = transposedLength(h, strides[0], filter[0], padding);
+      const ow = transposedLength(w, strides[1], filter[1], padding);
+      const ph = axisPadding(oh, filter[0], strides[0], padding);
+      const pw = axisPadding(ow, filter[1], strides[1], padding);
+      if (ph.out !== h || pw.out !== w) no(`layer ${name}: a transposed convolution whose conv2d would give ${ph.out}x${pw.out}, not its ${h}x${w} input`);
+      const k = cfg.filters as number;
+      const outShape: [number, number, number] = [oh, ow, k];
+      const useBias = cfg.useBias !== false;
+      return {
+        fl: { kind: 'conv2dTranspose', name, inShape: [h, w, c], outShape, filter, strides, pad: { top: ph.before, left: pw.before, hp: oh + ph.total, wp: ow + pw.total }, useBias, activation: activationOf(cfg, name) },
+        outShape: [null as unknown as number, ...outShape],
+        weightNames: useBias ? ['kernel', 'bias'] : ['kernel'],
+      };
+    }
     default:
-      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization)`);
+      return no(`layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, Flatten, Reshape, Dense, Dropout, Activation, BatchNormalization)`);
   }
 }
 
@@ -244,7 +310,7 @@ function accuracyKind(loss: LossName, outUnits: number): AccuracyKind {
 
 /**
  * The fused plan of a compiled model, or why there is none. Only a Sequential model of covered
- * layers, a single string loss of the covered ones, metrics limited to accuracy, and an SGD,
+ * layers, a single string loss of the covered ones, metrics limited to accuracy, mse and mae, and an SGD,
  * Momentum, Adam or RMSProp optimizer are fused.
  */
 export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
@@ -258,10 +324,14 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     const loss = lossName as LossName;
     const metrics = m.metrics === undefined || m.metrics === null ? [] : Array.isArray(m.metrics) ? m.metrics : [m.metrics];
     let wantAccuracy = false;
+    const valueMetrics: ValueMetric[] = [];
     for (const metric of metrics) {
       if (metric === 'accuracy' || metric === 'acc') wantAccuracy = true;
-      else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy)`);
+      else if (typeof metric === 'string' && metric in VALUE_METRICS) valueMetrics.push({ name: metric, kind: VALUE_METRICS[metric] });
+      else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy, ${Object.keys(VALUE_METRICS).join(', ')})`);
     }
+    // Against class indices, tfjs broadcasts them over the output: not the element-wise metric computed here.
+    if (valueMetrics.length > 0 && loss === 'sparseCategoricalCrossentropy') no(`metric ${valueMetrics[0].name} with ${loss} (class-index labels) is not fused`);
     const optimizer = optimizerPlan(model.optimizer);
     const inputShape = model.inputs[0].shape;
     if (inputShape.slice(1).some((d) => typeof d !== 'number')) no(`the input shape ${JSON.stringify(inputShape)} has an unknown dimension`);
@@ -288,8 +358,15 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     if (tw.length !== expectedWeights.length || tw.some((w, i) => w.name !== expectedWeights[i])) no('the model trains weights outside its layers');
     const ntw = model.nonTrainableWeights;
     if (ntw.length !== expectedStates.length || ntw.some((w, i) => w.name !== expectedStates[i])) no('the model keeps non-trainable weights outside its layers');
-    if (shape.length !== 2) no(`the output shape ${JSON.stringify(shape)} is not [batch, units]`);
-    const outputSize = shape[1];
+    const outputShape = shape.slice(1);
+    // Binary cross-entropy and MSE are element-wise and then means (over the last axis, then the rest), so on
+    // an image output they equal the loss of the flattened output; the categorical ones are per last-axis row.
+    if (outputShape.length !== 1 && loss !== 'binaryCrossentropy' && loss !== 'meanSquaredError')
+      no(`the output shape ${JSON.stringify(shape)} is not [batch, units], which ${loss} needs (fused on such outputs: binaryCrossentropy, meanSquaredError)`);
+    const outputSize = outputShape.reduce((a, b) => a * b, 1);
+    const lastDim = outputShape[outputShape.length - 1];
+    const accuracy = wantAccuracy ? accuracyKind(loss, lastDim) : undefined;
+    if (accuracy && accuracy !== 'binary' && outputShape.length !== 1) no(`${accuracy} accuracy on the output shape ${JSON.stringify(shape)} is not fused`);
     const inputSize = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return {
       plan: {
@@ -300,7 +377,9 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
         weights: tw.map((w) => ({ name: w.name, shape: w.shape as number[], size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
         states: ntw.map((w) => ({ name: w.name, size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
         loss,
-        ...(wantAccuracy ? { accuracy: accuracyKind(loss, outputSize) } : {}),
+        ...(accuracy ? { accuracy } : {}),
+        outputShape,
+        ...(valueMetrics.length > 0 ? { valueMetrics } : {}),
         optimizer,
       },
     };

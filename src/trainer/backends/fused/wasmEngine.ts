@@ -53,6 +53,7 @@ export interface FusedKernels {
   momentum_update(p: Ptr, g: Ptr, acc: Ptr, n: I, negLr: number, m: number, nesterov: I): void;
   adam_update(p: Ptr, g: Ptr, m1: Ptr, m2: Ptr, n: I, negLr: number, b1: number, c1: number, b2: number, c2: number, eps: number, ob1: number, ob2: number): void;
   rmsprop_update(p: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: I, lr: number, decay: number, c: number, momentum: number, eps: number, centered: I): void;
+  bias_add(y: Ptr, b: Ptr, rows: I, k: I): void;
 }
 
 export type SimdVariant = 'simd128' | 'relaxed-simd';
