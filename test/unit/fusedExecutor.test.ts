@@ -602,3 +602,13 @@ describe('fused executor vs tfjs cpu: transposed convolutions, reshape, image ou
       });
     }
 });
+
+describe('planning models whose weight names tfjs suffixed', () => {
+  it("fuses a model built twice with a named layer (tfjs names the second one's weights code/kernel_1 …)", () => {
+    const build = () => sequential([tf.layers.dense({ inputShape: [3], units: 2, name: 'code' })], { optimizer: 'sgd', loss: 'meanSquaredError' });
+    build();
+    const again = build();
+    expect(again.trainableWeights.map((w) => w.name)).toEqual([expect.stringMatching(/^code\/kernel_\d+$/), expect.stringMatching(/^code\/bias_\d+$/)]);
+    expect(planFusedModel(again).reason).toBeUndefined();
+  });
+});

@@ -151,6 +151,12 @@ export function transposedLength(size: number, stride: number, filter: number, p
   return padding === 'valid' ? size * stride + Math.max(filter - stride, 0) : size * stride;
 }
 
+/**
+ * Whether a weight's full name is the layer's `kind` weight: tfjs appends _1, _2, … when a variable of that name
+ * already exists in the process (a model built twice with a layer named 'code': code/kernel_2).
+ */
+const isWeight = (full: string, kind: string) => full.endsWith(`/${kind}`) || new RegExp(`/${kind}_\\d+$`).test(full);
+
 function noExtras(cfg: Cfg, layer: string): void {
   for (const k of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'])
     if (cfg[k] != null) no(`layer ${layer} has a ${k}`);
@@ -343,11 +349,11 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
       if (layer.getClassName() === 'InputLayer') continue;
       const { fl, outShape, weightNames, stateNames = [] } = compileLayer(layer, shape, expectedStates.length);
       const states = layer.nonTrainableWeights.map((w) => w.name);
-      if (states.length !== stateNames.length || !stateNames.every((n, i) => states[i].endsWith(`/${n}`)))
+      if (states.length !== stateNames.length || !stateNames.every((n, i) => isWeight(states[i], n)))
         no(states.length > 0 && stateNames.length === 0 ? `layer ${layer.name} has non-trainable weights` : `layer ${layer.name} has non-trainable weights ${states.join(', ')} (expected ${stateNames.join(', ')})`);
       expectedStates.push(...states);
       const names = layer.trainableWeights.map((w) => w.name);
-      if (names.length !== weightNames.length || !weightNames.every((n, i) => names[i].endsWith(`/${n}`)))
+      if (names.length !== weightNames.length || !weightNames.every((n, i) => isWeight(names[i], n)))
         no(`layer ${layer.name} has weights ${names.join(', ')} (expected ${weightNames.join(', ')})`);
       expectedWeights.push(...names);
       layers.push(fl);
