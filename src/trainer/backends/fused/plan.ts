@@ -82,7 +82,7 @@ export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
 /** Element-wise metrics besides accuracy, logged under the name the model compiled them with (as tfjs does). */
 export type ValueMetricKind = 'mse' | 'mae';
 export interface ValueMetric {
-  /** The key in the logs: the metric's name as given to compile ('mse', 'meanSquaredError', …). */
+  /** The key in the logs: the metric's name as given to compile ('mse', 'MAE', …); validation's is val_ + it. */
   name: string;
   kind: ValueMetricKind;
 }
