@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
+import { prepareFusedFit } from '../../src/trainer/backends/fused/fusedFit';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { FusedEngine, pickVariant } from '../../src/trainer/backends/fused/wasmEngine';
 
@@ -558,6 +559,7 @@ describe('fused executor vs tfjs cpu: transposed convolutions, reshape, image ou
           const gotByName: Record<string, number | undefined> = { loss: got.loss, acc: got.acc };
           plan.valueMetrics?.forEach((m, i) => (gotByName[m.name] = got.values![i]));
           expect(Object.keys(gotByName).filter((k) => gotByName[k] !== undefined).sort()).toEqual([...names].sort());
+          if (plan.metricOrder) expect(['loss', ...plan.metricOrder]).toEqual(names);
           names.forEach((name, i) =>
             expect(Math.abs(gotByName[name]! - want[i]), `step ${s + 1} ${name} ${gotByName[name]} vs tfjs ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))),
           );
@@ -610,5 +612,42 @@ describe('planning models whose weight names tfjs suffixed', () => {
     const again = build();
     expect(again.trainableWeights.map((w) => w.name)).toEqual([expect.stringMatching(/^code\/kernel_\d+$/), expect.stringMatching(/^code\/bias_\d+$/)]);
     expect(planFusedModel(again).reason).toBeUndefined();
+  });
+});
+
+describe("the fused fit's logs for an image output with metrics", () => {
+  it("has tfjs fit's keys in tfjs's order (loss, then compile order; val_ ones first at an epoch end) and its values", async () => {
+    const build = () =>
+      sequential(
+        [
+          tf.layers.dense({ inputShape: [5], units: 32, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+          tf.layers.reshape({ targetShape: [4, 4, 2] }),
+          tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+        ],
+        { optimizer: tf.train.sgd(0.5), loss: 'binaryCrossentropy', metrics: ['mse', 'accuracy', 'MAE'] },
+      );
+    const r = rng(21);
+    const xs = tf.tensor(Float32Array.from({ length: 20 * 5 }, () => r() * 2 - 1), [20, 5]);
+    const ys = tf.tensor(Float32Array.from({ length: 20 * 64 }, () => (r() < 0.5 ? 0 : 1)), [20, 8, 8, 1]);
+    const record = (into: Record<string, number>[][]) => ({
+      onBatchEnd: async (_b: number, logs?: tf.Logs) => void into[0].push({ ...(logs as Record<string, number>) }),
+      onEpochEnd: async (_e: number, logs?: tf.Logs) => void into[1].push({ ...(logs as Record<string, number>) }),
+    });
+    const want: Record<string, number>[][] = [[], []];
+    await build().fit(xs, ys, { epochs: 2, batchSize: 8, validationSplit: 0.25, shuffle: false, callbacks: record(want) });
+    const model = build();
+    const fit = await prepareFusedFit(tf, { name: 'cpu', reason: 'test' }, model, { kind: 'tensors', xs, ys }, { batchSize: 8, validationSplit: 0.25, threads: 1, env: { MODEL_LAB_EXECUTOR: 'fused' } });
+    expect(fit.executor, fit.reason).toBe('fused');
+    const got: Record<string, number>[][] = [[], []];
+    if (fit.executor === 'fused') await fit.fit({ epochs: 2, initialEpoch: 0, batchSize: 8, validationSplit: 0.25, shuffle: false, yieldEvery: 'never', callbacks: record(got) });
+    tf.dispose([xs, ys]);
+    expect(Object.keys(want[0][0])).toEqual(['batch', 'size', 'loss', 'mse', 'acc', 'MAE']);
+    expect(Object.keys(want[1][0])).toEqual(['val_loss', 'val_mse', 'val_acc', 'val_MAE', 'loss', 'mse', 'acc', 'MAE']);
+    for (const kind of [0, 1]) {
+      expect(got[kind].map((l) => Object.keys(l))).toEqual(want[kind].map((l) => Object.keys(l)));
+      got[kind].forEach((l, i) => {
+        for (const [k, v] of Object.entries(want[kind][i])) expect(Math.abs(l[k] - v), `${kind ? 'epoch' : 'batch'} ${i} ${k}: ${l[k]} fused, ${v} tfjs`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)));
+      });
+    }
   });
 });

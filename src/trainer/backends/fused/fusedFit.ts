@@ -243,7 +243,8 @@ async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, 
     }
     return yBatch.subarray(0, (to - from) * src.yRow);
   };
-  const metricsOf = (r: StepResult): Record<string, number> => ({ loss: Math.fround(r.loss), ...(r.acc !== undefined && { acc: Math.fround(r.acc) }), ...valueLogs(plan, r) });
+  const metricsOf = (r: StepResult): Record<string, number> =>
+    inCompileOrder(plan, { loss: Math.fround(r.loss), ...(r.acc !== undefined && { acc: Math.fround(r.acc) }), ...valueLogs(plan, r) }, '');
 
   await cb.onTrainBegin?.({});
   model.stopTraining = false;
@@ -306,7 +307,7 @@ function evaluateAll(exec: FusedExecutor, val: Arrays, B: number, gather: Gather
     for (const [k, v] of Object.entries(valueLogs(exec.plan, r))) totals[`val_${k}`] = (totals[`val_${k}`] ?? 0) + v * (to - from);
   }
   for (const k of Object.keys(totals)) totals[k] /= val.n;
-  return totals;
+  return inCompileOrder(exec.plan, totals, 'val_');
 }
 
 /** The mse / mae metrics of a step under the names tfjs logs them by (the names given to compile: mse, MAE, …). */
@@ -316,6 +317,14 @@ function valueLogs(plan: FusedPlan, r: StepResult): Record<string, number> {
     if (r.values) out[m.name] = Math.fround(r.values[i]);
   });
   return out;
+}
+
+/** The logs with the metrics in the order tfjs lists them (loss, then compile order), as a reader iterating them sees tfjs's. */
+function inCompileOrder(plan: FusedPlan, logs: Record<string, number>, prefix: string): Record<string, number> {
+  if (!plan.metricOrder) return logs;
+  const out: Record<string, number> = {};
+  for (const k of ['loss', ...plan.metricOrder]) if (prefix + k in logs) out[prefix + k] = logs[prefix + k];
+  return { ...out, ...logs };
 }
 
 /** tfjs's util.shuffle (Fisher–Yates from the end, Math.random). */

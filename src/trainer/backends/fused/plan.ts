@@ -109,6 +109,8 @@ export interface FusedPlan {
   outputShape?: number[];
   /** mse / mae metrics the model asked for, in compile order. */
   valueMetrics?: ValueMetric[];
+  /** The metrics' log keys in compile order ('acc' for accuracy), the order tfjs's logs list them after the loss. */
+  metricOrder?: string[];
   optimizer: OptimizerPlan;
 }
 
@@ -331,10 +333,15 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     const metrics = m.metrics === undefined || m.metrics === null ? [] : Array.isArray(m.metrics) ? m.metrics : [m.metrics];
     let wantAccuracy = false;
     const valueMetrics: ValueMetric[] = [];
+    const metricOrder: string[] = [];
     for (const metric of metrics) {
-      if (metric === 'accuracy' || metric === 'acc') wantAccuracy = true;
-      else if (typeof metric === 'string' && metric in VALUE_METRICS) valueMetrics.push({ name: metric, kind: VALUE_METRICS[metric] });
-      else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy, ${Object.keys(VALUE_METRICS).join(', ')})`);
+      if (metric === 'accuracy' || metric === 'acc') {
+        wantAccuracy = true;
+        metricOrder.push('acc');
+      } else if (typeof metric === 'string' && metric in VALUE_METRICS) {
+        valueMetrics.push({ name: metric, kind: VALUE_METRICS[metric] });
+        metricOrder.push(metric);
+      } else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy, ${Object.keys(VALUE_METRICS).join(', ')})`);
     }
     // Against class indices, tfjs broadcasts them over the output: not the element-wise metric computed here.
     if (valueMetrics.length > 0 && loss === 'sparseCategoricalCrossentropy') no(`metric ${valueMetrics[0].name} with ${loss} (class-index labels) is not fused`);
@@ -385,7 +392,7 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
         loss,
         ...(accuracy ? { accuracy } : {}),
         outputShape,
-        ...(valueMetrics.length > 0 ? { valueMetrics } : {}),
+        ...(valueMetrics.length > 0 ? { valueMetrics, metricOrder } : {}),
         optimizer,
       },
     };
