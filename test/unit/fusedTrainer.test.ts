@@ -218,3 +218,28 @@ describe('the autoencoder templates, as renderTemplate writes them, train fused'
       });
     }, 240_000);
 });
+
+describe('the autoencoder templates through the CLI (dist/cli.js train, the bundled trainer and its wasm files)', () => {
+  it('trains both fused for an epoch of MNIST, logging mse per batch and val_mse per epoch', async () => {
+    const ids = ['autoencoder-dense', 'autoencoder-conv'];
+    for (const id of ids) fs.writeFileSync(path.join(dir, `cli-${defaultFileName(id, 'ts')}`), renderTemplate(id, {}, { language: 'ts' }));
+    const results = await Promise.all(ids.map((id) => train([`cli-${defaultFileName(id, 'ts')}`, '--epochs', '1', '--threads', '1', '--runs-dir', path.join(dir, `cli-${id}`)])));
+    ids.forEach((id, i) => {
+      const r = results[i];
+      expect(r.code, `${id}: ${r.stderr}`).toBe(0);
+      const runDir = onlyRun(path.join(dir, `cli-${id}`));
+      const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+      expect(run.backend, `${id}: ${run.backend.executorReason}`).toMatchObject({ name: 'wasm', executor: 'fused' });
+      expect(run.status).toBe('completed');
+      expect(r.stdout + r.stderr).toContain('Training with the fused executor');
+      const lines = metrics(runDir) as MetricLine[];
+      const batches = lines.filter((l) => l.type === 'batch');
+      const epoch = lines.find((l) => l.type === 'epoch')!;
+      expect(batches.length, id).toBeGreaterThan(10);
+      expect(batches.every((l) => Number.isFinite(l.mse) && l.mse! > 0 && l.mse! < 1), `${id}: mse on every batch`).toBe(true);
+      // It learns: the last batches reconstruct better than the first.
+      expect(batches[batches.length - 1].mse!, id).toBeLessThan(batches[0].mse!);
+      expect(Number.isFinite(epoch.val_mse) && Number.isFinite(epoch.val_loss), `${id}: ${JSON.stringify(epoch)}`).toBe(true);
+    });
+  }, 240_000);
+});
