@@ -53,19 +53,20 @@ export function lossAndGrad(loss: LossName, p: Float32Array, y: ArrayLike<number
       return total / n;
     }
     case 'binaryCrossentropy': {
-      // y' = clip(p); x = log(y'/(1-y')); L = mean_k(relu(x) - x·t + log1p(exp(-|x|))); dL/dx = sigmoid(x) - t
+      // y' = clip(p); x = log(y'/(1-y')); L = mean_k(relu(x) - x·t + log1p(exp(-|x|))); dL/dx = sigmoid(x) - t.
+      // With x from y' these are y' again: exp(-|x|) = min(y', 1-y')/max(y', 1-y'), so log1p(exp(-|x|)) =
+      // -log(max(y', 1-y')), and sigmoid(x) = y'. Two logs an element instead of log, log1p and two exps: an image
+      // output has hundreds of thousands a batch. (At x = 0 tfjs's tape also gives sigmoid(0) - t: relu'(0) = 0,
+      // but Abs's gradient there is step(0, -1) = -1.)
+      const scale = 1 / (k * n);
       for (let i = 0; i < n * k; i++) {
         const c = clip(p[i], EPSILON, hi);
-        const x = Math.log(c / (1 - c));
         const t = y[i];
-        total += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
-        if (grad) {
-          const inside = p[i] >= EPSILON && p[i] <= hi;
-          // At x = 0 (a pixel whose pre-activation is exactly 0, as behind dead relus) tfjs's tape takes relu'(0) = 0
-          // but |x|'(0) = -1 (Abs's gradient is step(x, -1)), which gives sigmoid(0) - t again: no special case.
-          const dx = x > 0 ? 1 - t - 1 / (1 + Math.exp(x)) : -t + 1 / (1 + Math.exp(-x));
-          grad[i] = inside ? (dx / (c * (1 - c))) / (k * n) : 0;
-        }
+        const logC = Math.log(c);
+        const log1C = Math.log(1 - c);
+        const x = logC - log1C;
+        total += (x > 0 ? x : 0) - x * t - (c > 0.5 ? logC : log1C);
+        if (grad) grad[i] = p[i] >= EPSILON && p[i] <= hi ? ((c - t) / (c * (1 - c))) * scale : 0;
       }
       return total / (k * n);
     }
