@@ -418,14 +418,22 @@ EXPORT void col_sum(const float* d, float* db, int rows, int K) {
 
 // ---- element-wise math without libc ------------------------------------------------------------
 
-static float expf_(float x) { // 2^(x·log2 e), range-reduced polynomial, |rel. err| < 2e-7
+// e^x = 2^i · e^r with i = nearest(x·log2 e) and r = x − i·ln 2 in [−ln2/2, ln2/2], i·ln 2 subtracted in two
+// parts (Cody–Waite: ln2_hi has few enough bits that i·ln2_hi is exact), e^r by its degree-7 Taylor polynomial
+// (truncation < 6e-9): within a few float32 roundings of Math.exp, which tfjs's cpu kernels use. (A floor
+// reduction with 2^f's degree-6 series was off by up to 9e-6 near f = 1: sigmoid 2e-6 from tfjs's.)
+static float expf_(float x) {
   if (x < -87.3f) return 0.f;
   if (x > 88.7f) return __builtin_inff();
-  float t = x * 1.44269504089f;
-  float fi = __builtin_floorf(t);
-  float f = t - fi;
-  float p = 1.f + f * (0.693147182f + f * (0.240226507f + f * (0.0555041086f + f * (0.00961812911f + f * (0.00133335581f + f * 0.000154035304f)))));
-  union { float f; int i; } u = {.i = ((int)fi + 127) << 23};
+  float fi = __builtin_rintf(x * 1.44269504089f);
+  float r = (x - fi * 0.693145751953125f) - fi * 1.42860676533018e-06f;
+  float p = 1.f + r * (1.f + r * (0.5f + r * (0.166666667f + r * (0.0416666667f + r * (0.00833333333f + r * (0.00138888889f + r * 0.000198412698f))))));
+  int e = (int)fi;
+  if (e > 127) { // x in (88.38, 88.7]: 2^128 is not a float, 2·2^127 is
+    p *= 2.f;
+    e -= 1;
+  }
+  union { float f; int i; } u = {.i = (e + 127) << 23};
   return p * u.f;
 }
 
@@ -921,4 +929,15 @@ EXPORT void gmp_bwd(const float* x, const float* y, const float* dy, float* dx, 
       long i = ((long)n * HW + p) * C;
       for (int c = 0; c < C; c++) dx[i + c] = x[i + c] == y[(long)n * C + c] ? dy[(long)n * C + c] : 0.f;
     }
+}
+// ---- transposed convolution (conv2d_bwd_input forward, conv2d_fwd / conv2d_bwd_filter backward) -----
+
+/** y[row, k] += b[k] over rows×K: a transposed convolution's bias, after conv2d_bwd_input (which zeroes its output first). */
+EXPORT void bias_add(float* y, const float* b, int rows, int K) {
+  for (long r = 0; r < rows; r++) {
+    float* yr = y + r * K;
+    int k = 0;
+    for (; k + 4 <= K; k += 4) VSTORE(yr + k, wasm_f32x4_add(VLOAD(yr + k), VLOAD(b + k)));
+    for (; k < K; k++) yr[k] += b[k];
+  }
 }

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
+import { prepareFusedFit } from '../../src/trainer/backends/fused/fusedFit';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { FusedEngine, pickVariant } from '../../src/trainer/backends/fused/wasmEngine';
 
@@ -561,5 +562,268 @@ describe('planning depthwise, separable and global pooling layers', () => {
       /dataFormat channelsFirst/,
     );
     expect(reason(tf.layers.upSampling2d({ inputShape: [4, 4, 2] }))).toMatch(/is a UpSampling2D, which the fused executor does not cover \(it covers .*DepthwiseConv2D, SeparableConv2D.*GlobalAveragePooling2D, GlobalMaxPooling2D/);
+  });
+});
+
+// ---- transposed convolutions, reshape, image outputs and the mse / mae metrics (the autoencoder templates) ----
+// Whole steps and one batch's gradients against tfjs `cpu`, in both wasm builds. Labels have the model's whole
+// output shape ([batch, h, w, c] for an image output), so these cases have their own batch maker.
+
+interface ImageCase {
+  name: string;
+  build: () => tf.LayersModel;
+  batch: number;
+  steps: number;
+  labels: 'onehot' | 'binary' | 'values' | 'pixels';
+  /** Weights compared to this fraction of how far training moved them (Adam: see the first block). */
+  weightTolerance?: number;
+}
+
+/** x in -1..1 and labels for the output's full per-sample shape (from the plan: a reshape's -1 is resolved there). */
+function imageBatch(model: tf.LayersModel, c: ImageCase, seed: number): { x: Float32Array; y: Float32Array; xShape: number[]; yShape: number[] } {
+  const r = rng(seed);
+  const inShape = model.inputs[0].shape.slice(1) as number[];
+  const outShape = planFusedModel(model).plan!.outputShape!;
+  const k = outShape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: c.batch * inShape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
+  const y = new Float32Array(c.batch * k);
+  if (c.labels === 'onehot') for (let i = 0; i < c.batch; i++) y[i * k + Math.floor(r() * k)] = 1;
+  else for (let i = 0; i < y.length; i++) y[i] = c.labels === 'binary' ? (r() < 0.5 ? 0 : 1) : c.labels === 'pixels' ? r() : r() * 2 - 1;
+  return { x, y, xShape: [c.batch, ...inShape], yShape: [c.batch, ...outShape] };
+}
+
+const IMAGE_CASES: ImageCase[] = [
+  {
+    name: "conv2dTranspose 'valid' stride 1 on an odd 5x7 input, with bias and relu, then flatten, softmax, categorical cross-entropy, SGD",
+    batch: 4,
+    steps: 3,
+    labels: 'onehot',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2dTranspose({ inputShape: [5, 7, 3], filters: 6, kernelSize: 3, activation: 'relu' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 5, activation: 'softmax' }),
+        ],
+        { optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+      ),
+  },
+  {
+    name: "conv2dTranspose 'same' stride 2 (kernel 5: uneven padding) without bias on 5x3, then 'valid' stride 2 (kernel 3) to a sigmoid image, binary cross-entropy and mse, momentum",
+    batch: 3,
+    steps: 3,
+    labels: 'binary',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2dTranspose({ inputShape: [5, 3, 4], filters: 9, kernelSize: 5, strides: 2, padding: 'same', useBias: false, activation: 'tanh' }),
+          tf.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, activation: 'sigmoid' }),
+        ],
+        { optimizer: tf.train.momentum(0.05, 0.9), loss: 'binaryCrossentropy', metrics: ['mse'] },
+      ),
+  },
+  {
+    name: "conv2dTranspose with a kernel smaller than its stride ('valid' 1x1 stride 2) and [2,3] kernel strides [1,2] 'same'; mean squared error on the image, mae and MSE metrics, RMSProp",
+    batch: 5,
+    steps: 3,
+    labels: 'values',
+    build: () =>
+      sequential(
+        [
+          tf.layers.conv2dTranspose({ inputShape: [3, 5, 8], filters: 4, kernelSize: 1, strides: 2, activation: 'selu' }),
+          tf.layers.conv2dTranspose({ filters: 3, kernelSize: [2, 3], strides: [1, 2], padding: 'same' }),
+        ],
+        { optimizer: tf.train.rmsprop(0.002), loss: 'meanSquaredError', metrics: ['mae', 'MSE'] },
+      ),
+  },
+  {
+    // tfjs-layers leaves a -1 unresolved in the symbolic shape (its computeOutputShape sees the unknown batch), so a
+    // Flatten or Dense cannot follow one: the -1 is on the last layer here.
+    name: "reshape in the middle and as the output (targetShape with -1): dense, reshape, conv2d 'same', conv2dTranspose stride 2, flatten, dense, reshape; mean squared error, Nesterov momentum",
+    batch: 6,
+    steps: 3,
+    labels: 'values',
+    build: () =>
+      sequential(
+        [
+          tf.layers.dense({ inputShape: [7], units: 30, activation: 'elu' }),
+          tf.layers.reshape({ targetShape: [3, 5, 2] }),
+          tf.layers.conv2d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'relu' }),
+          tf.layers.conv2dTranspose({ filters: 5, kernelSize: 3, strides: 2, padding: 'same' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 12 }),
+          tf.layers.reshape({ targetShape: [2, -1, 3] }),
+        ],
+        { optimizer: tf.train.momentum(0.02, 0.5, true), loss: 'meanSquaredError' },
+      ),
+  },
+  {
+    name: "a [batch, 28, 28, 1] sigmoid output (the conv autoencoder's decoder): dense, reshape [7,7,4], two conv2dTranspose 'same' stride 2, binary cross-entropy and mse, Adam",
+    batch: 4,
+    steps: 3,
+    labels: 'pixels',
+    weightTolerance: 0.05,
+    build: () =>
+      sequential(
+        [
+          tf.layers.dense({ inputShape: [6], units: 196, activation: 'relu' }),
+          tf.layers.reshape({ targetShape: [7, 7, 4] }),
+          tf.layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+          tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' }),
+        ],
+        { optimizer: tf.train.adam(0.002), loss: 'binaryCrossentropy', metrics: ['mse'] },
+      ),
+  },
+];
+
+describe('fused executor vs tfjs cpu: transposed convolutions, reshape, image outputs, mse / mae', () => {
+  it('plans the output sizes and paddings tfjs-layers and tfjs-core use (deconvLength, conv2DBackpropInput)', () => {
+    for (const [size, k, s, padding] of [
+      [5, 3, 1, 'valid'],
+      [5, 3, 2, 'valid'],
+      [5, 1, 2, 'valid'],
+      [7, 5, 2, 'same'],
+      [3, 2, 1, 'same'],
+      [4, 3, 3, 'same'],
+    ] as const) {
+      const layer = tf.layers.conv2dTranspose({ inputShape: [size, size, 2], filters: 1, kernelSize: k, strides: s, padding });
+      const model = sequential([layer], { optimizer: 'sgd', loss: 'meanSquaredError' });
+      const l = planFusedModel(model).plan!.layers[0];
+      expect(l.kind).toBe('conv2dTranspose');
+      if (l.kind !== 'conv2dTranspose') continue;
+      expect(l.outShape, `${size} ${k}/${s} ${padding}`).toEqual((model.outputs[0].shape as number[]).slice(1));
+      const y = model.predict(tf.ones([1, size, size, 2])) as tf.Tensor;
+      expect(y.shape.slice(1)).toEqual(l.outShape);
+      y.dispose();
+    }
+  });
+
+  it('refuses categorical cross-entropy on an image output, and categorical accuracy there, saying why', () => {
+    const layers = () => [tf.layers.conv2dTranspose({ inputShape: [4, 4, 2], filters: 3, kernelSize: 2, strides: 2, activation: 'softmax' })];
+    expect(planFusedModel(sequential(layers(), { optimizer: 'adam', loss: 'categoricalCrossentropy' })).reason).toMatch(
+      /output shape \[null,8,8,3\] is not \[batch, units\], which categoricalCrossentropy needs/,
+    );
+    expect(planFusedModel(sequential(layers(), { optimizer: 'adam', loss: 'meanSquaredError', metrics: ['accuracy'] })).reason).toMatch(/categorical accuracy on the output shape/);
+    expect(planFusedModel(sequential(layers(), { optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mape'] })).reason).toMatch(/metric mape is not fused/);
+  });
+
+  for (const c of IMAGE_CASES)
+    for (const variant of ['simd128', 'relaxed-simd'] as const) {
+      it(`whole steps (${variant}): ${c.name}`, async () => {
+        const ref = c.build();
+        const fused = c.build();
+        const w0 = ref.getWeights().map((w) => w.dataSync().slice());
+        fused.setWeights(ref.getWeights().map((w) => w.clone()));
+        const planned = planFusedModel(fused);
+        expect(planned.reason).toBeUndefined();
+        const plan = planned.plan!;
+        const exec = new FusedExecutor(plan, c.batch, new FusedEngine(variant));
+        await exec.loadFromModel(fused);
+        const lr = (ref.optimizer as unknown as { learningRate: number }).learningRate;
+        // tfjs's logs: loss, then the metrics in compile order (acc for accuracy).
+        const names = (ref as unknown as { model: { metricsNames: string[] } }).model.metricsNames;
+        for (let s = 0; s < c.steps; s++) {
+          const d = imageBatch(ref, c, 500 + s);
+          const xs = tf.tensor(d.x, d.xShape);
+          const ys = tf.tensor(d.y, d.yShape);
+          const out = await ref.trainOnBatch(xs, ys);
+          tf.dispose([xs, ys]);
+          const want = Array.isArray(out) ? out : [out];
+          exec.inputView(c.batch).set(d.x);
+          const got = exec.trainStep(c.batch, d.y, lr);
+          const gotByName: Record<string, number | undefined> = { loss: got.loss, acc: got.acc };
+          plan.valueMetrics?.forEach((m, i) => (gotByName[m.name] = got.values![i]));
+          expect(Object.keys(gotByName).filter((k) => gotByName[k] !== undefined).sort()).toEqual([...names].sort());
+          if (plan.metricOrder) expect(['loss', ...plan.metricOrder]).toEqual(names);
+          names.forEach((name, i) =>
+            expect(Math.abs(gotByName[name]! - want[i]), `step ${s + 1} ${name} ${gotByName[name]} vs tfjs ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))),
+          );
+        }
+        await exec.ensureOptimizerState(tf, fused);
+        exec.storeToModel(tf, fused);
+        const want = ref.getWeights();
+        const got = fused.getWeights();
+        want.forEach((w, i) => {
+          const { diff, moved } = relativeToUpdate(got[i].dataSync(), w.dataSync(), w0[i]);
+          expect(moved, `weight ${ref.weights[i].name} moved`).toBeGreaterThan(0);
+          expect(diff, `weight ${ref.weights[i].name}: max |fused - tfjs| ${diff} for an update of ${moved}`).toBeLessThanOrEqual((c.weightTolerance ?? 1e-3) * moved + 1e-7);
+        });
+      });
+
+      it(`gradients of one batch (${variant}): ${c.name}`, async () => {
+        const model = c.build();
+        seedWeights(model, 11);
+        const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
+        expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);
+        await exec.loadFromModel(model);
+        const d = imageBatch(model, c, 11);
+        const xs = tf.tensor(d.x, d.xShape);
+        const ys = tf.tensor(d.y, d.yShape);
+        const lossFn = (model as unknown as { model: { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] } }).model.lossFunctions[0];
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(() => tf.mean(lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+        exec.inputView(c.batch).set(d.x);
+        const got = exec.computeGradients(c.batch, d.y);
+        expect(got.loss).toBeCloseTo(value.dataSync()[0], 5);
+        const all = exec.gradView();
+        let off = 0;
+        for (const v of vars) {
+          const want = Array.from(grads[v.name].dataSync());
+          const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+          expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
+          let diff = 0;
+          for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
+          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * Math.max(scale, 0.05));
+          off += want.length;
+        }
+        tf.dispose([xs, ys, value, ...Object.values(grads)]);
+      });
+    }
+});
+
+describe('planning models whose weight names tfjs suffixed', () => {
+  it("fuses a model built twice with a named layer (tfjs names the second one's weights code/kernel_1 …)", () => {
+    const build = () => sequential([tf.layers.dense({ inputShape: [3], units: 2, name: 'code' })], { optimizer: 'sgd', loss: 'meanSquaredError' });
+    build();
+    const again = build();
+    expect(again.trainableWeights.map((w) => w.name)).toEqual([expect.stringMatching(/^code\/kernel_\d+$/), expect.stringMatching(/^code\/bias_\d+$/)]);
+    expect(planFusedModel(again).reason).toBeUndefined();
+  });
+});
+
+describe("the fused fit's logs for an image output with metrics", () => {
+  it("has tfjs fit's keys in tfjs's order (loss, then compile order; val_ ones first at an epoch end) and its values", async () => {
+    const build = () =>
+      sequential(
+        [
+          tf.layers.dense({ inputShape: [5], units: 32, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+          tf.layers.reshape({ targetShape: [4, 4, 2] }),
+          tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+        ],
+        { optimizer: tf.train.sgd(0.5), loss: 'binaryCrossentropy', metrics: ['mse', 'accuracy', 'MAE'] },
+      );
+    const r = rng(21);
+    const xs = tf.tensor(Float32Array.from({ length: 20 * 5 }, () => r() * 2 - 1), [20, 5]);
+    const ys = tf.tensor(Float32Array.from({ length: 20 * 64 }, () => (r() < 0.5 ? 0 : 1)), [20, 8, 8, 1]);
+    const record = (into: Record<string, number>[][]) => ({
+      onBatchEnd: async (_b: number, logs?: tf.Logs) => void into[0].push({ ...(logs as Record<string, number>) }),
+      onEpochEnd: async (_e: number, logs?: tf.Logs) => void into[1].push({ ...(logs as Record<string, number>) }),
+    });
+    const want: Record<string, number>[][] = [[], []];
+    await build().fit(xs, ys, { epochs: 2, batchSize: 8, validationSplit: 0.25, shuffle: false, callbacks: record(want) });
+    const model = build();
+    const fit = await prepareFusedFit(tf, { name: 'cpu', reason: 'test' }, model, { kind: 'tensors', xs, ys }, { batchSize: 8, validationSplit: 0.25, threads: 1, env: { MODEL_LAB_EXECUTOR: 'fused' } });
+    expect(fit.executor, fit.reason).toBe('fused');
+    const got: Record<string, number>[][] = [[], []];
+    if (fit.executor === 'fused') await fit.fit({ epochs: 2, initialEpoch: 0, batchSize: 8, validationSplit: 0.25, shuffle: false, yieldEvery: 'never', callbacks: record(got) });
+    tf.dispose([xs, ys]);
+    expect(Object.keys(want[0][0])).toEqual(['batch', 'size', 'loss', 'mse', 'acc', 'MAE']);
+    expect(Object.keys(want[1][0])).toEqual(['val_loss', 'val_mse', 'val_acc', 'val_MAE', 'loss', 'mse', 'acc', 'MAE']);
+    for (const kind of [0, 1]) {
+      expect(got[kind].map((l) => Object.keys(l))).toEqual(want[kind].map((l) => Object.keys(l)));
+      got[kind].forEach((l, i) => {
+        for (const [k, v] of Object.entries(want[kind][i])) expect(Math.abs(l[k] - v), `${kind ? 'epoch' : 'batch'} ${i} ${k}: ${l[k]} fused, ${v} tfjs`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)));
+      });
+    }
   });
 });

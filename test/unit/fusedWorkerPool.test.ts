@@ -99,6 +99,34 @@ describe('GradientWorkerPool', () => {
       expect(alone.gradView().some((g) => Math.abs(g) > 1e-4)).toBe(true);
     });
 
+  it('averages the mse and mae metrics of an image output (a transposed-convolution decoder) over 2 threads to the one-thread values', async () => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [5], units: 32, activation: 'relu' }),
+        tf.layers.reshape({ targetShape: [4, 4, 2] }),
+        tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' }),
+      ],
+    });
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['mse', 'mae'] });
+    const alone = await executor(m, 16);
+    const split = await executor(m, 16);
+    const pool = await GradientWorkerPool.start(split, { threads: 2, maxBatch: 16, yRow: 64, workerFile: WORKER });
+    pools.push(pool);
+    const r = rng(9);
+    const n = 15;
+    const x = Float32Array.from({ length: n * 5 }, () => r() * 2 - 1);
+    const y = Float32Array.from({ length: n * 64 }, () => r());
+    alone.inputView(n).set(x);
+    split.inputView(n).set(x);
+    const want = alone.computeGradients(n, y);
+    const got = await pool.computeGradients(split, n, y);
+    expect(want.values).toHaveLength(2);
+    expect(got.values).toHaveLength(2);
+    got.values!.forEach((v, i) => expect(v, ['mse', 'mae'][i]).toBeCloseTo(want.values![i], 6));
+    expect(got.loss).toBeCloseTo(want.loss, 6);
+    expect(relDiff(alone.gradView(), split.gradView())).toBeLessThan(1e-5);
+  });
+
   it('trains ten Adam steps on 2 threads to the losses and weights of one thread', async () => {
     const model = cnn();
     const alone = await executor(model, 24);

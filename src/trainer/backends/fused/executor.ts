@@ -6,7 +6,7 @@
  * getWeights order and names) whenever something may read the model: epoch ends, checkpoints, the end.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { accuracy, lossAndGrad } from './loss';
+import { accuracy, lossAndGrad, valueMetric } from './loss';
 import { ACTIVATIONS, type FusedLayer, type FusedPlan } from './plan';
 import { FusedEngine } from './wasmEngine';
 
@@ -44,11 +44,16 @@ interface LayerBuffers {
   mid?: number;
   dmid?: number;
   pointwise?: number;
+  /** Transposed convolution: its output padded as the input of the conv2d it is the gradient of, and that padded output's gradient (= out / d without padding). */
+  yp?: number;
+  dyp?: number;
 }
 
 export interface StepResult {
   loss: number;
   acc?: number;
+  /** The plan's valueMetrics (mse, mae), in its order. */
+  values?: number[];
 }
 
 /** The optimizer's state as tfjs keeps it: step count, Adam's running beta powers. */
@@ -99,7 +104,7 @@ export class FusedExecutor {
     let input = this.x;
     let dInput = e.alloc(B * plan.inputSize);
     let w = 0;
-    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'depthwise' || (l.kind === 'batchnorm' && (l.scale || l.center)));
+    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'depthwise' || l.kind === 'conv2dTranspose' || (l.kind === 'batchnorm' && (l.scale || l.center)));
     this.states = plan.states.map((st) => new Float32Array(st.size));
     for (const l of plan.layers) {
       const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };
@@ -183,6 +188,23 @@ export class FusedExecutor {
           // C doubles of sums (native/fused/fused.c gap_fwd).
           if (l.op === 'avg') b.acc = e.alloc(2 * l.inShape[2]);
           break;
+        case 'reshape':
+          b.out = input;
+          b.d = dInput;
+          break;
+        case 'conv2dTranspose': {
+          const c = l.inShape[2];
+          const [oh, ow, k] = l.outShape;
+          const padded = l.pad.hp !== oh || l.pad.wp !== ow;
+          b.out = e.alloc(B * oh * ow * k);
+          b.d = e.alloc(B * oh * ow * k);
+          b.yp = padded ? e.alloc(B * l.pad.hp * l.pad.wp * k) : b.out;
+          b.dyp = padded ? e.alloc(B * l.pad.hp * l.pad.wp * k) : b.d;
+          b.wt = e.alloc(l.filter[0] * l.filter[1] * c * k);
+          b.kernel = this.params + 4 * this.offsets[w++];
+          if (l.useBias) b.bias = this.params + 4 * this.offsets[w++];
+          break;
+        }
       }
       if ('activation' in l && l.activation === 'selu') b.pre = e.alloc(l.kind === 'activation' ? B * l.size : l.kind === 'dense' ? B * l.units : B * l.outShape[0] * l.outShape[1] * l.outShape[2]);
       this.bufs.push(b);
@@ -190,7 +212,9 @@ export class FusedExecutor {
       dInput = b.d;
     }
     this.outGrad = new Float32Array(B * plan.outputSize);
-    this.rng = (Math.random() * 0xffffffff) >>> 0 || 1;
+    // Drawn only for a dropout that needs it: without one, a fused run takes from Math.random exactly what
+    // tfjs's fit would (its shuffles), so the two executors shuffle alike from the same seed.
+    this.rng = plan.layers.some((l) => l.kind === 'dropout' && l.rate > 0) ? (Math.random() * 0xffffffff) >>> 0 || 1 : 1;
   }
 
   /** How many state tensors per weight tfjs's optimizer keeps (RMSProp's mean gradient only when centered). */
@@ -271,6 +295,11 @@ export class FusedExecutor {
           else k.gmp_fwd(b.in, b.out, n, h * w, c);
           break;
         }
+        case 'reshape':
+          break;
+        case 'conv2dTranspose':
+          this.conv2dTransposeForward(l, b, n);
+          break;
       }
     }
   }
@@ -355,6 +384,47 @@ export class FusedExecutor {
     if (b.dxp !== b.dIn) k.unpad_nhwc(b.dxp!, b.dIn, n, h, w, c, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
   }
 
+  /**
+   * tfjs-core's conv2dTranspose (conv2DBackpropInput of the conv2d from the output's shape to the input's):
+   * the input scattered through the kernel into the padded output, cropped, plus bias, then the activation.
+   * The kernel [FH,FW,F,C] is that conv2d's filter; conv2d_bwd_input wants it as [FH,FW,C,F].
+   */
+  private conv2dTransposeForward(l: Extract<FusedLayer, { kind: 'conv2dTranspose' }>, b: LayerBuffers, n: number): void {
+    const k = this.engine.k;
+    const [h, w, c] = l.inShape;
+    const [oh, ow, f] = l.outShape;
+    const [fh, fw] = l.filter;
+    k.transpose(b.kernel!, b.wt!, f, c, fh * fw);
+    k.conv2d_bwd_input(b.in, b.wt!, b.yp!, n, l.pad.hp, l.pad.wp, f, h, w, c, fh, fw, l.strides[0], l.strides[1]);
+    if (b.yp !== b.out) k.unpad_nhwc(b.yp!, b.out, n, oh, ow, f, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
+    if (b.bias) k.bias_add(b.out, b.bias, n * oh * ow, f);
+    if (b.pre) this.engine.copy(b.out, b.pre, n * oh * ow * f);
+    k.act_fwd(ACTIVATIONS[l.activation], b.out, n * oh * ow, f);
+  }
+
+  /**
+   * Its gradients, from the same conv2d: the input's is that conv2d's forward on the padded output gradient,
+   * the kernel's is its filter gradient with the padded output gradient as its input and the layer's input as
+   * its output gradient.
+   */
+  private conv2dTransposeBackward(l: Extract<FusedLayer, { kind: 'conv2dTranspose' }>, b: LayerBuffers, n: number, needDx: boolean): void {
+    const k = this.engine.k;
+    const [h, w, c] = l.inShape;
+    const [oh, ow, f] = l.outShape;
+    const [fh, fw] = l.filter;
+    k.act_bwd(ACTIVATIONS[l.activation], b.out, b.pre ?? 0, b.d, n * oh * ow, f);
+    if (b.bias) k.col_sum(b.d, this.gradOffset(b.bias), n * oh * ow, f);
+    if (b.dyp !== b.d) k.pad_nhwc(b.d, b.dyp!, n, oh, ow, f, l.pad.hp, l.pad.wp, l.pad.top, l.pad.left);
+    k.conv2d_bwd_filter(b.dyp!, b.in, this.gradOffset(b.kernel!), n, l.pad.hp, l.pad.wp, f, h, w, c, fh, fw, l.strides[0], l.strides[1]);
+    if (needDx) k.conv2d_fwd(b.dyp!, b.kernel!, 0, b.dIn, n, l.pad.hp, l.pad.wp, f, h, w, c, fh, fw, l.strides[0], l.strides[1]);
+  }
+
+  /** The plan's mse / mae metrics of the n output rows against `y`. */
+  private valuesOf(p: Float32Array, y: ArrayLike<number>, n: number): { values?: number[] } {
+    const ms = this.plan.valueMetrics;
+    return ms && ms.length > 0 ? { values: ms.map((m) => valueMetric(m.kind, p, y, n * this.plan.outputSize)) } : {};
+  }
+
   /** Gradients of the loss into the gradient block; the last layer's d must hold dLoss/dOutput. */
   backward(n: number, training: boolean): void {
     const k = this.engine.k;
@@ -416,6 +486,11 @@ export class FusedExecutor {
           else k.gmp_bwd(b.in, b.out, b.d, b.dIn, n, h * w, c);
           break;
         }
+        case 'reshape':
+          break;
+        case 'conv2dTranspose':
+          this.conv2dTransposeBackward(l, b, n, needDx);
+          break;
       }
     }
   }
@@ -425,7 +500,7 @@ export class FusedExecutor {
     this.forward(n, false);
     const p = this.outputView(n);
     const loss = lossAndGrad(this.plan.loss, p, y, n, this.plan.outputSize);
-    return { loss, ...(this.plan.accuracy ? { acc: accuracy(this.plan.accuracy, p, y, n, this.plan.outputSize) } : {}) };
+    return { loss, ...(this.plan.accuracy ? { acc: accuracy(this.plan.accuracy, p, y, n, this.plan.outputSize) } : {}), ...this.valuesOf(p, y, n) };
   }
 
   /** Forward and backward of the n samples in the input buffer: gradients in the gradient block; returns the batch's loss. */
@@ -436,9 +511,10 @@ export class FusedExecutor {
     const g = this.outGrad.subarray(0, n * K);
     const loss = lossAndGrad(this.plan.loss, p, y, n, K, g);
     const acc = this.plan.accuracy ? accuracy(this.plan.accuracy, p, y, n, K) : undefined;
+    const values = this.valuesOf(p, y, n);
     this.engine.view(this.bufs[this.bufs.length - 1].d, n * K).set(g);
     this.backward(n, true);
-    return { loss, ...(acc !== undefined ? { acc } : {}) };
+    return { loss, ...(acc !== undefined ? { acc } : {}), ...values };
   }
 
   /** One optimizer update from the gradient block at learning rate lr, exactly as tfjs-core's optimizer would. */

@@ -81,8 +81,9 @@ function arraysOf(xsArg: unknown, ysArg: unknown, plan: FusedPlan, what: string)
   if (ys.shape[0] !== n) return `the ${what} inputs and labels differ in count`;
   const sparse = plan.loss === 'sparseCategoricalCrossentropy';
   const yRow = ys.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (sparse ? yRow !== 1 : ys.shape.length !== 2 || ys.shape[1] !== plan.outputSize)
-    return `the ${what} labels are [${ys.shape.join(',')}] for an output of ${plan.outputSize}`;
+  const outShape = plan.outputShape ?? [plan.outputSize];
+  if (sparse ? yRow !== 1 : ys.shape.slice(1).join(',') !== outShape.join(','))
+    return `the ${what} labels are [${ys.shape.join(',')}] for an output of [N,${outShape.join(',')}]`;
   return { x: xs.dataSync() as Float32Array, y: ys.dataSync() as ArrayLike<number>, n, yRow };
 }
 
@@ -129,7 +130,7 @@ export async function prepareFusedFit(
     return onTfjs(`the fused executor could not start: ${e instanceof Error ? e.message : String(e)}`);
   }
   const simd = exec.engine.variant;
-  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some((l) => l.kind === 'conv2d' || l.kind === 'depthwise'));
+  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some((l) => l.kind === 'conv2d' || l.kind === 'depthwise' || l.kind === 'conv2dTranspose'));
   const norm = plan.layers.find((l) => l.kind === 'batchnorm');
   let threads = norm ? 1 : Math.min(decided.threads, exec.maxBatch);
   let threadsReason = norm
@@ -246,7 +247,8 @@ async function fitLoop(tf: TF, model: tfTypes.LayersModel, exec: FusedExecutor, 
     }
     return yBatch.subarray(0, (to - from) * src.yRow);
   };
-  const metricsOf = (r: StepResult): Record<string, number> => ({ loss: Math.fround(r.loss), ...(r.acc !== undefined && { acc: Math.fround(r.acc) }) });
+  const metricsOf = (r: StepResult): Record<string, number> =>
+    inCompileOrder(plan, { loss: Math.fround(r.loss), ...(r.acc !== undefined && { acc: Math.fround(r.acc) }), ...valueLogs(plan, r) }, '');
 
   await cb.onTrainBegin?.({});
   model.stopTraining = false;
@@ -306,9 +308,27 @@ function evaluateAll(exec: FusedExecutor, val: Arrays, B: number, gather: Gather
     const r = exec.evaluate(to - from, gather(val, null, from, to));
     totals.val_loss = (totals.val_loss ?? 0) + Math.fround(r.loss) * (to - from);
     if (r.acc !== undefined) totals.val_acc = (totals.val_acc ?? 0) + Math.fround(r.acc) * (to - from);
+    for (const [k, v] of Object.entries(valueLogs(exec.plan, r))) totals[`val_${k}`] = (totals[`val_${k}`] ?? 0) + v * (to - from);
   }
   for (const k of Object.keys(totals)) totals[k] /= val.n;
-  return totals;
+  return inCompileOrder(exec.plan, totals, 'val_');
+}
+
+/** The mse / mae metrics of a step under the names tfjs logs them by (the names given to compile: mse, MAE, …). */
+function valueLogs(plan: FusedPlan, r: StepResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  plan.valueMetrics?.forEach((m, i) => {
+    if (r.values) out[m.name] = Math.fround(r.values[i]);
+  });
+  return out;
+}
+
+/** The logs with the metrics in the order tfjs lists them (loss, then compile order), as a reader iterating them sees tfjs's. */
+function inCompileOrder(plan: FusedPlan, logs: Record<string, number>, prefix: string): Record<string, number> {
+  if (!plan.metricOrder) return logs;
+  const out: Record<string, number> = {};
+  for (const k of ['loss', ...plan.metricOrder]) if (prefix + k in logs) out[prefix + k] = logs[prefix + k];
+  return { ...out, ...logs };
 }
 
 /** tfjs's util.shuffle (Fisher–Yates from the end, Math.random). */

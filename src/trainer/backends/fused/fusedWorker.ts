@@ -37,6 +37,7 @@ function run(init: WorkerInit): void {
       v.grads.set(exec.gradView());
       v.result[0] = r.loss;
       v.result[1] = r.acc ?? Number.NaN;
+      r.values?.forEach((x, i) => (v.result[2 + i] = x));
       Atomics.store(v.ctrl, CTRL.status, 0);
     } catch (e) {
       writeError(v.error, e instanceof Error ? e.message : String(e));

@@ -4,7 +4,7 @@
  * chain rule through those same steps (including the zero gradient where clipByValue clips), so the
  * gradient matches what tfjs's tape computes, not just the textbook shortcut.
  */
-import type { AccuracyKind, LossName } from './plan';
+import type { AccuracyKind, LossName, ValueMetricKind } from './plan';
 
 /** tfjs's backend epsilon (float32), which its losses clip with. */
 export const EPSILON = Math.fround(1e-7);
@@ -53,18 +53,20 @@ export function lossAndGrad(loss: LossName, p: Float32Array, y: ArrayLike<number
       return total / n;
     }
     case 'binaryCrossentropy': {
-      // y' = clip(p); x = log(y'/(1-y')); L = mean_k(relu(x) - x·t + log1p(exp(-|x|))); dL/dx = sigmoid(x) - t
+      // y' = clip(p); x = log(y'/(1-y')); L = mean_k(relu(x) - x·t + log1p(exp(-|x|))); dL/dx = sigmoid(x) - t.
+      // With x from y' these are y' again: exp(-|x|) = min(y', 1-y')/max(y', 1-y'), so log1p(exp(-|x|)) =
+      // -log(max(y', 1-y')), and sigmoid(x) = y'. Two logs an element instead of log, log1p and two exps: an image
+      // output has hundreds of thousands a batch. (At x = 0 tfjs's tape also gives sigmoid(0) - t: relu'(0) = 0,
+      // but Abs's gradient there is step(0, -1) = -1.)
+      const scale = 1 / (k * n);
       for (let i = 0; i < n * k; i++) {
         const c = clip(p[i], EPSILON, hi);
-        const x = Math.log(c / (1 - c));
         const t = y[i];
-        total += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
-        if (grad) {
-          const inside = p[i] >= EPSILON && p[i] <= hi;
-          // d relu(x)/dx is 0 at x = 0 in tfjs, as is d|x|/dx: there the tape gives -t, not sigmoid(0) - t.
-          const dx = x > 0 ? 1 - t - 1 / (1 + Math.exp(x)) : x < 0 ? -t + 1 / (1 + Math.exp(-x)) : -t;
-          grad[i] = inside ? (dx / (c * (1 - c))) / (k * n) : 0;
-        }
+        const logC = Math.log(c);
+        const log1C = Math.log(1 - c);
+        const x = logC - log1C;
+        total += (x > 0 ? x : 0) - x * t - (c > 0.5 ? logC : log1C);
+        if (grad) grad[i] = p[i] >= EPSILON && p[i] <= hi ? ((c - t) / (c * (1 - c))) * scale : 0;
       }
       return total / (k * n);
     }
@@ -107,3 +109,18 @@ function argMax(a: ArrayLike<number>, o: number, k: number): number {
 }
 
 const clip = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+/**
+ * tfjs-layers' mse / mae metric over `count` output values: mean over the last axis, then over the rest,
+ * which for equal rows is the mean over all of them.
+ */
+export function valueMetric(kind: ValueMetricKind, p: Float32Array, y: ArrayLike<number>, count: number): number {
+  let total = 0;
+  if (kind === 'mse')
+    for (let i = 0; i < count; i++) {
+      const d = p[i] - y[i];
+      total += d * d;
+    }
+  else for (let i = 0; i < count; i++) total += Math.abs(p[i] - y[i]);
+  return total / count;
+}

@@ -73,10 +73,35 @@ export type FusedLayer =
       useBias: boolean;
       activation: ActivationName;
     }
+  /** tf.layers.reshape: NHWC buffers are row-major, so like flatten it is the identity on the floats. */
+  | { kind: 'reshape'; name: string; size: number }
+  | {
+      /**
+       * tf.layers.conv2dTranspose: conv2d's input gradient run forward. The conv2d it is the gradient of
+       * has the transposed layer's output as its input (padded as `pad`), the kernel [FH,FW,F,C] as its
+       * filter and the transposed layer's input as its output.
+       */
+      kind: 'conv2dTranspose';
+      name: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      filter: [number, number];
+      strides: [number, number];
+      pad: Padding;
+      useBias: boolean;
+      activation: ActivationName;
+    }
   | { kind: 'globalPool'; name: string; op: 'max' | 'avg'; inShape: [number, number, number] };
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 export type AccuracyKind = 'categorical' | 'sparse' | 'binary';
+/** Element-wise metrics besides accuracy, logged under the name the model compiled them with (as tfjs does). */
+export type ValueMetricKind = 'mse' | 'mae';
+export interface ValueMetric {
+  /** The key in the logs: the metric's name as given to compile ('mse', 'MAE', …); validation's is val_ + it. */
+  name: string;
+  kind: ValueMetricKind;
+}
 
 export type OptimizerPlan =
   | { kind: 'sgd' }
@@ -96,10 +121,19 @@ export interface FusedPlan {
   loss: LossName;
   /** The accuracy metric tfjs would log as `acc`, if the model asked for one. */
   accuracy?: AccuracyKind;
+  /** The model's output per sample ([units], or [h, w, c] for an image output); outputSize is its product. */
+  outputShape?: number[];
+  /** mse / mae metrics the model asked for, in compile order. */
+  valueMetrics?: ValueMetric[];
+  /** The metrics' log keys in compile order ('acc' for accuracy), the order tfjs's logs list them after the loss. */
+  metricOrder?: string[];
   optimizer: OptimizerPlan;
 }
 
 export type PlanResult = { plan: FusedPlan; reason?: undefined } | { plan?: undefined; reason: string };
+
+/** The element-wise metrics the fused loop computes, by the names tfjs-layers' metrics.get knows them (it has no 'meanSquaredError' metric string). */
+const VALUE_METRICS: Record<string, ValueMetricKind> = { mse: 'mse', MSE: 'mse', mae: 'mae', MAE: 'mae' };
 
 const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
 
@@ -129,6 +163,17 @@ export function axisPadding(size: number, filter: number, stride: number, paddin
   const total = Math.max(0, (out - 1) * stride + filter - size);
   return { out, before: Math.floor(total / 2), total };
 }
+
+/** tfjs-layers' deconvLength: a transposed convolution's output size on one axis. */
+export function transposedLength(size: number, stride: number, filter: number, padding: 'same' | 'valid'): number {
+  return padding === 'valid' ? size * stride + Math.max(filter - stride, 0) : size * stride;
+}
+
+/**
+ * Whether a weight's full name is the layer's `kind` weight: tfjs appends _1, _2, … when a variable of that name
+ * already exists in the process (a model built twice with a layer named 'code': code/kernel_2).
+ */
+const isWeight = (full: string, kind: string) => full.endsWith(`/${kind}`) || new RegExp(`/${kind}_\\d+$`).test(full);
 
 function noExtras(cfg: Cfg, layer: string): void {
   for (const k of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'])
@@ -272,9 +317,38 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
         weightNames: [],
       };
     }
+    case 'Reshape': {
+      // The layer's own shape inference, which resolves a -1 (and refuses a size that does not divide) only
+      // when every input dimension is known: so with a batch of 1 in place of the unknown batch.
+      const outShape = (layer.computeOutputShape([1, ...inShape.slice(1)]) as number[]).slice(1);
+      if (outShape.some((d) => !(typeof d === 'number' && d > 0))) no(`layer ${name}: target shape ${JSON.stringify(cfg.targetShape)} on an input of ${JSON.stringify(inShape.slice(1))}`);
+      return { fl: { kind: 'reshape', name, size }, outShape: [null as unknown as number, ...outShape], weightNames: [] };
+    }
+    case 'Conv2DTranspose': {
+      noExtras(cfg, name);
+      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      const [h, w, c] = shape3(inShape, name);
+      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
+      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
+      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      // tfjs-layers' deconvLength, then tfjs-core's conv2DBackpropInput pads as the conv2d of that output would.
+      const oh = transposedLength(h, strides[0], filter[0], padding);
+      const ow = transposedLength(w, strides[1], filter[1], padding);
+      const ph = axisPadding(oh, filter[0], strides[0], padding);
+      const pw = axisPadding(ow, filter[1], strides[1], padding);
+      if (ph.out !== h || pw.out !== w) no(`layer ${name}: a transposed convolution whose conv2d would give ${ph.out}x${pw.out}, not its ${h}x${w} input`);
+      const k = cfg.filters as number;
+      const outShape: [number, number, number] = [oh, ow, k];
+      const useBias = cfg.useBias !== false;
+      return {
+        fl: { kind: 'conv2dTranspose', name, inShape: [h, w, c], outShape, filter, strides, pad: { top: ph.before, left: pw.before, hp: oh + ph.total, wp: ow + pw.total }, useBias, activation: activationOf(cfg, name) },
+        outShape: [null as unknown as number, ...outShape],
+        weightNames: useBias ? ['kernel', 'bias'] : ['kernel'],
+      };
+    }
     default:
       return no(
-        `layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Dense, Dropout, Activation, BatchNormalization)`,
+        `layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Dense, Dropout, Activation, BatchNormalization)`,
       );
   }
 }
@@ -311,7 +385,7 @@ function accuracyKind(loss: LossName, outUnits: number): AccuracyKind {
 
 /**
  * The fused plan of a compiled model, or why there is none. Only a Sequential model of covered
- * layers, a single string loss of the covered ones, metrics limited to accuracy, and an SGD,
+ * layers, a single string loss of the covered ones, metrics limited to accuracy, mse and mae, and an SGD,
  * Momentum, Adam or RMSProp optimizer are fused.
  */
 export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
@@ -325,10 +399,19 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     const loss = lossName as LossName;
     const metrics = m.metrics === undefined || m.metrics === null ? [] : Array.isArray(m.metrics) ? m.metrics : [m.metrics];
     let wantAccuracy = false;
+    const valueMetrics: ValueMetric[] = [];
+    const metricOrder: string[] = [];
     for (const metric of metrics) {
-      if (metric === 'accuracy' || metric === 'acc') wantAccuracy = true;
-      else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy)`);
+      if (metric === 'accuracy' || metric === 'acc') {
+        wantAccuracy = true;
+        metricOrder.push('acc');
+      } else if (typeof metric === 'string' && metric in VALUE_METRICS) {
+        valueMetrics.push({ name: metric, kind: VALUE_METRICS[metric] });
+        metricOrder.push(metric);
+      } else no(`metric ${typeof metric === 'string' ? metric : 'given as a function'} is not fused (fused: accuracy, ${Object.keys(VALUE_METRICS).join(', ')})`);
     }
+    // Against class indices, tfjs broadcasts them over the output: not the element-wise metric computed here.
+    if (valueMetrics.length > 0 && loss === 'sparseCategoricalCrossentropy') no(`metric ${valueMetrics[0].name} with ${loss} (class-index labels) is not fused`);
     const optimizer = optimizerPlan(model.optimizer);
     const inputShape = model.inputs[0].shape;
     if (inputShape.slice(1).some((d) => typeof d !== 'number')) no(`the input shape ${JSON.stringify(inputShape)} has an unknown dimension`);
@@ -340,11 +423,11 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
       if (layer.getClassName() === 'InputLayer') continue;
       const { fl, outShape, weightNames, stateNames = [] } = compileLayer(layer, shape, expectedStates.length);
       const states = layer.nonTrainableWeights.map((w) => w.name);
-      if (states.length !== stateNames.length || !stateNames.every((n, i) => states[i].endsWith(`/${n}`)))
+      if (states.length !== stateNames.length || !stateNames.every((n, i) => isWeight(states[i], n)))
         no(states.length > 0 && stateNames.length === 0 ? `layer ${layer.name} has non-trainable weights` : `layer ${layer.name} has non-trainable weights ${states.join(', ')} (expected ${stateNames.join(', ')})`);
       expectedStates.push(...states);
       const names = layer.trainableWeights.map((w) => w.name);
-      if (names.length !== weightNames.length || !weightNames.every((n, i) => names[i].endsWith(`/${n}`)))
+      if (names.length !== weightNames.length || !weightNames.every((n, i) => isWeight(names[i], n)))
         no(`layer ${layer.name} has weights ${names.join(', ')} (expected ${weightNames.join(', ')})`);
       expectedWeights.push(...names);
       layers.push(fl);
@@ -355,8 +438,15 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
     if (tw.length !== expectedWeights.length || tw.some((w, i) => w.name !== expectedWeights[i])) no('the model trains weights outside its layers');
     const ntw = model.nonTrainableWeights;
     if (ntw.length !== expectedStates.length || ntw.some((w, i) => w.name !== expectedStates[i])) no('the model keeps non-trainable weights outside its layers');
-    if (shape.length !== 2) no(`the output shape ${JSON.stringify(shape)} is not [batch, units]`);
-    const outputSize = shape[1];
+    const outputShape = shape.slice(1);
+    // Binary cross-entropy and MSE are element-wise and then means (over the last axis, then the rest), so on
+    // an image output they equal the loss of the flattened output; the categorical ones are per last-axis row.
+    if (outputShape.length !== 1 && loss !== 'binaryCrossentropy' && loss !== 'meanSquaredError')
+      no(`the output shape ${JSON.stringify(shape)} is not [batch, units], which ${loss} needs (fused on such outputs: binaryCrossentropy, meanSquaredError)`);
+    const outputSize = outputShape.reduce((a, b) => a * b, 1);
+    const lastDim = outputShape[outputShape.length - 1];
+    const accuracy = wantAccuracy ? accuracyKind(loss, lastDim) : undefined;
+    if (accuracy && accuracy !== 'binary' && outputShape.length !== 1) no(`${accuracy} accuracy on the output shape ${JSON.stringify(shape)} is not fused`);
     const inputSize = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return {
       plan: {
@@ -367,7 +457,9 @@ export function planFusedModel(model: tfTypes.LayersModel): PlanResult {
         weights: tw.map((w) => ({ name: w.name, shape: w.shape as number[], size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
         states: ntw.map((w) => ({ name: w.name, size: (w.shape as number[]).reduce((a, b) => a * b, 1) })),
         loss,
-        ...(wantAccuracy ? { accuracy: accuracyKind(loss, outputSize) } : {}),
+        ...(accuracy ? { accuracy } : {}),
+        outputShape,
+        ...(valueMetrics.length > 0 ? { valueMetrics, metricOrder } : {}),
         optimizer,
       },
     };

@@ -69,13 +69,18 @@ export interface ShardViews {
   x: Float32Array;
   y: Float32Array;
   grads: Float32Array;
-  /** [loss, acc (NaN when the plan has none)], as doubles like a 1-thread step's. */
+  /** [loss, acc (NaN when the plan has none), …the plan's valueMetrics], as doubles like a 1-thread step's. */
   result: Float64Array;
   error: Uint8Array;
 }
 
+/** Doubles of a shard's result: loss, accuracy, then one per mse / mae metric. */
+export const resultSlots = (l: SharedLayout) => 2 + (l.plan.valueMetrics?.length ?? 0);
+/** Bytes of the result doubles, a multiple of 16 so the float32 views after them stay aligned. */
+const resultBytes = (l: SharedLayout) => 16 * Math.ceil(resultSlots(l) / 2);
+
 export function shardBytes(l: SharedLayout): number {
-  return 4 * CTRL_WORDS + 16 + 4 * (l.shardMax * l.plan.inputSize + l.shardMax * l.yRow + l.paramCount) + ERROR_BYTES;
+  return 4 * CTRL_WORDS + resultBytes(l) + 4 * (l.shardMax * l.plan.inputSize + l.shardMax * l.yRow + l.paramCount) + ERROR_BYTES;
 }
 
 export function shardViews(buf: SharedArrayBuffer, l: SharedLayout): ShardViews {
@@ -86,8 +91,8 @@ export function shardViews(buf: SharedArrayBuffer, l: SharedLayout): ShardViews 
     return v;
   };
   const ctrl = new Int32Array(buf, 0, CTRL_WORDS);
-  const result = new Float64Array(buf, 4 * CTRL_WORDS, 2);
-  at = 4 * CTRL_WORDS + 16;
+  const result = new Float64Array(buf, 4 * CTRL_WORDS, resultSlots(l));
+  at = 4 * CTRL_WORDS + resultBytes(l);
   const x = f32(l.shardMax * l.plan.inputSize);
   const y = f32(l.shardMax * l.yRow);
   const grads = f32(l.paramCount);

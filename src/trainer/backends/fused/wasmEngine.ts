@@ -63,6 +63,7 @@ export interface FusedKernels {
   gap_bwd(dy: Ptr, dx: Ptr, n: I, hw: I, c: I): void;
   gmp_fwd(x: Ptr, y: Ptr, n: I, hw: I, c: I): void;
   gmp_bwd(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: I, hw: I, c: I): void;
+  bias_add(y: Ptr, b: Ptr, rows: I, k: I): void;
 }
 
 export type SimdVariant = 'simd128' | 'relaxed-simd';

@@ -205,6 +205,7 @@ export class GradientWorkerPool {
     const w0 = sizes[0] / n;
     let loss = mine.loss * w0;
     let acc = mine.acc === undefined ? undefined : mine.acc * w0;
+    const values = mine.values?.map((x) => x * w0);
     let scaled = p.handed.length === 0 || w0 === 1;
     for (const h of p.handed) {
       ahead &&= Atomics.load(h.m.views.ctrl, CTRL.done) >= h.seq;
@@ -220,10 +221,11 @@ export class GradientWorkerPool {
       } else for (let i = 0; i < g.length; i++) g[i] += gi[i] * wi;
       loss += v.result[0] * wi;
       if (acc !== undefined) acc += v.result[1] * wi;
+      values?.forEach((x, j) => (values[j] = x + v.result[2 + j] * wi));
     }
     if (p.handed.length > 0 && sizes[0] > 0)
       this.shift = nextShift(this.shift, { workersAhead: ahead, waitedMs: performance.now() - computed, msPerSample: (computed - started) / sizes[0], limit: this.maxShift });
-    return { loss, ...(acc !== undefined && { acc }) };
+    return { loss, ...(acc !== undefined && { acc }), ...(values && { values }) };
   }
 
   /** Blocks briefly, then waits asynchronously (so exit events arrive) until the worker finished `seq`. */
