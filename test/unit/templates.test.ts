@@ -16,6 +16,7 @@ import * as scaffoldDatasets from '../../src/scaffold/templates/datasets';
 import { loadBackend } from '../../src/trainer/backends/loadBackend';
 import { CO2_WINDOW } from '../../src/trainer/data/builtins/co2';
 import { NAME_VOCAB, NAMES_GENDER_LENGTH, NAMES_WINDOW } from '../../src/trainer/data/builtins/names';
+import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { loadModelFile } from '../../src/trainer/loadModelFile';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { tscErrors } from './tscErrors';
@@ -167,19 +168,26 @@ test('every rendered file (TS and JS with checkJs) type-checks in one strict tsc
   ]);
 });
 
+/** The templates whose every variant trains on the fused executor (the rest: a functional graph, recurrent layers). */
+const FUSED_TEMPLATES = ['mlp-classifier', 'mlp-regressor', 'cnn-classifier', 'autoencoder-dense', 'autoencoder-conv', 'autoencoder-denoising'];
+
 /** `// -> [batch, a, b]` comments in order, as arrays without the batch axis. */
 function commentShapes(text: string): number[][] {
   return [...text.matchAll(/^\s*\/\/ -> \[batch, ([\d, ]+)\]/gm)].map((m) => m[1].split(',').map((s) => Number(s.trim())));
 }
 
 describe.each(CASES.map((c, i) => [caseName(c), c, i] as const))('%s', (_name, c, i) => {
-  test.each(LANGS)('%s: builds a model with expectedParamCount weights and the commented shapes', async (lang) => {
+  test.each(LANGS)('%s: builds a model with expectedParamCount weights and the commented shapes, fused or saying why not', async (lang) => {
     const file = files.get(`${i}.${lang}`)!;
     const loaded = await loadModelFile(tf, file);
     expect(loaded.config.dataset).toBe(templateDataset(c.id, c.params));
     const model = (await loaded.createModel()) as tfTypes.LayersModel;
     try {
       expect(model.countParams()).toBe(expectedParamCount(c.id, c.params));
+      // Every template trains on the fused executor or says why it does not (the run's log, run.json and the panel show it).
+      const planned = planFusedModel(model);
+      if (FUSED_TEMPLATES.includes(c.id)) expect(planned.reason, 'why it is not fused').toBeUndefined();
+      else expect(planned.reason).toMatch(c.id === 'residual-cnn' ? /^the model is a Model \(only Sequential models are fused\)$/ : /is a (Embedding|LSTM|GRU|SimpleRNN|Bidirectional), which the fused executor does not cover/);
       // Sequential templates comment every layer; the residual one comments its blocks, checked by the output shape.
       const text = fs.readFileSync(file, 'utf8');
       const shapes = commentShapes(text);
