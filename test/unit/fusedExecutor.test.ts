@@ -9,18 +9,7 @@ import { FusedExecutor } from '../../src/trainer/backends/fused/executor';
 import { prepareFusedFit } from '../../src/trainer/backends/fused/fusedFit';
 import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { FusedEngine, pickVariant } from '../../src/trainer/backends/fused/wasmEngine';
-
-/** mulberry32: small and seedable, so both sides get the very same numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/trainer/data/split';
 
 interface Case {
   name: string;
@@ -50,6 +39,36 @@ function batchData(model: tf.LayersModel, c: Case, seed: number): { x: Float32Ar
     yShape = [c.batch, k];
   }
   return { x, y, xShape: [c.batch, ...inShape], yShape };
+}
+
+/**
+ * One batch's loss and gradients from the executor against tfjs's: tfjs-layers' own loss function of the
+ * compiled model, as fit uses it (mean over the batch; a Sequential keeps it on its inner functional
+ * model), differentiated by tf.variableGrads on the cpu backend.
+ */
+function expectGradientsOfTfjs(model: tf.LayersModel, exec: FusedExecutor, batch: number, d: { x: Float32Array; y: Float32Array; xShape: number[]; yShape: number[] }): void {
+  const xs = tf.tensor(d.x, d.xShape);
+  const ys = tf.tensor(d.y, d.yShape);
+  const lossFn = (model as unknown as { model: { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] } }).model.lossFunctions[0];
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => tf.mean(lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+  exec.inputView(batch).set(d.x);
+  const got = exec.computeGradients(batch, d.y);
+  expect(got.loss).toBeCloseTo(value.dataSync()[0], 5);
+  const all = exec.gradView();
+  let off = 0;
+  for (const v of vars) {
+    const want = Array.from(grads[v.name].dataSync());
+    const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
+    let diff = 0;
+    // Relative to the gradient's size, with a floor: a small gradient (a batch-norm beta of 0.016)
+    // is a sum of float32 terms of order 1, whose rounding does not shrink with the sum.
+    for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
+    expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * Math.max(scale, 0.05));
+    off += want.length;
+  }
+  tf.dispose([xs, ys, value, ...Object.values(grads)]);
 }
 
 /**
@@ -406,33 +425,7 @@ describe('fused executor vs tfjs cpu, whole training steps', () => {
       seedWeights(model, 11);
       const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
       expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);
-      return exec.loadFromModel(model).then(() => {
-        const d = batchData(model, c, 7);
-        const xs = tf.tensor(d.x, d.xShape);
-        const ys = tf.tensor(d.y, d.yShape);
-        // tfjs-layers' own loss function of the compiled model, as fit uses it (mean over the batch).
-        // (A Sequential keeps it on its inner functional model.)
-        const lossFn = (model as unknown as { model: { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] } }).model.lossFunctions[0];
-        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        const { value, grads } = tf.variableGrads(() => tf.mean(lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
-        exec.inputView(c.batch).set(d.x);
-        const got = exec.computeGradients(c.batch, d.y);
-        expect(got.loss).toBeCloseTo(value.dataSync()[0], 5);
-        const all = exec.gradView();
-        let off = 0;
-        for (const v of vars) {
-          const want = Array.from(grads[v.name].dataSync());
-          const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-          expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
-          let diff = 0;
-          // Relative to the gradient's size, with a floor: a small gradient (a batch-norm beta of 0.016)
-          // is a sum of float32 terms of order 1, whose rounding does not shrink with the sum.
-          for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
-          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * Math.max(scale, 0.05));
-          off += want.length;
-        }
-        tf.dispose([xs, ys, value, ...Object.values(grads)]);
-      });
+      return exec.loadFromModel(model).then(() => expectGradientsOfTfjs(model, exec, c.batch, batchData(model, c, 7)));
     });
 
   it('continues from optimizer state tfjs built up (Adam resumed after 2 tfjs steps), writing it back in place', async () => {
@@ -756,27 +749,7 @@ describe('fused executor vs tfjs cpu: transposed convolutions, reshape, image ou
         const exec = new FusedExecutor(planFusedModel(model).plan!, c.batch, new FusedEngine(variant));
         expect(exec.engine.k.simd_variant()).toBe(variant === 'relaxed-simd' ? 2 : 1);
         await exec.loadFromModel(model);
-        const d = imageBatch(model, c, 11);
-        const xs = tf.tensor(d.x, d.xShape);
-        const ys = tf.tensor(d.y, d.yShape);
-        const lossFn = (model as unknown as { model: { lossFunctions: ((y: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] } }).model.lossFunctions[0];
-        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        const { value, grads } = tf.variableGrads(() => tf.mean(lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
-        exec.inputView(c.batch).set(d.x);
-        const got = exec.computeGradients(c.batch, d.y);
-        expect(got.loss).toBeCloseTo(value.dataSync()[0], 5);
-        const all = exec.gradView();
-        let off = 0;
-        for (const v of vars) {
-          const want = Array.from(grads[v.name].dataSync());
-          const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-          expect(scale, `gradient of ${v.name} is all zeros`).toBeGreaterThan(0);
-          let diff = 0;
-          for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(all[off + i] - want[i]));
-          expect(diff, `gradient of ${v.name}: max |fused - tfjs| ${diff}, max |tfjs| ${scale}`).toBeLessThanOrEqual(2e-5 * Math.max(scale, 0.05));
-          off += want.length;
-        }
-        tf.dispose([xs, ys, value, ...Object.values(grads)]);
+        expectGradientsOfTfjs(model, exec, c.batch, imageBatch(model, c, 11));
       });
     }
 });

@@ -6,17 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerFusedTfjsKernels } from '../../src/trainer/backends/fused/tfjsKernels';
+import { mulberry32 as rng } from '../../src/trainer/data/split';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 /** Values on a coarse grid, so max pooling windows have ties (first maximum must win). */
 const values = (shape: number[], seed: number, grid = 0) => {

@@ -13,6 +13,7 @@ import { defaultFileName, renderTemplate } from '../../src/scaffold/renderTempla
 import { loadBackend } from '../../src/trainer/backends/loadBackend';
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { DIST, ensureBuilt } from './builtTrainer';
+import { mulberry32 } from '../../src/trainer/data/split';
 
 const CLI = path.join(DIST, 'cli.js');
 let dir = '';
@@ -190,17 +191,8 @@ describe('the fused executor in the real trainer', () => {
   });
 });
 
-/** mulberry32: the seeded stand-in for Math.random (a boundary this file does not own), so both runs draw the same numbers. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded stand-in for Math.random (a boundary this file does not own), so both runs draw the same numbers. */
+const seeded = mulberry32;
 
 type MetricLine = Line & { mse?: number; val_mse?: number };
 

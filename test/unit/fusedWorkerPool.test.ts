@@ -12,19 +12,9 @@ import { chooseThreads, threadsForModel } from '../../src/trainer/backends/fused
 import { FusedEngine } from '../../src/trainer/backends/fused/wasmEngine';
 import { GradientWorkerPool, nextShift, shardSizes, shiftLimit } from '../../src/trainer/backends/fused/workerPool';
 import { DIST, ensureBuilt } from './builtTrainer';
+import { mulberry32 as rng } from '../../src/trainer/data/split';
 
 const WORKER = path.join(DIST, 'fusedWorker.js');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cnn(): tf.LayersModel {
   const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) });

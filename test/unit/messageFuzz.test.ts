@@ -14,24 +14,13 @@ import { parseWebviewToHost, RUN_AGAIN_COMMANDS, RUN_CONTROL_COMMANDS } from '..
 import { runTraining, silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
 import { pathOutsideRuns } from '../../src/training/confineTrainerMessage';
 import { TrainerProcess } from '../../src/training/trainerProcess';
+import { mulberry32 as rng } from '../../src/trainer/data/split';
 
 /** How many mutated messages each boundary gets (the numbers quoted in BENCHMARKS.md). */
 const TRAINER_IPC_MESSAGES = 3000;
 const TRAINER_PARSER_MESSAGES = 20000;
 const WEBVIEW_MESSAGES = 20000;
 const SEED = 20261201;
-
-/** mulberry32: a small seeded generator, so a failure replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

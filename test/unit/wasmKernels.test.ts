@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradKernels } from '../../src/trainer/backends/wasmKernels';
+import { mulberry32 as rng } from '../../src/trainer/data/split';
 
 const ADDED = [
   'Conv2DBackpropFilter',
@@ -13,18 +14,6 @@ const ADDED = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
 ];
-
-/** mulberry32: small, seedable, the same on every backend (tf.random* depends on the backend). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randn(n: number, seed: number): Float32Array {
   const r = rng(seed);
