@@ -72,6 +72,7 @@ async function panelState(page) {
     return {
       status: q('#status')?.getAttribute('data-status') ?? '',
       statusText: q('#status')?.textContent?.trim() ?? '',
+      backend: q('#backend')?.textContent?.trim() ?? '',
       lossPoints: Number(q('#chart-loss')?.getAttribute('data-points') ?? 0),
       accPoints: Number(q('#chart-acc')?.getAttribute('data-points') ?? 0),
       epochs: q('#epochs')?.textContent?.trim().replace(/\s+/g, ' ').slice(0, 200) ?? '',
@@ -251,13 +252,15 @@ async function zhCnChecks(page, shot) {
       const [frame] = await framesWith(page, '#status');
       return frame?.evaluate((id) => {
         const text = (s) => document.querySelector(s)?.textContent?.trim() ?? '';
-        return text('#run-id').includes(id) ? { status: text('#status'), trainAgain: text('#train-again'), tabs: [text('#tab-run'), text('#tab-data')] } : undefined;
+        return text('#run-id').includes(id) ? { status: text('#status'), backend: text('#backend'), trainAgain: text('#train-again'), tabs: [text('#tab-run'), text('#tab-data')] } : undefined;
       }, id);
     });
     await page.waitForTimeout(800);
     await shot('zh-cn-runs-view-and-panel.png');
     const english = rows.filter((t) => ENGLISH_LEFT.test(t));
     if (panel.status !== '已完成') throw new Error(`panel status "${panel.status}"`);
+    // A finished run opened from the Runs view: its run.json's executor, in the panel's words (the spiral MLP trains fused).
+    if (!/^wasm · 融合执行器( · \d 个线程)?$/.test(panel.backend)) throw new Error(`panel backend "${panel.backend}"`);
     if (english.length) throw new Error(`English left in the Runs view: ${JSON.stringify(english)}`);
     return `side bar "${title}"; rows ${JSON.stringify(rows.slice(0, 4))}; panel ${JSON.stringify(panel)}`;
   });
@@ -311,7 +314,9 @@ async function main() {
         return s && s.status === 'running' && s.lossPoints > 0 ? s : undefined;
       });
       await shot('training-running.png');
-      return `status "${state.statusText}", ${state.lossPoints} loss points, ${state.accPoints} acc points`;
+      // The trainer says what trains the steps before the first batch: the CNN on wasm is fused.
+      if (!/^wasm · fused( · \d threads)?$/.test(state.backend)) throw new Error(`the panel's backend reads "${state.backend}", not "wasm · fused"`);
+      return `status "${state.statusText}", backend "${state.backend}", ${state.lossPoints} loss points, ${state.accPoints} acc points`;
     });
 
     let clickedAt = 0;
