@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLACK, contrastRatio, legibleOn, luminance, over, parseColor, readableText, WHITE, type Rgb } from '../../webview-ui/src/contrast';
+import { BLACK, contrastRatio, legibleOf, legibleOn, luminance, over, parseColor, readableText, WHITE, type Rgb } from '../../webview-ui/src/contrast';
 
 describe('contrast', () => {
   it('parses the colour forms VS Code themes use', () => {
@@ -55,6 +55,13 @@ describe('run colours on the theme background', () => {
     const orange = legibleOn('#d18616', '#ffffff');
     expect(ratio(orange, '#ffffff')).toBeGreaterThanOrEqual(3);
     expect(parseColor(orange)!.rgb[0]).toBeGreaterThan(180);
+  });
+  it("prefers the slot's usual colour to lifting a theme colour that fails (Dark Modern's orange reads as orange)", () => {
+    expect(legibleOf(['#613214', '#d18616'], '#1f1f1f')).toBe('rgb(209, 134, 22)');
+    expect(ratio('#d18616', '#1f1f1f')).toBeGreaterThanOrEqual(3);
+    // A legible theme colour is kept; when neither passes, the theme's own is lifted.
+    expect(legibleOf(['rgb(89, 164, 249)', '#d18616'], '#1f1f1f')).toBe('rgb(89, 164, 249)');
+    expect(legibleOf(['#d18616', '#e0a040'], '#ffffff')).toBe(legibleOn('#d18616', '#ffffff'));
   });
   it('darkens on a light background, and paints a translucent colour over the background first', () => {
     const onWhite = legibleOn('#ffe680', '#ffffff');

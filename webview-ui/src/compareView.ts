@@ -13,7 +13,7 @@ import uPlot from 'uplot';
 import type { CompareRun, SeriesSlice } from '../../src/protocol/webview';
 import { withAlpha, type ChartColors } from './charts';
 import { compareMetrics, epochPoints, HYPER_KEYS, resultKeys, runsTable, scatterPoints, xRange, type CompareMetric, type HyperKey } from './compareState';
-import { legibleOn } from './contrast';
+import { legibleOf, legibleOn } from './contrast';
 import { el, setText } from './dom';
 import type { Locale, StringKey } from './i18n';
 import type { Action, ChartOptions, PanelState } from './state';
@@ -44,7 +44,8 @@ export function runPalette(doc: Document = document): string[] {
   probe.style.color = 'var(--vscode-editor-background, #1e1e1e)';
   const background = getComputedStyle(probe).color;
   probe.remove();
-  return [...out, ...PALETTE_EXTRA].map((c) => legibleOn(c, background));
+  // A theme colour too close to the background gives way to the usual one of its slot before it is lifted.
+  return [...out.map((c, i) => legibleOf([c, PALETTE_FALLBACK[i]], background)), ...PALETTE_EXTRA.map((c) => legibleOn(c, background))];
 }
 
 export const runColour = (palette: string[], i: number): string => palette[i % palette.length];

@@ -72,15 +72,34 @@ export const cssRgb = (c: Rgb): string => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
  * `charts.orange` is a dark brown (#613214) that drew a compared run's line and swatch at 1.5:1.
  */
 export function legibleOn(color: string, background: string, min = 3): string {
-  const c = parseColor(color);
+  return legibleOf([color], background, min);
+}
+
+/**
+ * The first of `colors` that stands out from `background` by `min`:1 as it is, else the first lifted
+ * as legibleOn does. A theme's chart colour that fails (Dark Modern's orange, #613214) gives way to the
+ * usual orange before it is mixed toward white into a light brown.
+ */
+export function legibleOf(colors: readonly string[], background: string, min = 3): string {
   const b = parseColor(background);
-  if (!c || !b) return color;
-  const fg = c.alpha < 1 ? over(c.rgb, c.alpha, b.rgb) : c.rgb;
-  if (contrastRatio(fg, b.rgb) >= min) return cssRgb(fg);
-  const target = contrastRatio(b.rgb, WHITE) > contrastRatio(b.rgb, BLACK) ? WHITE : BLACK;
+  if (!b) return colors[0];
+  for (const color of colors) {
+    const c = parseColor(color);
+    if (!c) continue;
+    const fg = c.alpha < 1 ? over(c.rgb, c.alpha, b.rgb) : c.rgb;
+    if (contrastRatio(fg, b.rgb) >= min) return cssRgb(fg);
+  }
+  return lift(colors[0], b.rgb, min);
+}
+
+function lift(color: string, bg: Rgb, min: number): string {
+  const c = parseColor(color);
+  if (!c) return color;
+  const fg = c.alpha < 1 ? over(c.rgb, c.alpha, bg) : c.rgb;
+  const target = contrastRatio(bg, WHITE) > contrastRatio(bg, BLACK) ? WHITE : BLACK;
   for (let t = 0.05; t <= 1; t += 0.05) {
     const mixed: Rgb = [0, 1, 2].map((k) => Math.round(fg[k] + (target[k] - fg[k]) * t)) as unknown as Rgb;
-    if (contrastRatio(mixed, b.rgb) >= min) return cssRgb(mixed);
+    if (contrastRatio(mixed, bg) >= min) return cssRgb(mixed);
   }
   return cssRgb(target);
 }
