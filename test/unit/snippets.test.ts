@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { planFusedModel } from '../../src/trainer/backends/fused/plan';
 import { registerFileRouters } from '../../src/trainer/fsModelIo';
 import { bundleFile } from '../../src/trainer/loadModelFile';
 import { silenceTfjsNodeBanner } from '../../src/trainer/runTraining';
@@ -252,6 +253,21 @@ const HARNESS: Record<string, Harness> = {
     prelude: 'const model = tf.sequential();\nmodel.add(tf.layers.inputLayer({ inputShape: [28, 28, 1] }));',
     epilogue: modelFrom(),
     check: (m) => expect(outShape(m)).toEqual([null, 14, 14, 32]),
+  },
+  'Depthwise separable block': {
+    prelude: 'const model = tf.sequential();\nmodel.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: "same" }));',
+    epilogue: modelFrom(),
+    check: (m) => {
+      expect(outShape(m)).toEqual([null, 28, 28, 64]);
+      // Depthwise 3x3 over 16 channels, its batch norm, 16x64 pointwise, its batch norm (after the conv's 160).
+      expect((m as tf.LayersModel).countParams()).toBe(160 + 9 * 16 + 4 * 16 + 16 * 64 + 4 * 64);
+      // And the block trains on the fused executor, not tfjs's fit.
+      const model = m as tf.LayersModel;
+      model.add(tf.layers.globalAveragePooling2d({}));
+      model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+      model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      expect(planFusedModel(model).reason).toBeUndefined();
+    },
   },
   'Residual block (TypeScript)': residualCheck,
   'Residual block (JavaScript)': residualCheck,
