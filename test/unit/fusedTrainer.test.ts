@@ -163,7 +163,7 @@ describe('the fused executor in the real trainer', () => {
     const runDir = onlyRun(path.join(dir, 'recurrent'));
     const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
     expect(run.backend.executor).toBe('tfjs');
-    expect(run.backend.executorReason).toMatch(/is a LSTM, which the fused executor does not cover/);
+    expect(run.backend.executorReason).toMatch(/\(LSTM\) is not a layer the fused executor covers/);
     expect(r.stdout + r.stderr).toContain(`Training with tfjs's fit: ${run.backend.executorReason}`);
   });
 

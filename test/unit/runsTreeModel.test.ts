@@ -98,7 +98,7 @@ describe('the grouped Runs view', () => {
 
   it('says what trained each run: fused with its threads, or tfjs fit and why not fused (in the words it is given)', () => {
     writeRun('fused', { backend: { name: 'wasm', reason: 'chosen', executor: 'fused', executorReason: '7 layers fused into wasm kernels (relaxed-simd)', simd: 'relaxed-simd', threads: 2, threadsReason: 'threads set to 2' } }, [epochLine(0, { loss: 1 })]);
-    writeRun('tfjs', { startedAt: new Date(T0 + 1).toISOString(), backend: { name: 'wasm', reason: 'chosen', executor: 'tfjs', executorReason: 'layer lstm is a LSTM, which the fused executor does not cover', threads: 1, threadsReason: 'tfjs trains on one thread' } }, [epochLine(0, { loss: 1 })]);
+    writeRun('tfjs', { startedAt: new Date(T0 + 1).toISOString(), backend: { name: 'wasm', reason: 'chosen', executor: 'tfjs', executorReason: 'layer lstm (LSTM) is not a layer the fused executor covers', threads: 1, threadsReason: 'tfjs trains on one thread' } }, [epochLine(0, { loss: 1 })]);
     writeRun('old', { startedAt: new Date(T0 + 2).toISOString() }, [epochLine(0, { loss: 1 })]);
     const row = (id: string, words?: Parameters<typeof richRunRow>[1]) => {
       const entry = listRunEntries(runsDir).find((e) => e.runDir.endsWith(id))!;
@@ -106,7 +106,7 @@ describe('the grouped Runs view', () => {
     };
     expect(row('fused').tooltip).toContain('backend: wasm · fused · 2 threads');
     expect(row('tfjs').tooltip).toContain('backend: wasm · tfjs fit');
-    expect(row('tfjs').tooltip).toContain('not fused: layer lstm is a LSTM, which the fused executor does not cover');
+    expect(row('tfjs').tooltip).toContain('not fused: layer lstm (LSTM) is not a layer the fused executor covers');
     expect(row('fused').tooltip.join('\n')).not.toContain('not fused');
     // A run from before the executor existed says only its backend.
     expect(row('old').tooltip).toContain('backend: wasm');
@@ -121,7 +121,7 @@ describe('the grouped Runs view', () => {
       notFused: (reason: string) => t('not fused: {0}', reason),
     };
     expect(row('fused', zh).tooltip).toContain('后端: wasm · 融合执行器 · 2 个线程');
-    expect(row('tfjs', zh).tooltip).toContain('未融合：layer lstm is a LSTM, which the fused executor does not cover');
+    expect(row('tfjs', zh).tooltip).toContain('未融合：layer lstm (LSTM) is not a layer the fused executor covers');
   });
 
   it('picks the best epoch the way the metric improves', () => {

@@ -348,7 +348,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
     }
     default:
       return no(
-        `layer ${name} is a ${cls}, which the fused executor does not cover (it covers Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Dense, Dropout, Activation, BatchNormalization)`,
+        `layer ${name} (${cls}) is not a layer the fused executor covers (it covers Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Dense, Dropout, Activation, BatchNormalization)`,
       );
   }
 }
