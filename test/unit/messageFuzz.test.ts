@@ -24,7 +24,7 @@ const SEED = 20261201;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const TRAINER_TYPES = ['ready', 'started', 'run', 'fit', 'batches', 'epoch', 'paused', 'resumed', 'checkpoint', 'log', 'response', 'bogus', '', 'constructor', '__proto__'];
+const TRAINER_TYPES = ['ready', 'started', 'run', 'executor', 'fit', 'batches', 'epoch', 'paused', 'resumed', 'checkpoint', 'log', 'response', 'bogus', '', 'constructor', '__proto__'];
 
 function mutator(random: () => number, runsDir: string) {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(random() * a.length)];

@@ -341,7 +341,7 @@ describe('TrainerProcess with the real trainer (dist/trainer.js)', () => {
     const names = messages.map((m) => (m.type === 'checkpoint' ? `checkpoint:${m.checkpoint.reason}` : m.type)).filter((t) => t !== 'batches' && t !== 'log');
     // (the stopped epoch still reports its partial metrics, as tfjs calls onEpochEnd after a stop)
     // The stopped epoch still records its weight histograms (the weights the stop checkpoint saves).
-    expect(names).toEqual(['ready', 'started', 'run', 'paused', 'checkpoint:request', 'resumed', 'epoch', 'histograms', 'checkpoint:stop', 'end']);
+    expect(names).toEqual(['ready', 'started', 'run', 'executor', 'paused', 'checkpoint:request', 'resumed', 'epoch', 'histograms', 'checkpoint:stop', 'end']);
     const paused = messages.find((m) => m.type === 'paused') as Extract<TrainerToHost, { type: 'paused' }>;
     const request = messages.find((m) => m.type === 'checkpoint') as Extract<TrainerToHost, { type: 'checkpoint' }>;
     // the checkpoint taken while paused holds exactly the batches trained before the pause
