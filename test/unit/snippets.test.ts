@@ -262,7 +262,7 @@ const HARNESS: Record<string, Harness> = {
       // Depthwise 3x3 over 16 channels, its batch norm, 16x64 pointwise, its batch norm (after the conv's 160).
       expect((m as tf.LayersModel).countParams()).toBe(160 + 9 * 16 + 4 * 16 + 16 * 64 + 4 * 64);
       // And the block trains on the fused executor, not tfjs's fit.
-      const model = m as tf.LayersModel;
+      const model = m as tf.Sequential;
       model.add(tf.layers.globalAveragePooling2d({}));
       model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
       model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
