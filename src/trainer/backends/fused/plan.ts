@@ -18,18 +18,20 @@ export interface Padding {
   wp: number;
 }
 
+/** What the convolution kinds share: their sizes, window, padding, bias and activation. */
+export interface ConvWindow {
+  name: string;
+  inShape: [number, number, number];
+  outShape: [number, number, number];
+  filter: [number, number];
+  strides: [number, number];
+  pad: Padding;
+  useBias: boolean;
+  activation: ActivationName;
+}
+
 export type FusedLayer =
-  | {
-      kind: 'conv2d';
-      name: string;
-      inShape: [number, number, number];
-      outShape: [number, number, number];
-      filter: [number, number];
-      strides: [number, number];
-      pad: Padding;
-      useBias: boolean;
-      activation: ActivationName;
-    }
+  | ({ kind: 'conv2d' } & ConvWindow)
   | {
       kind: 'pool';
       name: string;
@@ -58,39 +60,25 @@ export type FusedLayer =
       /** Index in plan.states of this layer's moving mean (the moving variance follows). */
       state: number;
     }
-  | {
-      /** DepthwiseConv2D, or SeparableConv2D when `pointwise` is set: its 1x1 convolution to that many filters after the depthwise step. */
+  | ({
+      /**
+       * DepthwiseConv2D, or SeparableConv2D when `pointwise` is set: its 1x1 convolution to that many filters after
+       * the depthwise step. outShape is [oh, ow, C·multiplier] (depthwise), [oh, ow, pointwise] (separable).
+       */
       kind: 'depthwise';
-      name: string;
-      inShape: [number, number, number];
-      /** The layer's output: [oh, ow, C·multiplier] (depthwise), [oh, ow, pointwise] (separable). */
-      outShape: [number, number, number];
-      filter: [number, number];
-      strides: [number, number];
-      pad: Padding;
       multiplier: number;
       pointwise?: number;
-      useBias: boolean;
-      activation: ActivationName;
-    }
+    } & ConvWindow)
   /** tf.layers.reshape: NHWC buffers are row-major, so like flatten it is the identity on the floats. */
   | { kind: 'reshape'; name: string; size: number }
-  | {
+  | ({
       /**
        * tf.layers.conv2dTranspose: conv2d's input gradient run forward. The conv2d it is the gradient of
        * has the transposed layer's output as its input (padded as `pad`), the kernel [FH,FW,F,C] as its
        * filter and the transposed layer's input as its output.
        */
       kind: 'conv2dTranspose';
-      name: string;
-      inShape: [number, number, number];
-      outShape: [number, number, number];
-      filter: [number, number];
-      strides: [number, number];
-      pad: Padding;
-      useBias: boolean;
-      activation: ActivationName;
-    }
+    } & ConvWindow)
   | { kind: 'globalPool'; name: string; op: 'max' | 'avg'; inShape: [number, number, number] };
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
@@ -185,6 +173,31 @@ function shape3(s: unknown, layer: string): [number, number, number] {
   return no(`layer ${layer}: input shape ${JSON.stringify(s)} is not [batch, height, width, channels]`);
 }
 
+function channelsLast(cfg: Cfg, layer: string): void {
+  if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${layer}: dataFormat ${cfg.dataFormat}`);
+}
+
+function noDilation(cfg: Cfg, layer: string): void {
+  const dil = pair(cfg.dilationRate ?? 1, `layer ${layer}: dilationRate`);
+  if (dil[0] !== 1 || dil[1] !== 1) no(`layer ${layer}: dilation ${dil.join('x')} is not fused`);
+}
+
+/**
+ * A windowed layer's input [h, w, c], window, strides and padding from its config (channels last
+ * only; dilation 1 only where `dilation` is checked): a convolution's window is its kernelSize with
+ * strides of 1 by default, a pooling layer's its poolSize (2) with strides of the window.
+ */
+function windowOf(cfg: Cfg, inShape: number[], layer: string, kind: 'conv' | 'convNoDilation' | 'pool') {
+  channelsLast(cfg, layer);
+  if (kind === 'convNoDilation') noDilation(cfg, layer);
+  const size = kind === 'pool' ? 'poolSize' : 'kernelSize';
+  const [h, w, c] = shape3(inShape, layer);
+  const filter = pair(kind === 'pool' ? (cfg.poolSize ?? 2) : cfg.kernelSize, `layer ${layer}: ${size}`);
+  const strides = pair(cfg.strides ?? (kind === 'pool' ? filter : 1), `layer ${layer}: strides`);
+  const padding: 'same' | 'valid' = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${layer}: padding ${String(cfg.padding)}`);
+  return { h, w, c, filter, strides, padding };
+}
+
 function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex: number): { fl: FusedLayer; outShape: number[]; weightNames: string[]; stateNames?: string[] } {
   const cls = layer.getClassName();
   const cfg = layer.getConfig() as Cfg;
@@ -195,13 +208,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
   switch (cls) {
     case 'Conv2D': {
       noExtras(cfg, name);
-      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
-      const dil = pair(cfg.dilationRate ?? 1, `layer ${name}: dilationRate`);
-      if (dil[0] !== 1 || dil[1] !== 1) no(`layer ${name}: dilation ${dil.join('x')} is not fused`);
-      const [h, w, c] = shape3(inShape, name);
-      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
-      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
-      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const { h, w, c, filter, strides, padding } = windowOf(cfg, inShape, name, 'convNoDilation');
       const ph = axisPadding(h, filter[0], strides[0], padding);
       const pw = axisPadding(w, filter[1], strides[1], padding);
       const k = cfg.filters as number;
@@ -215,11 +222,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
     }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
-      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
-      const [h, w, c] = shape3(inShape, name);
-      const filter = pair(cfg.poolSize ?? 2, `layer ${name}: poolSize`);
-      const strides = pair(cfg.strides ?? filter, `layer ${name}: strides`);
-      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const { h, w, c, filter, strides, padding } = windowOf(cfg, inShape, name, 'pool');
       const ph = axisPadding(h, filter[0], strides[0], padding);
       const pw = axisPadding(w, filter[1], strides[1], padding);
       const outShape: [number, number, number] = [ph.out, pw.out, c];
@@ -272,13 +275,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
     case 'SeparableConv2D': {
       noExtras(cfg, name);
       for (const k of ['depthwiseRegularizer', 'depthwiseConstraint', 'pointwiseRegularizer', 'pointwiseConstraint']) if (cfg[k] != null) no(`layer ${name} has a ${k}`);
-      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
-      const dil = pair(cfg.dilationRate ?? 1, `layer ${name}: dilationRate`);
-      if (dil[0] !== 1 || dil[1] !== 1) no(`layer ${name}: dilation ${dil.join('x')} is not fused`);
-      const [h, w, c] = shape3(inShape, name);
-      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
-      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
-      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const { h, w, c, filter, strides, padding } = windowOf(cfg, inShape, name, 'convNoDilation');
       // From the kernel [fh, fw, C, M] the kernels index by: SeparableConv2D's getConfig leaves depthMultiplier out.
       const kernelShape = layer.trainableWeights.find((v) => v.name.endsWith('/depthwise_kernel'))?.shape;
       const multiplier = kernelShape?.[3];
@@ -309,7 +306,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
     }
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D': {
-      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
+      channelsLast(cfg, name);
       const inShape3 = shape3(inShape, name);
       return {
         fl: { kind: 'globalPool', name, op: cls === 'GlobalMaxPooling2D' ? 'max' : 'avg', inShape: inShape3 },
@@ -326,11 +323,7 @@ function compileLayer(layer: tfTypes.layers.Layer, inShape: number[], stateIndex
     }
     case 'Conv2DTranspose': {
       noExtras(cfg, name);
-      if (cfg.dataFormat !== undefined && cfg.dataFormat !== 'channelsLast') no(`layer ${name}: dataFormat ${cfg.dataFormat}`);
-      const [h, w, c] = shape3(inShape, name);
-      const filter = pair(cfg.kernelSize, `layer ${name}: kernelSize`);
-      const strides = pair(cfg.strides ?? 1, `layer ${name}: strides`);
-      const padding = cfg.padding === 'same' ? 'same' : cfg.padding === 'valid' || cfg.padding === undefined ? 'valid' : no(`layer ${name}: padding ${String(cfg.padding)}`);
+      const { h, w, c, filter, strides, padding } = windowOf(cfg, inShape, name, 'conv');
       // tfjs-layers' deconvLength, then tfjs-core's conv2DBackpropInput pads as the conv2d of that output would.
       const oh = transposedLength(h, strides[0], filter[0], padding);
       const ow = transposedLength(w, strides[1], filter[1], padding);
