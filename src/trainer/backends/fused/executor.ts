@@ -7,7 +7,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { accuracy, lossAndGrad, valueMetric } from './loss';
-import { ACTIVATIONS, type FusedLayer, type FusedPlan } from './plan';
+import { ACTIVATIONS, isConvolution, type FusedLayer, type FusedPlan } from './plan';
 import { FusedEngine } from './wasmEngine';
 
 type TF = typeof tfTypes;
@@ -104,7 +104,7 @@ export class FusedExecutor {
     let input = this.x;
     let dInput = e.alloc(B * plan.inputSize);
     let w = 0;
-    this.firstWeighted = plan.layers.findIndex((l) => l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'depthwise' || l.kind === 'conv2dTranspose' || (l.kind === 'batchnorm' && (l.scale || l.center)));
+    this.firstWeighted = plan.layers.findIndex((l) => isConvolution(l) || l.kind === 'dense' || (l.kind === 'batchnorm' && (l.scale || l.center)));
     this.states = plan.states.map((st) => new Float32Array(st.size));
     for (const l of plan.layers) {
       const b: LayerBuffers = { in: input, dIn: dInput, out: 0, d: 0 };

@@ -16,7 +16,7 @@ import type { BackendInfo, ThreadsChoice } from '../../../protocol/trainer';
 import type { TrainingControl } from '../../control';
 import type { TrainingData } from '../../modelContract';
 import { FusedExecutor, type StepResult } from './executor';
-import { planFusedModel, type FusedPlan } from './plan';
+import { isConvolution, planFusedModel, type FusedPlan } from './plan';
 import { chooseThreads, machineLoad, threadsForModel, type MachineLoad } from './threads';
 import { FusedEngine } from './wasmEngine';
 import { GradientWorkerPool } from './workerPool';
@@ -130,7 +130,7 @@ export async function prepareFusedFit(
     return onTfjs(`the fused executor could not start: ${e instanceof Error ? e.message : String(e)}`);
   }
   const simd = exec.engine.variant;
-  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some((l) => l.kind === 'conv2d' || l.kind === 'depthwise' || l.kind === 'conv2dTranspose'));
+  const decided = threadsForModel(opts.threads, chooseThreads(opts.threads, opts.machine ?? machineLoad()), plan.layers.some(isConvolution));
   const norm = plan.layers.find((l) => l.kind === 'batchnorm');
   let threads = norm ? 1 : Math.min(decided.threads, exec.maxBatch);
   let threadsReason = norm

@@ -18,6 +18,9 @@ export interface Padding {
   wp: number;
 }
 
+/** The convolution kinds: what the two-thread 'auto' counts as convolutions, and weighted layers for the backward pass. */
+export const isConvolution = (l: FusedLayer): l is Extract<FusedLayer, ConvWindow> => l.kind === 'conv2d' || l.kind === 'depthwise' || l.kind === 'conv2dTranspose';
+
 /** What the convolution kinds share: their sizes, window, padding, bias and activation. */
 export interface ConvWindow {
   name: string;
